@@ -1,0 +1,215 @@
+//! `taskdb config show|path|init`.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+use crate::context::Context;
+use crate::exit::{usage, Exit};
+use crate::settings::{self, ProcessEnv};
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    cmd: ConfigCmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCmd {
+    /// Print every effective setting and where it came from (secrets redacted)
+    Show,
+    /// Print the config file in use (or where `config init` would write one)
+    Path,
+    /// Write a commented config file (0600); asks at a terminal, flag-driven otherwise
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// Where to write [default: --config, TASKDB_CONFIG, or $XDG_CONFIG_HOME/taskdb/config.toml]
+    #[arg(long, value_name = "FILE")]
+    path: Option<PathBuf>,
+    /// Overwrite an existing file
+    #[arg(long)]
+    force: bool,
+    /// Directory for backups
+    #[arg(long, value_name = "DIR")]
+    backup_dir: Option<PathBuf>,
+    /// Data directory of the managed local cluster
+    #[arg(long, value_name = "DIR")]
+    local_data_dir: Option<PathBuf>,
+    /// Cloudflare account id
+    #[arg(long, value_name = "ID")]
+    cloudflare_account_id: Option<String>,
+    /// Cloudflare zone id
+    #[arg(long, value_name = "ID")]
+    cloudflare_zone_id: Option<String>,
+    /// Never ask, even at a terminal
+    #[arg(long)]
+    no_input: bool,
+}
+
+pub async fn run(args: ConfigArgs, ctx: &Context) -> Result<Exit> {
+    match args.cmd {
+        ConfigCmd::Show => {
+            ctx.out.list(&ctx.settings.entries())?;
+            Ok(Exit::SUCCESS)
+        }
+        ConfigCmd::Path => {
+            match &ctx.settings.config_file {
+                Some(path) => ctx.out.line(path.display().to_string())?,
+                None => {
+                    let path = settings::default_config_path(&ProcessEnv);
+                    ctx.out.line(path.display().to_string())?;
+                    ctx.out
+                        .note("(no config file yet; `taskdb config init` writes one there)");
+                }
+            }
+            Ok(Exit::SUCCESS)
+        }
+        ConfigCmd::Init(init) => init_config(init, ctx).await,
+    }
+}
+
+/// Values that go into a new config file.
+#[derive(Debug, Default)]
+struct InitValues {
+    database_url: Option<String>,
+    actor: Option<String>,
+    backup_dir: Option<PathBuf>,
+    local_data_dir: Option<PathBuf>,
+    cloudflare_account_id: Option<String>,
+    cloudflare_zone_id: Option<String>,
+}
+
+async fn init_config(args: InitArgs, ctx: &Context) -> Result<Exit> {
+    let path = args
+        .path
+        .clone()
+        .or_else(|| ctx.global.config.clone())
+        .or_else(|| std::env::var_os("TASKDB_CONFIG").map(PathBuf::from))
+        .unwrap_or_else(|| settings::default_config_path(&ProcessEnv));
+    if path.exists() && !args.force {
+        return Err(usage(format!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        )));
+    }
+    let mut values = InitValues {
+        database_url: ctx.global.database_url.clone(),
+        actor: ctx.global.actor.clone(),
+        backup_dir: args.backup_dir.clone(),
+        local_data_dir: args.local_data_dir.clone(),
+        cloudflare_account_id: args.cloudflare_account_id.clone(),
+        cloudflare_zone_id: args.cloudflare_zone_id.clone(),
+    };
+    let interactive = !args.no_input && ctx.out.stdin_is_terminal() && ctx.out.stderr_is_terminal();
+    if interactive {
+        values = tokio::task::spawn_blocking(move || ask(values)).await??;
+    }
+    let text = render_config(&values);
+    // What we write must read back: a typo in a flag value must not produce a broken file.
+    settings::parse_config(&text)
+        .map_err(|e| usage(format!("the generated config does not parse{e}")))?;
+    settings::write_private_file(&path, text.as_bytes())?;
+    ctx.out.note(format!("wrote {}", path.display()));
+    ctx.out.line(path.display().to_string())?;
+    Ok(Exit::SUCCESS)
+}
+
+fn ask(mut v: InitValues) -> Result<InitValues> {
+    use dialoguer::Input;
+    let text = |prompt: &str, current: Option<String>| -> Result<Option<String>> {
+        let answer: String = Input::new()
+            .with_prompt(prompt)
+            .with_initial_text(current.unwrap_or_default())
+            .allow_empty(true)
+            .interact_text()?;
+        Ok(Some(answer.trim().to_string()).filter(|s| !s.is_empty()))
+    };
+    v.database_url = text(
+        "Database URL (empty: the managed local cluster)",
+        v.database_url,
+    )?;
+    v.actor = text("Actor for the audit log (empty: user@host)", v.actor)?;
+    v.backup_dir = text(
+        "Backup directory (empty: default)",
+        v.backup_dir.map(|p| p.display().to_string()),
+    )?
+    .map(PathBuf::from);
+    v.cloudflare_account_id = text(
+        "Cloudflare account id (empty: none)",
+        v.cloudflare_account_id,
+    )?;
+    v.cloudflare_zone_id = text("Cloudflare zone id (empty: none)", v.cloudflare_zone_id)?;
+    Ok(v)
+}
+
+/// A commented config file: every key, set ones uncommented.
+fn render_config(v: &InitValues) -> String {
+    let line = |key: &str, value: Option<String>, example: &str| match value {
+        Some(val) => format!("{key} = {}\n", toml_string(&val)),
+        None => format!("# {key} = {example}\n"),
+    };
+    let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    let mut s = String::new();
+    s.push_str("# taskdb configuration. Precedence: flags > environment > this file > PG*/DB_* > defaults.\n");
+    s.push_str("# `taskdb config show` prints the effective values and where each came from.\n\n");
+    s.push_str("# Who is recorded in the audit log (default: user@host).\n");
+    s.push_str(&line("actor", v.actor.clone(), "\"deploy-bot\""));
+    s.push_str("\n[database]\n# URL or key=value conninfo. Unset: the managed local cluster (`taskdb local`).\n");
+    s.push_str("# Prefer ~/.pgpass or PGPASSWORD to a password in this file.\n");
+    s.push_str(&line(
+        "url",
+        v.database_url.clone(),
+        "\"postgresql://taskdb@db.example.com:5432/taskdb?sslmode=verify-full\"",
+    ));
+    s.push_str("# Seconds to wait for a connection.\n# connect_timeout = 10\n");
+    s.push_str("\n[local]\n# Data directory of the managed local cluster.\n");
+    s.push_str(&line(
+        "data_dir",
+        path(&v.local_data_dir),
+        "\"/var/lib/taskdb/pg\"",
+    ));
+    s.push_str("\n[backup]\n# Where `backup create` and `migrate` write pg_dump backups.\n");
+    s.push_str(&line("dir", path(&v.backup_dir), "\"/var/backups/taskdb\""));
+    s.push_str("\n[cloudflare]\n# The API token is best given as CLOUDFLARE_API_TOKEN.\n# api_token = \"…\"\n");
+    s.push_str(&line(
+        "account_id",
+        v.cloudflare_account_id.clone(),
+        "\"0123456789abcdef0123456789abcdef\"",
+    ));
+    s.push_str(&line(
+        "zone_id",
+        v.cloudflare_zone_id.clone(),
+        "\"0123456789abcdef0123456789abcdef\"",
+    ));
+    s.push_str("# base_url = \"https://api.cloudflare.com/client/v4\"\n");
+    s
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendered_config_parses_and_keeps_values() {
+        let v = InitValues {
+            database_url: Some("postgres://a@b/c \"quoted\"".into()),
+            backup_dir: Some("/tmp/b".into()),
+            ..Default::default()
+        };
+        let cfg = settings::parse_config(&render_config(&v)).unwrap();
+        assert_eq!(
+            cfg.database.url.as_deref(),
+            Some("postgres://a@b/c \"quoted\"")
+        );
+        assert_eq!(cfg.backup.dir, Some(PathBuf::from("/tmp/b")));
+        assert!(settings::parse_config(&render_config(&InitValues::default())).is_ok());
+    }
+}

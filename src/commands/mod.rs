@@ -1,0 +1,21 @@
+//! One module per noun. Each owns its clap `Args` and a `run` function.
+
+pub mod completions;
+pub mod config;
+pub mod local;
+
+use anyhow::Result;
+
+use crate::cli::Command;
+use crate::context::Context;
+use crate::exit::Exit;
+
+/// Dispatch a parsed command.
+pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
+    match command {
+        Command::Local(args) => local::run(args, ctx).await,
+        Command::Config(args) => config::run(args, ctx).await,
+        Command::Completions(args) => completions::run(args),
+        Command::GenerateMan(args) => completions::generate_man(args),
+    }
+}

@@ -1,0 +1,121 @@
+//! Exit codes are API: this is the one table of them (README "Exit codes" mirrors it).
+//!
+//! | code | meaning                                                        |
+//! |------|----------------------------------------------------------------|
+//! | 0    | success (health: OK)                                           |
+//! | 1    | operation failed: database, API, I/O (health: WARNING)         |
+//! | 2    | invalid usage or input (health: CRITICAL)                      |
+//! | 3    | health: UNKNOWN (a probe could not run, or a health usage error) |
+
+use std::fmt;
+
+/// A process exit code with a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exit(pub u8);
+
+impl Exit {
+    pub const SUCCESS: Exit = Exit(0);
+    pub const FAILURE: Exit = Exit(1);
+    pub const USAGE: Exit = Exit(2);
+    /// Nagios states for `taskdb health`.
+    pub const NAGIOS_OK: Exit = Exit(0);
+    pub const NAGIOS_WARNING: Exit = Exit(1);
+    pub const NAGIOS_CRITICAL: Exit = Exit(2);
+    pub const NAGIOS_UNKNOWN: Exit = Exit(3);
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(e.0)
+    }
+}
+
+/// Errors that choose an exit code. Anything else that reaches `main` is an operation failure (1).
+///
+/// Construct them with [`usage`] / [`failed`] or `Err(Error::Usage(..))?`; they travel inside
+/// `anyhow::Error` and `main` finds them by downcasting the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input from the user: a flag value, a file, an id. Exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The operation could not be done (database, API, I/O). Exit 1.
+    #[error("{0}")]
+    Failed(String),
+    /// A command that decided its own exit code after printing what it had to say
+    /// (e.g. `health`, `migrate status --check`). Nothing more is printed.
+    #[error("exit {0:?}")]
+    Silent(Exit),
+    /// An error that must exit with a specific code and message (e.g. health usage errors → 3).
+    #[error("{1}")]
+    WithCode(Exit, String),
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// `Err(usage("…"))?` — invalid usage or input, exit 2.
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+    Error::Usage(msg.into()).into()
+}
+
+/// `Err(failed("…"))?` — the operation failed, exit 1.
+pub fn failed(msg: impl Into<String>) -> anyhow::Error {
+    Error::Failed(msg.into()).into()
+}
+
+/// The exit code for an error that reached `main`, found by walking the chain.
+pub fn code_for(err: &anyhow::Error) -> Exit {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<Error>() {
+            return match e {
+                Error::Usage(_) => Exit::USAGE,
+                Error::Failed(_) => Exit::FAILURE,
+                Error::Silent(code) | Error::WithCode(code, _) => *code,
+            };
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return Exit::SUCCESS;
+            }
+        }
+    }
+    Exit::FAILURE
+}
+
+/// True when the error is a closed stdout (`taskdb … | head`): exit quietly.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context as _;
+
+    #[test]
+    fn usage_errors_exit_2_even_with_context() {
+        let err = Err::<(), _>(usage("bad id"))
+            .context("while reading")
+            .unwrap_err();
+        assert_eq!(code_for(&err), Exit::USAGE);
+    }
+
+    #[test]
+    fn unknown_errors_exit_1() {
+        assert_eq!(code_for(&anyhow::anyhow!("boom")), Exit::FAILURE);
+    }
+
+    #[test]
+    fn broken_pipe_exits_0() {
+        let err: anyhow::Error = std::io::Error::from(std::io::ErrorKind::BrokenPipe).into();
+        assert!(is_broken_pipe(&err));
+        assert_eq!(code_for(&err), Exit::SUCCESS);
+    }
+}

@@ -1,0 +1,81 @@
+//! taskdb: run the PostgreSQL database of an AI-driven CI/CD system and expose it through
+//! Cloudflare. `main.rs` only calls [`main_entry`]; everything else is here so tests can use it.
+
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod db;
+pub mod exit;
+pub mod local;
+pub mod output;
+pub mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::exit::Exit;
+
+/// Parse arguments, run the command on a current-thread runtime, map errors to exit codes.
+pub fn main_entry() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let code = if err.use_stderr() {
+                Exit::USAGE
+            } else {
+                Exit::SUCCESS
+            };
+            let _ = err.print();
+            return code.into();
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return Exit::FAILURE.into();
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code.into(),
+        Err(err) => report(&err).into(),
+    }
+}
+
+/// Run a parsed command line. Ctrl-C ends the command cleanly (prompts restore the terminal).
+pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let ctx = context::Context::new(cli.global)?;
+    tokio::select! {
+        result = commands::dispatch(cli.command, &ctx) => result,
+        _ = tokio::signal::ctrl_c() => {
+            let _ = console::Term::stderr().show_cursor();
+            Err(exit::failed("interrupted"))
+        }
+    }
+}
+
+/// Print an error as one line on stderr and return its exit code.
+fn report(err: &anyhow::Error) -> Exit {
+    if exit::is_broken_pipe(err) {
+        return Exit::SUCCESS;
+    }
+    let code = exit::code_for(err);
+    if let Some(exit::Error::Silent(_)) = err.downcast_ref::<exit::Error>() {
+        return code;
+    }
+    // `{:#}` joins the context chain on one line: "outer: inner: cause".
+    let text = format!("{err:#}").replace('\n', " ");
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!("{} {text}", console::style("error:").red().bold());
+    } else {
+        eprintln!("error: {text}");
+    }
+    code
+}

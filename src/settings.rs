@@ -1,0 +1,697 @@
+//! Where settings come from, first match wins:
+//! 1. command-line flags;
+//! 2. environment: `DATABASE_URL`, `CLOUDFLARE_*`, `TASKDB_*`;
+//! 3. the config file (`--config`, `TASKDB_CONFIG`, `./taskdb.toml`, `$XDG_CONFIG_HOME/taskdb/config.toml`);
+//! 4. libpq's `PG*` variables and the seed's `DB_*` variables (database only);
+//! 5. defaults; for the database, the managed local cluster.
+//!
+//! Every effective value remembers its source so `taskdb config show` can explain it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::GlobalOpts;
+use crate::exit::usage;
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "name")]
+pub enum Source {
+    Flag(String),
+    Env(String),
+    File(String),
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag(n) => write!(f, "flag {n}"),
+            Source::Env(n) => write!(f, "env {n}"),
+            Source::File(n) => write!(f, "file {n}"),
+            Source::Default => write!(f, "default"),
+        }
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+impl<T> Sourced<T> {
+    fn new(value: T, source: Source) -> Self {
+        Sourced { value, source }
+    }
+}
+
+// ---- the config file ------------------------------------------------------------------------
+
+/// The TOML config file. Unknown keys are errors (with file, line and key).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Who is acting (audit log).
+    pub actor: Option<String>,
+    #[serde(default)]
+    pub database: FileDatabase,
+    #[serde(default)]
+    pub local: FileLocal,
+    #[serde(default)]
+    pub backup: FileBackup,
+    #[serde(default)]
+    pub cloudflare: FileCloudflare,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDatabase {
+    /// PostgreSQL URL or key=value conninfo.
+    pub url: Option<String>,
+    /// Seconds to wait for a connection.
+    pub connect_timeout: Option<u64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileLocal {
+    /// Where the managed local cluster keeps its data.
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileBackup {
+    /// Where backups are written.
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileCloudflare {
+    pub api_token: Option<String>,
+    pub account_id: Option<String>,
+    pub zone_id: Option<String>,
+    pub base_url: Option<String>,
+}
+
+// ---- effective settings -----------------------------------------------------------------------
+
+/// Which database to use.
+#[derive(Debug, Clone)]
+pub enum DatabaseTarget {
+    /// A connection string (URL or key=value conninfo) from a flag, env or file.
+    Conninfo(Sourced<String>),
+    /// Built from libpq `PG*` and/or the seed's `DB_*` variables: key → (value, variable).
+    Environment(BTreeMap<&'static str, (String, String)>),
+    /// Nothing configured: the managed local cluster.
+    Local,
+}
+
+/// The effective settings of this process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The config file that was read, if any.
+    pub config_file: Option<PathBuf>,
+    /// The parsed file (other modules read their own sections from it).
+    pub file: FileConfig,
+    pub database: DatabaseTarget,
+    pub connect_timeout: Sourced<u64>,
+    pub local_data_dir: Sourced<PathBuf>,
+    pub backup_dir: Sourced<PathBuf>,
+    pub actor: Sourced<String>,
+    pub cloudflare_api_token: Option<Sourced<String>>,
+    pub cloudflare_account_id: Option<Sourced<String>>,
+    pub cloudflare_zone_id: Option<Sourced<String>>,
+    pub cloudflare_base_url: Sourced<String>,
+}
+
+pub const DEFAULT_CLOUDFLARE_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
+
+/// Environment access behind a seam so the merge logic is unit-testable.
+pub trait Env {
+    fn get(&self, key: &str) -> Option<String>;
+}
+
+/// The real process environment (empty values count as unset).
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl Settings {
+    /// Load settings from flags, the process environment and the config file.
+    pub fn load(global: &GlobalOpts) -> Result<Settings> {
+        Self::load_with(global, &ProcessEnv)
+    }
+
+    pub fn load_with(global: &GlobalOpts, env: &dyn Env) -> Result<Settings> {
+        let config_file = locate_config_file(global, env);
+        let file = match &config_file {
+            Some(path) => read_config_file(path)?,
+            None => FileConfig::default(),
+        };
+        let file_src = || {
+            Source::File(
+                config_file
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            )
+        };
+
+        let database = if let Some(url) = &global.database_url {
+            DatabaseTarget::Conninfo(Sourced::new(
+                url.clone(),
+                Source::Flag("--database-url".into()),
+            ))
+        } else if let Some(url) = env.get("DATABASE_URL") {
+            DatabaseTarget::Conninfo(Sourced::new(url, Source::Env("DATABASE_URL".into())))
+        } else if let Some(url) = env.get("TASKDB_DATABASE_URL") {
+            DatabaseTarget::Conninfo(Sourced::new(url, Source::Env("TASKDB_DATABASE_URL".into())))
+        } else if let Some(url) = &file.database.url {
+            DatabaseTarget::Conninfo(Sourced::new(url.clone(), file_src()))
+        } else {
+            let vars = libpq_environment(env);
+            if vars.is_empty() {
+                DatabaseTarget::Local
+            } else {
+                DatabaseTarget::Environment(vars)
+            }
+        };
+
+        let connect_timeout = match env.get("TASKDB_CONNECT_TIMEOUT") {
+            Some(v) => Sourced::new(
+                v.parse().map_err(|_| {
+                    usage(format!(
+                        "TASKDB_CONNECT_TIMEOUT must be a whole number of seconds, got {v:?}"
+                    ))
+                })?,
+                Source::Env("TASKDB_CONNECT_TIMEOUT".into()),
+            ),
+            None => match file.database.connect_timeout {
+                Some(v) => Sourced::new(v, file_src()),
+                None => Sourced::new(DEFAULT_CONNECT_TIMEOUT_SECS, Source::Default),
+            },
+        };
+
+        let local_data_dir = pick_path(
+            env,
+            "TASKDB_LOCAL_DATA_DIR",
+            file.local.data_dir.clone(),
+            &file_src,
+            default_local_data_dir(env),
+        );
+        let backup_dir = pick_path(
+            env,
+            "TASKDB_BACKUP_DIR",
+            file.backup.dir.clone(),
+            &file_src,
+            state_home(env).join("taskdb").join("backups"),
+        );
+
+        let actor = if let Some(a) = &global.actor {
+            Sourced::new(a.clone(), Source::Flag("--actor".into()))
+        } else if let Some(a) = env.get("TASKDB_ACTOR") {
+            Sourced::new(a, Source::Env("TASKDB_ACTOR".into()))
+        } else if let Some(a) = &file.actor {
+            Sourced::new(a.clone(), file_src())
+        } else {
+            Sourced::new(default_actor(env), Source::Default)
+        };
+
+        let cf = |var: &str, from_file: &Option<String>| -> Option<Sourced<String>> {
+            env.get(var)
+                .map(|v| Sourced::new(v, Source::Env(var.into())))
+                .or_else(|| from_file.clone().map(|v| Sourced::new(v, file_src())))
+        };
+        let cloudflare_api_token = cf("CLOUDFLARE_API_TOKEN", &file.cloudflare.api_token);
+        let cloudflare_account_id = cf("CLOUDFLARE_ACCOUNT_ID", &file.cloudflare.account_id);
+        let cloudflare_zone_id = cf("CLOUDFLARE_ZONE_ID", &file.cloudflare.zone_id);
+        let cloudflare_base_url = cf("CLOUDFLARE_BASE_URL", &file.cloudflare.base_url)
+            .unwrap_or_else(|| {
+                Sourced::new(DEFAULT_CLOUDFLARE_BASE_URL.to_string(), Source::Default)
+            });
+
+        Ok(Settings {
+            config_file,
+            file,
+            database,
+            connect_timeout,
+            local_data_dir,
+            backup_dir,
+            actor,
+            cloudflare_api_token,
+            cloudflare_account_id,
+            cloudflare_zone_id,
+            cloudflare_base_url,
+        })
+    }
+
+    /// Every effective setting as (key, display value, source), secrets redacted.
+    pub fn entries(&self) -> Vec<SettingEntry> {
+        let mut out = Vec::new();
+        let mut push = |key: &str, value: String, source: &Source| {
+            out.push(SettingEntry {
+                key: key.to_string(),
+                value,
+                source: source.to_string(),
+            });
+        };
+        push(
+            "config_file",
+            self.config_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "(none)".into()),
+            &Source::Default,
+        );
+        match &self.database {
+            DatabaseTarget::Conninfo(s) => {
+                push("database.url", redact_conninfo(&s.value), &s.source)
+            }
+            DatabaseTarget::Environment(vars) => {
+                for (key, (value, var)) in vars {
+                    let shown = if *key == "password" {
+                        "********".to_string()
+                    } else {
+                        value.clone()
+                    };
+                    push(&format!("database.{key}"), shown, &Source::Env(var.clone()));
+                }
+            }
+            DatabaseTarget::Local => push(
+                "database.url",
+                "(managed local cluster)".into(),
+                &Source::Default,
+            ),
+        }
+        push(
+            "database.connect_timeout",
+            self.connect_timeout.value.to_string(),
+            &self.connect_timeout.source,
+        );
+        push(
+            "local.data_dir",
+            self.local_data_dir.value.display().to_string(),
+            &self.local_data_dir.source,
+        );
+        push(
+            "backup.dir",
+            self.backup_dir.value.display().to_string(),
+            &self.backup_dir.source,
+        );
+        push("actor", self.actor.value.clone(), &self.actor.source);
+        match &self.cloudflare_api_token {
+            Some(s) => push("cloudflare.api_token", "********".into(), &s.source),
+            None => push("cloudflare.api_token", "(not set)".into(), &Source::Default),
+        }
+        for (key, val) in [
+            ("cloudflare.account_id", &self.cloudflare_account_id),
+            ("cloudflare.zone_id", &self.cloudflare_zone_id),
+        ] {
+            match val {
+                Some(s) => push(key, s.value.clone(), &s.source),
+                None => push(key, "(not set)".into(), &Source::Default),
+            }
+        }
+        push(
+            "cloudflare.base_url",
+            self.cloudflare_base_url.value.clone(),
+            &self.cloudflare_base_url.source,
+        );
+        out
+    }
+}
+
+/// One row of `taskdb config show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingEntry {
+    pub key: String,
+    pub value: String,
+    pub source: String,
+}
+
+impl crate::output::Row for SettingEntry {
+    fn columns() -> &'static [&'static str] {
+        &["key", "value", "source"]
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![self.key.clone(), self.value.clone(), self.source.clone()]
+    }
+}
+
+fn pick_path(
+    env: &dyn Env,
+    var: &str,
+    from_file: Option<PathBuf>,
+    file_src: &dyn Fn() -> Source,
+    default: PathBuf,
+) -> Sourced<PathBuf> {
+    if let Some(v) = env.get(var) {
+        Sourced::new(PathBuf::from(v), Source::Env(var.into()))
+    } else if let Some(p) = from_file {
+        Sourced::new(p, file_src())
+    } else {
+        Sourced::new(default, Source::Default)
+    }
+}
+
+/// libpq's and the seed's connection variables; PG* wins over DB_* for the same key.
+fn libpq_environment(env: &dyn Env) -> BTreeMap<&'static str, (String, String)> {
+    let pairs: [(&str, &str, &str); 6] = [
+        ("host", "PGHOST", "DB_HOST"),
+        ("port", "PGPORT", "DB_PORT"),
+        ("user", "PGUSER", "DB_USER"),
+        ("password", "PGPASSWORD", "DB_PASSWORD"),
+        ("dbname", "PGDATABASE", "DB_NAME"),
+        ("sslmode", "PGSSLMODE", "DB_SSL_MODE"),
+    ];
+    let mut out = BTreeMap::new();
+    for (key, pg, seed) in pairs {
+        if let Some(v) = env.get(pg) {
+            out.insert(key, (v, pg.to_string()));
+        } else if let Some(v) = env.get(seed) {
+            out.insert(key, (v, seed.to_string()));
+        }
+    }
+    // A password alone does not say where to connect.
+    if out.len() == 1 && out.contains_key("password") {
+        out.clear();
+    }
+    out
+}
+
+/// Hide the password in a URL or key=value conninfo.
+pub fn redact_conninfo(conninfo: &str) -> String {
+    if let Some(rest) = conninfo
+        .strip_prefix("postgresql://")
+        .map(|r| ("postgresql://", r))
+        .or_else(|| {
+            conninfo
+                .strip_prefix("postgres://")
+                .map(|r| ("postgres://", r))
+        })
+    {
+        let (scheme, rest) = rest;
+        // userinfo ends at the last '@' before the first '/'.
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        let authority = &rest[..authority_end];
+        let mut redacted = if let Some(at) = authority.rfind('@') {
+            let userinfo = &authority[..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            if userinfo.contains(':') {
+                format!("{scheme}{user}:********@{}", &rest[at + 1..])
+            } else {
+                format!("{scheme}{rest}")
+            }
+        } else {
+            format!("{scheme}{rest}")
+        };
+        // password=... may also appear in the query string.
+        redacted = redact_query_password(&redacted);
+        return redacted;
+    }
+    // key=value conninfo: replace the value of password=.
+    let mut out = Vec::new();
+    for part in conninfo.split_whitespace() {
+        if let Some((k, _)) = part.split_once('=') {
+            if k.trim() == "password" {
+                out.push("password=********".to_string());
+                continue;
+            }
+        }
+        out.push(part.to_string());
+    }
+    out.join(" ")
+}
+
+fn redact_query_password(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|p| {
+            if p.starts_with("password=") {
+                "password=********".to_string()
+            } else {
+                p.to_string()
+            }
+        })
+        .collect();
+    format!("{base}?{}", parts.join("&"))
+}
+
+// ---- file discovery and parsing -----------------------------------------------------------------
+
+/// The config file to read: `--config`, `TASKDB_CONFIG`, `./taskdb.toml`, XDG. Explicit paths are
+/// returned even when missing (reading them then fails with a clear error).
+pub fn locate_config_file(global: &GlobalOpts, env: &dyn Env) -> Option<PathBuf> {
+    if let Some(p) = &global.config {
+        return Some(p.clone());
+    }
+    if let Some(p) = env.get("TASKDB_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    let local = PathBuf::from("taskdb.toml");
+    if local.is_file() {
+        return Some(local);
+    }
+    let xdg = default_config_path(env);
+    xdg.is_file().then_some(xdg)
+}
+
+/// `$XDG_CONFIG_HOME/taskdb/config.toml` (or `~/.config/taskdb/config.toml`).
+pub fn default_config_path(env: &dyn Env) -> PathBuf {
+    config_home(env).join("taskdb").join("config.toml")
+}
+
+/// Read and parse a config file; errors name the file, line and key (exit 2).
+pub fn read_config_file(path: &Path) -> Result<FileConfig> {
+    // /dev/null is an explicit "no config" (handy in scripts and tests).
+    let text = std::fs::read(path)
+        .map_err(|e| usage(format!("cannot read config file {}: {e}", path.display())))?;
+    let text = String::from_utf8(text)
+        .map_err(|_| usage(format!("config file {} is not valid UTF-8", path.display())))?;
+    parse_config(&text).map_err(|e| usage(format!("config file {}{}", path.display(), e)))
+}
+
+/// Parse config text; the error text starts with `:LINE: ` where a position is known.
+pub fn parse_config(text: &str) -> std::result::Result<FileConfig, String> {
+    toml::from_str::<FileConfig>(text).map_err(|e| describe_toml_error(text, &e))
+}
+
+fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    let message = err.message().trim().replace('\n', " ");
+    let Some(span) = err.span() else {
+        return format!(": {message}");
+    };
+    let start = span.start.min(text.len());
+    let line_no = text[..start].matches('\n').count() + 1;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = text[line_start..line_end].trim();
+    // The section the line is in, so nested keys are named in full.
+    let section = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(['[', ']']).trim().to_string());
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    match (key, section) {
+        (Some(k), Some(s)) => format!(":{line_no}: key `{s}.{k}`: {message}"),
+        (Some(k), None) => format!(":{line_no}: key `{k}`: {message}"),
+        _ => format!(":{line_no}: {message}"),
+    }
+}
+
+// ---- XDG and other defaults -------------------------------------------------------------------
+
+fn home(env: &dyn Env) -> PathBuf {
+    env.get("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+pub fn config_home(env: &dyn Env) -> PathBuf {
+    env.get("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home(env).join(".config"))
+}
+
+pub fn data_home(env: &dyn Env) -> PathBuf {
+    env.get("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home(env).join(".local").join("share"))
+}
+
+pub fn state_home(env: &dyn Env) -> PathBuf {
+    env.get("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home(env).join(".local").join("state"))
+}
+
+/// As root the server runs as `postgres`, which cannot reach /root: keep the data in /var/lib.
+fn default_local_data_dir(env: &dyn Env) -> PathBuf {
+    if is_root() {
+        PathBuf::from("/var/lib/taskdb/pg")
+    } else {
+        data_home(env).join("taskdb").join("pg")
+    }
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// `user@host`, the default actor recorded in the audit log.
+fn default_actor(env: &dyn Env) -> String {
+    let user = env
+        .get("USER")
+        .or_else(|| env.get("LOGNAME"))
+        .unwrap_or_else(|| {
+            if is_root() {
+                "root".into()
+            } else {
+                "unknown".into()
+            }
+        });
+    format!("{user}@{}", hostname())
+}
+
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Write a file readable only by its owner (0600), creating parent directories.
+pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create directory {}", parent.display()))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(contents)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct MapEnv(HashMap<&'static str, &'static str>);
+    impl Env for MapEnv {
+        fn get(&self, key: &str) -> Option<String> {
+            self.0.get(key).map(|s| s.to_string())
+        }
+    }
+
+    fn global() -> GlobalOpts {
+        GlobalOpts {
+            database_url: None,
+            config: Some(PathBuf::from("/dev/null")),
+            format: None,
+            quiet: false,
+            verbose: 0,
+            yes: false,
+            color: crate::cli::ColorChoice::Never,
+            actor: None,
+        }
+    }
+
+    #[test]
+    fn flag_beats_env_beats_libpq() {
+        let env = MapEnv(HashMap::from([
+            ("DATABASE_URL", "postgres://env/db"),
+            ("PGHOST", "pghost"),
+        ]));
+        let mut g = global();
+        g.database_url = Some("postgres://flag/db".into());
+        let s = Settings::load_with(&g, &env).unwrap();
+        match s.database {
+            DatabaseTarget::Conninfo(c) => {
+                assert_eq!(c.value, "postgres://flag/db");
+                assert_eq!(c.source, Source::Flag("--database-url".into()));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let s = Settings::load_with(&global(), &env).unwrap();
+        assert!(
+            matches!(s.database, DatabaseTarget::Conninfo(ref c) if c.value == "postgres://env/db")
+        );
+    }
+
+    #[test]
+    fn pg_variables_beat_seed_variables_and_nothing_means_local() {
+        let env = MapEnv(HashMap::from([
+            ("PGHOST", "a"),
+            ("DB_HOST", "b"),
+            ("DB_PORT", "6543"),
+        ]));
+        let s = Settings::load_with(&global(), &env).unwrap();
+        let DatabaseTarget::Environment(vars) = s.database else {
+            panic!("expected environment target")
+        };
+        assert_eq!(vars["host"], ("a".to_string(), "PGHOST".to_string()));
+        assert_eq!(vars["port"], ("6543".to_string(), "DB_PORT".to_string()));
+        let s = Settings::load_with(&global(), &MapEnv(HashMap::new())).unwrap();
+        assert!(matches!(s.database, DatabaseTarget::Local));
+    }
+
+    #[test]
+    fn config_errors_name_line_and_key() {
+        let err =
+            parse_config("[database]\nurl = \"x\"\nconnect_timeout = \"soon\"\n").unwrap_err();
+        assert!(
+            err.starts_with(":3: key `database.connect_timeout`"),
+            "{err}"
+        );
+        let err = parse_config("actor = \"a\"\nbogus = 1\n").unwrap_err();
+        assert!(err.starts_with(":2: key `bogus`"), "{err}");
+        assert!(err.contains("unknown field"), "{err}");
+        assert!(parse_config("not toml [").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_conninfo("postgres://bob:s3cret@db:5432/x?sslmode=require&password=p"),
+            "postgres://bob:********@db:5432/x?sslmode=require&password=********"
+        );
+        assert_eq!(
+            redact_conninfo("host=db password=s3cret user=bob"),
+            "host=db password=******** user=bob"
+        );
+        assert_eq!(redact_conninfo("postgres://db/x"), "postgres://db/x");
+    }
+}

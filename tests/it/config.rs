@@ -1,0 +1,198 @@
+//! Settings precedence, `config show|path|init`, and config-file errors.
+
+use predicates::prelude::*;
+
+use crate::support::Sandbox;
+
+fn show_json(cmd: &mut assert_cmd::Command) -> serde_json::Value {
+    let out = cmd
+        .args(["--format", "json", "config", "show"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn entry<'a>(v: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {v}"))
+}
+
+#[test]
+fn precedence_flag_env_file_libpq_local() {
+    let sb = Sandbox::new();
+    let cfg = sb.path().join("c.toml");
+    std::fs::write(&cfg, "[database]\nurl = \"postgres://file/db\"\n").unwrap();
+
+    // Nothing configured: the local cluster.
+    let v = show_json(&mut sb.cmd());
+    assert_eq!(
+        entry(&v, "database.url")["value"],
+        "(managed local cluster)"
+    );
+
+    // libpq variables.
+    let v = show_json(sb.cmd().env("PGHOST", "pghost").env("DB_PORT", "6000"));
+    assert_eq!(entry(&v, "database.host")["value"], "pghost");
+    assert_eq!(entry(&v, "database.port")["source"], "env DB_PORT");
+
+    // The file beats libpq variables.
+    let v = show_json(sb.cmd().env("PGHOST", "pghost").env("TASKDB_CONFIG", &cfg));
+    assert_eq!(entry(&v, "database.url")["value"], "postgres://file/db");
+    assert!(entry(&v, "database.url")["source"]
+        .as_str()
+        .unwrap()
+        .starts_with("file "));
+
+    // Env beats the file, the flag beats env.
+    let v = show_json(
+        sb.cmd()
+            .env("TASKDB_CONFIG", &cfg)
+            .env("DATABASE_URL", "postgres://env/db"),
+    );
+    assert_eq!(entry(&v, "database.url")["source"], "env DATABASE_URL");
+    let v = show_json(
+        sb.cmd()
+            .env("TASKDB_CONFIG", &cfg)
+            .env("DATABASE_URL", "postgres://env/db")
+            .args(["--database-url", "postgres://flag/db"]),
+    );
+    assert_eq!(entry(&v, "database.url")["value"], "postgres://flag/db");
+    assert_eq!(entry(&v, "database.url")["source"], "flag --database-url");
+}
+
+#[test]
+fn secrets_are_redacted_everywhere() {
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd()
+        .env("DATABASE_URL", "postgres://bob:hunter2@db/x")
+        .env("CLOUDFLARE_API_TOKEN", "cf-secret-token-value")
+        .env("PGPASSWORD", "pgpass-secret")
+        .args(["-vv", "config", "show"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for secret in ["hunter2", "cf-secret-token-value", "pgpass-secret"] {
+        assert!(!all.contains(secret), "{secret} leaked: {all}");
+    }
+    assert!(all.contains("********"));
+}
+
+#[test]
+fn config_path_and_discovery() {
+    let sb = Sandbox::new();
+    // No file: the XDG default, with a note.
+    sb.cmd()
+        .args(["config", "path"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("config/taskdb/config.toml"));
+    // ./taskdb.toml in the current directory is found.
+    std::fs::write(sb.path().join("taskdb.toml"), "actor = \"local-file\"\n").unwrap();
+    sb.cmd()
+        .args(["config", "path"])
+        .assert()
+        .success()
+        .stdout("taskdb.toml\n");
+    let v = show_json(&mut sb.cmd());
+    assert_eq!(entry(&v, "actor")["value"], "tester@test"); // env TASKDB_ACTOR beats the file
+    let v = show_json(sb.cmd().env_remove("TASKDB_ACTOR"));
+    assert_eq!(entry(&v, "actor")["value"], "local-file");
+}
+
+#[test]
+fn config_file_errors_name_file_line_and_key() {
+    let sb = Sandbox::new();
+    let cases = [
+        ("not toml at all [", "bad.toml", "config file"),
+        (
+            "[database]\nurl = \"x\"\nbogus_key = 1\n",
+            "unknown.toml",
+            "key `database.bogus_key`",
+        ),
+        (
+            "[database]\nconnect_timeout = \"soon\"\n",
+            "type.toml",
+            ":2: key `database.connect_timeout`",
+        ),
+    ];
+    for (text, name, expect) in cases {
+        let path = sb.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        sb.cmd()
+            .args(["--config"])
+            .arg(&path)
+            .args(["config", "show"])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(expect).and(predicate::str::contains(name)));
+    }
+    sb.cmd()
+        .args(["--config", "/nonexistent/taskdb.toml", "config", "show"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/taskdb.toml"));
+}
+
+#[test]
+fn bad_environment_values_are_usage_errors() {
+    Sandbox::new()
+        .cmd()
+        .env("TASKDB_CONNECT_TIMEOUT", "abc")
+        .args(["config", "show"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("TASKDB_CONNECT_TIMEOUT"));
+}
+
+#[test]
+fn config_init_writes_a_private_file_and_never_overwrites() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let path = sb.path().join("new/config.toml");
+    sb.cmd()
+        .args(["config", "init", "--path"])
+        .arg(&path)
+        .args([
+            "--backup-dir",
+            "/var/backups/x",
+            "--database-url",
+            "postgres://a@b/c",
+        ])
+        .assert()
+        .success();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("dir = \"/var/backups/x\""));
+    // The written file is read back correctly.
+    let v = show_json(sb.cmd().arg("--config").arg(&path));
+    assert_eq!(entry(&v, "backup.dir")["value"], "/var/backups/x");
+    assert_eq!(entry(&v, "database.url")["value"], "postgres://a@b/c");
+
+    sb.cmd()
+        .args(["config", "init", "--path"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    sb.cmd()
+        .args(["config", "init", "--force", "--path"])
+        .arg(&path)
+        .assert()
+        .success();
+}

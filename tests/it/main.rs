@@ -1,0 +1,11 @@
+//! The integration tests: the real binary against a real PostgreSQL (see support/pg.rs).
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod cli;
+mod config;
+mod generated;
+mod harness;
+mod local;

@@ -1,0 +1,65 @@
+//! Shared test helpers: the PostgreSQL harness and a builder for running the real binary.
+
+pub mod pg;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+pub use pg::{TestDb, TestPg};
+
+/// An isolated home for one test: HOME, XDG dirs, no config, no colour.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let dir = tempfile::Builder::new()
+            .prefix("taskdb-test-home-")
+            .tempdir_in("/tmp")
+            .expect("temp dir");
+        // The local cluster's server user (postgres, when root) must be able to traverse it.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod sandbox");
+        Sandbox { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `taskdb` with an environment that cannot see the developer's own settings.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("taskdb").expect("binary");
+        for (key, _) in std::env::vars() {
+            if key.starts_with("PG")
+                || key.starts_with("DB_")
+                || key.starts_with("TASKDB_")
+                || key.starts_with("CLOUDFLARE_")
+                || key.starts_with("XDG_")
+                || key == "DATABASE_URL"
+            {
+                cmd.env_remove(&key);
+            }
+        }
+        let home = self.path();
+        cmd.env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("TASKDB_LOCAL_DATA_DIR", home.join("local-pg"))
+            .env("NO_COLOR", "1")
+            .env("TASKDB_ACTOR", "tester@test")
+            .current_dir(home);
+        cmd
+    }
+
+    /// `taskdb` pointed at a test database.
+    pub fn cmd_db(&self, db: &TestDb) -> Command {
+        let mut cmd = self.cmd();
+        cmd.env("DATABASE_URL", db.url());
+        cmd
+    }
+}
