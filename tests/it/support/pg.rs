@@ -24,6 +24,8 @@ pub struct TestPg {
 
 static CLUSTER: OnceLock<TestPg> = OnceLock::new();
 static COUNTER: AtomicU32 = AtomicU32::new(0);
+/// Name of the template database holding the migrated schema (made once per process).
+static MIGRATED_TEMPLATE: OnceLock<String> = OnceLock::new();
 
 pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
@@ -181,6 +183,39 @@ impl TestPg {
         self.client("postgres")
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create test database");
+        TestDb { pg: self, name }
+    }
+}
+
+impl TestPg {
+    /// A fresh database with the whole schema applied (`taskdb migrate up --no-backup`), copied
+    /// from a template database that is migrated once per test process.
+    #[allow(dead_code)]
+    pub fn migrated_db(&'static self) -> TestDb {
+        let template = MIGRATED_TEMPLATE.get_or_init(|| {
+            let name = format!("tmpl_{}", std::process::id());
+            self.client("postgres")
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create template database");
+            let sandbox = super::Sandbox::new();
+            let out = sandbox
+                .cmd()
+                .env("DATABASE_URL", self.conninfo(&name))
+                .args(["migrate", "up", "--no-backup"])
+                .output()
+                .expect("run taskdb migrate up");
+            assert!(
+                out.status.success(),
+                "migrate up on the template failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            name
+        });
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("t_{}_{n}", std::process::id());
+        self.client("postgres")
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .expect("create test database from the migrated template");
         TestDb { pg: self, name }
     }
 }
