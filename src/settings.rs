@@ -122,6 +122,8 @@ pub struct Settings {
     /// The parsed file (other modules read their own sections from it).
     pub file: FileConfig,
     pub database: DatabaseTarget,
+    /// `PG*` variables that fill keys a connection string leaves out (key → (value, variable)).
+    pub libpq_defaults: BTreeMap<&'static str, (String, String)>,
     pub connect_timeout: Sourced<u64>,
     pub local_data_dir: Sourced<PathBuf>,
     pub backup_dir: Sourced<PathBuf>,
@@ -199,9 +201,17 @@ impl Settings {
                 })?,
                 Source::Env("TASKDB_CONNECT_TIMEOUT".into()),
             ),
-            None => match file.database.connect_timeout {
-                Some(v) => Sourced::new(v, file_src()),
-                None => Sourced::new(DEFAULT_CONNECT_TIMEOUT_SECS, Source::Default),
+            None => match (file.database.connect_timeout, env.get("PGCONNECT_TIMEOUT")) {
+                (Some(v), _) => Sourced::new(v, file_src()),
+                (None, Some(v)) => Sourced::new(
+                    v.parse().map_err(|_| {
+                        usage(format!(
+                            "PGCONNECT_TIMEOUT must be a whole number of seconds, got {v:?}"
+                        ))
+                    })?,
+                    Source::Env("PGCONNECT_TIMEOUT".into()),
+                ),
+                (None, None) => Sourced::new(DEFAULT_CONNECT_TIMEOUT_SECS, Source::Default),
             },
         };
 
@@ -247,6 +257,7 @@ impl Settings {
             config_file,
             file,
             database,
+            libpq_defaults: libpq_defaults(env),
             connect_timeout,
             local_data_dir,
             backup_dir,
@@ -278,7 +289,19 @@ impl Settings {
         );
         match &self.database {
             DatabaseTarget::Conninfo(s) => {
-                push("database.url", redact_conninfo(&s.value), &s.source)
+                push("database.url", redact_conninfo(&s.value), &s.source);
+                // PG* variables fill keys the connection string leaves out (as in libpq).
+                let given = crate::db::conninfo::parse(&s.value).unwrap_or_default();
+                for (key, (value, var)) in &self.libpq_defaults {
+                    if !given.contains(key) {
+                        let shown = if *key == "password" {
+                            "********".to_string()
+                        } else {
+                            value.clone()
+                        };
+                        push(&format!("database.{key}"), shown, &Source::Env(var.clone()));
+                    }
+                }
             }
             DatabaseTarget::Environment(vars) => {
                 for (key, (value, var)) in vars {
@@ -367,29 +390,50 @@ fn pick_path(
     }
 }
 
+/// libpq's connection variables (and the seed's `DB_*` equivalents): key → (`PG*` variable,
+/// seed variable). Keys are libpq connection-string keys.
+const LIBPQ_VARIABLES: &[(&str, &str, Option<&str>)] = &[
+    ("host", "PGHOST", Some("DB_HOST")),
+    ("hostaddr", "PGHOSTADDR", None),
+    ("port", "PGPORT", Some("DB_PORT")),
+    ("user", "PGUSER", Some("DB_USER")),
+    ("password", "PGPASSWORD", Some("DB_PASSWORD")),
+    ("dbname", "PGDATABASE", Some("DB_NAME")),
+    ("sslmode", "PGSSLMODE", Some("DB_SSL_MODE")),
+    ("sslrootcert", "PGSSLROOTCERT", None),
+    ("sslcert", "PGSSLCERT", None),
+    ("sslkey", "PGSSLKEY", None),
+    ("application_name", "PGAPPNAME", None),
+    ("target_session_attrs", "PGTARGETSESSIONATTRS", None),
+    ("passfile", "PGPASSFILE", None),
+];
+
+/// Keys that say where to connect: only they make the environment a database target (a
+/// password or an sslmode alone does not).
+const LOCATION_KEYS: &[&str] = &["host", "hostaddr", "port", "user", "dbname"];
+
 /// libpq's and the seed's connection variables; PG* wins over DB_* for the same key.
 fn libpq_environment(env: &dyn Env) -> BTreeMap<&'static str, (String, String)> {
-    let pairs: [(&str, &str, &str); 6] = [
-        ("host", "PGHOST", "DB_HOST"),
-        ("port", "PGPORT", "DB_PORT"),
-        ("user", "PGUSER", "DB_USER"),
-        ("password", "PGPASSWORD", "DB_PASSWORD"),
-        ("dbname", "PGDATABASE", "DB_NAME"),
-        ("sslmode", "PGSSLMODE", "DB_SSL_MODE"),
-    ];
     let mut out = BTreeMap::new();
-    for (key, pg, seed) in pairs {
+    for &(key, pg, seed) in LIBPQ_VARIABLES {
         if let Some(v) = env.get(pg) {
             out.insert(key, (v, pg.to_string()));
-        } else if let Some(v) = env.get(seed) {
-            out.insert(key, (v, seed.to_string()));
+        } else if let Some(v) = seed.and_then(|s| env.get(s).map(|v| (v, s))) {
+            out.insert(key, (v.0, v.1.to_string()));
         }
     }
-    // A password alone does not say where to connect.
-    if out.len() == 1 && out.contains_key("password") {
+    if !out.keys().any(|k| LOCATION_KEYS.contains(k)) {
         out.clear();
     }
     out
+}
+
+/// The `PG*` variables alone: like libpq, they fill in keys a connection string leaves out.
+fn libpq_defaults(env: &dyn Env) -> BTreeMap<&'static str, (String, String)> {
+    LIBPQ_VARIABLES
+        .iter()
+        .filter_map(|&(key, pg, _)| env.get(pg).map(|v| (key, (v, pg.to_string()))))
+        .collect()
 }
 
 /// Hide the password in a URL or key=value conninfo.
@@ -522,7 +566,7 @@ fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
 
 // ---- XDG and other defaults -------------------------------------------------------------------
 
-fn home(env: &dyn Env) -> PathBuf {
+pub fn home(env: &dyn Env) -> PathBuf {
     env.get("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/"))
