@@ -726,7 +726,7 @@ impl ConnSpec {
             let (message, hint) = tls::describe_rustls_error(tls_error, &host_name);
             return Failure::new(message, hint);
         }
-        let text = e.to_string();
+        let text = full_text(&e);
         if text.contains("server does not support TLS") {
             return Failure::new(
                 format!(
@@ -843,6 +843,21 @@ fn find_rustls_error(e: &tokio_postgres::Error) -> Option<&rustls::Error> {
     None
 }
 
+/// The error and its causes on one line (tokio-postgres' own Display shows only the kind).
+fn full_text(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !text.contains(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+        }
+        cause = c.source();
+    }
+    text.replace('\n', " ")
+}
+
 fn find_io_error(e: &tokio_postgres::Error) -> Option<&std::io::Error> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(c) = cause {
@@ -855,7 +870,7 @@ fn find_io_error(e: &tokio_postgres::Error) -> Option<&std::io::Error> {
 }
 
 fn is_tls_error(e: &tokio_postgres::Error) -> bool {
-    find_rustls_error(e).is_some() || e.to_string().starts_with("error performing TLS handshake")
+    find_rustls_error(e).is_some() || full_text(e).starts_with("error performing TLS handshake")
 }
 
 fn timeout_from_secs(secs: u64) -> Option<Duration> {

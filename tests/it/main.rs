@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod config;
+mod connect;
 mod generated;
 mod harness;
 mod local;

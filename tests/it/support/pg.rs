@@ -93,50 +93,14 @@ impl TestPg {
 
     fn start() -> TestPg {
         let bindir = bindir();
-        let dir = tempfile::Builder::new()
-            .prefix("taskdb-test-pg-")
-            .tempdir_in("/tmp")
-            .expect("temp dir")
-            .keep();
-        let data = dir.join("data");
-        chown_to_postgres(&dir);
-        let out = as_server_user(&bindir.join("initdb"))
-            .arg("-D")
-            .arg(&data)
-            .args([
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-N",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-instructions",
-            ])
-            .stdout(Stdio::null())
-            .output()
-            .expect("run initdb");
-        assert!(
-            out.status.success(),
-            "initdb: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (dir, data) = new_cluster_dir(&bindir, "taskdb-test-pg-");
         let port = 5432;
         let opts = format!(
             "-c listen_addresses='' -k {} -p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
             dir.display()
         );
         let log = dir.join("log");
-        let out = as_server_user(&bindir.join("pg_ctl"))
-            .arg("-D")
-            .arg(&data)
-            .arg("-l")
-            .arg(&log)
-            .args(["-w", "-t", "60", "-o", &opts, "start"])
-            .stdout(Stdio::null())
-            .output()
-            .expect("run pg_ctl");
+        let out = pg_ctl_start(&bindir, &data, &log, &opts);
         if !out.status.success() {
             let log = std::fs::read_to_string(&log).unwrap_or_default();
             panic!(
@@ -220,6 +184,45 @@ impl TestPg {
     }
 }
 
+/// A temp dir (kept; the watchdog removes it) holding a fresh `initdb` data directory owned by
+/// the server user. Returns (dir, data dir).
+fn new_cluster_dir(bindir: &Path, prefix: &str) -> (PathBuf, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in("/tmp")
+        .expect("temp dir")
+        .keep();
+    let data = dir.join("data");
+    chown_to_postgres(&dir);
+    let out = as_server_user(&bindir.join("initdb"))
+        .arg("-D")
+        .arg(&data)
+        .args(["-U", "postgres", "-A", "trust", "-N", "-E", "UTF8"])
+        .args(["--locale=C", "--no-instructions"])
+        .stdout(Stdio::null())
+        .output()
+        .expect("run initdb");
+    assert!(
+        out.status.success(),
+        "initdb: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, data)
+}
+
+/// `pg_ctl start` with server options, waiting until it accepts connections.
+fn pg_ctl_start(bindir: &Path, data: &Path, log: &Path, opts: &str) -> std::process::Output {
+    as_server_user(&bindir.join("pg_ctl"))
+        .arg("-D")
+        .arg(data)
+        .arg("-l")
+        .arg(log)
+        .args(["-w", "-t", "60", "-o", opts, "start"])
+        .stdout(Stdio::null())
+        .output()
+        .expect("run pg_ctl")
+}
+
 /// Stop and remove the cluster once this test process has exited, however it exits.
 /// (The watchdog outlives us on purpose, so it is never waited for.)
 #[allow(clippy::zombie_processes)]
@@ -277,5 +280,105 @@ impl Drop for TestDb {
                 self.name
             ));
         }
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bind port 0, read it, let it go).
+#[allow(dead_code)]
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// A dedicated cluster for tests that need their own server settings (TLS, pg_hba, read-only),
+/// listening on 127.0.0.1 at a free port and on a Unix socket in its temp dir. Stopped and
+/// removed on drop, and by a watchdog when the test process exits (however it exits).
+#[allow(dead_code)]
+pub struct ExtraPg {
+    pub dir: PathBuf,
+    pub data: PathBuf,
+    pub port: u16,
+    bindir: PathBuf,
+}
+
+/// How to set up an [`ExtraPg`] before it starts.
+#[allow(dead_code)]
+#[derive(Default)]
+pub struct ExtraPgSetup<'a> {
+    /// Lines appended to postgresql.conf.
+    pub conf: &'a str,
+    /// The whole pg_hba.conf (None: initdb's, which trusts local and loopback connections).
+    pub hba: Option<&'a str>,
+    /// Files written into the data directory, owned by the server user, mode 0600.
+    pub files: Vec<(&'a str, Vec<u8>)>,
+}
+
+#[allow(dead_code)]
+impl ExtraPg {
+    pub fn start(setup: ExtraPgSetup<'_>) -> ExtraPg {
+        use std::os::unix::fs::PermissionsExt;
+        let bindir = bindir();
+        let (dir, data) = new_cluster_dir(&bindir, "taskdb-test-extra-pg-");
+        // Register the watchdog before anything can fail, so the cluster never outlives us.
+        spawn_watchdog(&bindir, &dir, &data);
+        let conf_path = data.join("postgresql.conf");
+        let mut conf = std::fs::read_to_string(&conf_path).expect("read postgresql.conf");
+        conf.push('\n');
+        conf.push_str(setup.conf);
+        std::fs::write(&conf_path, conf).expect("write postgresql.conf");
+        if let Some(hba) = setup.hba {
+            std::fs::write(data.join("pg_hba.conf"), hba).expect("write pg_hba.conf");
+        }
+        for (name, bytes) in &setup.files {
+            let path = data.join(name);
+            std::fs::write(&path, bytes).expect("write server file");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod server file");
+        }
+        chown_to_postgres(&data);
+
+        let log = dir.join("log");
+        // The port is free when we look; a rare race with another process is retried.
+        for _ in 0..5 {
+            let port = free_port();
+            let opts = format!(
+                "-c listen_addresses=127.0.0.1 -k {} -p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                dir.display()
+            );
+            if pg_ctl_start(&bindir, &data, &log, &opts).status.success() {
+                return ExtraPg {
+                    dir,
+                    data,
+                    port,
+                    bindir,
+                };
+            }
+        }
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        panic!("pg_ctl start of an extra cluster failed:\n{log}");
+    }
+
+    /// A superuser client over the Unix socket (trusted), for setting up roles.
+    pub fn admin(&self) -> postgres::Client {
+        let conninfo = format!(
+            "host={} port={} user=postgres dbname=postgres",
+            self.dir.display(),
+            self.port
+        );
+        postgres::Client::connect(&conninfo, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connect to the extra cluster: {e}"))
+    }
+}
+
+impl Drop for ExtraPg {
+    fn drop(&mut self) {
+        let _ = as_server_user(&self.bindir.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

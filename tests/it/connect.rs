@@ -1,0 +1,603 @@
+//! Connections: TLS modes against a server with a certificate made here, client certificates,
+//! failover between hosts, pgpass, and every bad-input path (one line, exit code, no secrets).
+//! All through `taskdb config check`, which connects exactly like every database command.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+
+use crate::support::pg::{free_port, ExtraPg, ExtraPgSetup};
+use crate::support::Sandbox;
+
+const PW_USER: &str = "pwuser";
+const PW: &str = "correct-horse-battery";
+
+/// Certificates made by the test: a CA, a server certificate for `localhost` only, a client
+/// certificate for `certuser`, and an unrelated CA.
+struct Pki {
+    ca: String,
+    other_ca: String,
+    client_cert: String,
+    client_key: String,
+}
+
+/// The TLS server: ssl=on with our certificate; `certuser` must present a client certificate,
+/// `pwuser` a password (scram), everyone else is trusted over TLS only.
+struct TlsServer {
+    pg: ExtraPg,
+    pki: Pki,
+}
+
+fn ca(name: &str) -> (rcgen::Certificate, KeyPair) {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    (params.self_signed(&key).unwrap(), key)
+}
+
+fn leaf(
+    names: &[&str],
+    cn: &str,
+    issuer: &rcgen::Certificate,
+    issuer_key: &KeyPair,
+) -> (String, String) {
+    let key = KeyPair::generate().unwrap();
+    let mut params =
+        CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, cn);
+    let cert = params.signed_by(&key, issuer, issuer_key).unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+fn tls_server() -> &'static TlsServer {
+    static SERVER: OnceLock<TlsServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let (ca_cert, ca_key) = ca("taskdb test CA");
+        let (other_ca, _) = ca("some other CA");
+        let (server_cert, server_key) = leaf(&["localhost"], "localhost", &ca_cert, &ca_key);
+        let (client_cert, client_key) = leaf(&[], "certuser", &ca_cert, &ca_key);
+        let pg = ExtraPg::start(ExtraPgSetup {
+            conf: "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\nssl_ca_file = 'ca.crt'\n",
+            hba: Some(
+                "local all all trust\n\
+                 hostssl all certuser 127.0.0.1/32 cert\n\
+                 host all pwuser 127.0.0.1/32 scram-sha-256\n\
+                 hostssl all all 127.0.0.1/32 trust\n",
+            ),
+            files: vec![
+                ("server.crt", server_cert.into_bytes()),
+                ("server.key", server_key.into_bytes()),
+                ("ca.crt", ca_cert.pem().into_bytes()),
+            ],
+        });
+        let mut admin = pg.admin();
+        admin
+            .batch_execute("CREATE ROLE certuser LOGIN; SET password_encryption = 'scram-sha-256'")
+            .unwrap();
+        // The password is a test fixture; it goes in as a parameter-free literal on purpose.
+        admin
+            .batch_execute(&format!("CREATE ROLE {PW_USER} LOGIN PASSWORD '{PW}'"))
+            .unwrap();
+        TlsServer {
+            pg,
+            pki: Pki {
+                ca: ca_cert.pem(),
+                other_ca: other_ca.pem(),
+                client_cert,
+                client_key,
+            },
+        }
+    })
+}
+
+/// A plain (no TLS) server whose sessions are read-only by default.
+fn read_only_server() -> &'static ExtraPg {
+    static SERVER: OnceLock<ExtraPg> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        ExtraPg::start(ExtraPgSetup {
+            conf: "default_transaction_read_only = on\n",
+            hba: Some("local all all trust\nhost all all 127.0.0.1/32 trust\n"),
+            files: vec![],
+        })
+    })
+}
+
+/// Write a file into the sandbox with mode 0600 and return its path.
+fn private_file(sb: &Sandbox, name: &str, contents: &str) -> PathBuf {
+    let path = sb.path().join(name);
+    std::fs::write(&path, contents).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(cmd: &mut assert_cmd::Command) -> Run {
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `taskdb --format json config check` with this database URL.
+fn check(sb: &Sandbox, url: &str) -> Run {
+    run(sb
+        .cmd()
+        .env("DATABASE_URL", url)
+        .args(["--format", "json", "config", "check"]))
+}
+
+fn ok_json(r: &Run) -> serde_json::Value {
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+/// A failure: the expected exit code, exactly one line on stderr containing `needle`, nothing
+/// on stdout, no panic.
+fn assert_one_line_failure(r: &Run, code: i32, needle: &str) {
+    assert_eq!(r.code, code, "stderr: {}", r.stderr);
+    assert!(r.stdout.is_empty(), "stdout: {}", r.stdout);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected: {}", r.stderr);
+    assert!(lines[0].starts_with("error: "), "{}", r.stderr);
+    assert!(lines[0].contains(needle), "{needle:?} not in: {}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}
+
+#[test]
+fn verify_full_accepts_the_right_ca_and_refuses_a_wrong_ca_or_host_name() {
+    let server = tls_server();
+    let sb = Sandbox::new();
+    let ca = private_file(&sb, "ca.crt", &server.pki.ca);
+    let other = private_file(&sb, "other.crt", &server.pki.other_ca);
+    let port = server.pg.port;
+
+    // The certificate names localhost; hostaddr skips name resolution, the name is still
+    // checked against `host`.
+    let v = ok_json(&check(
+        &sb,
+        &format!(
+            "host=localhost hostaddr=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=verify-full sslrootcert={}",
+            ca.display()
+        ),
+    ));
+    assert_eq!(v["tls"], true, "{v}");
+    assert!(
+        v["tls_version"].as_str().unwrap().starts_with("TLSv1."),
+        "{v}"
+    );
+    assert!(!v["tls_cipher"].as_str().unwrap().is_empty(), "{v}");
+    assert_eq!(v["port"], port);
+    assert_eq!(v["user"], "postgres");
+    assert_eq!(v["in_recovery"], false);
+
+    // A CA that did not sign the server certificate.
+    let r = check(
+        &sb,
+        &format!(
+            "postgres://postgres@localhost:{port}/postgres?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert={}",
+            other.display()
+        ),
+    );
+    assert_one_line_failure(&r, 1, "certificate verify failed for host localhost");
+    assert!(r.stderr.contains("hint:"), "{}", r.stderr);
+
+    // The right CA, but the certificate does not name 127.0.0.1.
+    let r = check(
+        &sb,
+        &format!(
+            "postgres://postgres@127.0.0.1:{port}/postgres?sslmode=verify-full&sslrootcert={}",
+            ca.display()
+        ),
+    );
+    assert_one_line_failure(&r, 1, "not valid for the name 127.0.0.1");
+
+    // verify-ca checks the chain only: the same connection passes.
+    let v = ok_json(&check(
+        &sb,
+        &format!(
+            "postgres://postgres@127.0.0.1:{port}/postgres?sslmode=verify-ca&sslrootcert={}",
+            ca.display()
+        ),
+    ));
+    assert_eq!(v["tls"], true);
+    // ... but still refuses a chain it cannot verify.
+    let r = check(
+        &sb,
+        &format!(
+            "postgres://postgres@127.0.0.1:{port}/postgres?sslmode=verify-ca&sslrootcert={}",
+            other.display()
+        ),
+    );
+    assert_one_line_failure(&r, 1, "not signed by a trusted CA");
+
+    // require encrypts without verifying ...
+    let v = ok_json(&check(
+        &sb,
+        &format!("postgres://postgres@127.0.0.1:{port}/postgres?sslmode=require"),
+    ));
+    assert_eq!(v["tls"], true);
+    // ... unless a root certificate is given: then the chain is verified, as in libpq.
+    let r = check(
+        &sb,
+        &format!(
+            "postgres://postgres@127.0.0.1:{port}/postgres?sslmode=require&sslrootcert={}",
+            other.display()
+        ),
+    );
+    assert_one_line_failure(&r, 1, "certificate verify failed");
+}
+
+#[test]
+fn tls_settings_come_from_pg_variables_when_the_url_has_none() {
+    let server = tls_server();
+    let sb = Sandbox::new();
+    let ca = private_file(&sb, "ca.crt", &server.pki.ca);
+    let other = private_file(&sb, "other.crt", &server.pki.other_ca);
+    let url = format!(
+        "postgres://postgres@localhost:{}/postgres?hostaddr=127.0.0.1",
+        server.pg.port
+    );
+    let r = run(sb
+        .cmd()
+        .env("DATABASE_URL", &url)
+        .env("PGSSLMODE", "verify-full")
+        .env("PGSSLROOTCERT", &ca)
+        .args(["--format", "json", "config", "check"]));
+    assert_eq!(ok_json(&r)["tls"], true);
+    let r = run(sb
+        .cmd()
+        .env("DATABASE_URL", &url)
+        .env("PGSSLMODE", "verify-full")
+        .env("PGSSLROOTCERT", &other)
+        .args(["--format", "json", "config", "check"]));
+    assert_one_line_failure(&r, 1, "certificate verify failed");
+    // The URL's own sslmode wins over PGSSLMODE.
+    let r = run(sb
+        .cmd()
+        .env("DATABASE_URL", format!("{url}&sslmode=require"))
+        .env("PGSSLMODE", "verify-full")
+        .env("PGSSLROOTCERT", sb.path().join("missing.crt"))
+        .args(["--format", "json", "config", "check"]));
+    assert_eq!(ok_json(&r)["tls"], true);
+}
+
+#[test]
+fn client_certificate_authentication() {
+    let server = tls_server();
+    let sb = Sandbox::new();
+    let ca = private_file(&sb, "ca.crt", &server.pki.ca);
+    let cert = private_file(&sb, "client.crt", &server.pki.client_cert);
+    let key = private_file(&sb, "client.key", &server.pki.client_key);
+    let base = format!(
+        "host=localhost hostaddr=127.0.0.1 port={} user=certuser dbname=postgres sslmode=verify-full sslrootcert={}",
+        server.pg.port,
+        ca.display()
+    );
+    let v = ok_json(&check(
+        &sb,
+        &format!("{base} sslcert={} sslkey={}", cert.display(), key.display()),
+    ));
+    assert_eq!(v["user"], "certuser");
+    assert_eq!(v["tls"], true);
+
+    // Without a certificate the server refuses.
+    let r = check(&sb, &base);
+    assert_one_line_failure(&r, 1, "rejected user \"certuser\"");
+    assert!(r.stderr.contains("sslcert"), "{}", r.stderr);
+
+    // libpq's default location is used when present.
+    let dir = sb.path().join(".postgresql");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&cert, dir.join("postgresql.crt")).unwrap();
+    std::fs::copy(&key, dir.join("postgresql.key")).unwrap();
+    assert_eq!(ok_json(&check(&sb, &base))["user"], "certuser");
+
+    // A key others can read is refused before connecting, as libpq does.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = check(
+        &sb,
+        &format!("{base} sslcert={} sslkey={}", cert.display(), key.display()),
+    );
+    assert_one_line_failure(&r, 1, "group or world access");
+}
+
+#[test]
+fn failover_picks_the_writable_host() {
+    let ro = read_only_server();
+    let rw = tls_server();
+    let sb = Sandbox::new();
+
+    // Without target_session_attrs the first host that answers wins, read-only or not.
+    let v = ok_json(&check(
+        &sb,
+        &format!(
+            "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres",
+            ro.port, rw.pg.port
+        ),
+    ));
+    assert_eq!(v["port"], ro.port);
+
+    // With read-write the read-only server is skipped (URL and key=value forms).
+    let v = ok_json(&check(
+        &sb,
+        &format!(
+            "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
+            ro.port, rw.pg.port
+        ),
+    ));
+    assert_eq!(v["port"], rw.pg.port);
+    let v = ok_json(&check(
+        &sb,
+        &format!(
+            "host=127.0.0.1,127.0.0.1 port={},{} user=postgres dbname=postgres target_session_attrs=read-write",
+            ro.port, rw.pg.port
+        ),
+    ));
+    assert_eq!(v["port"], rw.pg.port);
+
+    // A first host that refuses connections is skipped too.
+    let closed = free_port();
+    let v = ok_json(&check(
+        &sb,
+        &format!(
+            "postgres://postgres@127.0.0.1:{closed},127.0.0.1:{}/postgres?target_session_attrs=read-write",
+            rw.pg.port
+        ),
+    ));
+    assert_eq!(v["port"], rw.pg.port);
+
+    // Only read-only hosts: one line naming each host and why.
+    let r = check(
+        &sb,
+        &format!(
+            "postgres://postgres@127.0.0.1:{closed},127.0.0.1:{}/postgres?target_session_attrs=read-write",
+            ro.port
+        ),
+    );
+    assert_one_line_failure(&r, 1, "could not connect to any of the 2 hosts");
+    assert!(
+        r.stderr
+            .contains(&format!("connection refused by 127.0.0.1:{closed}")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains(&format!("127.0.0.1:{} is read-only", ro.port)),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn sslmode_require_against_a_server_without_ssl() {
+    let ro = read_only_server();
+    let sb = Sandbox::new();
+    let r = check(
+        &sb,
+        &format!(
+            "postgres://postgres@127.0.0.1:{}/postgres?sslmode=require",
+            ro.port
+        ),
+    );
+    assert_one_line_failure(
+        &r,
+        1,
+        "does not support SSL, but sslmode=require requires it",
+    );
+    // prefer falls back to plain text.
+    let v = ok_json(&check(
+        &sb,
+        &format!(
+            "postgres://postgres@127.0.0.1:{}/postgres?sslmode=prefer",
+            ro.port
+        ),
+    ));
+    assert_eq!(v["tls"], false);
+}
+
+#[test]
+fn wrong_password_names_the_user_and_never_the_password() {
+    let server = tls_server();
+    let sb = Sandbox::new();
+    let port = server.pg.port;
+    let wrong = "not-the-Right-pw-4711";
+    let r = check(
+        &sb,
+        &format!("postgres://{PW_USER}:{wrong}@127.0.0.1:{port}/postgres?sslmode=require"),
+    );
+    assert_one_line_failure(
+        &r,
+        1,
+        &format!("password authentication failed for user \"{PW_USER}\" at 127.0.0.1:{port}"),
+    );
+    assert!(!r.stderr.contains(wrong), "{}", r.stderr);
+    // -vv does not leak it either.
+    let r = run(sb
+        .cmd()
+        .env(
+            "DATABASE_URL",
+            format!("postgres://{PW_USER}:{wrong}@127.0.0.1:{port}/postgres"),
+        )
+        .args(["-vv", "config", "check"]));
+    assert_eq!(r.code, 1);
+    assert!(
+        !r.stderr.contains(wrong) && !r.stdout.contains(wrong),
+        "{}",
+        r.stderr
+    );
+
+    // The right one works; PGPASSWORD is used when the URL has none.
+    let url = format!("postgres://{PW_USER}@127.0.0.1:{port}/postgres");
+    let r = run(sb
+        .cmd()
+        .env("DATABASE_URL", &url)
+        .env("PGPASSWORD", PW)
+        .args(["--format", "json", "config", "check"]));
+    assert_eq!(ok_json(&r)["user"], PW_USER);
+    assert!(!r.stdout.contains(PW) && !r.stderr.contains(PW));
+
+    // No password anywhere: say so.
+    let r = check(&sb, &url);
+    assert_one_line_failure(&r, 1, "asks for a password for user \"pwuser\"");
+}
+
+#[test]
+fn pgpass_is_used_and_ignored_when_others_can_read_it() {
+    let server = tls_server();
+    let sb = Sandbox::new();
+    let port = server.pg.port;
+    let url = format!("postgres://{PW_USER}@127.0.0.1:{port}/postgres");
+    let pgpass = private_file(
+        &sb,
+        ".pgpass",
+        &format!("# taskdb test\nother:*:*:*:nope\n127.0.0.1:{port}:*:{PW_USER}:{PW}\n"),
+    );
+    let r = check(&sb, &url);
+    assert_eq!(ok_json(&r)["user"], PW_USER);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+
+    // PGPASSFILE points elsewhere.
+    let elsewhere = private_file(&sb, "pgpass-elsewhere", &format!("*:*:*:{PW_USER}:{PW}\n"));
+    std::fs::remove_file(&pgpass).unwrap();
+    let r = run(sb
+        .cmd()
+        .env("DATABASE_URL", &url)
+        .env("PGPASSFILE", &elsewhere)
+        .args(["--format", "json", "config", "check"]));
+    assert_eq!(ok_json(&r)["user"], PW_USER);
+
+    // A wrong password from the file: the message says where it came from.
+    let bad = private_file(
+        &sb,
+        ".pgpass",
+        &format!("*:*:*:{PW_USER}:wrong-from-file\n"),
+    );
+    let r = check(&sb, &url);
+    assert_one_line_failure(&r, 1, "password authentication failed");
+    assert!(r.stderr.contains(".pgpass") && !r.stderr.contains("wrong-from-file"));
+
+    // 0644: ignored with a warning, as libpq does.
+    std::fs::write(&bad, format!("*:*:*:{PW_USER}:{PW}\n")).unwrap();
+    std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = check(&sb, &url);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("group or world access"), "{}", r.stderr);
+    assert!(r.stderr.contains("asks for a password"), "{}", r.stderr);
+    assert!(!r.stderr.contains(PW), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+}
+
+#[test]
+fn missing_database_refused_port_and_timeout_are_one_line_each() {
+    let server = tls_server();
+    let sb = Sandbox::new();
+
+    let r = check(
+        &sb,
+        &format!(
+            "postgres://postgres@127.0.0.1:{}/no_such_db?sslmode=require",
+            server.pg.port
+        ),
+    );
+    assert_one_line_failure(&r, 1, "database \"no_such_db\" does not exist");
+    assert!(r.stderr.contains("createdb"), "{}", r.stderr);
+
+    let closed = free_port();
+    let r = check(&sb, &format!("postgres://u@127.0.0.1:{closed}/db"));
+    assert_one_line_failure(&r, 1, &format!("connection refused by 127.0.0.1:{closed}"));
+
+    // A socket that accepts TCP connections but never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let r = check(
+        &sb,
+        &format!("postgres://u@127.0.0.1:{port}/db?connect_timeout=1"),
+    );
+    assert_one_line_failure(
+        &r,
+        1,
+        &format!("timed out after 1 s connecting to 127.0.0.1:{port}"),
+    );
+    assert!(r.stderr.contains("connect_timeout"), "{}", r.stderr);
+    drop(silent);
+}
+
+#[test]
+fn unparsable_urls_exit_2_naming_the_source_without_the_password() {
+    let sb = Sandbox::new();
+    let secret = "Sup3rSecretPw";
+    let cases = [
+        format!("postgres://bob:{secret}@db:notaport/x"),
+        format!("postgres://bob:{secret}%zz@db/x"),
+        format!("postgres://bob:{secret}@db/x?sslmode=sometimes"),
+        format!("postgres://bob:{secret}@db/x?bogus_option=1"),
+        format!("host=db password='{secret}"),
+        format!("mysql://bob:{secret}@db/x"),
+    ];
+    for url in &cases {
+        let r = check(&sb, url);
+        assert_one_line_failure(&r, 2, "env DATABASE_URL");
+        assert!(!r.stderr.contains(secret), "{url}: {}", r.stderr);
+    }
+    // From the flag and from the config file.
+    let r = run(sb
+        .cmd()
+        .args(["--database-url", &cases[0], "config", "check"]));
+    assert_one_line_failure(&r, 2, "flag --database-url");
+    assert!(!r.stderr.contains(secret));
+    let cfg = sb.path().join("taskdb.toml");
+    std::fs::write(&cfg, format!("[database]\nurl = \"{}\"\n", cases[1])).unwrap();
+    let r = run(sb.cmd().args(["config", "check"]));
+    assert_one_line_failure(&r, 2, "file taskdb.toml");
+    assert!(!r.stderr.contains(secret));
+    // sslrootcert=system needs verify-full (libpq's rule).
+    let r = check(
+        &sb,
+        "postgres://bob@db/x?sslmode=require&sslrootcert=system",
+    );
+    assert_one_line_failure(&r, 2, "sslrootcert=system needs sslmode=verify-full");
+}
+
+#[test]
+fn config_check_table_output_and_the_local_test_database() {
+    // The shared test cluster over its Unix socket: TLS off, same report.
+    let pg = crate::support::TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let r = run(sb.cmd_db(&db).args(["config", "check"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for field in [
+        "server_version",
+        "host",
+        "port",
+        "database",
+        "user",
+        "tls",
+        "in_recovery",
+        "connect_ms",
+    ] {
+        assert!(r.stdout.contains(field), "{field} missing: {}", r.stdout);
+    }
+    assert!(r.stdout.contains(&db.name), "{}", r.stdout);
+    let r = run(sb.cmd_db(&db).args(["--format", "csv", "config", "check"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r
+        .stdout
+        .starts_with("server_version,host,port,database,user,tls,"));
+}
