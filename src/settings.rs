@@ -713,6 +713,54 @@ mod tests {
     }
 
     #[test]
+    fn only_location_variables_make_a_target_and_pg_variables_are_defaults() {
+        // A password or sslmode alone does not say where to connect: still the local cluster.
+        let env = MapEnv(HashMap::from([
+            ("PGPASSWORD", "pw"),
+            ("PGSSLMODE", "require"),
+            ("DB_SSL_MODE", "require"),
+        ]));
+        let s = Settings::load_with(&global(), &env).unwrap();
+        assert!(matches!(s.database, DatabaseTarget::Local));
+        assert_eq!(s.libpq_defaults["sslmode"].1, "PGSSLMODE");
+        // The seed's variables are not libpq defaults for a URL.
+        let env = MapEnv(HashMap::from([
+            ("DB_SSL_MODE", "require"),
+            ("DATABASE_URL", "postgres://h/d"),
+        ]));
+        let s = Settings::load_with(&global(), &env).unwrap();
+        assert!(s.libpq_defaults.is_empty());
+        // PGHOSTADDR alone is a place to connect to.
+        let env = MapEnv(HashMap::from([("PGHOSTADDR", "127.0.0.1")]));
+        let s = Settings::load_with(&global(), &env).unwrap();
+        assert!(matches!(s.database, DatabaseTarget::Environment(_)));
+    }
+
+    #[test]
+    fn connect_timeout_precedence() {
+        let env = MapEnv(HashMap::from([("PGCONNECT_TIMEOUT", "3")]));
+        let s = Settings::load_with(&global(), &env).unwrap();
+        assert_eq!(s.connect_timeout.value, 3);
+        assert_eq!(
+            s.connect_timeout.source,
+            Source::Env("PGCONNECT_TIMEOUT".into())
+        );
+        let env = MapEnv(HashMap::from([
+            ("PGCONNECT_TIMEOUT", "3"),
+            ("TASKDB_CONNECT_TIMEOUT", "5"),
+        ]));
+        assert_eq!(
+            Settings::load_with(&global(), &env)
+                .unwrap()
+                .connect_timeout
+                .value,
+            5
+        );
+        let env = MapEnv(HashMap::from([("PGCONNECT_TIMEOUT", "soon")]));
+        assert!(Settings::load_with(&global(), &env).is_err());
+    }
+
+    #[test]
     fn config_errors_name_line_and_key() {
         let err =
             parse_config("[database]\nurl = \"x\"\nconnect_timeout = \"soon\"\n").unwrap_err();

@@ -601,3 +601,112 @@ fn config_check_table_output_and_the_local_test_database() {
         .stdout
         .starts_with("server_version,host,port,database,user,tls,"));
 }
+
+#[test]
+fn sslmode_allow_and_disable_follow_libpq() {
+    let server = tls_server();
+    let sb = Sandbox::new();
+    let url = format!("postgres://postgres@127.0.0.1:{}/postgres", server.pg.port);
+    // The server takes `postgres` over TLS only: allow tries plain text, is turned down, and
+    // retries with TLS.
+    let v = ok_json(&check(&sb, &format!("{url}?sslmode=allow")));
+    assert_eq!(v["tls"], true);
+    // disable never tries TLS, so pg_hba.conf turns it down, with a hint about sslmode.
+    let r = check(&sb, &format!("{url}?sslmode=disable"));
+    assert_one_line_failure(&r, 1, "rejected user \"postgres\"");
+    assert!(r.stderr.contains("sslmode=require"), "{}", r.stderr);
+}
+
+#[test]
+fn pg_and_seed_variables_say_where_to_connect() {
+    let server = tls_server();
+    let sb = Sandbox::new();
+    let port = server.pg.port.to_string();
+    let r = run(sb
+        .cmd()
+        .env("PGHOST", "127.0.0.1")
+        .env("PGPORT", &port)
+        .env("PGUSER", PW_USER)
+        .env("PGDATABASE", "postgres")
+        .env("PGPASSWORD", PW)
+        .env("PGSSLMODE", "require")
+        .env("PGAPPNAME", "taskdb-preflight")
+        .args(["--format", "json", "config", "check"]));
+    let v = ok_json(&r);
+    assert_eq!(
+        (v["user"].as_str(), v["tls"].as_bool()),
+        (Some(PW_USER), Some(true))
+    );
+    // The seed's DB_* variables (DB_SSL_MODE=require: encrypted, unverified).
+    let r = run(sb
+        .cmd()
+        .env("DB_HOST", "127.0.0.1")
+        .env("DB_PORT", &port)
+        .env("DB_USER", PW_USER)
+        .env("DB_NAME", "postgres")
+        .env("DB_PASSWORD", PW)
+        .env("DB_SSL_MODE", "require")
+        .args(["--format", "json", "config", "check"]));
+    let v = ok_json(&r);
+    assert_eq!(
+        (v["port"].as_u64(), v["tls"].as_bool()),
+        (Some(server.pg.port.into()), Some(true))
+    );
+    // A bad PGPORT names the variable (exit 2).
+    let r = run(sb
+        .cmd()
+        .env("PGHOST", "127.0.0.1")
+        .env("PGPORT", "fivefourthreetwo")
+        .args(["config", "check"]));
+    assert_one_line_failure(&r, 2, "env PGPORT");
+    // PGCONNECT_TIMEOUT is the connect timeout unless taskdb's own setting is given.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port().to_string();
+    let r = run(sb
+        .cmd()
+        .env("PGHOST", "127.0.0.1")
+        .env("PGPORT", &silent_port)
+        .env("PGCONNECT_TIMEOUT", "1")
+        .args(["config", "check"]));
+    assert_one_line_failure(&r, 1, "timed out after 1 s");
+    drop(silent);
+}
+
+#[test]
+fn config_show_lists_pg_variables_that_fill_the_url() {
+    let sb = Sandbox::new();
+    let show = |url: &str| -> serde_json::Value {
+        let r = run(sb
+            .cmd()
+            .env("DATABASE_URL", url)
+            .env("PGSSLMODE", "verify-full")
+            .env("PGPASSWORD", "pg-variable-secret")
+            .env("PGCONNECT_TIMEOUT", "7")
+            .args(["--format", "json", "config", "show"]));
+        assert!(!r.stdout.contains("pg-variable-secret"));
+        ok_json(&r)
+    };
+    let find = |v: &serde_json::Value, key: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["key"] == key)
+            .cloned()
+    };
+    let v = show("postgres://app@db.example/taskdb");
+    let mode = find(&v, "database.sslmode").expect("sslmode row");
+    assert_eq!(
+        (mode["value"].as_str(), mode["source"].as_str()),
+        (Some("verify-full"), Some("env PGSSLMODE"))
+    );
+    assert_eq!(find(&v, "database.password").unwrap()["value"], "********");
+    let timeout = find(&v, "database.connect_timeout").unwrap();
+    assert_eq!(
+        (timeout["value"].as_str(), timeout["source"].as_str()),
+        (Some("7"), Some("env PGCONNECT_TIMEOUT"))
+    );
+    // Keys the URL has are not overridden, so not listed.
+    let v = show("postgres://app:pw@db.example/taskdb?sslmode=require");
+    assert!(find(&v, "database.sslmode").is_none());
+    assert!(find(&v, "database.password").is_none());
+}
