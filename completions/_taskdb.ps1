@@ -203,6 +203,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print every effective setting and where it came from (secrets redacted)')
             [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file in use (or where `config init` would write one)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Connect with the effective settings and report the server reached (a preflight check)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -267,10 +268,29 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'taskdb;config;check' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'taskdb;config;help' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print every effective setting and where it came from (secrets redacted)')
             [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file in use (or where `config init` would write one)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Connect with the effective settings and report the server reached (a preflight check)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -281,6 +301,9 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             break
         }
         'taskdb;config;help;init' {
+            break
+        }
+        'taskdb;config;help;check' {
             break
         }
         'taskdb;config;help;help' {
@@ -357,6 +380,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print every effective setting and where it came from (secrets redacted)')
             [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the config file in use (or where `config init` would write one)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Connect with the effective settings and report the server reached (a preflight check)')
             break
         }
         'taskdb;help;config;show' {
@@ -366,6 +390,9 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             break
         }
         'taskdb;help;config;init' {
+            break
+        }
+        'taskdb;help;config;check' {
             break
         }
         'taskdb;help;completions' {

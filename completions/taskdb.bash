@@ -31,6 +31,9 @@ _taskdb() {
             taskdb,local)
                 cmd="taskdb__subcmd__local"
                 ;;
+            taskdb__subcmd__config,check)
+                cmd="taskdb__subcmd__config__subcmd__check"
+                ;;
             taskdb__subcmd__config,help)
                 cmd="taskdb__subcmd__config__subcmd__help"
                 ;;
@@ -42,6 +45,9 @@ _taskdb() {
                 ;;
             taskdb__subcmd__config,show)
                 cmd="taskdb__subcmd__config__subcmd__show"
+                ;;
+            taskdb__subcmd__config__subcmd__help,check)
+                cmd="taskdb__subcmd__config__subcmd__help__subcmd__check"
                 ;;
             taskdb__subcmd__config__subcmd__help,help)
                 cmd="taskdb__subcmd__config__subcmd__help__subcmd__help"
@@ -69,6 +75,9 @@ _taskdb() {
                 ;;
             taskdb__subcmd__help,local)
                 cmd="taskdb__subcmd__help__subcmd__local"
+                ;;
+            taskdb__subcmd__help__subcmd__config,check)
+                cmd="taskdb__subcmd__help__subcmd__config__subcmd__check"
                 ;;
             taskdb__subcmd__help__subcmd__config,init)
                 cmd="taskdb__subcmd__help__subcmd__config__subcmd__init"
@@ -205,7 +214,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__config)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version show path init help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version show path init check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,9 +247,57 @@ _taskdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        taskdb__subcmd__config__subcmd__help)
-            opts="show path init help"
+        taskdb__subcmd__config__subcmd__check)
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv nagios prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        taskdb__subcmd__config__subcmd__help)
+            opts="show path init check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        taskdb__subcmd__config__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -493,8 +550,22 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__help__subcmd__config)
-            opts="show path init"
+            opts="show path init check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        taskdb__subcmd__help__subcmd__config__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

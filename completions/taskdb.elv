@@ -186,6 +186,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand show 'Print every effective setting and where it came from (secrets redacted)'
             cand path 'Print the config file in use (or where `config init` would write one)'
             cand init 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+            cand check 'Connect with the effective settings and report the server reached (a preflight check)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'taskdb;config;show'= {
@@ -246,10 +247,28 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'taskdb;config;check'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'taskdb;config;help'= {
             cand show 'Print every effective setting and where it came from (secrets redacted)'
             cand path 'Print the config file in use (or where `config init` would write one)'
             cand init 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+            cand check 'Connect with the effective settings and report the server reached (a preflight check)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'taskdb;config;help;show'= {
@@ -257,6 +276,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;config;help;path'= {
         }
         &'taskdb;config;help;init'= {
+        }
+        &'taskdb;config;help;check'= {
         }
         &'taskdb;config;help;help'= {
         }
@@ -322,12 +343,15 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand show 'Print every effective setting and where it came from (secrets redacted)'
             cand path 'Print the config file in use (or where `config init` would write one)'
             cand init 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+            cand check 'Connect with the effective settings and report the server reached (a preflight check)'
         }
         &'taskdb;help;config;show'= {
         }
         &'taskdb;help;config;path'= {
         }
         &'taskdb;help;config;init'= {
+        }
+        &'taskdb;help;config;check'= {
         }
         &'taskdb;help;completions'= {
         }

@@ -153,26 +153,27 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_sub
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "url" -d 'Print a connection URL for the local cluster (Unix socket; for psql, pg_dump, …)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "destroy" -d 'Stop the local cluster and delete its data (asks first; --yes to skip)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
 json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
 csv\t'Comma-separated values with a header row'
 nagios\t'Nagios plugin output (health)'
 prometheus\t'Prometheus text exposition (health, metrics dump)'"
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s q -l quiet -d 'Print only data and errors'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -f -a "check" -d 'Connect with the effective settings and report the server reached (a preflight check)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -228,9 +229,26 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Connect with the effective settings and report the server reached (a preflight check)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
@@ -277,3 +295,4 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Connect with the effective settings and report the server reached (a preflight check)'
