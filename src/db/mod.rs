@@ -40,6 +40,43 @@ pub struct Db {
     pub port: u16,
     /// How long connecting took (TCP, TLS, authentication; all hosts tried).
     pub connect_time: Duration,
+    /// The libpq variables for a tool (pg_dump, psql) to reach the same server the same way.
+    libpq_env: Vec<(&'static str, String)>,
+}
+
+/// libpq variables a child process may inherit that would change where or how it connects;
+/// remove them before applying [`Db::libpq_env`].
+pub const LIBPQ_CONNECTION_VARIABLES: &[&str] = &[
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGDATABASE",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGOPTIONS",
+    "PGAPPNAME",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLMINPROTOCOLVERSION",
+    "PGSSLMAXPROTOCOLVERSION",
+    "PGCONNECT_TIMEOUT",
+    "PGTARGETSESSIONATTRS",
+    "PGREQUIRESSL",
+    "PGGSSENCMODE",
+];
+
+impl Db {
+    /// Variables (including `PGPASSWORD` when there is a password) that make a libpq tool
+    /// connect to the host this connection reached, with the same user, database, sslmode and
+    /// certificates. Pass them in the child's environment, never on its command line.
+    pub fn libpq_env(&self) -> &[(&'static str, String)] {
+        &self.libpq_env
+    }
 }
 
 impl Deref for Db {
@@ -85,6 +122,7 @@ pub async fn connect(ctx: &Context) -> Result<Db> {
         host: endpoint.host_text(),
         port: endpoint.port,
         connect_time,
+        libpq_env: spec.libpq_env(&endpoint),
     })
 }
 
@@ -551,6 +589,45 @@ impl ConnSpec {
         c
     }
 
+    /// libpq variables that reproduce this spec for one host (see [`Db::libpq_env`]).
+    fn libpq_env(&self, endpoint: &Endpoint) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("PGHOST", endpoint.host_text()),
+            ("PGPORT", endpoint.port.to_string()),
+            ("PGUSER", self.user.clone()),
+            ("PGDATABASE", self.dbname.clone()),
+            ("PGSSLMODE", self.tls.mode.name().to_string()),
+        ];
+        if let Some(addr) = endpoint.hostaddr {
+            env.push(("PGHOSTADDR", addr.to_string()));
+        }
+        if let Some((password, _)) = self.password_for(endpoint) {
+            env.push(("PGPASSWORD", password.to_string()));
+        }
+        match &self.tls.root_cert {
+            RootCert::System => env.push(("PGSSLROOTCERT", "system".into())),
+            RootCert::File { path, .. } => env.push(("PGSSLROOTCERT", path.display().to_string())),
+        }
+        if self.tls.client_cert.exists() {
+            env.push(("PGSSLCERT", self.tls.client_cert.display().to_string()));
+            env.push(("PGSSLKEY", self.tls.client_key.display().to_string()));
+        }
+        if self.tls.min_tls13 {
+            env.push(("PGSSLMINPROTOCOLVERSION", "TLSv1.3".into()));
+        }
+        if let Some(t) = self.connect_timeout {
+            // libpq treats values below 2 as 2.
+            env.push(("PGCONNECT_TIMEOUT", t.as_secs().max(2).to_string()));
+        }
+        if let Some(options) = self.base.get_options() {
+            env.push(("PGOPTIONS", options.to_string()));
+        }
+        if let Some(app) = self.base.get_application_name() {
+            env.push(("PGAPPNAME", app.to_string()));
+        }
+        env
+    }
+
     /// Try the hosts in order; the first that accepts wins.
     pub async fn open(&self) -> Result<(Client, Endpoint)> {
         let tls =
@@ -994,6 +1071,28 @@ mod tests {
         };
         let spec = ConnSpec::from_params(&params, &origins, &s).unwrap();
         assert_eq!(spec.connect_timeout, None, "0 waits forever, as in libpq");
+    }
+
+    #[test]
+    fn libpq_env_reproduces_the_connection_for_the_host_reached() {
+        let s = spec(
+            "postgres://app:pw@a:1,b:2/db?sslmode=verify-full&sslrootcert=/ca.pem&connect_timeout=1&options=-c%20x%3Dy",
+        )
+        .unwrap();
+        let env: BTreeMap<_, _> = s.libpq_env(&s.endpoints[1]).into_iter().collect();
+        assert_eq!(env["PGHOST"], "b");
+        assert_eq!(env["PGPORT"], "2");
+        assert_eq!(env["PGUSER"], "app");
+        assert_eq!(env["PGPASSWORD"], "pw");
+        assert_eq!(env["PGDATABASE"], "db");
+        assert_eq!(env["PGSSLMODE"], "verify-full");
+        assert_eq!(env["PGSSLROOTCERT"], "/ca.pem");
+        assert_eq!(env["PGCONNECT_TIMEOUT"], "2");
+        assert_eq!(env["PGOPTIONS"], "-c x=y");
+        assert_eq!(env["PGAPPNAME"], "taskdb");
+        for key in env.keys() {
+            assert!(LIBPQ_CONNECTION_VARIABLES.contains(key), "{key}");
+        }
     }
 
     #[test]
