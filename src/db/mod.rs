@@ -107,7 +107,7 @@ pub async fn connect(ctx: &Context) -> Result<Db> {
         ),
     );
     let started = Instant::now();
-    let (client, endpoint) = spec.open().await?;
+    let (client, endpoint) = spec.open(|m| ctx.out.debug(1, m)).await?;
     let connect_time = started.elapsed();
     client
         .execute(
@@ -628,8 +628,9 @@ impl ConnSpec {
         env
     }
 
-    /// Try the hosts in order; the first that accepts wins.
-    pub async fn open(&self) -> Result<(Client, Endpoint)> {
+    /// Try the hosts in order; the first that accepts wins. `on_skip` hears about each host
+    /// passed over (shown with `-v`).
+    pub async fn open(&self, on_skip: impl Fn(String)) -> Result<(Client, Endpoint)> {
         let tls =
             if self.tls.mode != SslMode::Disable && self.endpoints.iter().any(Endpoint::is_tcp) {
                 Some(MakeRustlsConnect::new(self.tls.client_config()?))
@@ -644,7 +645,10 @@ impl ConnSpec {
         for endpoint in order {
             match self.open_one(endpoint, tls.as_ref()).await {
                 Ok(client) => return Ok((client, endpoint.clone())),
-                Err(f) => failures.push(f),
+                Err(f) => {
+                    on_skip(format!("skipped {}: {}", endpoint.label(), f.message));
+                    failures.push(f);
+                }
             }
         }
         Err(failed(summarize(&failures)))
