@@ -196,6 +196,15 @@ fn verify_full_accepts_the_right_ca_and_refuses_a_wrong_ca_or_host_name() {
     assert_one_line_failure(&r, 1, "certificate verify failed for host localhost");
     assert!(r.stderr.contains("hint:"), "{}", r.stderr);
 
+    // The system's trusted CAs do not include the test CA.
+    let r = check(
+        &sb,
+        &format!(
+            "postgres://postgres@localhost:{port}/postgres?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=system"
+        ),
+    );
+    assert_one_line_failure(&r, 1, "not signed by a trusted CA");
+
     // The right CA, but the certificate does not name 127.0.0.1.
     let r = check(
         &sb,
