@@ -126,21 +126,12 @@ pub async fn connect(ctx: &Context) -> Result<Db> {
     })
 }
 
-/// The tokio-postgres config for the first configured host (password resolved), for code that
-/// needs one (e.g. to hand to other tools). Connections should use [`connect`].
+/// A tokio-postgres config for the configured hosts (password resolved from the string,
+/// PGPASSWORD or the first host's password-file entry), for code that needs one. It cannot
+/// express verify-ca/verify-full: connections should use [`connect`], and libpq tools
+/// [`Db::libpq_env`].
 pub async fn config_for(ctx: &Context) -> Result<tokio_postgres::Config> {
-    let spec = spec_for(ctx).await?;
-    let endpoint = spec
-        .endpoints
-        .first()
-        .ok_or_else(|| usage("the connection settings name no host"))?;
-    let password = spec.password_for(endpoint).map(|(p, _)| p.to_string());
-    let mode = match (&endpoint.host, spec.tls.mode) {
-        (Host::Unix(_), _) | (_, SslMode::Disable | SslMode::Allow) => PgSslMode::Disable,
-        (_, SslMode::Prefer) => PgSslMode::Prefer,
-        _ => PgSslMode::Require,
-    };
-    Ok(spec.endpoint_config(endpoint, password.as_deref(), mode))
+    spec_for(ctx).await?.tokio_config()
 }
 
 /// `user@host:port/db` for messages; never includes the password.
@@ -587,6 +578,41 @@ impl ConnSpec {
             c.connect_timeout(t);
         }
         c
+    }
+
+    /// All hosts as one tokio-postgres config (see [`config_for`]).
+    pub fn tokio_config(&self) -> Result<tokio_postgres::Config> {
+        let first = self
+            .endpoints
+            .first()
+            .ok_or_else(|| usage("the connection settings name no host"))?;
+        let password = self.password_for(first).map(|(p, _)| p.to_string());
+        let mode = match (&first.host, self.tls.mode) {
+            (Host::Unix(_), _) | (_, SslMode::Disable | SslMode::Allow) => PgSslMode::Disable,
+            (_, SslMode::Prefer) => PgSslMode::Prefer,
+            _ => PgSslMode::Require,
+        };
+        let mut config = self.base.clone();
+        config.user(&self.user).dbname(&self.dbname).ssl_mode(mode);
+        if let Some(p) = &password {
+            config.password(p);
+        }
+        if let Some(t) = self.connect_timeout {
+            config.connect_timeout(t);
+        }
+        // tokio-postgres wants a hostaddr for every host or none.
+        let all_have_hostaddr = self.endpoints.iter().all(|e| e.hostaddr.is_some());
+        for endpoint in &self.endpoints {
+            match &endpoint.host {
+                Host::Tcp(name) => config.host(name),
+                Host::Unix(dir) => config.host_path(dir),
+            };
+            config.port(endpoint.port);
+            if let (true, Some(addr)) = (all_have_hostaddr, endpoint.hostaddr) {
+                config.hostaddr(addr);
+            }
+        }
+        Ok(config)
     }
 
     /// libpq variables that reproduce this spec for one host (see [`Db::libpq_env`]).
@@ -1097,6 +1123,29 @@ mod tests {
         for key in env.keys() {
             assert!(LIBPQ_CONNECTION_VARIABLES.contains(key), "{key}");
         }
+    }
+
+    #[test]
+    fn tokio_config_carries_every_host() {
+        let c =
+            spec("postgres://app:pw@a:1,b:2/db?sslmode=require&target_session_attrs=read-write")
+                .unwrap()
+                .tokio_config()
+                .unwrap();
+        assert_eq!(c.get_ports(), &[1, 2]);
+        assert_eq!(c.get_hosts().len(), 2);
+        assert_eq!(c.get_password(), Some(&b"pw"[..]));
+        assert_eq!(c.get_ssl_mode(), PgSslMode::Require);
+        assert_eq!(
+            c.get_target_session_attrs(),
+            tokio_postgres::config::TargetSessionAttrs::ReadWrite
+        );
+        // hostaddr only for some hosts: left out (tokio-postgres needs all or none).
+        let c = spec("host=a,b hostaddr=127.0.0.1, user=u")
+            .unwrap()
+            .tokio_config()
+            .unwrap();
+        assert!(c.get_hostaddrs().is_empty());
     }
 
     #[test]
