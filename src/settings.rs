@@ -2,7 +2,9 @@
 //! 1. command-line flags;
 //! 2. environment: `DATABASE_URL`, `CLOUDFLARE_*`, `TASKDB_*`;
 //! 3. the config file (`--config`, `TASKDB_CONFIG`, `./taskdb.toml`, `$XDG_CONFIG_HOME/taskdb/config.toml`);
-//! 4. libpq's `PG*` variables and the seed's `DB_*` variables (database only);
+//! 4. libpq's `PG*` variables and the seed's `DB_*` variables (database only). As in libpq, the
+//!    `PG*` variables also fill keys a connection string leaves out (`PGSSLMODE`, `PGPASSWORD`, …);
+//!    `PGCONNECT_TIMEOUT` ranks below `TASKDB_CONNECT_TIMEOUT` and the file;
 //! 5. defaults; for the database, the managed local cluster.
 //!
 //! Every effective value remembers its source so `taskdb config show` can explain it.
