@@ -48,9 +48,10 @@ pg_dump must be at least as new as the server (else the package to install is na
 The file is verified first; a missing, empty, truncated or non-dump file is refused before
 anything is touched (exit 2). With --into NAME a new database is created and restored into
 (it must not exist). Without --into, the current database's objects are dropped and recreated
-from the backup in one transaction (pg_restore --clean --if-exists --single-transaction),
-after confirmation (--yes) and after a safety backup of the current state (--no-backup to skip).
-Objects the backup does not contain are left alone."
+from the backup in one transaction: every user schema is dropped and the archive's script is
+run with psql --single-transaction (all or nothing), after confirmation (--yes) and after a
+safety backup of the current state (--no-backup to skip). The database ends up exactly as the
+backup was: objects created after the backup are gone too."
     )]
     Restore(RestoreArgs),
 }
@@ -251,8 +252,7 @@ async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
         db.batch_execute(&format!("CREATE DATABASE \"{name}\""))
             .await
             .with_context(|| format!("cannot create database {name} (needs CREATEDB)"))?;
-        if let Err(e) =
-            backup::run_pg_restore(&tools, &config, &name, &args.file, false, &ctx.out).await
+        if let Err(e) = backup::restore_into_new(&tools, &config, &name, &args.file, &ctx.out).await
         {
             let _ = db
                 .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
@@ -312,7 +312,7 @@ async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
                 .note(format!("safety backup: {}", created.path.display()));
             Some(created.path)
         };
-        backup::run_pg_restore(&tools, &config, &info.database, &args.file, true, &ctx.out).await?;
+        backup::restore_over(&tools, &config, &info.database, &args.file, &ctx.out).await?;
         Ok::<_, anyhow::Error>(safety)
     }
     .await;

@@ -486,7 +486,7 @@ fn down_plan<'a>(
         .iter()
         .filter(|m| history.iter().any(|a| a.version == m.version))
         .collect();
-    applied.sort_by(|a, b| b.version.cmp(&a.version));
+    applied.sort_by_key(|m| std::cmp::Reverse(m.version));
     let current = mig::current_version(history);
     let plan: Vec<&MigrationFile> = match (args.steps, args.target) {
         (_, Some(t)) => {

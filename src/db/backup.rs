@@ -84,6 +84,7 @@ impl crate::output::Row for Listed {
 pub struct PgTools {
     pub pg_dump: PathBuf,
     pub pg_restore: PathBuf,
+    pub psql: PathBuf,
     pub version: String,
     pub major: u32,
 }
@@ -134,7 +135,7 @@ fn candidate_dirs() -> Vec<PathBuf> {
         .flatten()
         .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
         .collect();
-    versioned.sort_by(|a, b| b.0.cmp(&a.0));
+    versioned.sort_by_key(|v| std::cmp::Reverse(v.0));
     dirs.extend(versioned.into_iter().map(|(_, d)| d));
     dirs
 }
@@ -146,7 +147,8 @@ pub fn find_tools(server_major: Option<u32>) -> Result<PgTools> {
     for dir in candidate_dirs() {
         let pg_dump = dir.join("pg_dump");
         let pg_restore = dir.join("pg_restore");
-        if !pg_dump.is_file() || !pg_restore.is_file() {
+        let psql = dir.join("psql");
+        if !pg_dump.is_file() || !pg_restore.is_file() || !psql.is_file() {
             continue;
         }
         if found.iter().any(|t| t.pg_dump == pg_dump) {
@@ -156,6 +158,7 @@ pub fn find_tools(server_major: Option<u32>) -> Result<PgTools> {
             found.push(PgTools {
                 pg_dump,
                 pg_restore,
+                psql,
                 version,
                 major,
             });
@@ -170,13 +173,14 @@ pub fn find_tools(server_major: Option<u32>) -> Result<PgTools> {
                 .iter()
                 .map(|t| format!("{} ({})", t.version, t.pg_dump.display()))
                 .collect::<Vec<_>>();
-            let have = if have.is_empty() {
-                "no pg_dump was found".to_string()
-            } else {
-                format!("only pg_dump {} was found", have.join(", "))
-            };
+            if have.is_empty() {
+                return Err(failed(format!(
+                    "pg_dump, pg_restore and psql were not found (server bindir, PATH, /usr/lib/postgresql); install postgresql-client-{server} (Debian/Ubuntu; elsewhere the PostgreSQL {server} client tools)"
+                )));
+            }
             Err(failed(format!(
-                "the server is PostgreSQL {server} but {have}; an older pg_dump cannot back it up safely: install postgresql-client-{server} (Debian/Ubuntu; elsewhere the PostgreSQL {server} client tools)"
+                "the server is PostgreSQL {server} but only pg_dump {} was found, and an older pg_dump cannot back it up safely: install postgresql-client-{server} (Debian/Ubuntu; elsewhere the PostgreSQL {server} client tools)",
+                have.join(", ")
             )))
         }
         None => found
@@ -611,7 +615,7 @@ pub async fn verify(
     if !list.status.success() {
         spinner.finish_and_clear();
         return Err(format!(
-            "pg_restore cannot read {}: {}",
+            "{} is truncated or corrupt (its table of contents does not read: {})",
             path.display(),
             stderr_excerpt(&list.stderr)
         ));
@@ -681,30 +685,26 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>> {
     Ok(out)
 }
 
-/// Run pg_restore into `dbname` on the server `config` points at. `clean` drops the archive's
-/// objects first (restore over an existing database). One transaction: all or nothing.
-pub async fn run_pg_restore(
+/// A conninfo naming only the database; host, user and password come from the environment.
+fn dbname_conninfo(dbname: &str) -> String {
+    format!(
+        "dbname='{}'",
+        dbname.replace('\\', "\\\\").replace('\'', "\\'")
+    )
+}
+
+/// Restore into a new, empty database with pg_restore, in one transaction.
+pub async fn restore_into_new(
     tools: &PgTools,
     config: &tokio_postgres::Config,
     dbname: &str,
     file: &Path,
-    clean: bool,
     out: &Output,
 ) -> Result<()> {
     let mut cmd = tokio::process::Command::new(&tools.pg_restore);
-    cmd.arg("--no-password")
-        .arg("--single-transaction")
-        .arg("--exit-on-error");
-    if clean {
-        cmd.arg("--clean").arg("--if-exists");
-    }
-    // A conninfo naming only the database; host, user and password come from the environment.
-    let conninfo = format!(
-        "dbname='{}'",
-        dbname.replace('\\', "\\\\").replace('\'', "\\'")
-    );
-    cmd.arg("--dbname")
-        .arg(conninfo)
+    cmd.args(["--no-password", "--single-transaction", "--exit-on-error"])
+        .arg("--dbname")
+        .arg(dbname_conninfo(dbname))
         .arg(file)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -723,6 +723,118 @@ pub async fn run_pg_restore(
             stderr_excerpt(&result.stderr)
         )));
     }
+    Ok(())
+}
+
+/// Drops every non-system schema (and so every object in it); names come from the catalog.
+const DROP_USER_SCHEMAS: &str = "DO $taskdb$ DECLARE s name; BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace
+           WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'
+  LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', s);
+  END LOOP;
+END $taskdb$;
+";
+
+/// Replace everything in an existing database with the archive, in ONE transaction: drop every
+/// user schema, then run the archive's script (pg_restore --single-transaction | psql). A
+/// failure anywhere rolls the whole thing back. (`pg_restore --clean` cannot do this: it trips
+/// over partition constraints and leaves objects the archive does not know about.)
+pub async fn restore_over(
+    tools: &PgTools,
+    config: &tokio_postgres::Config,
+    dbname: &str,
+    file: &Path,
+    out: &Output,
+) -> Result<()> {
+    use tokio::io::AsyncWriteExt;
+    // pg_dump does not emit CREATE SCHEMA public (it assumes it exists); recreate it unless
+    // the archive does.
+    let list = tokio::process::Command::new(&tools.pg_restore)
+        .arg("--list")
+        .arg(file)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .with_context(|| format!("cannot run {}", tools.pg_restore.display()))?;
+    let creates_public = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .any(|l| !l.starts_with(';') && l.contains(" SCHEMA - public "));
+    // Our BEGIN opens the transaction; the script's own BEGIN (--single-transaction) is then a
+    // harmless warning, and its COMMIT at the very end — written only when pg_restore got
+    // through the whole archive — commits everything. Anything less ends in a rollback.
+    let mut prelude = String::from("BEGIN;\n");
+    prelude.push_str(DROP_USER_SCHEMAS);
+    if !creates_public {
+        prelude.push_str("CREATE SCHEMA public;\n");
+    }
+
+    let mut script = tokio::process::Command::new(&tools.pg_restore);
+    script
+        .args(["--file=-", "--exit-on-error", "--single-transaction"])
+        .arg(file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut psql = tokio::process::Command::new(&tools.psql);
+    psql.args([
+        "-X",
+        "-q",
+        "--no-password",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "--file=-",
+        "--dbname",
+    ])
+    .arg(dbname_conninfo(dbname))
+    .stdin(Stdio::piped())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .kill_on_drop(true);
+    apply_connection_env(&mut psql, config);
+
+    let spinner = out.spinner(format!("restoring into {dbname}"));
+    let mut psql = psql
+        .spawn()
+        .with_context(|| format!("cannot run {}", tools.psql.display()))?;
+    let mut script = script
+        .spawn()
+        .with_context(|| format!("cannot run {}", tools.pg_restore.display()))?;
+    let mut psql_in = psql
+        .stdin
+        .take()
+        .ok_or_else(|| failed("psql has no stdin"))?;
+    let mut script_out = script
+        .stdout
+        .take()
+        .ok_or_else(|| failed("pg_restore has no stdout"))?;
+    let feed = async {
+        psql_in.write_all(prelude.as_bytes()).await?;
+        tokio::io::copy(&mut script_out, &mut psql_in).await?;
+        psql_in.shutdown().await?;
+        drop(psql_in);
+        Ok::<_, std::io::Error>(())
+    };
+    // psql stops reading at the first error (broken pipe here); its own message says why.
+    let fed = feed.await;
+    let script_result = script.wait_with_output().await?;
+    let psql_result = psql.wait_with_output().await?;
+    spinner.finish_and_clear();
+    if !psql_result.status.success() {
+        return Err(failed(format!(
+            "restoring into {dbname} failed and was rolled back: {}",
+            stderr_excerpt(&psql_result.stderr)
+        )));
+    }
+    if !script_result.status.success() {
+        // No COMMIT reached psql, so the session ended with the transaction rolled back.
+        return Err(failed(format!(
+            "pg_restore could not read the whole archive (rolled back): {}",
+            stderr_excerpt(&script_result.stderr)
+        )));
+    }
+    fed.with_context(|| format!("cannot feed the archive to psql for {dbname}"))?;
     Ok(())
 }
 

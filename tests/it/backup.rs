@@ -133,7 +133,8 @@ fn restore_over_the_current_database_gives_back_identical_rows() {
             "DELETE FROM bk_items WHERE id % 3 = 0;
              UPDATE bk_items SET label = 'changed' WHERE id < 100;
              INSERT INTO bk_notes (body) VALUES ('new');
-             TRUNCATE refinery_schema_history;",
+             TRUNCATE refinery_schema_history;
+             CREATE TABLE made_after_the_backup (x int);",
         )
         .unwrap();
     assert_ne!(table_checksums(&db), original);
@@ -148,6 +149,7 @@ fn restore_over_the_current_database_gives_back_identical_rows() {
     // A safety backup of the changed state was taken first.
     let safety = restored["safety_backup"].as_str().unwrap();
     assert!(Path::new(safety).is_file());
+    // Exactly the backed-up state: same rows, and what was created afterwards is gone.
     assert_eq!(table_checksums(&db), original);
 }
 
@@ -294,7 +296,7 @@ fn a_pg_dump_older_than_the_server_is_refused_naming_the_package() {
     // A stand-in for an old client installation: pg_dump/pg_restore that report version 9.6.
     let bin = sb.path().join("oldbin");
     std::fs::create_dir_all(&bin).unwrap();
-    for tool in ["pg_dump", "pg_restore", "initdb"] {
+    for tool in ["pg_dump", "pg_restore", "psql", "initdb"] {
         let p = bin.join(tool);
         std::fs::write(
             &p,
