@@ -36,7 +36,8 @@
 --
 -- task_status_transitions(from_status, to_status): the only status changes an UPDATE may make
 -- (enforced by the V4 trigger tasks_status_guard, SQLSTATE TD010). Rows:
---   pending     -> in_progress, blocked, deferred, cancelled
+--   pending     -> in_progress, blocked, deferred, completed, cancelled
+--   (pending -> completed: Task Master users mark tasks done directly)
 --   in_progress -> pending, review, blocked, deferred, completed, failed, cancelled
 --   review      -> in_progress, blocked, completed, failed, cancelled
 --   blocked     -> pending, in_progress, deferred, cancelled
@@ -175,6 +176,7 @@ INSERT INTO task_status_transitions (from_status, to_status) VALUES
     ('pending',     'in_progress'),
     ('pending',     'blocked'),
     ('pending',     'deferred'),
+    ('pending',     'completed'),
     ('pending',     'cancelled'),
     ('in_progress', 'pending'),
     ('in_progress', 'review'),

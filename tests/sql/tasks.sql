@@ -117,13 +117,13 @@ DECLARE
     started timestamptz;
 BEGIN
     ASSERT allowed_task_transitions('completed') = ARRAY['in_progress'], 'completed -> in_progress only';
-    ASSERT allowed_task_transitions('pending') = ARRAY['in_progress', 'blocked', 'deferred', 'cancelled'],
+    ASSERT allowed_task_transitions('pending') = ARRAY['in_progress', 'blocked', 'deferred', 'completed', 'cancelled'],
         'pending transitions in vocabulary order';
-    ASSERT (SELECT count(*) FROM task_status_transitions) = 28, 'transition table has 28 rows';
+    ASSERT (SELECT count(*) FROM task_status_transitions) = 29, 'transition table has 29 rows';
 
     t := create_task('transitions');
-    PERFORM pg_temp.expect_error(format('SELECT update_task_status(%L, %L)', t.id, 'completed'), 'TD010',
-        'invalid transition pending' || arrow || 'completed (allowed from pending: in_progress, blocked, deferred, cancelled)');
+    PERFORM pg_temp.expect_error(format('SELECT update_task_status(%L, %L)', t.id, 'review'), 'TD010',
+        'invalid transition pending' || arrow || 'review (allowed from pending: in_progress, blocked, deferred, completed, cancelled)');
 
     t := update_task_status(t.id, 'in_progress', 'picked up');
     ASSERT t.status = 'in_progress' AND t.started_at IS NOT NULL AND t.completed_at IS NULL, 'in progress';
