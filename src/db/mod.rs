@@ -7,7 +7,9 @@
 //! the hosts are tried in order until one accepts (and, with `target_session_attrs=read-write`,
 //! is writable). Each failure becomes one line with a hint.
 
+pub mod backup;
 pub mod conninfo;
+pub mod migrations;
 pub mod pgpass;
 pub mod tls;
 
@@ -132,6 +134,16 @@ pub async fn connect(ctx: &Context) -> Result<Db> {
 /// [`Db::libpq_env`].
 pub async fn config_for(ctx: &Context) -> Result<tokio_postgres::Config> {
     spec_for(ctx).await?.tokio_config()
+}
+
+/// [`Db::libpq_env`] without connecting, for the first configured host.
+pub async fn libpq_env_for(ctx: &Context) -> Result<Vec<(&'static str, String)>> {
+    let spec = spec_for(ctx).await?;
+    let first = spec
+        .endpoints
+        .first()
+        .ok_or_else(|| usage("the connection settings name no host"))?;
+    Ok(spec.libpq_env(first))
 }
 
 /// `user@host:port/db` for messages; never includes the password.

@@ -4,9 +4,11 @@
 
 mod support;
 
+mod backup;
 mod cli;
 mod config;
 mod connect;
 mod generated;
 mod harness;
 mod local;
+mod migrate;
