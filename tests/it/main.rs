@@ -11,3 +11,4 @@ mod generated;
 mod harness;
 mod local;
 mod migrate;
+mod schema_sql;
