@@ -44,7 +44,7 @@ fn every_sql_test_file_passes_on_a_fresh_migrated_database() {
 }
 
 /// A task's (uuid as text, short id).
-fn create_task(c: &mut postgres::Client, title: &str) -> (String, i64) {
+fn create_task(c: &mut postgres::Client, title: &str) -> Task {
     let row = c
         .query_one("SELECT id::text, short_id FROM create_task($1)", &[&title])
         .unwrap();
@@ -74,17 +74,21 @@ fn wait_until_blocked(c: &mut postgres::Client, pid: i32) {
 const INSERT_DEP: &str =
     "INSERT INTO task_dependencies (task_id, depends_on_task_id) VALUES ($1::text::uuid, $2::text::uuid)";
 
+/// A task as (uuid text, short id).
+type Task = (String, i64);
+
+struct Race {
+    /// The second (blocked) insert's outcome.
+    second: Result<u64, postgres::Error>,
+    /// Edges stored between the two tasks afterwards.
+    edges: Vec<(String, String)>,
+    a: Task,
+    b: Task,
+}
+
 /// Two transactions insert the two halves of a cycle at once; `commit_first` decides whether the
 /// first one commits or rolls back. Returns the second insert's result and the edges stored.
-fn race(
-    db: &TestDb,
-    commit_first: bool,
-) -> (
-    Result<u64, postgres::Error>,
-    Vec<(String, String)>,
-    (String, i64),
-    (String, i64),
-) {
+fn race(db: &TestDb, commit_first: bool) -> Race {
     let mut c0 = db.client();
     let mut ca = db.client();
     let mut cb = db.client();
@@ -117,13 +121,23 @@ fn race(
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    (result, edges, a, b)
+    Race {
+        second: result,
+        edges,
+        a,
+        b,
+    }
 }
 
 #[test]
 fn concurrent_halves_of_a_cycle_exactly_one_succeeds() {
     let db = TestPg::get().migrated_db();
-    let (result, edges, a, b) = race(&db, true);
+    let Race {
+        second: result,
+        edges,
+        a,
+        b,
+    } = race(&db, true);
     let err = result.expect_err("the second half of the cycle was accepted");
     let db_err = err.as_db_error().expect("a database error");
     assert_eq!(db_err.code().code(), "TD001", "{db_err}");
@@ -137,7 +151,12 @@ fn concurrent_halves_of_a_cycle_exactly_one_succeeds() {
 #[test]
 fn concurrent_half_cycle_goes_through_when_the_other_rolls_back() {
     let db = TestPg::get().migrated_db();
-    let (result, edges, a, b) = race(&db, false);
+    let Race {
+        second: result,
+        edges,
+        a,
+        b,
+    } = race(&db, false);
     assert_eq!(result.expect("no cycle after the rollback"), 1);
     assert_eq!(edges, vec![(b.0, a.0)]);
 }
