@@ -119,6 +119,16 @@ struct ValidateArgs {
 }
 
 pub async fn run(args: MigrateArgs, ctx: &Context) -> Result<Exit> {
+    // Refuse an unsupported --format before anything is changed, not when printing the result.
+    use crate::cli::Format;
+    let dry_run = matches!(&args.cmd, MigrateCmd::Up(a) if a.dry_run)
+        || matches!(&args.cmd, MigrateCmd::Down(a) if a.dry_run);
+    if dry_run {
+        ctx.out.require_format(&[Format::Table, Format::Json])?;
+    } else {
+        ctx.out
+            .require_format(&[Format::Table, Format::Json, Format::Csv])?;
+    }
     match args.cmd {
         MigrateCmd::Up(a) => up(a, ctx).await,
         MigrateCmd::Down(a) => down(a, ctx).await,

@@ -387,6 +387,10 @@ fn bad_targets_and_steps_are_refused_with_exit_2_and_change_nothing() {
     let err = run(&["migrate", "up", "--target", "9999"]);
     assert!(err.contains("beyond the newest"), "{err}");
     run(&["migrate", "up", "--target", "abc"]);
+    // An output format the command cannot print is refused before anything is applied.
+    let err = run(&["--format", "nagios", "migrate", "up"]);
+    assert!(err.contains("--format nagios"), "{err}");
+    run(&["--format", "csv", "migrate", "up", "--dry-run"]);
     run(&["migrate", "down", "--steps", "0", "--yes"]);
     assert!(history(&db).is_empty());
 
