@@ -398,7 +398,7 @@ async fn up_locked(
             Err(e) => {
                 bar.abandon();
                 let done = if summary.steps.is_empty() {
-                    "nothing was applied".to_string()
+                    format!("nothing was applied; the schema is at V{current}")
                 } else {
                     format!(
                         "applied before it: {}; the schema is at V{}",
@@ -411,7 +411,7 @@ async fn up_locked(
                         summary.to_version
                     )
                 };
-                return Err(e.context(done));
+                return Err(failed(format!("{e:#}; {done}")));
             }
         }
     }
@@ -598,7 +598,10 @@ async fn down_locked(
             }
             Err(e) => {
                 bar.abandon();
-                return Err(e.context(format!("the schema is at V{}", summary.to_version)));
+                return Err(failed(format!(
+                    "{e:#}; the schema is at V{}",
+                    summary.to_version
+                )));
             }
         }
     }

@@ -517,3 +517,42 @@ fn ddl_blocked_by_a_long_transaction_is_rolled_back_and_retried() {
     assert!(status.success(), "{seen:?} {rest:?}");
     assert_eq!(history(&db).len(), versions.len());
 }
+
+#[test]
+fn a_failing_migration_is_rolled_back_and_named_and_earlier_ones_stay() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let versions = shipped_versions(&sb);
+    assert!(versions.len() >= 2, "needs two migrations");
+    // The second migration creates `workflows`; an existing table of that name makes it fail.
+    db.client()
+        .batch_execute("CREATE TABLE workflows (x int)")
+        .unwrap();
+    let out = sb
+        .cmd_db(&db)
+        .args(["migrate", "up", "--no-backup"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("migrations/V{}__", versions[1])),
+        "{err}"
+    );
+    assert!(err.contains("already exists"), "{err}");
+    assert!(err.contains("rolled back"), "{err}");
+    let h: Vec<i64> = history(&db).iter().map(|(v, _)| i64::from(*v)).collect();
+    assert_eq!(h, versions[..1].to_vec());
+    // Nothing of the failed migration is left: the only workflows table is ours.
+    let cols: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'workflows'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(cols, 1);
+}
