@@ -714,6 +714,21 @@ pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Global options with no flags and no config file (`/dev/null`), for unit tests.
+#[cfg(test)]
+pub(crate) fn test_global_opts() -> GlobalOpts {
+    GlobalOpts {
+        database_url: None,
+        config: Some(PathBuf::from("/dev/null")),
+        format: None,
+        quiet: false,
+        verbose: 0,
+        yes: false,
+        color: crate::cli::ColorChoice::Never,
+        actor: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -727,16 +742,7 @@ mod tests {
     }
 
     fn global() -> GlobalOpts {
-        GlobalOpts {
-            database_url: None,
-            config: Some(PathBuf::from("/dev/null")),
-            format: None,
-            quiet: false,
-            verbose: 0,
-            yes: false,
-            color: crate::cli::ColorChoice::Never,
-            actor: None,
-        }
+        test_global_opts()
     }
 
     #[test]

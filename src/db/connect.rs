@@ -1,0 +1,367 @@
+//! Opening a connection: each host in turn (failover), TLS per sslmode, a timeout around the
+//! whole attempt, and every failure turned into one line with a hint.
+
+use anyhow::Result;
+use tokio_postgres::config::SslMode as PgSslMode;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::spec::{ConnSpec, Endpoint};
+use super::tls::{self, SslMode};
+use crate::exit::failed;
+
+impl ConnSpec {
+    /// Try the hosts in order; the first that accepts wins. `on_skip` hears about each host
+    /// passed over (shown with `-v`).
+    pub async fn open(&self, on_skip: impl Fn(String)) -> Result<(Client, Endpoint)> {
+        let tls =
+            if self.tls.mode != SslMode::Disable && self.endpoints.iter().any(Endpoint::is_tcp) {
+                Some(MakeRustlsConnect::new(self.tls.client_config()?))
+            } else {
+                None
+            };
+        let mut order: Vec<&Endpoint> = self.endpoints.iter().collect();
+        if self.random_order {
+            shuffle(&mut order);
+        }
+        let mut failures = Vec::new();
+        for endpoint in order {
+            match self.open_one(endpoint, tls.as_ref()).await {
+                Ok(client) => return Ok((client, endpoint.clone())),
+                Err(f) => {
+                    on_skip(format!("skipped {}: {}", endpoint.label(), f.message));
+                    failures.push(f);
+                }
+            }
+        }
+        Err(failed(summarize(&failures)))
+    }
+
+    async fn open_one(
+        &self,
+        endpoint: &Endpoint,
+        tls: Option<&MakeRustlsConnect>,
+    ) -> std::result::Result<Client, Failure> {
+        let password = self.password_for(endpoint);
+        let config = |mode| self.endpoint_config(endpoint, password.as_ref().map(|p| p.0), mode);
+        let fail = |e: Attempt| self.classify(e, endpoint, password.as_ref().map(|p| p.1.as_str()));
+        let tls = match (endpoint.is_tcp(), tls) {
+            (true, Some(tls)) => tls,
+            // No TLS over Unix sockets (libpq ignores sslmode there), or sslmode=disable.
+            _ => {
+                return self
+                    .attempt(config(PgSslMode::Disable), None)
+                    .await
+                    .map_err(fail)
+            }
+        };
+        match self.tls.mode {
+            SslMode::Disable => self.attempt(config(PgSslMode::Disable), None).await,
+            // allow: plain first; TLS only when the server turned the plain attempt down.
+            SslMode::Allow => match self.attempt(config(PgSslMode::Disable), None).await {
+                Err(Attempt::Pg(e)) if e.as_db_error().is_some() => {
+                    self.attempt(config(PgSslMode::Require), Some(tls)).await
+                }
+                other => other,
+            },
+            // prefer: TLS when the server offers it; plain again if the handshake fails.
+            SslMode::Prefer => match self.attempt(config(PgSslMode::Prefer), Some(tls)).await {
+                Err(Attempt::Pg(e)) if is_tls_error(&e) => {
+                    self.attempt(config(PgSslMode::Disable), None).await
+                }
+                other => other,
+            },
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                self.attempt(config(PgSslMode::Require), Some(tls)).await
+            }
+        }
+        .map_err(fail)
+    }
+
+    /// One connection attempt, bounded by connect_timeout as a whole (TCP, TLS and
+    /// authentication; tokio-postgres alone bounds only the TCP connect).
+    async fn attempt(
+        &self,
+        config: tokio_postgres::Config,
+        tls: Option<&MakeRustlsConnect>,
+    ) -> std::result::Result<Client, Attempt> {
+        let connecting = async {
+            match tls {
+                Some(tls) => {
+                    let (client, connection) = config.connect(tls.clone()).await?;
+                    tokio::spawn(async move {
+                        let _ = connection.await;
+                    });
+                    Ok(client)
+                }
+                None => {
+                    let (client, connection) = config.connect(NoTls).await?;
+                    tokio::spawn(async move {
+                        let _ = connection.await;
+                    });
+                    Ok(client)
+                }
+            }
+        };
+        match self.connect_timeout {
+            Some(t) => match tokio::time::timeout(t, connecting).await {
+                Ok(r) => r.map_err(Attempt::Pg),
+                Err(_) => Err(Attempt::Timeout),
+            },
+            None => connecting.await.map_err(Attempt::Pg),
+        }
+    }
+
+    /// Turn a failed attempt into one line with a hint.
+    fn classify(&self, e: Attempt, endpoint: &Endpoint, password_from: Option<&str>) -> Failure {
+        let at = endpoint.label();
+        let user = &self.user;
+        let timeout_failure = || {
+            let secs = self.connect_timeout.map(|t| t.as_secs()).unwrap_or(0);
+            Failure::new(
+                format!("timed out after {secs} s connecting to {at}"),
+                "the server did not answer: check the host, port and firewalls, or raise connect_timeout",
+            )
+        };
+        let e = match e {
+            Attempt::Timeout => return timeout_failure(),
+            Attempt::Pg(e) => e,
+        };
+        if let Some(db) = e.as_db_error() {
+            let code = db.code();
+            return if *code == SqlState::INVALID_PASSWORD {
+                Failure::new(
+                    format!("password authentication failed for user \"{user}\" at {at}"),
+                    match password_from {
+                        Some(from) => format!("the server rejected the password from {from}"),
+                        None => "no password was given: put it in ~/.pgpass (0600), PGPASSWORD or the URL".into(),
+                    },
+                )
+            } else if *code == SqlState::INVALID_CATALOG_NAME {
+                Failure::new(
+                    format!("database \"{}\" does not exist on {at}", self.dbname),
+                    format!(
+                        "create it first (createdb {}, or CREATE DATABASE as a superuser); `taskdb migrate up` creates the schema, not the database",
+                        self.dbname
+                    ),
+                )
+            } else if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+                let message = db.message();
+                let hint = if message.contains("no encryption") {
+                    "the server accepts this user only over TLS: use sslmode=require or stronger"
+                } else if message.contains("certificate") {
+                    "give a client certificate whose CN is the user name (sslcert, sslkey)"
+                } else {
+                    "check pg_hba.conf on the server for this host, user and database"
+                };
+                Failure::new(
+                    format!("the server at {at} rejected user \"{user}\": {message}"),
+                    hint,
+                )
+            } else if *code == SqlState::CANNOT_CONNECT_NOW {
+                Failure::new(
+                    format!(
+                        "the server at {at} is not accepting connections: {}",
+                        db.message()
+                    ),
+                    "it is starting up, shutting down or recovering; try again shortly",
+                )
+            } else if *code == SqlState::TOO_MANY_CONNECTIONS {
+                Failure::new(
+                    format!(
+                        "the server at {at} has too many connections: {}",
+                        db.message()
+                    ),
+                    "close idle sessions, raise max_connections or use a pooler",
+                )
+            } else {
+                Failure::new(
+                    format!(
+                        "the server at {at} refused the connection: {} (SQLSTATE {})",
+                        db.message(),
+                        code.code()
+                    ),
+                    "see the server log for details",
+                )
+            };
+        }
+        let host_name = endpoint.host_text();
+        if let Some(tls_error) = find_rustls_error(&e) {
+            let (message, hint) = tls::describe_rustls_error(tls_error, &host_name);
+            return Failure::new(message, hint);
+        }
+        let text = full_text(&e);
+        if text.contains("server does not support TLS") {
+            return Failure::new(
+                format!(
+                    "the server at {at} does not support SSL, but sslmode={} requires it",
+                    self.tls.mode.name()
+                ),
+                "enable ssl on the server, or use sslmode=prefer",
+            );
+        }
+        if text.contains("password missing") {
+            return Failure::new(
+                format!(
+                    "the server at {at} asks for a password for user \"{user}\" but none was given"
+                ),
+                "put it in ~/.pgpass (0600), PGPASSWORD or the URL",
+            );
+        }
+        if let Some(io) = find_io_error(&e) {
+            use std::io::ErrorKind;
+            match io.kind() {
+                ErrorKind::ConnectionRefused => {
+                    return Failure::new(
+                        format!("connection refused by {at}"),
+                        "is PostgreSQL running and listening there (listen_addresses, port)?",
+                    )
+                }
+                ErrorKind::NotFound if !endpoint.is_tcp() => {
+                    return Failure::new(
+                        format!("no PostgreSQL socket at {at}"),
+                        "is the server running? check host (the socket directory) and port",
+                    )
+                }
+                ErrorKind::TimedOut => return timeout_failure(),
+                ErrorKind::PermissionDenied if io.to_string().contains("does not allow writes") => {
+                    return Failure::new(
+                        format!("the server at {at} is read-only (a standby, or default_transaction_read_only=on)"),
+                        "target_session_attrs=read-write needs a writable primary among the hosts",
+                    )
+                }
+                _ if endpoint.is_tcp()
+                    && endpoint.hostaddr.is_none()
+                    && ["lookup", "resolve", "not known"]
+                        .iter()
+                        .any(|w| io.to_string().contains(w)) =>
+                {
+                    return Failure::new(
+                        format!("cannot resolve host name {host_name}: {io}"),
+                        "check the host name and DNS",
+                    )
+                }
+                _ => {}
+            }
+        }
+        Failure::new(
+            format!("cannot connect to {at}: {text}"),
+            "check the connection settings (`taskdb config show`)",
+        )
+    }
+}
+
+/// Why one host could not be used.
+#[derive(Debug)]
+struct Failure {
+    message: String,
+    hint: String,
+}
+
+impl Failure {
+    fn new(message: impl Into<String>, hint: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+/// One line for all hosts tried.
+fn summarize(failures: &[Failure]) -> String {
+    match failures {
+        [] => "no host to connect to".into(),
+        [one] => format!("{}; hint: {}", one.message, one.hint),
+        many => {
+            let all: Vec<&str> = many.iter().map(|f| f.message.as_str()).collect();
+            let hint = many.last().map(|f| f.hint.as_str()).unwrap_or_default();
+            format!(
+                "could not connect to any of the {} hosts: {}; hint: {hint}",
+                many.len(),
+                all.join("; ")
+            )
+        }
+    }
+}
+
+enum Attempt {
+    Pg(tokio_postgres::Error),
+    Timeout,
+}
+
+/// The rustls error inside a tokio-postgres TLS error (it travels inside an io::Error, whose
+/// `source()` skips it, hence `get_ref`).
+fn find_rustls_error(e: &tokio_postgres::Error) -> Option<&rustls::Error> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(r) = c.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            if let Some(r) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return Some(r);
+            }
+        }
+        cause = c.source();
+    }
+    None
+}
+
+/// The error and its causes on one line (tokio-postgres' own Display shows only the kind).
+fn full_text(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !text.contains(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+        }
+        cause = c.source();
+    }
+    text.replace('\n', " ")
+}
+
+fn find_io_error(e: &tokio_postgres::Error) -> Option<&std::io::Error> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cause = c.source();
+    }
+    None
+}
+
+fn is_tls_error(e: &tokio_postgres::Error) -> bool {
+    find_rustls_error(e).is_some() || full_text(e).starts_with("error performing TLS handshake")
+}
+
+/// load_balance_hosts=random: a shuffle seeded by the std hasher's per-process random keys.
+fn shuffle<T>(items: &mut [T]) {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    for i in (1..items.len()).rev() {
+        let mut h = state.build_hasher();
+        h.write_usize(i);
+        let j = (h.finish() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_summarize_on_one_line() {
+        let one = summarize(&[Failure::new("connection refused by a:1", "start it")]);
+        assert_eq!(one, "connection refused by a:1; hint: start it");
+        let two = summarize(&[Failure::new("x", "h1"), Failure::new("y", "h2")]);
+        assert_eq!(
+            two,
+            "could not connect to any of the 2 hosts: x; y; hint: h2"
+        );
+    }
+}
