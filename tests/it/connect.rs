@@ -719,3 +719,46 @@ fn config_show_lists_pg_variables_that_fill_the_url() {
     assert!(find(&v, "database.sslmode").is_none());
     assert!(find(&v, "database.password").is_none());
 }
+
+#[test]
+fn failover_skips_a_hot_standby_and_reaches_the_primary() {
+    let primary = ExtraPg::start(ExtraPgSetup::default());
+    let standby = primary.standby();
+    let sb = Sandbox::new();
+    let hosts = format!("127.0.0.1:{},127.0.0.1:{}", standby.port, primary.port);
+    // Any session: the standby, first in the list, answers (and says it is in recovery).
+    let v = ok_json(&check(
+        &sb,
+        &format!("postgres://postgres@{hosts}/postgres"),
+    ));
+    assert_eq!(
+        (v["port"].as_u64(), v["in_recovery"].as_bool()),
+        (Some(standby.port.into()), Some(true))
+    );
+    // read-write: the standby is passed over for the primary.
+    let v = ok_json(&check(
+        &sb,
+        &format!("postgres://postgres@{hosts}/postgres?target_session_attrs=read-write"),
+    ));
+    assert_eq!(
+        (v["port"].as_u64(), v["in_recovery"].as_bool()),
+        (Some(primary.port.into()), Some(false))
+    );
+    // -v says which host was passed over and why.
+    let r = run(sb
+        .cmd()
+        .env(
+            "DATABASE_URL",
+            format!("postgres://postgres@{hosts}/postgres?target_session_attrs=read-write"),
+        )
+        .args(["-v", "config", "check"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "skipped 127.0.0.1:{}: the server at 127.0.0.1:{} is read-only",
+            standby.port, standby.port
+        )),
+        "{}",
+        r.stderr
+    );
+}

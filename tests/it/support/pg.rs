@@ -184,9 +184,9 @@ impl TestPg {
     }
 }
 
-/// A temp dir (kept; the watchdog removes it) holding a fresh `initdb` data directory owned by
-/// the server user. Returns (dir, data dir).
-fn new_cluster_dir(bindir: &Path, prefix: &str) -> (PathBuf, PathBuf) {
+/// A temp dir in /tmp (kept; the watchdog removes it) owned by the server user, and the path
+/// of the data directory to create in it.
+fn new_server_dir(prefix: &str) -> (PathBuf, PathBuf) {
     let dir = tempfile::Builder::new()
         .prefix(prefix)
         .tempdir_in("/tmp")
@@ -194,6 +194,13 @@ fn new_cluster_dir(bindir: &Path, prefix: &str) -> (PathBuf, PathBuf) {
         .keep();
     let data = dir.join("data");
     chown_to_postgres(&dir);
+    (dir, data)
+}
+
+/// A temp dir (kept; the watchdog removes it) holding a fresh `initdb` data directory owned by
+/// the server user. Returns (dir, data dir).
+fn new_cluster_dir(bindir: &Path, prefix: &str) -> (PathBuf, PathBuf) {
+    let (dir, data) = new_server_dir(prefix);
     let out = as_server_user(&bindir.join("initdb"))
         .arg("-D")
         .arg(&data)
@@ -336,7 +343,35 @@ impl ExtraPg {
                 .expect("chmod server file");
         }
         chown_to_postgres(&data);
+        ExtraPg::launch(bindir, dir, data)
+    }
 
+    /// A hot standby of this cluster (pg_basebackup -R, streaming over the Unix socket), at its
+    /// own free port. The primary's default pg_hba.conf trusts local replication.
+    pub fn standby(&self) -> ExtraPg {
+        let bindir = bindir();
+        let (dir, data) = new_server_dir("taskdb-test-standby-pg-");
+        spawn_watchdog(&bindir, &dir, &data);
+        let out = as_server_user(&bindir.join("pg_basebackup"))
+            .arg("-D")
+            .arg(&data)
+            .arg("-h")
+            .arg(&self.dir)
+            .args(["-p", &self.port.to_string(), "-U", "postgres"])
+            .args(["-R", "-X", "stream", "-c", "fast"])
+            .stdout(Stdio::null())
+            .output()
+            .expect("run pg_basebackup");
+        assert!(
+            out.status.success(),
+            "pg_basebackup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ExtraPg::launch(bindir, dir, data)
+    }
+
+    /// Start the server in `data` on 127.0.0.1 at a free port (and a socket in `dir`).
+    fn launch(bindir: PathBuf, dir: PathBuf, data: PathBuf) -> ExtraPg {
         let log = dir.join("log");
         // The port is free when we look; a rare race with another process is retried.
         for _ in 0..5 {
