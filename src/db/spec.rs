@@ -320,6 +320,21 @@ impl ConnSpec {
         tls.max_tls12 = tls_version("ssl_max_protocol_version")? == Some(false);
         tls.validate()?;
 
+        // libpq: direct TLS has no plain-text fallback, so it needs an sslmode that demands TLS.
+        if params.get("sslnegotiation") == Some("direct")
+            && !matches!(
+                tls.mode,
+                SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull
+            )
+        {
+            return Err(bad(
+                "sslnegotiation",
+                &format!(
+                    "sslnegotiation=direct needs sslmode=require or stronger (got {})",
+                    tls.mode.name()
+                ),
+            ));
+        }
         match params.get("gssencmode") {
             None | Some("disable" | "prefer") => {}
             Some("require") => {
@@ -602,6 +617,8 @@ mod tests {
         assert!(spec("host=a port=99999 user=u").is_err());
         assert!(spec("host=a sslmode=verify-everything user=u").is_err());
         assert!(spec("host=a target_session_attrs=primary-ish user=u").is_err());
+        assert!(spec("host=a sslnegotiation=direct user=u").is_err());
+        assert!(spec("host=a sslnegotiation=direct sslmode=require user=u").is_ok());
     }
 
     #[test]

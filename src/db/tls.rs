@@ -166,6 +166,9 @@ impl TlsSpec {
             None => builder.with_no_client_auth(),
         };
         config.enable_sni = self.sni;
+        // libpq 17 sends ALPN "postgresql"; PostgreSQL 17 requires it for sslnegotiation=direct,
+        // older servers ignore it.
+        config.alpn_protocols = vec![b"postgresql".to_vec()];
         Ok(config)
     }
 
