@@ -238,7 +238,13 @@ fn render_config(v: &InitValues) -> String {
     s.push_str("# Who is recorded in the audit log (default: user@host).\n");
     s.push_str(&line("actor", v.actor.clone(), "\"deploy-bot\""));
     s.push_str("\n[database]\n# URL or key=value conninfo. Unset: the managed local cluster (`taskdb local`).\n");
-    s.push_str("# Prefer ~/.pgpass or PGPASSWORD to a password in this file.\n");
+    s.push_str("# Prefer ~/.pgpass or PGPASSWORD to a password in this file. Several hosts:\n");
+    s.push_str(
+        "# postgresql://db1,db2/taskdb?target_session_attrs=read-write. TLS: sslmode=verify-full\n",
+    );
+    s.push_str(
+        "# with sslrootcert=/path/to/ca.pem (or =system). `taskdb config check` tries it.\n",
+    );
     s.push_str(&line(
         "url",
         v.database_url.clone(),
