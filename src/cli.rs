@@ -105,6 +105,8 @@ pub enum Command {
     Local(commands::local::LocalArgs),
     /// Show, locate or create the configuration
     Config(commands::config::ConfigArgs),
+    /// Expose the database through a Cloudflare Tunnel behind Cloudflare Access
+    Tunnel(commands::tunnel::TunnelArgs),
     /// Print a shell completion script
     Completions(commands::completions::CompletionsArgs),
     /// Write man pages into a directory (used to regenerate man/)

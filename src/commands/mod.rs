@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod config;
 pub mod local;
+pub mod tunnel;
 
 use anyhow::Result;
 
@@ -15,6 +16,7 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
     match command {
         Command::Local(args) => local::run(args, ctx).await,
         Command::Config(args) => config::run(args, ctx).await,
+        Command::Tunnel(args) => tunnel::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
         Command::GenerateMan(args) => completions::generate_man(args),
     }
