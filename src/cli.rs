@@ -107,6 +107,8 @@ pub enum Command {
     Config(commands::config::ConfigArgs),
     /// Expose the database through a Cloudflare Tunnel behind Cloudflare Access
     Tunnel(commands::tunnel::TunnelArgs),
+    /// Apply the zone's WAF rules, rate limiting and TLS settings from a policy
+    Waf(commands::waf::WafArgs),
     /// Print a shell completion script
     Completions(commands::completions::CompletionsArgs),
     /// Write man pages into a directory (used to regenerate man/)

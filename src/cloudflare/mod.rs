@@ -12,6 +12,7 @@ pub mod plan;
 pub mod rulesets;
 pub mod scope;
 pub mod tunnels;
+pub mod waf_policy;
 pub mod zones;
 
 use std::fmt;

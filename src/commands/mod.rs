@@ -4,6 +4,7 @@ pub mod completions;
 pub mod config;
 pub mod local;
 pub mod tunnel;
+pub mod waf;
 
 use anyhow::Result;
 
@@ -17,6 +18,7 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
         Command::Local(args) => local::run(args, ctx).await,
         Command::Config(args) => config::run(args, ctx).await,
         Command::Tunnel(args) => tunnel::run(args, ctx).await,
+        Command::Waf(args) => waf::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
         Command::GenerateMan(args) => completions::generate_man(args),
     }
