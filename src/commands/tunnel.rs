@@ -337,8 +337,30 @@ fn config_changes(current: Option<&Value>, desired: &Value) -> Option<Vec<String
     match current_ingress {
         Some(cur) if cur == desired_ingress => None,
         Some(cur) => Some(plan::diff("ingress", &cur, &desired_ingress)),
-        None => Some(vec![format!("ingress: {}", plan::show(&desired_ingress))]),
+        None => Some(describe_ingress(&desired_ingress)),
     }
+}
+
+/// One line per ingress rule: `ingress[0]: host -> service (connectTimeout 30s)`.
+fn describe_ingress(ingress: &Value) -> Vec<String> {
+    let rules = ingress.as_array().cloned().unwrap_or_default();
+    rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let host = r
+                .get("hostname")
+                .and_then(Value::as_str)
+                .unwrap_or("(catch-all)");
+            let service = r.get("service").and_then(Value::as_str).unwrap_or("?");
+            let timeout = r
+                .pointer("/originRequest/connectTimeout")
+                .and_then(Value::as_u64)
+                .map(|t| format!(" (connectTimeout {t}s)"))
+                .unwrap_or_default();
+            format!("ingress[{i}]: {host} -> {service}{timeout}")
+        })
+        .collect()
 }
 
 #[derive(Debug)]

@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod cloudflare;
 mod config;
 mod generated;
 mod harness;
