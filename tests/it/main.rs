@@ -4,9 +4,11 @@
 
 mod support;
 
+mod backup;
 mod cli;
 mod cloudflare;
 mod config;
 mod generated;
 mod harness;
 mod local;
+mod migrate;
