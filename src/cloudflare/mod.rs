@@ -157,6 +157,10 @@ impl ApiError {
                 "the API token lacks the \"{}\" permission",
                 permission_for(&self.method, &self.path)
             )),
+            429 => Some(
+                "rate limited by the API (1200 requests per 5 minutes per token); try again in a few minutes"
+                    .into(),
+            ),
             _ => None,
         }
     }
@@ -382,12 +386,7 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
-                    return Err(NetworkError {
-                        method: method.to_string(),
-                        path: path.to_string(),
-                        detail: format!("{}", err.without_url()),
-                    }
-                    .into());
+                    return Err(network_error(&method, path, err));
                 }
             };
             let status = response.status();
@@ -423,14 +422,7 @@ impl Client {
             }
             let bytes = match response.bytes().await {
                 Ok(b) => b,
-                Err(err) => {
-                    return Err(NetworkError {
-                        method: method.to_string(),
-                        path: path.to_string(),
-                        detail: format!("{}", err.without_url()),
-                    }
-                    .into())
-                }
+                Err(err) => return Err(network_error(&method, path, err)),
             };
             let envelope: Option<Envelope> = serde_json::from_slice(&bytes).ok();
             return match envelope {
@@ -527,6 +519,27 @@ impl Client {
             Err(err) => Err(err),
         }
     }
+}
+
+fn network_error(method: &Method, path: &str, err: reqwest::Error) -> anyhow::Error {
+    let detail = if err.is_timeout() {
+        format!("timed out after {}s", REQUEST_TIMEOUT.as_secs())
+    } else {
+        // The chain says why (connection refused, DNS, TLS); no URL, no headers.
+        let mut chain = String::new();
+        let mut source = std::error::Error::source(&err);
+        while let Some(s) = source {
+            chain.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        format!("{}{chain}", err.without_url())
+    };
+    NetworkError {
+        method: method.to_string(),
+        path: path.to_string(),
+        detail,
+    }
+    .into()
 }
 
 fn decode<T: DeserializeOwned>(method: &str, path: &str, result: Option<Value>) -> Result<T> {

@@ -431,6 +431,10 @@ struct DeployPlan {
     app: Option<AppStep>,
     policies: Vec<PolicyOp>,
     dns: DnsStep,
+    /// The tunnel served another hostname before: its CNAME (to this tunnel) and taskdb's
+    /// Access application there are removed once the new hostname is in place.
+    stale_dns: Vec<String>,
+    stale_app: Option<String>,
 }
 
 fn wanted_policies(a: &DeployArgs) -> Vec<WantedPolicy> {
@@ -470,7 +474,7 @@ fn wanted_policies(a: &DeployArgs) -> Vec<WantedPolicy> {
 fn app_body(name: &str, hostname: &str) -> Value {
     json!({
         "type": "self_hosted",
-        "name": format!("taskdb-{name}"),
+        "name": format!("taskdb {name} ({hostname})"),
         "domain": hostname,
         "session_duration": "24h",
         "app_launcher_visible": false,
@@ -773,6 +777,38 @@ async fn plan_deploy(
         }
     };
 
+    // 5. A previous hostname of this tunnel (the deployed ingress names another one).
+    let mut stale_dns = Vec::new();
+    let mut stale_app = None;
+    let old_host = current.as_ref().and_then(first_hostname);
+    if let (Some(old), Some(id)) = (old_host, &tunnel_id) {
+        if old != hostname {
+            let old_target = format!("{id}.cfargotunnel.com");
+            for r in dns::by_name(c, zone_id, &old).await? {
+                if r.record_type == "CNAME" && r.content.eq_ignore_ascii_case(&old_target) {
+                    items.push(PlanItem::new(
+                        "dns record",
+                        &old,
+                        Action::Delete,
+                        vec![format!("previous hostname: CNAME -> {old_target}")],
+                    ));
+                    stale_dns.push(r.id);
+                }
+            }
+            if let Some(app) = access::app_for_domain(c, account, &old).await? {
+                if app.name.starts_with("taskdb") {
+                    items.push(PlanItem::new(
+                        "access application",
+                        &old,
+                        Action::Delete,
+                        vec!["previous hostname".into()],
+                    ));
+                    stale_app = Some(app.id);
+                }
+            }
+        }
+    }
+
     Ok(DeployPlan {
         items,
         tunnel,
@@ -781,6 +817,8 @@ async fn plan_deploy(
         app,
         policies,
         dns: dns_step,
+        stale_dns,
+        stale_app,
     })
 }
 
@@ -1036,6 +1074,13 @@ async fn deploy(a: DeployArgs, ctx: &Context) -> Result<Exit> {
                 tunnel.id
             ));
         }
+    }
+
+    for id in &p.stale_dns {
+        dns::delete(&c, &zone.id, id).await?;
+    }
+    if let Some(id) = &p.stale_app {
+        access::delete_app(&c, &account, id).await?;
     }
 
     // 5. Connector token.

@@ -127,6 +127,16 @@ async fn survey(z: &ZoneOpts, policy: &Policy, ctx: &Context) -> Result<(Client,
     };
     let sc = scope::resolve(&c, &ctx.settings, zone_by, None).await?;
     let zone = sc.zone.ok_or_else(|| failed("no zone found"))?;
+    let suffix = format!(".{}", zone.name.to_ascii_lowercase());
+    for h in &policy.hostnames {
+        let h = h.trim().trim_end_matches('.').to_ascii_lowercase();
+        if h != zone.name.to_ascii_lowercase() && !h.ends_with(&suffix) {
+            return Err(usage(format!(
+                "policy hostname {h} is not in zone {}",
+                zone.name
+            )));
+        }
+    }
     let spinner = ctx.out.spinner(format!("reading the WAF of {}", zone.name));
     let mut phases = Vec::new();
     for phase in PHASES {

@@ -529,6 +529,115 @@ fn status_token_and_delete_in_order_idempotently() {
     assert_eq!(fake.writes(), Vec::<String>::new());
 }
 
+#[test]
+fn lists_are_paginated() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    fake.add_foreign_apps(130);
+    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    assert_eq!(fake.apps().len(), 131);
+    // taskdb's application is on the second page: found, not created again.
+    fake.clear_log();
+    let r = run(&sb, &fake, &deploy_args());
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(fake.writes(), Vec::<String>::new());
+    assert_eq!(fake.apps().len(), 131);
+}
+
+#[test]
+fn a_new_hostname_replaces_the_old_one() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    let mut args = deploy_args();
+    args[4] = "pg.example.com";
+    let r = run(&sb, &fake, &args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let id = tunnel_id(&fake);
+    let dns = fake.dns();
+    assert_eq!(dns.len(), 1, "{dns:?}");
+    assert_eq!(dns[0]["name"], "pg.example.com");
+    let apps = fake.apps();
+    assert_eq!(apps.len(), 1);
+    assert_eq!(apps[0]["domain"], "pg.example.com");
+    assert_eq!(
+        fake.config(&id).unwrap()["config"]["ingress"][0]["hostname"],
+        "pg.example.com"
+    );
+}
+
+#[test]
+fn unreachable_api_and_missing_tunnel_fail_clearly() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    // Nothing deployed yet.
+    let r = run(&sb, &fake, &["tunnel", "token", "--hostname", HOST]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("tunnel taskdb does not exist"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&sb, &fake, &["tunnel", "status", "--hostname", HOST]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("not deployed"), "{}", r.stdout);
+    // No API token at all: bad input.
+    let out = sb
+        .cmd()
+        .args(["tunnel", "deploy", "--hostname", HOST, "--no-access"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no Cloudflare API token"));
+
+    // A closed port: retried, then one clear line naming the call.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = sb.cmd();
+    fake.env(&mut cmd);
+    let out = cmd
+        .env(
+            "CLOUDFLARE_BASE_URL",
+            format!("http://127.0.0.1:{port}/client/v4"),
+        )
+        .args(["waf", "status", "--zone", "example.com"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cloudflare: request failed:"), "{err}");
+    assert!(err.contains("(GET /user/tokens/verify)"), "{err}");
+    assert!(!err.contains(cf_fake::TOKEN));
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn waf_policy_hostnames_must_be_in_the_zone() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    let policy = sb.path().join("waf.toml");
+    std::fs::write(
+        &policy,
+        "hostnames = [\"db.example.com\", \"db.other.org\"]\n",
+    )
+    .unwrap();
+    let r = run(
+        &sb,
+        &fake,
+        &["waf", "apply", "--policy", policy.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stderr.contains("db.other.org is not in zone example.com"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fake.writes(), Vec::<String>::new());
+}
+
 const POLICY: &str = r#"
 hostnames = ["db.example.com"]
 

@@ -190,6 +190,18 @@ impl CfFake {
         );
     }
 
+    /// Access applications of other people, enough to need a second page.
+    pub fn add_foreign_apps(&self, n: usize) {
+        let mut s = self.lock();
+        for i in 0..n {
+            s.apps.push(
+                json!({"id": uuid::Uuid::new_v4().to_string(), "type": "self_hosted",
+                "name": format!("other app {i}"), "domain": format!("app{i}.example.com"),
+                "aud": format!("{i:064x}"), "session_duration": "24h"}),
+            );
+        }
+    }
+
     pub fn add_rule(&self, phase: &str, rule: Value) {
         let mut s = self.lock();
         let id = s.next_hex();
