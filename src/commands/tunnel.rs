@@ -254,9 +254,14 @@ fn validate_deploy(a: &DeployArgs) -> Result<(String, String)> {
             .map_err(|_| usage(format!("--access-allow-email-domain {d:?} is not a domain")))?;
     }
     if let Some(t) = &a.service_token {
-        if t.trim().is_empty() || t.len() > 100 {
+        let ok = !t.is_empty()
+            && t.len() <= 100
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+            && !t.starts_with('.');
+        if !ok {
             return Err(usage(
-                "--access-service-token needs a name (1-100 characters)",
+                "--access-service-token NAME: 1-100 letters, digits, '-', '_' or '.'",
             ));
         }
     }
@@ -896,6 +901,18 @@ async fn deploy(a: DeployArgs, ctx: &Context) -> Result<Exit> {
             zone.status.as_deref().unwrap_or("?")
         ));
     }
+    let sub = hostname
+        .strip_suffix(&format!(".{}", zone.name))
+        .unwrap_or("");
+    if sub.contains('.') {
+        ctx.out.warn(format!(
+            "{hostname} is more than one level below {}: Cloudflare's Universal certificate does not \
+             cover it (an Advanced Certificate is needed), prefer e.g. {}.{}",
+            zone.name,
+            sub.replace('.', "-"),
+            zone.name
+        ));
+    }
     let token_path = a
         .token_file
         .clone()
@@ -1089,7 +1106,7 @@ async fn deploy(a: DeployArgs, ctx: &Context) -> Result<Exit> {
         None => tunnels::token(&c, &account, &tunnel.id).await?,
     };
     if current_file.as_deref().map(str::trim) != Some(tok.trim()) {
-        write_private_file(&token_path, format!("{}\n", tok.trim()).as_bytes())?;
+        write_private_file(&token_path, tok.trim().as_bytes())?;
     }
 
     report_deploy(
@@ -1248,6 +1265,8 @@ struct StatusReport {
     hostname: Option<String>,
     ingress: Vec<Value>,
     config_version: Option<i64>,
+    /// Healthy, and every connector runs the latest configuration.
+    ready: bool,
     connections: Vec<ConnectionRow>,
     dns_record: Option<DnsRecord>,
     access_application: Option<AccessApp>,
@@ -1276,6 +1295,7 @@ async fn status(l: LookupArgs, ctx: &Context) -> Result<Exit> {
         hostname: f.hostname.clone(),
         ingress: Vec::new(),
         config_version: None,
+        ready: false,
         connections: Vec::new(),
         dns_record: None,
         access_application: None,
@@ -1288,7 +1308,15 @@ async fn status(l: LookupArgs, ctx: &Context) -> Result<Exit> {
                 .and_then(|c| c.get("ingress").and_then(|i| i.as_array().cloned()))
                 .unwrap_or_default();
         }
-        for conn in tunnels::connectors(c, &f.account, &t.id).await? {
+        let connectors = tunnels::connectors(c, &f.account, &t.id).await?;
+        // The connector applies remote configurations by version: older means not yet.
+        let latest = report.config_version.unwrap_or(0);
+        report.ready = t.status.as_deref() == Some("healthy")
+            && !connectors.is_empty()
+            && connectors
+                .iter()
+                .all(|k| k.config_version.unwrap_or(-1) >= latest);
+        for conn in connectors {
             for k in &conn.conns {
                 report.connections.push(ConnectionRow {
                     connector_id: conn.id.clone(),
@@ -1366,6 +1394,7 @@ async fn status(l: LookupArgs, ctx: &Context) -> Result<Exit> {
                 .map(|v| v.to_string())
                 .unwrap_or_default(),
         ),
+        ("ready", if report.ready { "yes" } else { "no" }.to_string()),
         ("connections", report.connections.len().to_string()),
         ("dns_record", dns_text),
         ("access_application", app_text),
@@ -1415,7 +1444,7 @@ async fn token(a: TokenArgs, ctx: &Context) -> Result<Exit> {
     let path = a
         .token_file
         .unwrap_or_else(|| default_token_path(&a.lookup.name));
-    write_private_file(&path, format!("{}\n", tok.trim()).as_bytes())?;
+    write_private_file(&path, tok.trim().as_bytes())?;
     ctx.out.note(format!(
         "connector token written to {} (0600); run: cloudflared tunnel --no-autoupdate run --token-file {}",
         path.display(),

@@ -448,6 +448,8 @@ fn status_token_and_delete_in_order_idempotently() {
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["tunnel_id"], id.as_str());
     assert_eq!(v["hostname"], HOST);
+    assert_eq!(v["status"], "healthy");
+    assert_eq!(v["ready"], true);
     assert_eq!(v["connections"][0]["colo"], "DFW");
     assert_eq!(v["connections"][0]["client_version"], "2025.1.0");
     assert_eq!(v["dns_record"]["content"], format!("{id}.cfargotunnel.com"));

@@ -222,12 +222,25 @@ impl CfFake {
         let conn = json!({"colo_name": "DFW", "id": uuid::Uuid::new_v4().to_string(),
             "is_pending_reconnect": false, "client_id": client, "client_version": "2025.1.0",
             "opened_at": "2026-01-01T10:00:00Z", "origin_ip": "198.51.100.1"});
+        // A connector that has applied the latest configuration.
+        let version = s
+            .configs
+            .get(tunnel_id)
+            .and_then(|c| c["version"].as_i64())
+            .unwrap_or(0);
+        let connector = json!({"id": client, "features": ["allow_remote_config"],
+            "version": "2025.1.0", "arch": "linux_amd64", "config_version": version,
+            "run_at": NOW, "conns": [conn.clone()]});
         s.connectors
             .entry(tunnel_id.to_string())
             .or_default()
-            .push(json!({
-            "id": client, "features": ["allow_remote_config"], "version": "2025.1.0",
-            "arch": "linux_amd64", "config_version": 1, "run_at": NOW, "conns": [conn]}));
+            .push(connector);
+        for t in s.tunnels.iter_mut().filter(|t| t["id"] == tunnel_id) {
+            t["status"] = json!("healthy");
+            if let Some(list) = t["connections"].as_array_mut() {
+                list.push(conn.clone());
+            }
+        }
     }
 
     pub fn set_setting(&self, id: &str, value: Value) {
