@@ -640,6 +640,109 @@ fn waf_policy_hostnames_must_be_in_the_zone() {
     assert_eq!(fake.writes(), Vec::<String>::new());
 }
 
+#[test]
+fn changed_access_flags_update_only_the_policies() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    let app_id = fake.apps()[0]["id"].as_str().unwrap().to_string();
+
+    // Another email: one PUT of taskdb's allow policy.
+    fake.clear_log();
+    let mut args = deploy_args();
+    args.extend(["--access-allow-email", "dba@example.com"]);
+    let r = run(&sb, &fake, &args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let writes = fake.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(writes[0].starts_with(&format!(
+        "PUT /accounts/{}/access/apps/{app_id}/policies/",
+        cf_fake::ACCOUNT
+    )));
+    let allow = fake
+        .policies(&app_id)
+        .into_iter()
+        .find(|p| p["decision"] == "allow")
+        .unwrap();
+    assert_eq!(allow["include"][1]["email"]["email"], "dba@example.com");
+
+    // No more service token: its policy goes (the token itself stays), foreign policies stay.
+    fake.clear_log();
+    let r = run(
+        &sb,
+        &fake,
+        &[
+            "tunnel",
+            "deploy",
+            "--hostname",
+            HOST,
+            "--access-allow-email",
+            "ops@example.com",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let writes = fake.writes();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert_eq!(fake.policies(&app_id).len(), 1);
+    assert_eq!(fake.service_tokens().len(), 1);
+}
+
+#[test]
+fn settings_from_the_config_file_and_token_file() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    let cfg = sb.path().join("taskdb.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[cloudflare]\napi_token = \"{}\"\naccount_id = \"{}\"\nzone_id = \"{}\"\nbase_url = \"{}\"\n",
+            cf_fake::TOKEN,
+            cf_fake::ACCOUNT,
+            cf_fake::ZONE_ID,
+            fake.url
+        ),
+    )
+    .unwrap();
+    let mut cmd = sb.cmd();
+    let out = cmd
+        .env("TASKDB_CLOUDFLARE_RETRY_BASE_MS", "5")
+        .args(["-vv", "tunnel", "deploy", "--hostname", HOST, "--no-access"])
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(!all.contains(cf_fake::TOKEN), "{all}");
+    // The zone id was given: no lookup by name.
+    let reqs = fake.requests();
+    assert!(reqs
+        .iter()
+        .any(|l| l.path == format!("/zones/{}", cf_fake::ZONE_ID)));
+    assert!(!reqs.iter().any(|l| l.path == "/zones"));
+
+    // --api-token-file beats a wrong CLOUDFLARE_API_TOKEN.
+    let tf = sb.path().join("api.token");
+    std::fs::write(&tf, format!("{}\n", cf_fake::TOKEN)).unwrap();
+    let r = {
+        let mut cmd = sb.cmd();
+        fake.env(&mut cmd);
+        cmd.env("CLOUDFLARE_API_TOKEN", "wrong")
+            .args(["tunnel", "status", "--api-token-file", tf.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(String::from_utf8_lossy(&r.stdout).contains(HOST));
+}
+
 const POLICY: &str = r#"
 hostnames = ["db.example.com"]
 
