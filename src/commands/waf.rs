@@ -38,7 +38,21 @@ enum WafCmd {
         after_help = "Without --policy, secure defaults: Cloudflare Managed and OWASP Core \
 rulesets (paranoia 1, threshold 40), 100 requests/minute per IP, SSL strict, TLS >= 1.2, TLS 1.3, \
 always HTTPS, HSTS. Rules that taskdb did not create (their ref/description does not start with \
-`taskdb:`) are kept as they are. Re-applying an unchanged policy changes nothing."
+`taskdb:`) are kept as they are. Re-applying an unchanged policy changes nothing.
+
+A policy file (every key optional; the README documents them all):
+  hostnames = [\"db.example.com\"]
+  [managed]
+  paranoia_level = 2
+  score_threshold = 40
+  [rules]
+  allow_ips = [\"203.0.113.0/24\"]
+  blocked_countries = [\"KP\"]
+  [rate_limit]
+  requests = 100
+  period = 60
+  [tls.hsts]
+  preload = false"
     )]
     Apply(ApplyArgs),
     /// Show what is deployed and how it differs from the policy

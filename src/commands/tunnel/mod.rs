@@ -29,7 +29,7 @@ const POLICY_PREFIX: &str = "taskdb";
   taskdb tunnel deploy --hostname db.example.com --access-allow-email-domain example.com
   taskdb tunnel deploy --hostname db.example.com --access-service-token ci --dry-run
   taskdb tunnel status
-  taskdb tunnel token --stdout | sudo tee /etc/cloudflared/taskdb.token
+  taskdb tunnel token --token-file /etc/cloudflared/taskdb.token
   taskdb tunnel delete --yes")]
 pub struct TunnelArgs {
     #[command(subcommand)]
