@@ -12,3 +12,4 @@ mod generated;
 mod harness;
 mod local;
 mod migrate;
+mod schema_sql;
