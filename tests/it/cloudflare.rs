@@ -688,6 +688,37 @@ fn changed_access_flags_update_only_the_policies() {
 }
 
 #[test]
+fn a_service_token_taskdb_did_not_create_is_used_and_never_deleted() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    fake.add_service_token("ci");
+    let r = run(&sb, &fake, &deploy_args());
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(fake.service_tokens().len(), 1);
+    // Its secret is not ours to know: deploy says so.
+    assert!(
+        r.stderr.contains("Cloudflare shows it only at creation"),
+        "{}",
+        r.stderr
+    );
+    let app_id = fake.apps()[0]["id"].as_str().unwrap().to_string();
+    let svc = fake
+        .policies(&app_id)
+        .into_iter()
+        .find(|p| p["decision"] == "non_identity")
+        .unwrap();
+    assert_eq!(
+        svc["include"][0]["service_token"]["token_id"],
+        fake.service_tokens()[0]["id"]
+    );
+
+    let r = run(&sb, &fake, &["tunnel", "delete", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(fake.live_tunnels().is_empty());
+    assert_eq!(fake.service_tokens().len(), 1);
+}
+
+#[test]
 fn settings_from_the_config_file_and_token_file() {
     let sb = Sandbox::new();
     let fake = CfFake::start();

@@ -710,7 +710,6 @@ pub(super) async fn run(a: DeployArgs, ctx: &Context) -> Result<Exit> {
     state.hostname = Some(hostname.clone());
     state.account_id = Some(account.clone());
     state.zone_id = Some(zone.id.clone());
-    state.service_token = a.service_token.clone();
 
     // 1. Tunnel.
     let tunnel = match p.tunnel {
@@ -783,6 +782,9 @@ pub(super) async fn run(a: DeployArgs, ctx: &Context) -> Result<Exit> {
             ));
             token_id = Some(created.id);
             new_service_token_file = Some(path.display().to_string());
+            // Remembered so `tunnel delete` removes it: only tokens taskdb created.
+            state.service_token = Some(name.clone());
+            write_state(&state)?;
         }
         None => {}
     }

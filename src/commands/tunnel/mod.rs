@@ -285,6 +285,7 @@ struct LocalState {
     account_id: Option<String>,
     zone_id: Option<String>,
     tunnel_id: Option<String>,
+    /// The Access service token deploy created (a pre-existing one is never deleted).
     service_token: Option<String>,
 }
 

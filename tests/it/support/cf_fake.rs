@@ -202,6 +202,15 @@ impl CfFake {
         }
     }
 
+    /// A service token someone created elsewhere.
+    pub fn add_service_token(&self, name: &str) {
+        let mut s = self.lock();
+        let client_id = format!("{}.access", s.next_hex());
+        s.service_tokens
+            .push(json!({"id": uuid::Uuid::new_v4().to_string(), "name": name,
+            "client_id": client_id, "duration": "8760h", "created_at": NOW}));
+    }
+
     pub fn add_rule(&self, phase: &str, rule: Value) {
         let mut s = self.lock();
         let id = s.next_hex();
