@@ -39,6 +39,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A bound on listing, whatever the server says.
+const MAX_PAGES: u32 = 1000;
 
 /// An API token. Never printed: `Debug` and `Display` show `********`.
 #[derive(Clone)]
@@ -475,25 +477,35 @@ impl Client {
         query: &[(&str, String)],
         per_page: u32,
     ) -> Result<Vec<T>> {
-        let mut items = Vec::new();
+        let mut items: Vec<Value> = Vec::new();
         let mut page = 1u32;
+        let mut previous_first: Option<Value> = None;
         loop {
             let mut q: Vec<(&str, String)> = query.to_vec();
             q.push(("page", page.to_string()));
             q.push(("per_page", per_page.to_string()));
             let env = self.call(Method::GET, path, &q, None).await?;
-            let batch: Vec<T> = decode("GET", path, env.result)?;
-            let n = batch.len() as u32;
+            let batch: Vec<Value> = decode("GET", path, env.result)?;
+            // An endpoint that ignores `page` sends the same page again: stop there.
+            if page > 1 && !batch.is_empty() && batch.first() == previous_first.as_ref() {
+                break;
+            }
+            previous_first = batch.first().cloned();
+            let n = batch.len() as u64;
             items.extend(batch);
-            let more = match env.result_info.as_ref().and_then(|i| i.total_pages) {
-                Some(total) => page < total,
-                None => n >= per_page && n > 0,
+            let info = env.result_info.unwrap_or_default();
+            let more = match (info.total_pages, info.total_count) {
+                (Some(total), _) => page < total,
+                (None, Some(count)) => u64::from(page) * u64::from(per_page) < u64::from(count),
+                // No paging information: a full page may have a successor.
+                (None, None) => n == u64::from(per_page),
             };
-            if !more || page >= 10_000 {
-                return Ok(items);
+            if !more || page >= MAX_PAGES {
+                break;
             }
             page += 1;
         }
+        decode("GET", path, Some(Value::Array(items)))
     }
 
     pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T> {

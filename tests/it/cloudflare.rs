@@ -547,6 +547,27 @@ fn lists_are_paginated() {
 }
 
 #[test]
+fn an_endpoint_that_ignores_paging_is_read_once() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    fake.apps_unpaginated();
+    // 99 + taskdb's = exactly one full page of 100, repeated for every `page`.
+    fake.add_foreign_apps(99);
+    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    fake.clear_log();
+    let r = run(&sb, &fake, &deploy_args());
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(fake.writes(), Vec::<String>::new());
+    assert_eq!(fake.apps().len(), 100);
+    let app_lists = fake
+        .requests()
+        .iter()
+        .filter(|l| l.path.ends_with("/access/apps"))
+        .count();
+    assert_eq!(app_lists, 2);
+}
+
+#[test]
 fn a_new_hostname_replaces_the_old_one() {
     let sb = Sandbox::new();
     let fake = CfFake::start();

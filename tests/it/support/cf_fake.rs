@@ -45,6 +45,8 @@ struct Inner {
     faults: Vec<Fault>,
     denied: Vec<(String, String)>,
     account_owned_token: bool,
+    /// Access apps listed like the 2024 API: all at once, no `result_info`.
+    apps_unpaginated: bool,
     hidden_zones: HashSet<String>,
     /// The next tunnel POST finds the name taken by a concurrent run (409).
     tunnel_race: bool,
@@ -167,6 +169,10 @@ impl CfFake {
         self.lock()
             .denied
             .push((method.into(), path_contains.into()));
+    }
+
+    pub fn apps_unpaginated(&self) {
+        self.lock().apps_unpaginated = true;
     }
 
     pub fn account_owned_token(&self) {
@@ -662,6 +668,9 @@ fn route(
             }
         }
         // ---- Access
+        ("GET", ["accounts", _, "access", "apps"]) if s.apps_unpaginated => {
+            ok(Value::Array(s.apps.clone()))
+        }
         ("GET", ["accounts", _, "access", "apps"]) => ok_list(s.apps.clone(), q),
         ("POST", ["accounts", _, "access", "apps"]) => {
             if body["type"] != "self_hosted" || body["domain"].as_str().is_none() {
