@@ -573,7 +573,7 @@ fn rule_ref(rule: &Value) -> Option<&str> {
 /// The outcome of merging taskdb's rules into a phase's current rule list.
 #[derive(Debug)]
 pub struct Merge {
-    /// The full list to PUT (foreign rules first, unchanged and in order; then taskdb's).
+    /// The full list to PUT (foreign rules unchanged and in place).
     pub rules: Vec<Value>,
     pub items: Vec<PlanItem>,
     pub changed: bool,
@@ -593,21 +593,16 @@ fn strip_read_only(rule: &Value) -> Value {
 }
 
 /// Merge `desired` (taskdb's rules) into `current` (the phase's whole list): foreign rules are
-/// kept as they are, taskdb's are created, updated (keeping their id) or deleted.
+/// kept as they are and where they are; taskdb's are updated in place (keeping their id),
+/// created at the end, or deleted.
 pub fn merge(phase: &str, current: &[Value], desired: &[Value]) -> Merge {
-    let mut items = Vec::new();
-    let mut rules: Vec<Value> = current
-        .iter()
-        .filter(|r| !is_owned(r))
-        .map(strip_read_only)
-        .collect();
     let resource = format!("rule ({phase})");
+    let mut items = Vec::new();
     for want in desired {
         let name = rule_ref(want).unwrap_or("?").to_string();
         let existing = current
             .iter()
             .find(|r| is_owned(r) && rule_ref(r) == rule_ref(want));
-        let mut send = want.clone();
         match existing {
             Some(cur) => {
                 let changes = plan::diff("", cur, want);
@@ -617,9 +612,6 @@ pub fn merge(phase: &str, current: &[Value], desired: &[Value]) -> Merge {
                     Action::Update
                 };
                 items.push(PlanItem::new(&resource, name, action, changes));
-                if let (Some(id), Some(obj)) = (cur.get("id"), send.as_object_mut()) {
-                    obj.insert("id".into(), id.clone());
-                }
             }
             None => {
                 let summary = vec![
@@ -629,7 +621,6 @@ pub fn merge(phase: &str, current: &[Value], desired: &[Value]) -> Merge {
                 items.push(PlanItem::new(&resource, name, Action::Create, summary));
             }
         }
-        rules.push(send);
     }
     for cur in current.iter().filter(|r| is_owned(r)) {
         let gone = !desired.iter().any(|w| rule_ref(w) == rule_ref(cur));
@@ -638,6 +629,34 @@ pub fn merge(phase: &str, current: &[Value], desired: &[Value]) -> Merge {
                 .or_else(|| cur.get("description").and_then(Value::as_str))
                 .unwrap_or("?");
             items.push(PlanItem::new(&resource, name, Action::Delete, vec![]));
+        }
+    }
+
+    // The list to send: every rule where it was (foreign ones untouched, taskdb's replaced by
+    // their new version keeping their id), then taskdb's new rules at the end.
+    let mut rules = Vec::new();
+    let mut placed = vec![false; desired.len()];
+    for cur in current {
+        if !is_owned(cur) {
+            rules.push(strip_read_only(cur));
+            continue;
+        }
+        let wanted = desired
+            .iter()
+            .position(|w| rule_ref(w) == rule_ref(cur))
+            .filter(|&i| !placed[i]);
+        if let Some(i) = wanted {
+            placed[i] = true;
+            let mut send = desired[i].clone();
+            if let (Some(id), Some(obj)) = (cur.get("id"), send.as_object_mut()) {
+                obj.insert("id".into(), id.clone());
+            }
+            rules.push(send);
+        }
+    }
+    for (i, want) in desired.iter().enumerate() {
+        if !placed[i] {
+            rules.push(want.clone());
         }
     }
     let changed = items.iter().any(PlanItem::is_write);
@@ -724,6 +743,19 @@ mod tests {
         deployed["version"] = json!("1");
         let m = merge(PHASE_CUSTOM, &[foreign.clone(), deployed.clone()], &desired);
         assert!(!m.changed, "{:?}", m.items);
+        // An update keeps every rule's position (a foreign rule after ours stays after it).
+        let mut old = deployed.clone();
+        old["expression"] = json!("(ip.src in {192.0.2.2})");
+        let later = json!({"id": "f2", "ref": "later", "expression": "true", "action": "log"});
+        let m = merge(
+            PHASE_CUSTOM,
+            &[foreign.clone(), old, later.clone()],
+            &desired,
+        );
+        assert!(m.changed);
+        let ids: Vec<&str> = m.rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, vec!["f1", "mine", "f2"]);
+        assert_eq!(m.rules[1]["expression"], desired[0]["expression"]);
         // A rule taskdb no longer wants is deleted; the foreign one stays.
         let m = merge(PHASE_CUSTOM, &[foreign, deployed], &[]);
         assert!(m.changed);
