@@ -795,6 +795,22 @@ fn settings_from_the_config_file_and_token_file() {
     assert!(String::from_utf8_lossy(&r.stdout).contains(HOST));
 }
 
+#[test]
+fn delete_cleans_up_after_a_tunnel_deleted_elsewhere() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    fake.delete_tunnel_elsewhere(&tunnel_id(&fake));
+    // Someone else's record on another name is not touched.
+    fake.add_dns("CNAME", "www.example.com", "example.com");
+    let r = run(&sb, &fake, &["tunnel", "delete", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let dns = fake.dns();
+    assert_eq!(dns.len(), 1, "{dns:?}");
+    assert_eq!(dns[0]["name"], "www.example.com");
+    assert!(fake.apps().is_empty());
+}
+
 const POLICY: &str = r#"
 hostnames = ["db.example.com"]
 

@@ -258,6 +258,15 @@ impl CfFake {
         }
     }
 
+    /// Delete a tunnel behind taskdb's back (as the dashboard would: DNS and Access stay).
+    pub fn delete_tunnel_elsewhere(&self, tunnel_id: &str) {
+        let mut s = self.lock();
+        s.connectors.remove(tunnel_id);
+        for t in s.tunnels.iter_mut().filter(|t| t["id"] == tunnel_id) {
+            t["deleted_at"] = json!(NOW);
+        }
+    }
+
     pub fn set_setting(&self, id: &str, value: Value) {
         self.lock().settings.insert(id.into(), value);
     }
