@@ -226,10 +226,7 @@ fn name_conflict_409_converges() {
     let r = run(&sb, &fake, &deploy_args());
     assert_eq!(r.code, 0, "{}", r.all());
     let id = tunnel_id(&fake);
-    assert!(fake
-        .requests()
-        .iter()
-        .any(|l| l.method == "POST" && l.path.ends_with("/cfd_tunnel")));
+    assert_eq!(fake.count("POST", "/cfd_tunnel"), 1);
     assert_eq!(fake.dns()[0]["content"], format!("{id}.cfargotunnel.com"));
 }
 
@@ -278,12 +275,7 @@ fn server_errors_are_retried_then_given_up() {
         "{}",
         r.stderr
     );
-    let tries = fake
-        .requests()
-        .iter()
-        .filter(|l| l.path.contains("http_request_firewall_managed"))
-        .count();
-    assert_eq!(tries, 5);
+    assert_eq!(fake.count("GET", "http_request_firewall_managed"), 5);
 }
 
 #[test]
@@ -339,10 +331,13 @@ fn account_owned_tokens_verify_at_the_account() {
         &["tunnel", "deploy", "--hostname", HOST, "--no-access"],
     );
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(fake
-        .requests()
-        .iter()
-        .any(|l| l.path == format!("/accounts/{}/tokens/verify", cf_fake::ACCOUNT)));
+    assert_eq!(
+        fake.count(
+            "GET",
+            &format!("/accounts/{}/tokens/verify", cf_fake::ACCOUNT)
+        ),
+        1
+    );
     assert!(fake.apps().is_empty());
 }
 
@@ -559,12 +554,9 @@ fn an_endpoint_that_ignores_paging_is_read_once() {
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(fake.writes(), Vec::<String>::new());
     assert_eq!(fake.apps().len(), 100);
-    let app_lists = fake
-        .requests()
-        .iter()
-        .filter(|l| l.path.ends_with("/access/apps"))
-        .count();
-    assert_eq!(app_lists, 2);
+    // The list twice (page 2 repeats page 1: stop), then taskdb's app's policies once.
+    assert_eq!(fake.count("GET", "/access/apps"), 2 + 1);
+    assert_eq!(fake.count("GET", "/policies"), 1);
 }
 
 #[test]

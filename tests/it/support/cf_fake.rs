@@ -128,6 +128,15 @@ impl CfFake {
         self.lock().log.clone()
     }
 
+    /// How many requests went to a path containing `part`.
+    pub fn count(&self, method: &str, part: &str) -> usize {
+        self.lock()
+            .log
+            .iter()
+            .filter(|l| l.method == method && l.path.contains(part))
+            .count()
+    }
+
     /// Method and path of every request that is not a GET.
     pub fn writes(&self) -> Vec<String> {
         self.lock()
