@@ -37,7 +37,7 @@ const DEFAULT_RETRY_BASE_MS: u64 = 1000;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// The longest `Retry-After` we honour; longer waits fail instead of hanging a terminal.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A bound on listing, whatever the server says.
 const MAX_PAGES: u32 = 1000;
@@ -268,6 +268,8 @@ impl std::error::Error for NetworkError {}
 pub struct RetryPolicy {
     pub max_retries: u32,
     pub base: Duration,
+    /// Per request, `TASKDB_CLOUDFLARE_TIMEOUT_SECS` (default 30).
+    pub timeout: Duration,
 }
 
 impl RetryPolicy {
@@ -281,9 +283,21 @@ impl RetryPolicy {
             })?,
             None => DEFAULT_RETRY_BASE_MS,
         };
+        let timeout = match env.get("TASKDB_CLOUDFLARE_TIMEOUT_SECS") {
+            Some(v) => match v.parse::<u64>() {
+                Ok(secs) if secs > 0 => secs,
+                _ => {
+                    return Err(usage(format!(
+                        "TASKDB_CLOUDFLARE_TIMEOUT_SECS must be a positive number of seconds, got {v:?}"
+                    )))
+                }
+            },
+            None => DEFAULT_REQUEST_TIMEOUT_SECS,
+        };
         Ok(RetryPolicy {
             max_retries: MAX_RETRIES,
             base: Duration::from_millis(base),
+            timeout: Duration::from_secs(timeout),
         })
     }
 
@@ -314,9 +328,10 @@ impl fmt::Debug for Client {
 
 impl Client {
     pub fn new(base_url: &str, token: ApiToken, out: Output) -> Result<Client> {
+        let retry = RetryPolicy::from_env(&ProcessEnv)?;
         let http = reqwest::Client::builder()
             .use_rustls_tls()
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(retry.timeout)
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!("taskdb/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -331,7 +346,7 @@ impl Client {
             http,
             base,
             token,
-            retry: RetryPolicy::from_env(&ProcessEnv)?,
+            retry,
             out,
         })
     }
@@ -388,7 +403,7 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
-                    return Err(network_error(&method, path, err));
+                    return Err(network_error(&method, path, err, self.retry.timeout));
                 }
             };
             let status = response.status();
@@ -424,7 +439,7 @@ impl Client {
             }
             let bytes = match response.bytes().await {
                 Ok(b) => b,
-                Err(err) => return Err(network_error(&method, path, err)),
+                Err(err) => return Err(network_error(&method, path, err, self.retry.timeout)),
             };
             let envelope: Option<Envelope> = serde_json::from_slice(&bytes).ok();
             return match envelope {
@@ -533,9 +548,14 @@ impl Client {
     }
 }
 
-fn network_error(method: &Method, path: &str, err: reqwest::Error) -> anyhow::Error {
+fn network_error(
+    method: &Method,
+    path: &str,
+    err: reqwest::Error,
+    timeout: Duration,
+) -> anyhow::Error {
     let detail = if err.is_timeout() {
-        format!("timed out after {}s", REQUEST_TIMEOUT.as_secs())
+        format!("no answer within {}s", timeout.as_secs())
     } else {
         // The chain says why (connection refused, DNS, TLS); no URL, no headers.
         let mut chain = String::new();
@@ -594,6 +614,7 @@ mod tests {
         let p = RetryPolicy {
             max_retries: 4,
             base: Duration::from_millis(1000),
+            timeout: Duration::from_secs(30),
         };
         assert_eq!(p.backoff(0), Duration::from_secs(1));
         assert_eq!(p.backoff(3), Duration::from_secs(8));

@@ -251,6 +251,24 @@ fn retry_after_is_honoured() {
 }
 
 #[test]
+fn a_request_without_answer_times_out_and_is_retried() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    fake.delay("/user/tokens/verify", 5, 1);
+    let mut cmd = sb.cmd();
+    fake.env(&mut cmd);
+    let out = cmd
+        .env("TASKDB_CLOUDFLARE_TIMEOUT_SECS", "1")
+        .args(["-v", "waf", "status", "--zone", "example.com"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("retrying"), "{err}");
+    assert_eq!(fake.count("GET", "/user/tokens/verify"), 2);
+}
+
+#[test]
 fn server_errors_are_retried_then_given_up() {
     let sb = Sandbox::new();
     let fake = CfFake::start();

@@ -42,6 +42,8 @@ struct Fault {
 #[derive(Default)]
 struct Inner {
     log: Vec<Logged>,
+    /// (path part, seconds, remaining): answer that late.
+    delays: Vec<(String, u64, u32)>,
     faults: Vec<Fault>,
     denied: Vec<(String, String)>,
     account_owned_token: bool,
@@ -171,6 +173,11 @@ impl CfFake {
             retry_after: Some(secs),
             remaining: times,
         });
+    }
+
+    /// The next `times` requests to a path containing `part` are answered `secs` late.
+    pub fn delay(&self, part: &str, secs: u64, times: u32) {
+        self.lock().delays.push((part.into(), secs, times));
     }
 
     /// Matching requests get 403 9109 (the token lacks the permission).
@@ -419,12 +426,27 @@ async fn handle(
     let full = uri.path().to_string();
     let path = full.strip_prefix("/client/v4").unwrap_or(&full).to_string();
     let query = parse_query(uri.query().unwrap_or(""));
+    let delay = {
+        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+        // Logged on arrival: a client that gives up still counts.
+        s.log.push(Logged {
+            method: method.to_string(),
+            path: path.clone(),
+            at: Instant::now(),
+        });
+        let found = s
+            .delays
+            .iter_mut()
+            .find(|(part, _, left)| *left > 0 && path.contains(part.as_str()));
+        found.map(|d| {
+            d.2 -= 1;
+            d.1
+        })
+    };
+    if let Some(secs) = delay {
+        tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+    }
     let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
-    s.log.push(Logged {
-        method: method.to_string(),
-        path: path.clone(),
-        at: Instant::now(),
-    });
 
     // Injected faults.
     if let Some(f) = s
