@@ -5,6 +5,8 @@ pub mod completions;
 pub mod config;
 pub mod local;
 pub mod migrate;
+pub mod tunnel;
+pub mod waf;
 
 use anyhow::Result;
 
@@ -19,6 +21,8 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
         Command::Migrate(args) => migrate::run(args, ctx).await,
         Command::Backup(args) => backup::run(args, ctx).await,
         Command::Config(args) => config::run(args, ctx).await,
+        Command::Tunnel(args) => tunnel::run(args, ctx).await,
+        Command::Waf(args) => waf::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
         Command::GenerateMan(args) => completions::generate_man(args),
     }

@@ -6,6 +6,7 @@ mod support;
 
 mod backup;
 mod cli;
+mod cloudflare;
 mod config;
 mod connect;
 mod generated;
