@@ -34,6 +34,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand local 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+            cand bench 'Load-test the database with the seed system''s operations (scratch database, dropped after)'
             cand config 'Show, locate or create the configuration'
             cand completions 'Print a shell completion script'
             cand generate-man 'Write man pages into a directory (used to regenerate man/)'
@@ -167,6 +168,32 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;local;help;help'= {
         }
+        &'taskdb;bench'= {
+            cand --clients 'Concurrent connections'
+            cand --duration 'How long to measure (e.g. 10s, 2m, 500ms)'
+            cand --warmup 'Unmeasured run-in before measuring'
+            cand --workload 'Which operations to run'
+            cand --seed-rows 'Tasks to seed the scratch database with'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --keep 'Keep the scratch database afterwards (for inspection or pgbench; remove with --clean)'
+            cand --clean 'Only remove a scratch database left by an earlier run, then exit'
+            cand --prepare-only 'Only create and seed the scratch database, keep it, and exit (for pgbench or psql)'
+            cand --pgbench-script 'Print a pgbench script with the same SQL and mix, then exit (see benches/compare.sh)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'taskdb;config'= {
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
@@ -296,6 +323,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;help'= {
             cand local 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+            cand bench 'Load-test the database with the seed system''s operations (scratch database, dropped after)'
             cand config 'Show, locate or create the configuration'
             cand completions 'Print a shell completion script'
             cand generate-man 'Write man pages into a directory (used to regenerate man/)'
@@ -317,6 +345,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;help;local;url'= {
         }
         &'taskdb;help;local;destroy'= {
+        }
+        &'taskdb;help;bench'= {
         }
         &'taskdb;help;config'= {
             cand show 'Print every effective setting and where it came from (secrets redacted)'

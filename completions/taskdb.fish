@@ -41,6 +41,7 @@ complete -c taskdb -n "__fish_taskdb_needs_command" -s y -l yes -d 'Answer yes t
 complete -c taskdb -n "__fish_taskdb_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_needs_command" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "bench" -d 'Load-test the database with the seed system\'s operations (scratch database, dropped after)'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "config" -d 'Show, locate or create the configuration'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
@@ -153,6 +154,34 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_sub
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "url" -d 'Print a connection URL for the local cluster (Unix socket; for psql, pg_dump, …)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "destroy" -d 'Stop the local cluster and delete its data (asks first; --yes to skip)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l clients -d 'Concurrent connections' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l duration -d 'How long to measure (e.g. 10s, 2m, 500ms)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l warmup -d 'Unmeasured run-in before measuring' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l workload -d 'Which operations to run' -r -f -a "mixed\t'get 35%, list_ready 15%, create 15%, update_status 15%, claim 10%, metric 5%, api log 5%'
+read\t'get 70%, list_ready 30%'
+write\t'create 40%, update_status 40%, metric 10%, api log 10%'
+claim\t'claim_next only (agents pulling work)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l seed-rows -d 'Tasks to seed the scratch database with' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l keep -d 'Keep the scratch database afterwards (for inspection or pgbench; remove with --clean)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l clean -d 'Only remove a scratch database left by an earlier run, then exit'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l prepare-only -d 'Only create and seed the scratch database, keep it, and exit (for pgbench or psql)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l pgbench-script -d 'Print a pgbench script with the same SQL and mix, then exit (see benches/compare.sh)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -264,11 +293,12 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s v -l verb
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local config completions generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local config completions generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local config completions generate-man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local config completions generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local config completions generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local bench config completions generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local bench config completions generate-man help" -f -a "bench" -d 'Load-test the database with the seed system\'s operations (scratch database, dropped after)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local bench config completions generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local bench config completions generate-man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local bench config completions generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local bench config completions generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "start" -d 'Create (first time) and start the local cluster; does nothing if it is running'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "stop" -d 'Stop the local cluster'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Show whether the local cluster runs, its pid, port, version and data directory'

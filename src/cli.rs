@@ -103,6 +103,8 @@ pub enum ColorChoice {
 pub enum Command {
     /// Manage the local PostgreSQL cluster taskdb uses when nothing else is configured
     Local(commands::local::LocalArgs),
+    /// Load-test the database with the seed system's operations (scratch database, dropped after)
+    Bench(commands::bench::BenchArgs),
     /// Show, locate or create the configuration
     Config(commands::config::ConfigArgs),
     /// Print a shell completion script

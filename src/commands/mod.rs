@@ -1,5 +1,6 @@
 //! One module per noun. Each owns its clap `Args` and a `run` function.
 
+pub mod bench;
 pub mod completions;
 pub mod config;
 pub mod local;
@@ -14,6 +15,7 @@ use crate::exit::Exit;
 pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
     match command {
         Command::Local(args) => local::run(args, ctx).await,
+        Command::Bench(args) => bench::run(args, ctx).await,
         Command::Config(args) => config::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
         Command::GenerateMan(args) => completions::generate_man(args),

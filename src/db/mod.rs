@@ -93,6 +93,18 @@ pub async fn connect(ctx: &Context) -> Result<Db> {
     Ok(Db { client, target })
 }
 
+/// Open a plain connection for an explicit config (the driver runs in the background).
+pub async fn connect_config(config: &tokio_postgres::Config) -> Result<Client> {
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .with_context(|| format!("cannot connect to {}", describe(config)))?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
 /// `user@host:port/db` for messages; never includes the password.
 pub fn describe(config: &tokio_postgres::Config) -> String {
     let host = config
