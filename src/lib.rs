@@ -9,6 +9,7 @@ pub mod exit;
 pub mod local;
 pub mod output;
 pub mod settings;
+pub mod taskmaster;
 
 use std::process::ExitCode;
 
