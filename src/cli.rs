@@ -105,6 +105,10 @@ pub enum Command {
     Local(commands::local::LocalArgs),
     /// Show, locate or create the configuration
     Config(commands::config::ConfigArgs),
+    /// Create, find, claim and change tasks; import and export Task Master files
+    Task(commands::task::TaskArgs),
+    /// Track workflow runs of tasks: steps, failures, retries
+    Workflow(commands::workflow::WorkflowArgs),
     /// Print a shell completion script
     Completions(commands::completions::CompletionsArgs),
     /// Write man pages into a directory (used to regenerate man/)

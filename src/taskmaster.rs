@@ -666,9 +666,22 @@ pub fn to_import_rows(file: &TmFile, only: &[String]) -> Result<ImportSet, Parse
             name: tag.name.clone(),
             metadata: tag.metadata.clone(),
         });
-        for t in &tag.tasks {
+        for (i, t) in tag.tasks.iter().enumerate() {
             let key = external_key(&tag.name, Ref::Task(t.id));
             let priority = priority_to_db(t.raw_priority.as_ref()).unwrap_or(DEFAULT_PRIORITY);
+            let mut metadata = provenance(&tag.name, t, true);
+            // The tag's own metadata (and the file's extra top-level keys) ride on the tag's
+            // first task, so that export can write them back.
+            if i == 0 {
+                if let Some(tm) = metadata.get_mut("taskmaster").and_then(Value::as_object_mut) {
+                    if let Some(m) = &tag.metadata {
+                        tm.insert("tag_metadata".into(), m.clone());
+                    }
+                    if !file.extras.is_empty() {
+                        tm.insert("file_extras".into(), Value::Object(file.extras.clone()));
+                    }
+                }
+            }
             set.rows.push(ImportRow {
                 external_key: key.clone(),
                 parent_key: None,
@@ -679,7 +692,7 @@ pub fn to_import_rows(file: &TmFile, only: &[String]) -> Result<ImportSet, Parse
                 status: status_to_db(t.raw_status.as_ref()),
                 priority,
                 tags: vec![tag.name.clone()],
-                metadata: provenance(&tag.name, t, true),
+                metadata,
             });
             for d in &t.dependencies {
                 set.deps.push(ImportDep {
@@ -712,7 +725,58 @@ pub fn to_import_rows(file: &TmFile, only: &[String]) -> Result<ImportSet, Parse
         }
     }
     set.rows.extend(subrows);
+    if let Some(cycle) = find_cycle(&set.deps) {
+        return err(format!("dependency cycle in the file: {}", cycle.join(" → ")));
+    }
     Ok(set)
+}
+
+/// A dependency cycle among the edges, as the external keys' ids (`3 → 5 → 3`), if any.
+fn find_cycle(deps: &[ImportDep]) -> Option<Vec<String>> {
+    let mut graph: HashMap<&str, Vec<&str>> = HashMap::new();
+    for d in deps {
+        graph.entry(&d.task_key).or_default().push(&d.depends_on_key);
+    }
+    // Iterative DFS with colours: 1 = on the stack, 2 = done.
+    let mut colour: HashMap<&str, u8> = HashMap::new();
+    let mut starts: Vec<&str> = graph.keys().copied().collect();
+    starts.sort_unstable();
+    for start in starts {
+        if colour.contains_key(start) {
+            continue;
+        }
+        let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
+        colour.insert(start, 1);
+        while let Some((node, i)) = stack.last().copied() {
+            let next = graph.get(node).and_then(|v| v.get(i)).copied();
+            match next {
+                Some(n) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.1 += 1;
+                    }
+                    match colour.get(n) {
+                        Some(1) => {
+                            let pos = stack.iter().position(|(k, _)| *k == n).unwrap_or(0);
+                            let short = |k: &str| k.rsplit(':').next().unwrap_or(k).to_string();
+                            let mut cycle: Vec<String> = stack[pos..].iter().map(|(k, _)| short(k)).collect();
+                            cycle.push(short(n));
+                            return Some(cycle);
+                        }
+                        Some(_) => {}
+                        None => {
+                            colour.insert(n, 1);
+                            stack.push((n, 0));
+                        }
+                    }
+                }
+                None => {
+                    colour.insert(node, 2);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    None
 }
 
 // ---- export -------------------------------------------------------------------------------
@@ -1183,6 +1247,14 @@ mod tests {
         assert!(e.contains("1.9"), "{e}");
         let e = perr(br#"{"tasks":[{"id":1,"title":"a","dependencies":[1]}]}"#);
         assert!(e.contains("depends on itself"), "{e}");
+    }
+
+    #[test]
+    fn cycles_in_the_file_are_refused() {
+        let f = p(r#"{"tasks":[{"id":1,"title":"a","dependencies":[3]},{"id":2,"title":"b","dependencies":[1]},
+            {"id":3,"title":"c","dependencies":[2]}]}"#);
+        let e = to_import_rows(&f, &[]).unwrap_err().0;
+        assert!(e.contains("dependency cycle in the file: 1 → 3 → 2 → 1"), "{e}");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 pub mod completions;
 pub mod config;
 pub mod local;
+pub mod task;
+pub mod workflow;
 
 use anyhow::Result;
 
@@ -15,6 +17,8 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
     match command {
         Command::Local(args) => local::run(args, ctx).await,
         Command::Config(args) => config::run(args, ctx).await,
+        Command::Task(args) => task::run(args, ctx).await,
+        Command::Workflow(args) => workflow::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
         Command::GenerateMan(args) => completions::generate_man(args),
     }

@@ -12,6 +12,10 @@ use crate::context::Context;
 use crate::exit::usage;
 use crate::settings::DatabaseTarget;
 
+pub mod taskmaster;
+pub mod tasks;
+pub mod workflows;
+
 /// An open connection. The driver task ends when this is dropped.
 pub struct Db {
     pub client: Client,
