@@ -106,7 +106,7 @@ pub enum Command {
     /// Show, locate or create the configuration
     Config(commands::config::ConfigArgs),
     /// Create, find, claim and change tasks; import and export Task Master files
-    Task(commands::task::TaskArgs),
+    Task(Box<commands::task::TaskArgs>),
     /// Track workflow runs of tasks: steps, failures, retries
     Workflow(commands::workflow::WorkflowArgs),
     /// Print a shell completion script

@@ -97,6 +97,8 @@ pub struct TmTask {
     pub has_subtasks_key: bool,
     /// Text fields written as `null` rather than left out.
     pub null_fields: Vec<String>,
+    /// This subtask's plain-int dependencies name top-level tasks (see `sibling_cycle`).
+    pub int_deps_are_tasks: bool,
     pub subtasks: Vec<TmTask>,
     /// Every key not in [`KNOWN_KEYS`], verbatim.
     pub extra: Map<String, Value>,
@@ -347,6 +349,7 @@ fn parse_task(
         dependencies: Vec::new(),
         has_subtasks_key,
         null_fields,
+        int_deps_are_tasks: false,
         subtasks,
         extra,
     })
@@ -378,7 +381,8 @@ fn parse_tag(name: &str, tasks: Value, metadata: Option<Value>) -> Result<TmTag,
     }
     let index = RefIndex::of(&tasks);
     for t in &mut tasks {
-        t.dependencies = resolve_deps(name, None, t.id, t.raw_dependencies.as_ref(), &index)?;
+        t.dependencies =
+            resolve_deps(name, None, t.id, t.raw_dependencies.as_ref(), &index, false)?;
         let parent = t.id;
         for s in &mut t.subtasks {
             s.dependencies = resolve_deps(
@@ -387,7 +391,24 @@ fn parse_tag(name: &str, tasks: Value, metadata: Option<Value>) -> Result<TmTag,
                 s.id,
                 s.raw_dependencies.as_ref(),
                 &index,
+                false,
             )?;
+        }
+        // Some files use plain ints in subtasks for top-level tasks (Task Master's own file:
+        // subtasks 12.1 → [4], 12.4 → [1] mirror task 12's dependencies [1, 3, 4, 6]). Read
+        // as siblings they form a cycle; then read this parent's ints as top-level tasks.
+        if sibling_cycle(parent, &t.subtasks) {
+            for s in &mut t.subtasks {
+                s.dependencies = resolve_deps(
+                    name,
+                    Some(parent),
+                    s.id,
+                    s.raw_dependencies.as_ref(),
+                    &index,
+                    true,
+                )?;
+                s.int_deps_are_tasks = true;
+            }
         }
     }
     Ok(TmTag {
@@ -430,7 +451,14 @@ impl RefIndex {
 /// sibling `P.k` — Task Master's reading — and, when no such sibling exists but a top-level
 /// task `k` does, that task (real files use ints that way too). A dotted `"X.Y"` is subtask
 /// `Y` of task `X`. For a top-level task, `k` is task `k`.
-pub fn resolve_dep(raw: &Value, parent: Option<u64>, index: &RefIndex) -> Result<Ref, String> {
+///
+/// With `prefer_task`, a subtask's `k` means top-level task `k` when it exists.
+pub fn resolve_dep(
+    raw: &Value,
+    parent: Option<u64>,
+    index: &RefIndex,
+    prefer_task: bool,
+) -> Result<Ref, String> {
     let text = match raw {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.trim().to_string(),
@@ -449,8 +477,10 @@ pub fn resolve_dep(raw: &Value, parent: Option<u64>, index: &RefIndex) -> Result
         let k: u64 = text
             .parse()
             .map_err(|_| format!("dependency {raw} is not an id"))?;
+        let task_exists = index.contains(Ref::Task(k));
         match parent {
-            Some(p) if index.contains(Ref::Sub(p, k)) || !index.contains(Ref::Task(k)) => {
+            Some(p) if prefer_task && !task_exists => Ref::Sub(p, k),
+            Some(p) if !prefer_task && (index.contains(Ref::Sub(p, k)) || !task_exists) => {
                 Ref::Sub(p, k)
             }
             _ => Ref::Task(k),
@@ -466,12 +496,30 @@ pub fn resolve_dep(raw: &Value, parent: Option<u64>, index: &RefIndex) -> Result
     }
 }
 
+/// Whether the subtasks of `parent` depend on each other in a cycle.
+fn sibling_cycle(parent: u64, subtasks: &[TmTask]) -> bool {
+    let deps: Vec<ImportDep> = subtasks
+        .iter()
+        .flat_map(|s| {
+            s.dependencies.iter().filter_map(move |d| match d {
+                Ref::Sub(p, x) if *p == parent => Some(ImportDep {
+                    task_key: s.id.to_string(),
+                    depends_on_key: x.to_string(),
+                }),
+                _ => None,
+            })
+        })
+        .collect();
+    find_cycle(&deps).is_some()
+}
+
 fn resolve_deps(
     tag: &str,
     parent: Option<u64>,
     id: u64,
     raw: Option<&Value>,
     index: &RefIndex,
+    prefer_task: bool,
 ) -> Result<Vec<Ref>, ParseError> {
     let me = match parent {
         Some(p) => Ref::Sub(p, id),
@@ -479,7 +527,7 @@ fn resolve_deps(
     };
     let mut out = Vec::new();
     for d in raw.and_then(Value::as_array).into_iter().flatten() {
-        let r = resolve_dep(d, parent, index)
+        let r = resolve_dep(d, parent, index, prefer_task)
             .map_err(|e| ParseError(format!("tag {tag:?}, task {}: {e}", me.display())))?;
         if r == me {
             return err(format!(
@@ -640,6 +688,9 @@ fn provenance(tag: &str, t: &TmTask, is_task: bool) -> Value {
     if !t.null_fields.is_empty() {
         tm.insert("nulls".into(), json!(t.null_fields));
     }
+    if t.int_deps_are_tasks {
+        tm.insert("int_deps".into(), json!("tasks"));
+    }
     tm.insert("extra".into(), Value::Object(t.extra.clone()));
     json!({ "taskmaster": tm })
 }
@@ -673,7 +724,10 @@ pub fn to_import_rows(file: &TmFile, only: &[String]) -> Result<ImportSet, Parse
             // The tag's own metadata (and the file's extra top-level keys) ride on the tag's
             // first task, so that export can write them back.
             if i == 0 {
-                if let Some(tm) = metadata.get_mut("taskmaster").and_then(Value::as_object_mut) {
+                if let Some(tm) = metadata
+                    .get_mut("taskmaster")
+                    .and_then(Value::as_object_mut)
+                {
                     if let Some(m) = &tag.metadata {
                         tm.insert("tag_metadata".into(), m.clone());
                     }
@@ -726,7 +780,10 @@ pub fn to_import_rows(file: &TmFile, only: &[String]) -> Result<ImportSet, Parse
     }
     set.rows.extend(subrows);
     if let Some(cycle) = find_cycle(&set.deps) {
-        return err(format!("dependency cycle in the file: {}", cycle.join(" → ")));
+        return err(format!(
+            "dependency cycle in the file: {}",
+            cycle.join(" → ")
+        ));
     }
     Ok(set)
 }
@@ -735,7 +792,10 @@ pub fn to_import_rows(file: &TmFile, only: &[String]) -> Result<ImportSet, Parse
 fn find_cycle(deps: &[ImportDep]) -> Option<Vec<String>> {
     let mut graph: HashMap<&str, Vec<&str>> = HashMap::new();
     for d in deps {
-        graph.entry(&d.task_key).or_default().push(&d.depends_on_key);
+        graph
+            .entry(&d.task_key)
+            .or_default()
+            .push(&d.depends_on_key);
     }
     // Iterative DFS with colours: 1 = on the stack, 2 = done.
     let mut colour: HashMap<&str, u8> = HashMap::new();
@@ -758,7 +818,8 @@ fn find_cycle(deps: &[ImportDep]) -> Option<Vec<String>> {
                         Some(1) => {
                             let pos = stack.iter().position(|(k, _)| *k == n).unwrap_or(0);
                             let short = |k: &str| k.rsplit(':').next().unwrap_or(k).to_string();
-                            let mut cycle: Vec<String> = stack[pos..].iter().map(|(k, _)| short(k)).collect();
+                            let mut cycle: Vec<String> =
+                                stack[pos..].iter().map(|(k, _)| short(k)).collect();
                             cycle.push(short(n));
                             return Some(cycle);
                         }
@@ -865,11 +926,9 @@ pub fn export(
                 None => pending.push(t),
             }
         }
-        let mut next = used.iter().max().map_or(1, |m| m + 1);
-        for t in pending {
-            refs.insert(t.key, Ref::Task(next));
-            used.insert(next);
-            next += 1;
+        let first = used.iter().max().map_or(1, |m| m + 1);
+        for (id, t) in (first..).zip(pending) {
+            refs.insert(t.key, Ref::Task(id));
         }
         for t in tops {
             let Some(Ref::Task(pid)) = refs.get(&t.key).copied() else {
@@ -887,10 +946,9 @@ pub fn export(
                     None => spending.push(s),
                 }
             }
-            let mut snext = sused.iter().max().map_or(1, |m| m + 1);
-            for s in spending {
-                refs.insert(s.key, Ref::Sub(pid, snext));
-                snext += 1;
+            let first = sused.iter().max().map_or(1, |m| m + 1);
+            for (id, s) in (first..).zip(spending) {
+                refs.insert(s.key, Ref::Sub(pid, id));
             }
             for s in subs {
                 if children.contains_key(&s.key) {
@@ -1023,10 +1081,11 @@ fn task_object(
     }
     let current_set: HashSet<Ref> = current.iter().copied().collect();
     let raw_deps = raw("dependencies");
+    let prefer_task = raw("int_deps").and_then(Value::as_str) == Some("tasks");
     let raw_set: Option<HashSet<Ref>> = raw_deps.and_then(Value::as_array).and_then(|items| {
         items
             .iter()
-            .map(|d| resolve_dep(d, parent, index).ok())
+            .map(|d| resolve_dep(d, parent, index, prefer_task).ok())
             .collect::<Option<HashSet<Ref>>>()
     });
     match (raw_deps, raw_set) {
@@ -1081,6 +1140,11 @@ fn tm_priority_rank(raw: Option<&Value>) -> u8 {
     }
 }
 
+/// Sort keys of `next`: priority (desc), dependency count, parent id, subtask id.
+type SubKey = (std::cmp::Reverse<u8>, usize, u64, u64);
+/// Sort keys of `next` for top-level tasks: priority (desc), dependency count, id.
+type TaskKey = (std::cmp::Reverse<u8>, usize, u64);
+
 /// Task Master's `next` for one tag, as tm-core `TaskService.getNextTask` does it (see
 /// reference notes §1.3). Returns `"7"` or `"7.2"`.
 pub fn next_task(tag: &TmTag) -> Option<String> {
@@ -1114,7 +1178,7 @@ pub fn next_task(tag: &TmTag) -> Option<String> {
         }
     }
     // Phase 1: subtasks of in-progress parents.
-    let mut best: Option<((std::cmp::Reverse<u8>, usize, u64, u64), String)> = None;
+    let mut best: Option<(SubKey, String)> = None;
     for t in tag
         .tasks
         .iter()
@@ -1147,7 +1211,7 @@ pub fn next_task(tag: &TmTag) -> Option<String> {
         return Some(id);
     }
     // Phase 2: top-level tasks.
-    let mut best: Option<((std::cmp::Reverse<u8>, usize, u64), String)> = None;
+    let mut best: Option<(TaskKey, String)> = None;
     for t in &tag.tasks {
         let st = t.status_str();
         if st != Some("pending") && st != Some("in-progress") {
@@ -1250,11 +1314,38 @@ mod tests {
     }
 
     #[test]
+    fn subtask_ints_that_only_make_sense_as_tasks() {
+        let f = p(r#"{"tasks":[{"id":1,"title":"a"},{"id":4,"title":"b"},
+            {"id":12,"title":"c","dependencies":[1,4],"subtasks":[
+              {"id":1,"title":"s1","dependencies":[4]},
+              {"id":4,"title":"s4","dependencies":[1]},
+              {"id":5,"title":"s5","dependencies":[7]},
+              {"id":7,"title":"s7","dependencies":[]}]}]}"#);
+        let subs = &f.tags[0].tasks[2].subtasks;
+        assert_eq!(subs[0].dependencies, vec![Ref::Task(4)]);
+        assert_eq!(subs[1].dependencies, vec![Ref::Task(1)]);
+        // No task 7: still the sibling.
+        assert_eq!(subs[2].dependencies, vec![Ref::Sub(12, 7)]);
+        let set = to_import_rows(&f, &[]).unwrap();
+        let rows = db_rows(&set);
+        let (doc, _) = export(&rows, &HashMap::new(), &[]);
+        assert_eq!(
+            doc["master"]["tasks"][2]["subtasks"][0]["dependencies"],
+            json!([4])
+        );
+    }
+
+    #[test]
     fn cycles_in_the_file_are_refused() {
-        let f = p(r#"{"tasks":[{"id":1,"title":"a","dependencies":[3]},{"id":2,"title":"b","dependencies":[1]},
-            {"id":3,"title":"c","dependencies":[2]}]}"#);
+        let f = p(
+            r#"{"tasks":[{"id":1,"title":"a","dependencies":[3]},{"id":2,"title":"b","dependencies":[1]},
+            {"id":3,"title":"c","dependencies":[2]}]}"#,
+        );
         let e = to_import_rows(&f, &[]).unwrap_err().0;
-        assert!(e.contains("dependency cycle in the file: 1 → 3 → 2 → 1"), "{e}");
+        assert!(
+            e.contains("dependency cycle in the file: 1 → 3 → 2 → 1"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
     match command {
         Command::Local(args) => local::run(args, ctx).await,
         Command::Config(args) => config::run(args, ctx).await,
-        Command::Task(args) => task::run(args, ctx).await,
+        Command::Task(args) => task::run(*args, ctx).await,
         Command::Workflow(args) => workflow::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
         Command::GenerateMan(args) => completions::generate_man(args),

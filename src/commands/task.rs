@@ -73,26 +73,32 @@ enum TaskCmd {
     /// Add, remove or list dependencies between tasks
     Deps(DepsArgs),
     /// The next task to work on (Task Master's choice); --claim takes it atomically
-    #[command(after_help = "Choice (as `task-master next`): first the pending/in-progress subtasks of \
+    #[command(
+        after_help = "Choice (as `task-master next`): first the pending/in-progress subtasks of \
         in-progress tasks, then top-level pending/in-progress tasks; every blocking dependency must \
         be completed; highest priority first, then fewer dependencies, then lowest id.\n\
         With --claim only pending tasks are candidates; the chosen task is marked in_progress and \
         assigned in one transaction (FOR UPDATE SKIP LOCKED), so concurrent agents never get the \
         same task.\nNothing ready: empty stdout (json: null), a note on stderr, exit 0.\n\n\
-        Example:\n  id=$(taskdb task next --claim --assign agent-7) && [ -n \"$id\" ] && work-on \"$id\"")]
+        Example:\n  id=$(taskdb task next --claim --assign agent-7) && [ -n \"$id\" ] && work-on \"$id\""
+    )]
     Next(NextArgs),
     /// Import a Task Master tasks.json (both shapes) in one transaction; idempotent
-    #[command(after_help = "Each task and subtask gets external_key taskmaster:<tag>:<id> (subtasks \
+    #[command(
+        after_help = "Each task and subtask gets external_key taskmaster:<tag>:<id> (subtasks \
         <id> = P.S); importing again updates those tasks in place. Subtasks become child tasks, \
         dependencies become task dependencies, and details, testStrategy and every unknown key \
         are kept (columns, or metadata.taskmaster) so `task export` can write the file back.\n\n\
         Examples:\n  taskdb task import .taskmaster/tasks/tasks.json --dry-run\n  \
-        taskdb task import tasks.json --tag master --tag feature-x")]
+        taskdb task import tasks.json --tag master --tag feature-x"
+    )]
     Import(ImportArgs),
     /// Export tasks as a Task Master tasks.json (tagged format)
-    #[command(after_help = "Imported tasks go back to their tag with their Task Master ids; other \
+    #[command(
+        after_help = "Imported tasks go back to their tag with their Task Master ids; other \
         top-level tasks go to tag master with new ids (max+1), their children become subtasks.\n\n\
-        Example:\n  taskdb task export --tag master -o .taskmaster/tasks/tasks.json")]
+        Example:\n  taskdb task export --tag master -o .taskmaster/tasks/tasks.json"
+    )]
     Export(ExportArgs),
 }
 
@@ -312,10 +318,7 @@ enum DepsCmd {
         dep_type: DepType,
     },
     /// Remove the dependency of ID on DEPENDS_ON
-    Rm {
-        id: String,
-        depends_on: String,
-    },
+    Rm { id: String, depends_on: String },
     /// What ID waits for and what waits for ID
     List { id: String },
 }
@@ -465,7 +468,9 @@ fn parse_meta(pairs: &[String], json_text: Option<&str>) -> Result<Option<Map<St
     for pair in pairs {
         any = true;
         let Some((k, v)) = pair.split_once('=') else {
-            return Err(usage(format!("--meta {pair:?} has no '=': use --meta key=value")));
+            return Err(usage(format!(
+                "--meta {pair:?} has no '=': use --meta key=value"
+            )));
         };
         if k.trim().is_empty() {
             return Err(usage(format!("--meta {pair:?} has an empty key")));
@@ -624,7 +629,8 @@ async fn create(a: CreateArgs, ctx: &Context) -> Result<Exit> {
         ctx.out.json(&task)?;
     } else {
         ctx.out.line(task.short_id.to_string())?;
-        ctx.out.debug(1, format!("created {} ({})", task.label(), task.id));
+        ctx.out
+            .debug(1, format!("created {} ({})", task.label(), task.id));
     }
     Ok(Exit::SUCCESS)
 }
@@ -806,7 +812,10 @@ async fn list(a: ListArgs, ctx: &Context) -> Result<Exit> {
     }
     match a.assigned.as_deref() {
         Some("none") => conds.push("t.assigned_to IS NULL".into()),
-        Some(who) => conds.push(format!("t.assigned_to = {}", push(Box::new(who.to_string())))),
+        Some(who) => conds.push(format!(
+            "t.assigned_to = {}",
+            push(Box::new(who.to_string()))
+        )),
         None => {}
     }
     if let Some(t) = &a.task_type {
@@ -820,7 +829,9 @@ async fn list(a: ListArgs, ctx: &Context) -> Result<Exit> {
         conds.push(format!("t.parent_task_id = {}", push(Box::new(p.id))));
     }
     if a.ready {
-        conds.push(format!("t.status IN ('pending', 'in_progress', 'review') AND {READY}"));
+        conds.push(format!(
+            "t.status IN ('pending', 'in_progress', 'review') AND {READY}"
+        ));
     }
     let mut order = match a.sort.unwrap_or(SortKey::Id) {
         SortKey::Id => "t.short_id".to_string(),
@@ -878,7 +889,10 @@ async fn list(a: ListArgs, ctx: &Context) -> Result<Exit> {
     } else {
         String::new()
     };
-    let sql = format!("SELECT {} FROM tasks t {where_sql} ORDER BY {order} {limit_sql}", q::TASK_COLUMNS);
+    let sql = format!(
+        "SELECT {} FROM tasks t {where_sql} ORDER BY {order} {limit_sql}",
+        q::TASK_COLUMNS
+    );
     let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
     let rows = db.query(&sql, &refs).await.map_err(db_error)?;
     let mut tasks: Vec<Task> = rows.iter().map(Task::from_row).collect::<Result<_>>()?;
@@ -894,7 +908,10 @@ async fn list(a: ListArgs, ctx: &Context) -> Result<Exit> {
     if more {
         if let Some(last) = tasks.last() {
             if a.search.is_some() {
-                ctx.out.note(format!("(first {} matches; raise --limit for more)", a.limit));
+                ctx.out.note(format!(
+                    "(first {} matches; raise --limit for more)",
+                    a.limit
+                ));
             } else {
                 ctx.out.note(format!("(more: --after {})", last.short_id));
             }
@@ -904,7 +921,8 @@ async fn list(a: ListArgs, ctx: &Context) -> Result<Exit> {
 }
 
 /// SQL condition: every blocking dependency of `t` is completed.
-const READY: &str = "NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_task_id \
+const READY: &str =
+    "NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_task_id \
      WHERE d.task_id = t.id AND d.dependency_type = 'blocks' AND dt.status <> 'completed')";
 
 // ---- show -----------------------------------------------------------------------------------
@@ -999,7 +1017,10 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
     let doc = ShowDoc {
         task: &task,
         completion_percent: completion,
-        dependencies: deps.iter().filter(|d| d.direction == "depends_on").collect(),
+        dependencies: deps
+            .iter()
+            .filter(|d| d.direction == "depends_on")
+            .collect(),
         dependents: deps.iter().filter(|d| d.direction == "dependent").collect(),
         children,
         workflows,
@@ -1015,7 +1036,14 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
         ("id", format!("{} ({})", t.label(), t.id)),
         ("title", t.title.clone()),
         ("status", t.status.clone()),
-        ("priority", format!("{} ({})", t.priority, taskmaster::priority_from_db(i32::from(t.priority)))),
+        (
+            "priority",
+            format!(
+                "{} ({})",
+                t.priority,
+                taskmaster::priority_from_db(i32::from(t.priority))
+            ),
+        ),
         ("completion", format!("{completion:.0}%")),
         ("type", t.task_type.clone()),
     ];
@@ -1027,13 +1055,18 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
     add("assigned_to", opt(&t.assigned_to));
     add(
         "parent",
-        t.parent_short_id.map(|p| format!("#{p}")).unwrap_or_default(),
+        t.parent_short_id
+            .map(|p| format!("#{p}"))
+            .unwrap_or_default(),
     );
     add("tags", t.tags.join(", "));
     add("description", opt(&t.description));
     add("details", opt(&t.details));
     add("test_strategy", opt(&t.test_strategy));
-    add("complexity", t.complexity.map(|c| c.to_string()).unwrap_or_default());
+    add(
+        "complexity",
+        t.complexity.map(|c| c.to_string()).unwrap_or_default(),
+    );
     for (k, v) in [
         ("requirements", &t.requirements),
         ("acceptance_criteria", &t.acceptance_criteria),
@@ -1043,26 +1076,54 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()))
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| x.to_string())
+            })
             .collect();
         add(k, items.join("\n"));
     }
-    add("estimated_hours", t.estimated_hours.map(|h| h.to_string()).unwrap_or_default());
-    add("actual_hours", t.actual_hours.map(|h| h.to_string()).unwrap_or_default());
+    add(
+        "estimated_hours",
+        t.estimated_hours.map(|h| h.to_string()).unwrap_or_default(),
+    );
+    add(
+        "actual_hours",
+        t.actual_hours.map(|h| h.to_string()).unwrap_or_default(),
+    );
     add("repository_url", opt(&t.repository_url));
     add("branch", opt(&t.branch_name));
-    add("pr_number", t.pr_number.map(|n| n.to_string()).unwrap_or_default());
+    add(
+        "pr_number",
+        t.pr_number.map(|n| n.to_string()).unwrap_or_default(),
+    );
     add("linear_issue", opt(&t.linear_issue_id));
-    add("github_issue", t.github_issue_number.map(|n| n.to_string()).unwrap_or_default());
+    add(
+        "github_issue",
+        t.github_issue_number
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+    );
     add("external_key", opt(&t.external_key));
     if t.metadata.as_object().is_some_and(|m| !m.is_empty()) {
         add("metadata", t.metadata.to_string());
     }
-    add("created", format!("{} by {}", crate::output::ts(Some(t.created_at)), t.created_by));
+    add(
+        "created",
+        format!(
+            "{} by {}",
+            crate::output::ts(Some(t.created_at)),
+            t.created_by
+        ),
+    );
     add("updated", crate::output::ts(Some(t.updated_at)));
     add("started", crate::output::ts(t.started_at));
     add("completed", crate::output::ts(t.completed_at));
-    let rows: Vec<Vec<String>> = fields.iter().map(|(k, v)| vec![k.to_string(), v.clone()]).collect();
+    let rows: Vec<Vec<String>> = fields
+        .iter()
+        .map(|(k, v)| vec![k.to_string(), v.clone()])
+        .collect();
     let mut text = ctx.out.table(&["field", "value"], &rows);
     if !deps.is_empty() {
         let rows: Vec<Vec<String>> = deps.iter().map(crate::output::Row::cells).collect();
@@ -1073,7 +1134,14 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
         let rows: Vec<Vec<String>> = doc
             .children
             .iter()
-            .map(|c| vec![format!("#{}", c.short_id), c.status.clone(), c.priority.to_string(), q::truncate(&c.title, 60)])
+            .map(|c| {
+                vec![
+                    format!("#{}", c.short_id),
+                    c.status.clone(),
+                    c.priority.to_string(),
+                    q::truncate(&c.title, 60),
+                ]
+            })
             .collect();
         text.push_str("\nChildren\n");
         text.push_str(&ctx.out.table(&["id", "status", "pri", "title"], &rows));
@@ -1096,10 +1164,17 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
             })
             .collect();
         text.push_str("\nWorkflows\n");
-        text.push_str(&ctx.out.table(&["id", "type", "status", "step", "steps"], &rows));
+        text.push_str(
+            &ctx.out
+                .table(&["id", "type", "status", "step", "steps"], &rows),
+        );
     }
     if !doc.recent_history.is_empty() {
-        let rows: Vec<Vec<String>> = doc.recent_history.iter().map(crate::output::Row::cells).collect();
+        let rows: Vec<Vec<String>> = doc
+            .recent_history
+            .iter()
+            .map(crate::output::Row::cells)
+            .collect();
         text.push_str("\nRecent changes\n");
         text.push_str(&ctx.out.table(&["when", "actor", "change"], &rows));
     }
@@ -1208,9 +1283,18 @@ fn draw_tree(nodes: &[TreeNode]) -> String {
             for more in open.iter().skip(1) {
                 line.push_str(if *more { "│   " } else { "    " });
             }
-            line.push_str(if is_last[i] { "└── " } else { "├── " });
+            line.push_str(if is_last[i] {
+                "└── "
+            } else {
+                "├── "
+            });
         }
-        line.push_str(&format!("#{} [{}] {}", n.short_id, n.status, q::truncate(&n.title, 70)));
+        line.push_str(&format!(
+            "#{} [{}] {}",
+            n.short_id,
+            n.status,
+            q::truncate(&n.title, 70)
+        ));
         out.push_str(&line);
         out.push('\n');
         open.push(!is_last[i]);
@@ -1257,9 +1341,17 @@ async fn delete(a: DeleteArgs, ctx: &Context) -> Result<Exit> {
         )));
     }
     let prompt = if a.cascade && children > 0 {
-        format!("delete task {} \"{}\" and all its descendants?", task.label(), q::truncate(&task.title, 40))
+        format!(
+            "delete task {} \"{}\" and all its descendants?",
+            task.label(),
+            q::truncate(&task.title, 40)
+        )
     } else {
-        format!("delete task {} \"{}\"?", task.label(), q::truncate(&task.title, 40))
+        format!(
+            "delete task {} \"{}\"?",
+            task.label(),
+            q::truncate(&task.title, 40)
+        )
     };
     ctx.out.confirm(&prompt).await?;
     let tx = db.client.transaction().await.map_err(db_error)?;
@@ -1279,7 +1371,8 @@ async fn delete(a: DeleteArgs, ctx: &Context) -> Result<Exit> {
         .map_err(db_error)?;
     tx.commit().await.map_err(db_error)?;
     if ctx.out.format() == Format::Json {
-        ctx.out.json(&json!({"deleted": n, "id": task.id, "short_id": task.short_id}))?;
+        ctx.out
+            .json(&json!({"deleted": n, "id": task.id, "short_id": task.short_id}))?;
     } else {
         ctx.out.note(format!("deleted {n} task(s)"));
     }
@@ -1290,7 +1383,11 @@ async fn delete(a: DeleteArgs, ctx: &Context) -> Result<Exit> {
 
 async fn deps(a: DepsArgs, ctx: &Context) -> Result<Exit> {
     match a.cmd {
-        DepsCmd::Add { id, depends_on, dep_type } => {
+        DepsCmd::Add {
+            id,
+            depends_on,
+            dep_type,
+        } => {
             let (r1, r2) = (TaskRef::parse(&id)?, TaskRef::parse(&depends_on)?);
             let db = ctx.db().await?;
             let t = q::find(&*db, r1, "task").await?;
@@ -1313,12 +1410,21 @@ async fn deps(a: DepsArgs, ctx: &Context) -> Result<Exit> {
                 .await
                 .map_err(db_error)?;
             if n == 0 {
-                ctx.out.note(format!("{} already depends on {} ({kind})", t.label(), d.label()));
+                ctx.out.note(format!(
+                    "{} already depends on {} ({kind})",
+                    t.label(),
+                    d.label()
+                ));
             } else {
-                ctx.out.note(format!("{} now depends on {} ({kind})", t.label(), d.label()));
+                ctx.out.note(format!(
+                    "{} now depends on {} ({kind})",
+                    t.label(),
+                    d.label()
+                ));
             }
             if ctx.out.format() == Format::Json {
-                ctx.out.json(&json!({"task_id": t.id, "task_short_id": t.short_id,
+                ctx.out
+                    .json(&json!({"task_id": t.id, "task_short_id": t.short_id,
                     "depends_on_task_id": d.id, "depends_on_short_id": d.short_id,
                     "dependency_type": kind, "changed": n > 0}))?;
             }
@@ -1337,11 +1443,17 @@ async fn deps(a: DepsArgs, ctx: &Context) -> Result<Exit> {
                 .await
                 .map_err(db_error)?;
             if n == 0 {
-                return Err(usage(format!("{} does not depend on {}", t.label(), d.label())));
+                return Err(usage(format!(
+                    "{} does not depend on {}",
+                    t.label(),
+                    d.label()
+                )));
             }
-            ctx.out.note(format!("{} no longer depends on {}", t.label(), d.label()));
+            ctx.out
+                .note(format!("{} no longer depends on {}", t.label(), d.label()));
             if ctx.out.format() == Format::Json {
-                ctx.out.json(&json!({"task_id": t.id, "depends_on_task_id": d.id, "removed": true}))?;
+                ctx.out
+                    .json(&json!({"task_id": t.id, "depends_on_task_id": d.id, "removed": true}))?;
             }
             Ok(Exit::SUCCESS)
         }
@@ -1383,7 +1495,10 @@ async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
         let who = a.assign.clone().unwrap_or_else(|| ctx.actor().to_string());
         let tx = db.client.transaction().await.map_err(db_error)?;
         let sql = format!("{NEXT_SQL} FOR UPDATE OF t SKIP LOCKED");
-        let row = tx.query_opt(&sql, &[&a.tag, &true]).await.map_err(db_error)?;
+        let row = tx
+            .query_opt(&sql, &[&a.tag, &true])
+            .await
+            .map_err(db_error)?;
         match row {
             None => None,
             Some(row) => {
@@ -1394,16 +1509,22 @@ async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
                 )
                 .await
                 .map_err(db_error)?;
-                tx.execute("UPDATE tasks SET assigned_to = $2 WHERE id = $1", &[&id, &who])
-                    .await
-                    .map_err(db_error)?;
+                tx.execute(
+                    "UPDATE tasks SET assigned_to = $2 WHERE id = $1",
+                    &[&id, &who],
+                )
+                .await
+                .map_err(db_error)?;
                 let t = q::find(&tx, TaskRef::Uuid(id), "task").await?;
                 tx.commit().await.map_err(db_error)?;
                 Some(t)
             }
         }
     } else {
-        let row = db.query_opt(NEXT_SQL, &[&a.tag, &false]).await.map_err(db_error)?;
+        let row = db
+            .query_opt(NEXT_SQL, &[&a.tag, &false])
+            .await
+            .map_err(db_error)?;
         match row {
             None => None,
             Some(row) => Some(q::find(&*db, TaskRef::Uuid(row.try_get(0)?), "task").await?),
@@ -1454,7 +1575,8 @@ async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
         })?
     };
     let file = taskmaster::parse(&bytes).map_err(|e| usage(format!("{name}: {e}")))?;
-    let set = taskmaster::to_import_rows(&file, &a.tags).map_err(|e| usage(format!("{name}: {e}")))?;
+    let set =
+        taskmaster::to_import_rows(&file, &a.tags).map_err(|e| usage(format!("{name}: {e}")))?;
     for r in &set.rows {
         let n = r.title.chars().count();
         if n > MAX_TITLE_CHARS {
@@ -1463,21 +1585,35 @@ async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
                 r.external_key
             )));
         }
-        for v in [&Some(r.title.clone()), &r.description, &r.details, &r.test_strategy] {
+        for v in [
+            &Some(r.title.clone()),
+            &r.description,
+            &r.details,
+            &r.test_strategy,
+        ] {
             if v.as_deref().is_some_and(|s| s.contains('\0')) {
-                return Err(usage(format!("{name}: {}: text contains a NUL character", r.external_key)));
+                return Err(usage(format!(
+                    "{name}: {}: text contains a NUL character",
+                    r.external_key
+                )));
             }
         }
     }
     let mut db = ctx.db().await?;
-    let spinner = ctx.out.spinner(format!("importing {} tasks", set.rows.len()));
+    let spinner = ctx
+        .out
+        .spinner(format!("importing {} tasks", set.rows.len()));
     let report = crate::db::taskmaster::import(&mut db.client, &file, &set, a.dry_run).await;
     spinner.finish_and_clear();
     let report = report?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&report)?;
     } else {
-        let verb = if a.dry_run { "would import" } else { "imported" };
+        let verb = if a.dry_run {
+            "would import"
+        } else {
+            "imported"
+        };
         ctx.out.note(format!(
             "{verb} {} tag(s): {} created, {} updated, {} unchanged; {} dependencies; {} status change(s)",
             report.tags.len(),
@@ -1504,7 +1640,11 @@ async fn export(a: ExportArgs, ctx: &Context) -> Result<Exit> {
             let list: Vec<&str> = known.iter().map(String::as_str).collect();
             return Err(usage(format!(
                 "tag {t:?} has no tasks (tags: {})",
-                if list.is_empty() { "none".into() } else { list.join(", ") }
+                if list.is_empty() {
+                    "none".into()
+                } else {
+                    list.join(", ")
+                }
             )));
         }
     }
@@ -1564,9 +1704,18 @@ mod tests {
         assert_eq!(m["a"], json!("1"));
         assert_eq!(m["b"], json!("x=y"));
         assert_eq!(m["c"], json!([1]));
-        assert!(parse_meta(&["novalue".into()], None).unwrap_err().to_string().contains("no '='"));
-        assert!(parse_meta(&[], Some("[1]")).unwrap_err().to_string().contains("JSON object"));
-        assert!(parse_meta(&[], Some("{")).unwrap_err().to_string().contains("not valid JSON"));
+        assert!(parse_meta(&["novalue".into()], None)
+            .unwrap_err()
+            .to_string()
+            .contains("no '='"));
+        assert!(parse_meta(&[], Some("[1]"))
+            .unwrap_err()
+            .to_string()
+            .contains("JSON object"));
+        assert!(parse_meta(&[], Some("{"))
+            .unwrap_err()
+            .to_string()
+            .contains("not valid JSON"));
     }
 
     #[test]

@@ -37,7 +37,9 @@ enum StepStatus {
 #[derive(Debug, Subcommand)]
 enum WorkflowCmd {
     /// Start tracking a workflow for a task; prints its short id (json: the workflow)
-    #[command(after_help = "Example:\n  wf=$(taskdb workflow create 42 --type deployment --steps 3)")]
+    #[command(
+        after_help = "Example:\n  wf=$(taskdb workflow create 42 --type deployment --steps 3)"
+    )]
     Create {
         /// The task (short id or UUID)
         task: String,
@@ -147,7 +149,13 @@ pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
             let row = db
                 .query_one(
                     "SELECT w.id FROM create_workflow($1, $2, $3, $4, $5) w",
-                    &[&t.id, &workflow_type, &steps, &timeout_minutes, &max_retries],
+                    &[
+                        &t.id,
+                        &workflow_type,
+                        &steps,
+                        &timeout_minutes,
+                        &max_retries,
+                    ],
                 )
                 .await
                 .map_err(db_error)?;
@@ -216,7 +224,10 @@ pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
                 return Ok(Exit::SUCCESS);
             }
             let status = if w.stuck {
-                format!("{} (stuck: running longer than {} min)", w.status, w.timeout_minutes)
+                format!(
+                    "{} (stuck: running longer than {} min)",
+                    w.status, w.timeout_minutes
+                )
             } else {
                 w.status.clone()
             };
@@ -228,11 +239,20 @@ pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
                 ),
                 ("type".to_string(), w.workflow_type.clone()),
                 ("status".to_string(), status),
-                ("current_step".to_string(), w.current_step.clone().unwrap_or_default()),
+                (
+                    "current_step".to_string(),
+                    w.current_step.clone().unwrap_or_default(),
+                ),
                 ("steps".to_string(), w.steps()),
-                ("retries".to_string(), format!("{} of {}", w.retry_count, w.max_retries)),
+                (
+                    "retries".to_string(),
+                    format!("{} of {}", w.retry_count, w.max_retries),
+                ),
                 ("timeout".to_string(), format!("{} min", w.timeout_minutes)),
-                ("created".to_string(), format!("{} by {}", ts(Some(w.created_at)), w.created_by)),
+                (
+                    "created".to_string(),
+                    format!("{} by {}", ts(Some(w.created_at)), w.created_by),
+                ),
                 ("started".to_string(), ts(w.started_at)),
                 ("finished".to_string(), ts(w.completed_at)),
             ];
@@ -265,7 +285,10 @@ pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
                 .collect();
             if !errors.is_empty() {
                 text.push_str("\nErrors\n");
-                text.push_str(&ctx.out.table(&["at", "attempt", "status", "step", "message"], &errors));
+                text.push_str(
+                    &ctx.out
+                        .table(&["at", "attempt", "status", "step", "message"], &errors),
+                );
             }
             ctx.out.raw(text)?;
             Ok(Exit::SUCCESS)
@@ -324,13 +347,19 @@ pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
             let db = ctx.db().await?;
             let w = q::find(&*db, r).await?;
             ctx.out
-                .confirm(&format!("delete {} ({}, {})?", w.label(), w.workflow_type, w.status))
+                .confirm(&format!(
+                    "delete {} ({}, {})?",
+                    w.label(),
+                    w.workflow_type,
+                    w.status
+                ))
                 .await?;
             db.execute("DELETE FROM workflows WHERE id = $1", &[&w.id])
                 .await
                 .map_err(db_error)?;
             if ctx.out.format() == Format::Json {
-                ctx.out.json(&json!({"deleted": 1, "id": w.id, "short_id": w.short_id}))?;
+                ctx.out
+                    .json(&json!({"deleted": 1, "id": w.id, "short_id": w.short_id}))?;
             } else {
                 ctx.out.note(format!("deleted {}", w.label()));
             }
@@ -359,7 +388,13 @@ async fn set_status(a: ReasonArgs, status: &str, ctx: &Context) -> Result<Exit> 
     if status == "running" && w.stuck {
         tx.execute(
             "SELECT 1 FROM update_workflow_status($1, 'timeout', $2)",
-            &[&w.id, &format!("not finished within {} minutes of its start", w.timeout_minutes)],
+            &[
+                &w.id,
+                &format!(
+                    "not finished within {} minutes of its start",
+                    w.timeout_minutes
+                ),
+            ],
         )
         .await
         .map_err(|e| with_label(&w, e))?;
@@ -375,7 +410,12 @@ async fn set_status(a: ReasonArgs, status: &str, ctx: &Context) -> Result<Exit> 
     if ctx.out.format() == Format::Json {
         ctx.out.json(&after)?;
     } else {
-        ctx.out.note(format!("{}: {} → {}", after.label(), w.status, after.status));
+        ctx.out.note(format!(
+            "{}: {} → {}",
+            after.label(),
+            w.status,
+            after.status
+        ));
     }
     Ok(Exit::SUCCESS)
 }

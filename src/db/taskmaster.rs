@@ -236,14 +236,14 @@ pub async fn import(
     if !changes.is_empty() {
         let mut edges: HashMap<String, Vec<String>> = HashMap::new();
         for r in tx
-            .query("SELECT from_status, to_status FROM task_status_transitions", &[])
+            .query(
+                "SELECT from_status, to_status FROM task_status_transitions",
+                &[],
+            )
             .await
             .map_err(db_error)?
         {
-            edges
-                .entry(r.try_get(0)?)
-                .or_default()
-                .push(r.try_get(1)?);
+            edges.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
         }
         // Step k of every task's path goes in one statement.
         let mut steps: Vec<(Vec<Uuid>, Vec<String>)> = Vec::new();
@@ -252,7 +252,9 @@ pub async fn import(
             let from: String = r.try_get(1)?;
             let to: String = r.try_get(2)?;
             let path = status_path(&edges, &from, &to).ok_or_else(|| {
-                usage(format!("no allowed way from status {from} to {to} for an imported task"))
+                usage(format!(
+                    "no allowed way from status {from} to {to} for an imported task"
+                ))
             })?;
             for (k, s) in path.into_iter().enumerate() {
                 if steps.len() <= k {
@@ -375,7 +377,10 @@ mod tests {
             status_path(&e, "completed", "pending").unwrap(),
             vec!["in_progress", "pending"]
         );
-        assert_eq!(status_path(&e, "pending", "in_progress").unwrap(), vec!["in_progress"]);
+        assert_eq!(
+            status_path(&e, "pending", "in_progress").unwrap(),
+            vec!["in_progress"]
+        );
         assert!(status_path(&e, "pending", "nowhere").is_none());
     }
 }

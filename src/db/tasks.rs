@@ -15,7 +15,8 @@ use crate::output::{ts, Row};
 
 /// Every column of `tasks` as the CLI reads it (numeric hours as float8 — the driver has no
 /// numeric type), plus the parent's short id.
-pub const TASK_COLUMNS: &str = "t.id, t.short_id, t.external_key, t.title, t.description, t.details, \
+pub const TASK_COLUMNS: &str =
+    "t.id, t.short_id, t.external_key, t.title, t.description, t.details, \
      t.test_strategy, t.type, t.status, t.priority, t.complexity, t.tags, t.requirements, \
      t.acceptance_criteria, t.affected_files, t.metadata, t.estimated_hours::float8, \
      t.actual_hours::float8, t.parent_task_id, \
@@ -235,7 +236,10 @@ pub fn db_error(e: tokio_postgres::Error) -> anyhow::Error {
     let code = db.code().code();
     let msg = db.message().to_string();
     let refused = code.starts_with("TD")
-        || matches!(code, "23514" | "23505" | "23503" | "22023" | "22P02" | "23502" | "22001");
+        || matches!(
+            code,
+            "23514" | "23505" | "23503" | "22023" | "22P02" | "23502" | "22001"
+        );
     if refused {
         let text = match (code, db.constraint()) {
             ("23505", Some("workflows_one_active_per_task")) => {
@@ -347,7 +351,11 @@ impl HistoryRow {
                     .and_then(|v| v.get("depends_on_task_id"))
                     .and_then(Value::as_str)
                     .unwrap_or("?");
-                let verb = if action == "DELETE" { "removed" } else { "added" };
+                let verb = if action == "DELETE" {
+                    "removed"
+                } else {
+                    "added"
+                };
                 format!("dependency {verb}: depends on {other}")
             }
             (_, "INSERT") => "created".to_string(),
@@ -428,7 +436,16 @@ mod tests {
         assert_eq!(TaskRef::parse("#7").unwrap(), TaskRef::Short(7));
         let u = Uuid::new_v4();
         assert_eq!(TaskRef::parse(&u.to_string()).unwrap(), TaskRef::Uuid(u));
-        for bad in ["", "#", "abc", "0", "-3", "4.2", "99999999999999999999", "1; drop table tasks"] {
+        for bad in [
+            "",
+            "#",
+            "abc",
+            "0",
+            "-3",
+            "4.2",
+            "99999999999999999999",
+            "1; drop table tasks",
+        ] {
             let e = TaskRef::parse(bad).unwrap_err();
             assert_eq!(crate::exit::code_for(&e), crate::exit::Exit::USAGE, "{bad}");
         }

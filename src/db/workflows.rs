@@ -21,9 +21,23 @@ pub const WORKFLOW_COLUMNS: &str = "w.id, w.short_id, w.task_id, \
      (w.status = 'running' AND w.started_at < now() - make_interval(mins => w.timeout_minutes)) AS stuck";
 
 /// Workflow types the schema accepts.
-pub const TYPES: &[&str] = &["standard", "hotfix", "rollback", "deployment", "validation", "cleanup"];
+pub const TYPES: &[&str] = &[
+    "standard",
+    "hotfix",
+    "rollback",
+    "deployment",
+    "validation",
+    "cleanup",
+];
 /// Workflow statuses, in the schema's order.
-pub const STATUSES: &[&str] = &["initialized", "running", "completed", "failed", "cancelled", "timeout"];
+pub const STATUSES: &[&str] = &[
+    "initialized",
+    "running",
+    "completed",
+    "failed",
+    "cancelled",
+    "timeout",
+];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Workflow {
@@ -98,7 +112,9 @@ impl Workflow {
 
 impl Row for Workflow {
     fn columns() -> &'static [&'static str] {
-        &["id", "task", "type", "status", "step", "steps", "retries", "started"]
+        &[
+            "id", "task", "type", "status", "step", "steps", "retries", "started",
+        ]
     }
     fn cells(&self) -> Vec<String> {
         let status = if self.stuck {
@@ -108,7 +124,9 @@ impl Row for Workflow {
         };
         vec![
             self.short_id.to_string(),
-            self.task_short_id.map(|t| format!("#{t}")).unwrap_or_default(),
+            self.task_short_id
+                .map(|t| format!("#{t}"))
+                .unwrap_or_default(),
             self.workflow_type.clone(),
             status,
             truncate(self.current_step.as_deref().unwrap_or(""), 30),
@@ -205,7 +223,9 @@ impl Row for StepRow {
                 .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
                 .map(|t| ts(Some(t.with_timezone(&Utc))))
                 .unwrap_or_default(),
-            self.duration_seconds.map(human_duration).unwrap_or_default(),
+            self.duration_seconds
+                .map(human_duration)
+                .unwrap_or_default(),
             truncate(self.error.as_deref().unwrap_or(""), 50),
         ]
     }
@@ -218,7 +238,11 @@ pub fn human_duration(secs: f64) -> String {
     } else if secs < 3600.0 {
         format!("{}m {}s", (secs / 60.0) as u64, (secs % 60.0) as u64)
     } else {
-        format!("{}h {}m", (secs / 3600.0) as u64, ((secs % 3600.0) / 60.0) as u64)
+        format!(
+            "{}h {}m",
+            (secs / 3600.0) as u64,
+            ((secs % 3600.0) / 60.0) as u64
+        )
     }
 }
 
@@ -240,11 +264,25 @@ pub fn steps(w: &Workflow) -> Vec<StepRow> {
                 _ => None,
             };
             StepRow {
-                name: e.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
-                status: e.get("status").and_then(Value::as_str).unwrap_or("").to_string(),
+                name: e
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                status: e
+                    .get("status")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
                 attempt: e.get("attempt").and_then(Value::as_i64).unwrap_or(0),
-                started_at: e.get("started_at").and_then(Value::as_str).map(str::to_string),
-                finished_at: e.get("finished_at").and_then(Value::as_str).map(str::to_string),
+                started_at: e
+                    .get("started_at")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                finished_at: e
+                    .get("finished_at")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 duration_seconds: duration,
                 error: e.get("error").and_then(Value::as_str).map(str::to_string),
                 result: e.get("result").cloned().unwrap_or(Value::Null),
