@@ -1,8 +1,10 @@
 //! One module per noun. Each owns its clap `Args` and a `run` function.
 
+pub mod backup;
 pub mod completions;
 pub mod config;
 pub mod local;
+pub mod migrate;
 pub mod task;
 pub mod workflow;
 
@@ -16,6 +18,8 @@ use crate::exit::Exit;
 pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
     match command {
         Command::Local(args) => local::run(args, ctx).await,
+        Command::Migrate(args) => migrate::run(args, ctx).await,
+        Command::Backup(args) => backup::run(args, ctx).await,
         Command::Config(args) => config::run(args, ctx).await,
         Command::Task(args) => task::run(*args, ctx).await,
         Command::Workflow(args) => workflow::run(args, ctx).await,

@@ -1,6 +1,12 @@
 //! The database layer: connecting (URL or conninfo, TLS, failover, friendly errors) and, in
 //! submodules, the queries of each table.
 
+pub mod backup;
+pub mod migrations;
+pub mod taskmaster;
+pub mod tasks;
+pub mod workflows;
+
 use std::ops::Deref;
 use std::str::FromStr;
 use std::time::Duration;
@@ -11,10 +17,6 @@ use tokio_postgres::{Client, NoTls};
 use crate::context::Context;
 use crate::exit::usage;
 use crate::settings::DatabaseTarget;
-
-pub mod taskmaster;
-pub mod tasks;
-pub mod workflows;
 
 /// An open connection. The driver task ends when this is dropped.
 pub struct Db {

@@ -4,8 +4,10 @@
 
 mod support;
 
+mod backup;
 mod cli;
 mod config;
 mod generated;
 mod harness;
 mod local;
+mod migrate;
