@@ -1547,7 +1547,10 @@ mod fixture_tests {
         assert_eq!(next_task(tag(&q, "empty-tag")), None);
         let l = parse(include_bytes!("../tests/fixtures/taskmaster/legacy.json")).unwrap();
         assert_eq!(next_task(tag(&l, "master")).as_deref(), Some("2.2"));
-        let n = parse(include_bytes!("../tests/fixtures/taskmaster/next-phase2.json")).unwrap();
+        let n = parse(include_bytes!(
+            "../tests/fixtures/taskmaster/next-phase2.json"
+        ))
+        .unwrap();
         assert_eq!(next_task(tag(&n, "master")).as_deref(), Some("6"));
         assert_eq!(next_task(tag(&n, "blocked-only")), None);
     }

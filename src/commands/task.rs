@@ -651,6 +651,12 @@ async fn update(a: UpdateArgs, ctx: &Context) -> Result<Exit> {
         Some(pr) => Some(q::find(&tx, pr, "parent task").await?.id),
         None => None,
     };
+    if parent == Some(task.id) {
+        return Err(usage(format!(
+            "task {} cannot be its own parent",
+            task.label()
+        )));
+    }
     // Build "SET col = $n" for each given field; values are always parameters.
     let mut sets: Vec<String> = Vec::new();
     let mut params: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(task.id)];

@@ -11,3 +11,6 @@ mod generated;
 mod harness;
 mod local;
 mod migrate;
+mod taskmaster;
+mod tasks;
+mod workflows;
