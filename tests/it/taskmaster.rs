@@ -184,12 +184,15 @@ fn legacy_files_import_as_tag_master() {
     assert_eq!(out.as_object().unwrap().len(), 1);
 }
 
+/// Per tag: the Task Master id `next` should name (None: nothing ready).
+type Expectations = &'static [(&'static str, Option<&'static str>)];
+
 /// `taskdb task next` names the task `task-master next` would (expected answers worked out
 /// from Task Master's algorithm; the pure reference implementation agrees in unit tests).
 #[test]
 fn next_matches_task_master_on_the_fixtures() {
     let pg = TestPg::get();
-    let cases: &[(&str, &[(&str, Option<&str>)])] = &[
+    let cases: &[(&str, Expectations)] = &[
         (
             "quirks.json",
             &[
