@@ -164,6 +164,11 @@ pub enum TaskRef {
 impl TaskRef {
     /// Parse what a person typed; anything else is bad input (exit 2).
     pub fn parse(text: &str) -> Result<TaskRef> {
+        Self::parse_as(text, "task")
+    }
+
+    /// Same, for any table with `short_id` + `id uuid` (`noun` names it in messages).
+    pub fn parse_as(text: &str, noun: &str) -> Result<TaskRef> {
         let t = text.trim();
         let digits = t.strip_prefix('#').unwrap_or(t);
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -172,11 +177,11 @@ impl TaskRef {
                 .ok()
                 .filter(|n| *n > 0)
                 .map(TaskRef::Short)
-                .ok_or_else(|| usage(format!("malformed task id {text:?}: out of range")));
+                .ok_or_else(|| usage(format!("malformed {noun} id {text:?}: out of range")));
         }
         Uuid::parse_str(t).map(TaskRef::Uuid).map_err(|_| {
             usage(format!(
-                "malformed task id {text:?}: use the short id (42 or #42) or the UUID"
+                "malformed {noun} id {text:?}: use the short id (42 or #42) or the UUID"
             ))
         })
     }

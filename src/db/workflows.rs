@@ -8,7 +8,7 @@ use serde_json::Value;
 use tokio_postgres::{GenericClient, Row as PgRow};
 use uuid::Uuid;
 
-use crate::db::tasks::{db_error, truncate};
+use crate::db::tasks::{db_error, truncate, TaskRef};
 use crate::exit::usage;
 use crate::output::{ts, Row};
 
@@ -139,49 +139,23 @@ impl Row for Workflow {
 
 /// A workflow id as typed: `3`, `#3` or a UUID.
 pub fn parse_ref(text: &str) -> Result<WorkflowRef> {
-    let t = text.trim();
-    let digits = t.strip_prefix('#').unwrap_or(t);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        return digits
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .map(WorkflowRef::Short)
-            .ok_or_else(|| usage(format!("malformed workflow id {text:?}: out of range")));
-    }
-    Uuid::parse_str(t).map(WorkflowRef::Uuid).map_err(|_| {
-        usage(format!(
-            "malformed workflow id {text:?}: use the short id (3 or #3) or the UUID"
-        ))
-    })
+    TaskRef::parse_as(text, "workflow")
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkflowRef {
-    Short(i64),
-    Uuid(Uuid),
-}
-
-impl WorkflowRef {
-    pub fn display(&self) -> String {
-        match self {
-            WorkflowRef::Short(n) => format!("#{n}"),
-            WorkflowRef::Uuid(u) => u.to_string(),
-        }
-    }
-}
+/// Workflow ids take the same forms as task ids.
+pub type WorkflowRef = TaskRef;
 
 /// Find a workflow; not found is bad input (exit 2).
 pub async fn find<C: GenericClient>(db: &C, r: WorkflowRef) -> Result<Workflow> {
     let row = match r {
-        WorkflowRef::Short(n) => {
+        TaskRef::Short(n) => {
             db.query_opt(
                 &format!("SELECT {WORKFLOW_COLUMNS} FROM workflows w WHERE w.short_id = $1"),
                 &[&n],
             )
             .await
         }
-        WorkflowRef::Uuid(u) => {
+        TaskRef::Uuid(u) => {
             db.query_opt(
                 &format!("SELECT {WORKFLOW_COLUMNS} FROM workflows w WHERE w.id = $1"),
                 &[&u],
@@ -298,7 +272,7 @@ mod tests {
 
     #[test]
     fn refs_and_durations() {
-        assert_eq!(parse_ref("#3").unwrap(), WorkflowRef::Short(3));
+        assert_eq!(parse_ref("#3").unwrap(), TaskRef::Short(3));
         assert!(parse_ref("w3").is_err());
         assert_eq!(human_duration(5.25), "5.2s");
         assert_eq!(human_duration(125.0), "2m 5s");
