@@ -58,7 +58,7 @@ enum TaskCmd {
     Update(UpdateArgs),
     /// Move a task to a new status along the allowed transitions
     #[command(after_help = "Allowed transitions (enforced by the database):\n  \
-        pending     → in_progress, blocked, deferred, cancelled\n  \
+        pending     → in_progress, blocked, deferred, completed, cancelled\n  \
         in_progress → pending, review, blocked, deferred, completed, failed, cancelled\n  \
         review      → in_progress, blocked, completed, failed, cancelled\n  \
         blocked     → pending, in_progress, deferred, cancelled\n  \
