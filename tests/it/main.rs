@@ -11,6 +11,7 @@ mod generated;
 mod harness;
 mod local;
 mod migrate;
+mod schema_sql;
 mod taskmaster;
 mod tasks;
 mod workflows;

@@ -387,6 +387,10 @@ fn bad_targets_and_steps_are_refused_with_exit_2_and_change_nothing() {
     let err = run(&["migrate", "up", "--target", "9999"]);
     assert!(err.contains("beyond the newest"), "{err}");
     run(&["migrate", "up", "--target", "abc"]);
+    // An output format the command cannot print is refused before anything is applied.
+    let err = run(&["--format", "nagios", "migrate", "up"]);
+    assert!(err.contains("--format nagios"), "{err}");
+    run(&["--format", "csv", "migrate", "up", "--dry-run"]);
     run(&["migrate", "down", "--steps", "0", "--yes"]);
     assert!(history(&db).is_empty());
 
@@ -460,4 +464,95 @@ fn validate_roundtrip_rehearses_every_migration() {
         .unwrap()
         .get(0);
     assert_eq!(left, 0);
+}
+
+#[test]
+fn ddl_blocked_by_a_long_transaction_is_rolled_back_and_retried() {
+    use std::io::BufRead;
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let versions = shipped_versions(&sb);
+    let first = versions[0].to_string();
+    sb.cmd_db(&db)
+        .args(["migrate", "up", "--target", &first])
+        .assert()
+        .success();
+    // A long transaction holding a lock the next migration's DDL needs (a FK to tasks).
+    let mut holder = db.client();
+    let mut tx = holder.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let mut child = sb
+        .std_cmd()
+        .env("DATABASE_URL", db.url())
+        .args(["migrate", "up", "--no-backup", "--lock-timeout", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        if line.contains("retry 1/") {
+            break;
+        }
+    }
+    assert!(
+        seen.iter().any(|l| l.contains("lock_timeout")),
+        "no retry message: {seen:?}"
+    );
+    // The migration was rolled back meanwhile: still only the first version applied.
+    let applied: i64 = pg
+        .client(&db.name)
+        .query_one("SELECT count(*) FROM refinery_schema_history", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(applied, 1);
+    tx.rollback().unwrap();
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{seen:?} {rest:?}");
+    assert_eq!(history(&db).len(), versions.len());
+}
+
+#[test]
+fn a_failing_migration_is_rolled_back_and_named_and_earlier_ones_stay() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let versions = shipped_versions(&sb);
+    assert!(versions.len() >= 2, "needs two migrations");
+    // The second migration creates `workflows`; an existing table of that name makes it fail.
+    db.client()
+        .batch_execute("CREATE TABLE workflows (x int)")
+        .unwrap();
+    let out = sb
+        .cmd_db(&db)
+        .args(["migrate", "up", "--no-backup"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("migrations/V{}__", versions[1])),
+        "{err}"
+    );
+    assert!(err.contains("already exists"), "{err}");
+    assert!(err.contains("rolled back"), "{err}");
+    let h: Vec<i64> = history(&db).iter().map(|(v, _)| i64::from(*v)).collect();
+    assert_eq!(h, versions[..1].to_vec());
+    // Nothing of the failed migration is left: the only workflows table is ours.
+    let cols: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'workflows'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(cols, 1);
 }
