@@ -749,3 +749,38 @@ fn delete_needs_cascade_for_children_and_confirmation_without_a_terminal() {
         .get(0);
     assert_eq!(n, 4);
 }
+
+/// Migration V6: inserting many dependencies in one transaction bumps the graph lock once
+/// (V4 bumped it per row, which made bulk inserts quadratic); cycles are still refused.
+#[test]
+fn the_dependency_graph_lock_is_bumped_once_per_transaction() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let mut c = db.client();
+    c.batch_execute("INSERT INTO tasks (title) SELECT 't' || g FROM generate_series(1, 300) g")
+        .unwrap();
+    let version = |c: &mut postgres::Client| -> i64 {
+        c.query_one(
+            "SELECT version FROM task_graph_locks WHERE graph = 'dependencies'",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    let before = version(&mut c);
+    c.batch_execute(
+        "BEGIN; \
+         INSERT INTO task_dependencies (task_id, depends_on_task_id) \
+         SELECT a.id, b.id FROM tasks a JOIN tasks b ON b.short_id = a.short_id - 1; \
+         COMMIT;",
+    )
+    .unwrap();
+    assert_eq!(version(&mut c), before + 1);
+    let err = c
+        .batch_execute(
+            "INSERT INTO task_dependencies (task_id, depends_on_task_id) \
+             SELECT (SELECT id FROM tasks WHERE short_id = 1), (SELECT id FROM tasks WHERE short_id = 300)",
+        )
+        .unwrap_err();
+    assert_eq!(err.code().map(|s| s.code()), Some("TD001"));
+}
