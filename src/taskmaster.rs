@@ -669,7 +669,7 @@ pub struct ImportSet {
     pub tags: Vec<ImportTag>,
 }
 
-fn provenance(tag: &str, t: &TmTask, is_task: bool) -> Value {
+fn provenance(tag: &str, t: &mut TmTask, is_task: bool) -> Value {
     let mut tm = Map::new();
     tm.insert("tag".into(), Value::String(tag.into()));
     tm.insert("id".into(), t.raw_id.clone());
@@ -691,12 +691,12 @@ fn provenance(tag: &str, t: &TmTask, is_task: bool) -> Value {
     if t.int_deps_are_tasks {
         tm.insert("int_deps".into(), json!("tasks"));
     }
-    tm.insert("extra".into(), Value::Object(t.extra.clone()));
+    tm.insert("extra".into(), Value::Object(std::mem::take(&mut t.extra)));
     json!({ "taskmaster": tm })
 }
 
 /// Flatten the chosen tags of a file into rows (all tags when `only` is empty).
-pub fn to_import_rows(file: &TmFile, only: &[String]) -> Result<ImportSet, ParseError> {
+pub fn to_import_rows(file: TmFile, only: &[String]) -> Result<ImportSet, ParseError> {
     for want in only {
         if !file.tags.iter().any(|t| &t.name == want) {
             let names: Vec<&str> = file.tags.iter().map(|t| t.name.as_str()).collect();
@@ -706,21 +706,23 @@ pub fn to_import_rows(file: &TmFile, only: &[String]) -> Result<ImportSet, Parse
             ));
         }
     }
+    // Consumes the file: the text moves into the rows instead of being copied (large files).
+    let TmFile { tags, extras, .. } = file;
     let mut set = ImportSet::default();
     let mut subrows = Vec::new();
-    for tag in file
-        .tags
-        .iter()
+    for tag in tags
+        .into_iter()
         .filter(|t| only.is_empty() || only.contains(&t.name))
     {
-        set.tags.push(ImportTag {
-            name: tag.name.clone(),
-            metadata: tag.metadata.clone(),
-        });
-        for (i, t) in tag.tasks.iter().enumerate() {
-            let key = external_key(&tag.name, Ref::Task(t.id));
+        let TmTag {
+            name,
+            metadata: tag_metadata,
+            tasks,
+        } = tag;
+        for (i, mut t) in tasks.into_iter().enumerate() {
+            let key = external_key(&name, Ref::Task(t.id));
             let priority = priority_to_db(t.raw_priority.as_ref()).unwrap_or(DEFAULT_PRIORITY);
-            let mut metadata = provenance(&tag.name, t, true);
+            let mut metadata = provenance(&name, &mut t, true);
             // The tag's own metadata (and the file's extra top-level keys) ride on the tag's
             // first task, so that export can write them back.
             if i == 0 {
@@ -728,55 +730,62 @@ pub fn to_import_rows(file: &TmFile, only: &[String]) -> Result<ImportSet, Parse
                     .get_mut("taskmaster")
                     .and_then(Value::as_object_mut)
                 {
-                    if let Some(m) = &tag.metadata {
+                    if let Some(m) = &tag_metadata {
                         tm.insert("tag_metadata".into(), m.clone());
                     }
-                    if !file.extras.is_empty() {
-                        tm.insert("file_extras".into(), Value::Object(file.extras.clone()));
+                    if !extras.is_empty() {
+                        tm.insert("file_extras".into(), Value::Object(extras.clone()));
                     }
                 }
             }
-            set.rows.push(ImportRow {
-                external_key: key.clone(),
-                parent_key: None,
-                title: t.title.clone(),
-                description: t.description.clone(),
-                details: t.details.clone(),
-                test_strategy: t.test_strategy.clone(),
-                status: status_to_db(t.raw_status.as_ref()),
-                priority,
-                tags: vec![tag.name.clone()],
-                metadata,
-            });
             for d in &t.dependencies {
                 set.deps.push(ImportDep {
                     task_key: key.clone(),
-                    depends_on_key: external_key(&tag.name, *d),
+                    depends_on_key: external_key(&name, *d),
                 });
             }
-            for s in &t.subtasks {
-                let skey = external_key(&tag.name, Ref::Sub(t.id, s.id));
-                subrows.push(ImportRow {
-                    external_key: skey.clone(),
-                    parent_key: Some(key.clone()),
-                    title: s.title.clone(),
-                    description: s.description.clone(),
-                    details: s.details.clone(),
-                    test_strategy: s.test_strategy.clone(),
-                    status: status_to_db(s.raw_status.as_ref()),
-                    // Task Master: a subtask without a priority has its parent's.
-                    priority: priority_to_db(s.raw_priority.as_ref()).unwrap_or(priority),
-                    tags: vec![tag.name.clone()],
-                    metadata: provenance(&tag.name, s, false),
-                });
+            let subtasks = std::mem::take(&mut t.subtasks);
+            let parent_id = t.id;
+            set.rows.push(ImportRow {
+                external_key: key.clone(),
+                parent_key: None,
+                status: status_to_db(t.raw_status.as_ref()),
+                title: t.title,
+                description: t.description,
+                details: t.details,
+                test_strategy: t.test_strategy,
+                priority,
+                tags: vec![name.clone()],
+                metadata,
+            });
+            for mut s in subtasks {
+                let skey = external_key(&name, Ref::Sub(parent_id, s.id));
                 for d in &s.dependencies {
                     set.deps.push(ImportDep {
                         task_key: skey.clone(),
-                        depends_on_key: external_key(&tag.name, *d),
+                        depends_on_key: external_key(&name, *d),
                     });
                 }
+                let metadata = provenance(&name, &mut s, false);
+                subrows.push(ImportRow {
+                    external_key: skey,
+                    parent_key: Some(key.clone()),
+                    status: status_to_db(s.raw_status.as_ref()),
+                    // Task Master: a subtask without a priority has its parent's.
+                    priority: priority_to_db(s.raw_priority.as_ref()).unwrap_or(priority),
+                    title: s.title,
+                    description: s.description,
+                    details: s.details,
+                    test_strategy: s.test_strategy,
+                    tags: vec![name.clone()],
+                    metadata,
+                });
             }
         }
+        set.tags.push(ImportTag {
+            name,
+            metadata: tag_metadata,
+        });
     }
     set.rows.extend(subrows);
     if let Some(cycle) = find_cycle(&set.deps) {
@@ -1326,7 +1335,7 @@ mod tests {
         assert_eq!(subs[1].dependencies, vec![Ref::Task(1)]);
         // No task 7: still the sibling.
         assert_eq!(subs[2].dependencies, vec![Ref::Sub(12, 7)]);
-        let set = to_import_rows(&f, &[]).unwrap();
+        let set = to_import_rows(f.clone(), &[]).unwrap();
         let rows = db_rows(&set);
         let (doc, _) = export(&rows, &HashMap::new(), &[]);
         assert_eq!(
@@ -1341,7 +1350,7 @@ mod tests {
             r#"{"tasks":[{"id":1,"title":"a","dependencies":[3]},{"id":2,"title":"b","dependencies":[1]},
             {"id":3,"title":"c","dependencies":[2]}]}"#,
         );
-        let e = to_import_rows(&f, &[]).unwrap_err().0;
+        let e = to_import_rows(f.clone(), &[]).unwrap_err().0;
         assert!(
             e.contains("dependency cycle in the file: 1 → 3 → 2 → 1"),
             "{e}"
@@ -1371,7 +1380,7 @@ mod tests {
             r#"{"tasks":[{"id":"2","title":"a","priority":"high","status":"weird","custom":[1],
             "subtasks":[{"id":1,"title":"s","parentTaskId":2}]}]}"#,
         );
-        let set = to_import_rows(&f, &[]).unwrap();
+        let set = to_import_rows(f.clone(), &[]).unwrap();
         assert_eq!(set.rows.len(), 2);
         let (t, s) = (&set.rows[0], &set.rows[1]);
         assert_eq!(t.external_key, "taskmaster:master:2");
@@ -1384,7 +1393,7 @@ mod tests {
         assert_eq!(s.priority, 8);
         assert!(s.metadata["taskmaster"].get("priority").is_none());
         assert_eq!(s.metadata["taskmaster"]["extra"]["parentTaskId"], json!(2));
-        assert!(to_import_rows(&f, &["nope".into()])
+        assert!(to_import_rows(f.clone(), &["nope".into()])
             .unwrap_err()
             .0
             .contains("not in the file"));
@@ -1449,7 +1458,7 @@ mod tests {
     fn export_after_import_reproduces_the_file() {
         let original: Value = serde_json::from_str(QUIRKY).unwrap();
         let file = p(QUIRKY);
-        let set = to_import_rows(&file, &[]).unwrap();
+        let set = to_import_rows(file.clone(), &[]).unwrap();
         let rows = db_rows(&set);
         let meta: HashMap<String, Value> = set
             .tags
@@ -1467,7 +1476,7 @@ mod tests {
     #[test]
     fn export_reflects_changes_made_in_taskdb() {
         let file = p(QUIRKY);
-        let set = to_import_rows(&file, &[]).unwrap();
+        let set = to_import_rows(file.clone(), &[]).unwrap();
         let mut rows = db_rows(&set);
         let at =
             |rows: &[ExportRow], title: &str| rows.iter().position(|r| r.title == title).unwrap();
@@ -1565,7 +1574,7 @@ mod fixture_tests {
         let five = m.tasks.iter().find(|t| t.id == 5).unwrap();
         assert_eq!(five.subtasks[1].id, 2);
         assert_eq!(five.subtasks[1].dependencies, vec![Ref::Sub(5, 1)]);
-        let set = to_import_rows(&q, &[]).unwrap();
+        let set = to_import_rows(q.clone(), &[]).unwrap();
         assert_eq!(set.rows.len(), 8 + 3 + 11);
     }
 }

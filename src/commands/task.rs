@@ -1580,9 +1580,11 @@ async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
             _ => usage(format!("{name}: cannot read: {e}")),
         })?
     };
+    // Parse, then let go of the bytes and the parsed tree as soon as the rows exist.
     let file = taskmaster::parse(&bytes).map_err(|e| usage(format!("{name}: {e}")))?;
+    drop(bytes);
     let set =
-        taskmaster::to_import_rows(&file, &a.tags).map_err(|e| usage(format!("{name}: {e}")))?;
+        taskmaster::to_import_rows(file, &a.tags).map_err(|e| usage(format!("{name}: {e}")))?;
     for r in &set.rows {
         let n = r.title.chars().count();
         if n > MAX_TITLE_CHARS {
@@ -1609,7 +1611,7 @@ async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
     let spinner = ctx
         .out
         .spinner(format!("importing {} tasks", set.rows.len()));
-    let report = crate::db::taskmaster::import(&mut db.client, &file, &set, a.dry_run).await;
+    let report = crate::db::taskmaster::import(&mut db.client, &set, a.dry_run).await;
     spinner.finish_and_clear();
     let report = report?;
     if ctx.out.format() == Format::Json {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::db::tasks::db_error;
 use crate::exit::usage;
-use crate::taskmaster::{ExportRow, ImportSet, TmFile};
+use crate::taskmaster::{ExportRow, ImportSet};
 
 /// What an import did (or, with --dry-run, would do).
 #[derive(Debug, Default, Serialize)]
@@ -63,13 +63,7 @@ fn status_path(edges: &HashMap<String, Vec<String>>, from: &str, to: &str) -> Op
 }
 
 /// Import a parsed file. Either everything is written or nothing (one transaction).
-pub async fn import(
-    client: &mut Client,
-    file: &TmFile,
-    set: &ImportSet,
-    dry_run: bool,
-) -> Result<ImportReport> {
-    let _ = file;
+pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Result<ImportReport> {
     let tx = client.transaction().await.map_err(db_error)?;
     tx.batch_execute(
         "CREATE TEMP TABLE tm_stage (ord int, external_key text, parent_key text, title text, \
@@ -300,8 +294,21 @@ pub async fn import(
              SELECT t.id, o.id, 'blocks' FROM tm_deps x \
                JOIN tasks t ON t.external_key = x.task_key \
                JOIN tasks o ON o.external_key = x.dep_key \
-             ON CONFLICT (task_id, depends_on_task_id) DO UPDATE SET dependency_type = 'blocks' \
-               WHERE task_dependencies.dependency_type <> 'blocks'",
+              WHERE NOT EXISTS (SELECT 1 FROM task_dependencies e \
+                                 WHERE e.task_id = t.id AND e.depends_on_task_id = o.id)",
+            &[],
+        )
+        .await
+        .map_err(db_error)?;
+    // An edge made 'related' in taskdb becomes blocking again when the file has it.
+    // (Existing edges are left out of the INSERT above: its row triggers would run the cycle
+    // check for every edge of a re-import before ON CONFLICT could skip it.)
+    report.dependencies_added += tx
+        .execute(
+            "UPDATE task_dependencies e SET dependency_type = 'blocks' \
+               FROM tm_deps x JOIN tasks t ON t.external_key = x.task_key \
+                              JOIN tasks o ON o.external_key = x.dep_key \
+              WHERE e.task_id = t.id AND e.depends_on_task_id = o.id AND e.dependency_type <> 'blocks'",
             &[],
         )
         .await
