@@ -910,7 +910,11 @@ async fn list(a: ListArgs, ctx: &Context) -> Result<Exit> {
         ctx.out.note("no tasks match");
         return Ok(Exit::SUCCESS);
     }
-    ctx.out.list(&tasks)?;
+    if ctx.out.format() == Format::Csv {
+        ctx.out.raw(tasks_csv(&tasks)?)?;
+    } else {
+        ctx.out.list(&tasks)?;
+    }
     if more {
         if let Some(last) = tasks.last() {
             if a.search.is_some() {
@@ -924,6 +928,26 @@ async fn list(a: ListArgs, ctx: &Context) -> Result<Exit> {
         }
     }
     Ok(Exit::SUCCESS)
+}
+
+/// CSV with every field of every task (the table shows a concise subset): the columns are the
+/// JSON keys in field order, nested values (arrays, objects) as JSON text, absent ones empty.
+fn tasks_csv(tasks: &[Task]) -> Result<String> {
+    let mut rows = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        let v = serde_json::to_value(t)?;
+        rows.push(
+            q::TASK_FIELDS
+                .iter()
+                .map(|h| match v.get(*h) {
+                    None | Some(Value::Null) => String::new(),
+                    Some(Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                })
+                .collect(),
+        );
+    }
+    Ok(crate::output::csv(q::TASK_FIELDS, &rows))
 }
 
 /// SQL condition: every blocking dependency of `t` is completed.

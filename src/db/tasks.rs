@@ -41,6 +41,42 @@ pub const STATUSES: &[&str] = &[
 /// the description or details.
 pub const MAX_TITLE_CHARS: usize = 500;
 
+/// The JSON keys of [`Task`], in field order (CSV columns).
+pub const TASK_FIELDS: &[&str] = &[
+    "id",
+    "short_id",
+    "external_key",
+    "title",
+    "description",
+    "details",
+    "test_strategy",
+    "type",
+    "status",
+    "priority",
+    "complexity",
+    "tags",
+    "requirements",
+    "acceptance_criteria",
+    "affected_files",
+    "metadata",
+    "estimated_hours",
+    "actual_hours",
+    "parent_task_id",
+    "parent_short_id",
+    "assigned_to",
+    "created_by",
+    "repository_url",
+    "branch_name",
+    "pr_number",
+    "linear_issue_id",
+    "github_issue_number",
+    "codegen_session_id",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "completed_at",
+];
+
 /// One task, every field (JSON and CSV output carry all of them).
 #[derive(Debug, Clone, Serialize)]
 pub struct Task {
@@ -454,6 +490,50 @@ mod tests {
             let e = TaskRef::parse(bad).unwrap_err();
             assert_eq!(crate::exit::code_for(&e), crate::exit::Exit::USAGE, "{bad}");
         }
+    }
+
+    #[test]
+    fn csv_fields_are_the_json_keys() {
+        let t = Task {
+            id: Uuid::nil(),
+            short_id: 1,
+            external_key: None,
+            title: "t".into(),
+            description: None,
+            details: None,
+            test_strategy: None,
+            task_type: "general".into(),
+            status: "pending".into(),
+            priority: 5,
+            complexity: None,
+            tags: vec![],
+            requirements: Value::Null,
+            acceptance_criteria: Value::Null,
+            affected_files: Value::Null,
+            metadata: Value::Null,
+            estimated_hours: None,
+            actual_hours: None,
+            parent_task_id: None,
+            parent_short_id: None,
+            assigned_to: None,
+            created_by: "me".into(),
+            repository_url: None,
+            branch_name: None,
+            pr_number: None,
+            linear_issue_id: None,
+            github_issue_number: None,
+            codegen_session_id: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            started_at: None,
+            completed_at: None,
+        };
+        let v = serde_json::to_value(&t).unwrap();
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut fields = TASK_FIELDS.to_vec();
+        keys.sort_unstable();
+        fields.sort_unstable();
+        assert_eq!(keys, fields);
     }
 
     #[test]
