@@ -270,6 +270,15 @@ fn list_filters_sorts_and_pages() {
     }
     // Tree: children under their parent.
     ok(&sb, &db, &["task", "update", "3", "--parent", "1"]);
+    // A task cannot become its own ancestor (the schema's hierarchy trigger).
+    refused(
+        sb.cmd_db(&db)
+            .args(["task", "update", "1", "--parent", "3"])
+            .output()
+            .unwrap(),
+        2,
+        "task hierarchy cycle: #1 → #3 → #1",
+    );
     let tree = ok(&sb, &db, &["task", "tree"]);
     assert!(
         tree.contains("#1 [pending] Fix the login redirect\n└── #3 [pending]"),
