@@ -1681,15 +1681,20 @@ async fn export(a: ExportArgs, ctx: &Context) -> Result<Exit> {
         }
     }
     let (doc, report) = taskmaster::export(&rows, &tag_meta, &a.tags);
+    drop(rows);
     for w in &report.warnings {
         ctx.out.warn(w);
     }
-    let mut text = serde_json::to_string_pretty(&doc)?;
-    text.push('\n');
     match &a.output {
         Some(path) => {
-            std::fs::write(path, text.as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            // Streamed to the file (a large export is never held twice in memory).
+            let write = || -> std::io::Result<()> {
+                let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+                serde_json::to_writer_pretty(&mut f, &doc)?;
+                std::io::Write::write_all(&mut f, b"\n")?;
+                std::io::Write::flush(&mut f)
+            };
+            write().with_context(|| format!("cannot write {}", path.display()))?;
             ctx.out.note(format!(
                 "exported {} task(s) and {} subtask(s) to {}",
                 report.tasks,
@@ -1697,7 +1702,7 @@ async fn export(a: ExportArgs, ctx: &Context) -> Result<Exit> {
                 path.display()
             ));
         }
-        None => ctx.out.raw(text)?,
+        None => ctx.out.json(&doc)?,
     }
     Ok(Exit::SUCCESS)
 }
