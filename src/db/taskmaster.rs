@@ -199,8 +199,70 @@ pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Resu
     .await
     .map_err(db_error)?;
 
-    // Existing tasks: update what differs (status separately, along allowed transitions).
-    // Tags and metadata are merged so that what was added in taskdb stays.
+    // Existing tasks (none on a first import): update what differs, the status separately
+    // along allowed transitions. Tags and metadata are merged so that what was added in taskdb
+    // stays.
+    if existing > 0 {
+        update_existing(&tx, &mut report).await?;
+    }
+
+    // Dependencies: drop edges between imported tasks that the file no longer has, add new ones.
+    if existing > 0 {
+        report.dependencies_removed = tx
+            .execute(
+                "DELETE FROM task_dependencies d USING tasks t, tasks o, tm_stage s \
+              WHERE t.id = d.task_id AND o.id = d.depends_on_task_id \
+                AND s.external_key = t.external_key AND o.external_key LIKE 'taskmaster:%' \
+                AND NOT EXISTS (SELECT 1 FROM tm_deps x WHERE x.task_key = t.external_key \
+                                   AND x.dep_key = o.external_key)",
+                &[],
+            )
+            .await
+            .map_err(db_error)?;
+    }
+    // The cycle trigger runs a graph query per inserted edge. Planned while the table was
+    // small (a first import), it scans the whole table each time, which makes a large import
+    // quadratic; the index is right at any size, so say so for this statement only.
+    tx.batch_execute("SET LOCAL enable_seqscan = off")
+        .await
+        .map_err(db_error)?;
+    report.dependencies_added = tx
+        .execute(
+            "INSERT INTO task_dependencies (task_id, depends_on_task_id, dependency_type) \
+             SELECT t.id, o.id, 'blocks' FROM tm_deps x \
+               JOIN tasks t ON t.external_key = x.task_key \
+               JOIN tasks o ON o.external_key = x.dep_key \
+              WHERE NOT EXISTS (SELECT 1 FROM task_dependencies e \
+                                 WHERE e.task_id = t.id AND e.depends_on_task_id = o.id)",
+            &[],
+        )
+        .await
+        .map_err(db_error)?;
+    // An edge made 'related' in taskdb becomes blocking again when the file has it.
+    // (Existing edges are left out of the INSERT above: its row triggers would run the cycle
+    // check for every edge of a re-import before ON CONFLICT could skip it.)
+    report.dependencies_added += tx
+        .execute(
+            "UPDATE task_dependencies e SET dependency_type = 'blocks' \
+               FROM tm_deps x JOIN tasks t ON t.external_key = x.task_key \
+                              JOIN tasks o ON o.external_key = x.dep_key \
+              WHERE e.task_id = t.id AND e.depends_on_task_id = o.id AND e.dependency_type <> 'blocks'",
+            &[],
+        )
+        .await
+        .map_err(db_error)?;
+    tx.batch_execute("SET LOCAL enable_seqscan = on")
+        .await
+        .map_err(db_error)?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(report)
+}
+
+/// Update the tasks of the file that already exist: fields, then statuses step by step.
+async fn update_existing(
+    tx: &tokio_postgres::Transaction<'_>,
+    report: &mut ImportReport,
+) -> Result<()> {
     tx.execute(
         "UPDATE tasks t SET title = s.title, description = s.description, details = s.details, \
                 test_strategy = s.test_strategy, priority = s.priority, \
@@ -269,55 +331,7 @@ pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Resu
             .map_err(db_error)?;
         }
     }
-
-    // Dependencies: drop edges between imported tasks that the file no longer has, add new ones.
-    report.dependencies_removed = tx
-        .execute(
-            "DELETE FROM task_dependencies d USING tasks t, tasks o, tm_stage s \
-              WHERE t.id = d.task_id AND o.id = d.depends_on_task_id \
-                AND s.external_key = t.external_key AND o.external_key LIKE 'taskmaster:%' \
-                AND NOT EXISTS (SELECT 1 FROM tm_deps x WHERE x.task_key = t.external_key \
-                                   AND x.dep_key = o.external_key)",
-            &[],
-        )
-        .await
-        .map_err(db_error)?;
-    // The cycle trigger runs a graph query per inserted edge. Planned while the table was
-    // small (a first import), it scans the whole table each time, which makes a large import
-    // quadratic; the index is right at any size, so say so for this statement only.
-    tx.batch_execute("SET LOCAL enable_seqscan = off")
-        .await
-        .map_err(db_error)?;
-    report.dependencies_added = tx
-        .execute(
-            "INSERT INTO task_dependencies (task_id, depends_on_task_id, dependency_type) \
-             SELECT t.id, o.id, 'blocks' FROM tm_deps x \
-               JOIN tasks t ON t.external_key = x.task_key \
-               JOIN tasks o ON o.external_key = x.dep_key \
-              WHERE NOT EXISTS (SELECT 1 FROM task_dependencies e \
-                                 WHERE e.task_id = t.id AND e.depends_on_task_id = o.id)",
-            &[],
-        )
-        .await
-        .map_err(db_error)?;
-    // An edge made 'related' in taskdb becomes blocking again when the file has it.
-    // (Existing edges are left out of the INSERT above: its row triggers would run the cycle
-    // check for every edge of a re-import before ON CONFLICT could skip it.)
-    report.dependencies_added += tx
-        .execute(
-            "UPDATE task_dependencies e SET dependency_type = 'blocks' \
-               FROM tm_deps x JOIN tasks t ON t.external_key = x.task_key \
-                              JOIN tasks o ON o.external_key = x.dep_key \
-              WHERE e.task_id = t.id AND e.depends_on_task_id = o.id AND e.dependency_type <> 'blocks'",
-            &[],
-        )
-        .await
-        .map_err(db_error)?;
-    tx.batch_execute("SET LOCAL enable_seqscan = on")
-        .await
-        .map_err(db_error)?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(report)
+    Ok(())
 }
 
 /// Every task, as export needs it, in short-id order.
