@@ -1158,7 +1158,10 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
     if !deps.is_empty() {
         let rows: Vec<Vec<String>> = deps.iter().map(crate::output::Row::cells).collect();
         text.push_str("\nDependencies\n");
-        text.push_str(&ctx.out.table(DepRow::columns_static(), &rows));
+        text.push_str(
+            &ctx.out
+                .table(<DepRow as crate::output::Row>::columns(), &rows),
+        );
     }
     if !doc.children.is_empty() {
         let rows: Vec<Vec<String>> = doc
@@ -1210,12 +1213,6 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
     }
     ctx.out.raw(text)?;
     Ok(Exit::SUCCESS)
-}
-
-impl DepRow {
-    fn columns_static() -> &'static [&'static str] {
-        <DepRow as crate::output::Row>::columns()
-    }
 }
 
 // ---- tree -----------------------------------------------------------------------------------
