@@ -1614,18 +1614,21 @@ async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
                 r.external_key
             )));
         }
-        for v in [
-            &Some(r.title.clone()),
-            &r.description,
-            &r.details,
-            &r.test_strategy,
-        ] {
-            if v.as_deref().is_some_and(|s| s.contains('\0')) {
-                return Err(usage(format!(
-                    "{name}: {}: text contains a NUL character",
-                    r.external_key
-                )));
-            }
+        let text_nul = [
+            Some(&r.title),
+            r.description.as_ref(),
+            r.details.as_ref(),
+            r.test_strategy.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|s| s.contains('\0'));
+        // PostgreSQL text and jsonb cannot hold U+0000.
+        if text_nul || has_nul(&r.metadata) {
+            return Err(usage(format!(
+                "{name}: {}: the text contains a NUL character (\\u0000), which PostgreSQL cannot store",
+                r.external_key
+            )));
         }
     }
     let mut db = ctx.db().await?;
@@ -1657,6 +1660,16 @@ async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
         }
     }
     Ok(Exit::SUCCESS)
+}
+
+/// Whether a JSON value holds U+0000 in any key or string.
+fn has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
 }
 
 async fn export(a: ExportArgs, ctx: &Context) -> Result<Exit> {

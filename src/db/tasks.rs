@@ -279,7 +279,7 @@ pub fn db_error(e: tokio_postgres::Error) -> anyhow::Error {
     let refused = code.starts_with("TD")
         || matches!(
             code,
-            "23514" | "23505" | "23503" | "22023" | "22P02" | "23502" | "22001"
+            "23514" | "23505" | "23503" | "22023" | "22P02" | "23502" | "22001" | "22P05" | "22021"
         );
     if refused {
         let text = match (code, db.constraint()) {

@@ -275,6 +275,11 @@ fn files_that_are_not_task_master_are_refused_and_nothing_is_written() {
             "dependency cycle in the file",
         ),
         (
+            "nul-in-unknown-key.json",
+            br#"{"tasks":[{"id":1,"title":"a","notes":"x\u0000y"}]}"#.to_vec(),
+            "NUL character",
+        ),
+        (
             "empty-title.json",
             br#"{"tasks":[{"id":1,"title":"  "}]}"#.to_vec(),
             "title is empty",
