@@ -384,31 +384,20 @@ fn parse_tag(name: &str, tasks: Value, metadata: Option<Value>) -> Result<TmTag,
         t.dependencies =
             resolve_deps(name, None, t.id, t.raw_dependencies.as_ref(), &index, false)?;
         let parent = t.id;
-        for s in &mut t.subtasks {
-            s.dependencies = resolve_deps(
-                name,
-                Some(parent),
-                s.id,
-                s.raw_dependencies.as_ref(),
-                &index,
-                false,
-            )?;
-        }
+        let resolve_subs = |subs: &mut [TmTask], prefer_task: bool| -> Result<(), ParseError> {
+            for s in subs {
+                let raw = s.raw_dependencies.as_ref();
+                s.dependencies = resolve_deps(name, Some(parent), s.id, raw, &index, prefer_task)?;
+                s.int_deps_are_tasks = prefer_task;
+            }
+            Ok(())
+        };
+        resolve_subs(&mut t.subtasks, false)?;
         // Some files use plain ints in subtasks for top-level tasks (Task Master's own file:
         // subtasks 12.1 → [4], 12.4 → [1] mirror task 12's dependencies [1, 3, 4, 6]). Read
         // as siblings they form a cycle; then read this parent's ints as top-level tasks.
         if sibling_cycle(parent, &t.subtasks) {
-            for s in &mut t.subtasks {
-                s.dependencies = resolve_deps(
-                    name,
-                    Some(parent),
-                    s.id,
-                    s.raw_dependencies.as_ref(),
-                    &index,
-                    true,
-                )?;
-                s.int_deps_are_tasks = true;
-            }
+            resolve_subs(&mut t.subtasks, true)?;
         }
     }
     Ok(TmTag {
