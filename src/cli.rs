@@ -109,6 +109,10 @@ pub enum Command {
     Backup(commands::backup::BackupArgs),
     /// Show, locate or create the configuration
     Config(commands::config::ConfigArgs),
+    /// Create, find, claim and change tasks; import and export Task Master files
+    Task(Box<commands::task::TaskArgs>),
+    /// Track workflow runs of tasks: steps, failures, retries
+    Workflow(commands::workflow::WorkflowArgs),
     /// Expose the database through a Cloudflare Tunnel behind Cloudflare Access
     Tunnel(commands::tunnel::TunnelArgs),
     /// Apply the zone's WAF rules, rate limiting and TLS settings from a policy

@@ -10,6 +10,7 @@ pub mod exit;
 pub mod local;
 pub mod output;
 pub mod settings;
+pub mod taskmaster;
 
 use std::process::ExitCode;
 

@@ -3,6 +3,9 @@
 
 pub mod backup;
 pub mod migrations;
+pub mod taskmaster;
+pub mod tasks;
+pub mod workflows;
 
 use std::ops::Deref;
 use std::str::FromStr;

@@ -13,3 +13,6 @@ mod harness;
 mod local;
 mod migrate;
 mod schema_sql;
+mod taskmaster;
+mod tasks;
+mod workflows;
