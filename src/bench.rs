@@ -13,16 +13,13 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 use tokio_postgres::{Client, Statement};
 
-mod embedded {
-    refinery::embed_migrations!("migrations");
-}
-
-/// Apply the whole schema to the (empty) scratch database.
-pub async fn apply_schema(client: &mut Client) -> Result<()> {
-    embedded::migrations::runner()
-        .run_async(client)
-        .await
-        .context("cannot apply the schema to the scratch database")?;
+/// Apply the whole schema to the (empty) scratch database, as `migrate up` would.
+pub async fn apply_schema(client: &mut Client, out: &crate::output::Output) -> Result<()> {
+    for file in crate::db::migrations::catalog() {
+        crate::db::migrations::apply_up(client, &file, out)
+            .await
+            .context("cannot apply the schema to the scratch database")?;
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod cloudflare;
 pub mod commands;
 pub mod context;
 pub mod db;
@@ -10,6 +11,7 @@ pub mod exit;
 pub mod local;
 pub mod output;
 pub mod settings;
+pub mod taskmaster;
 
 use std::process::ExitCode;
 

@@ -166,7 +166,7 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
 
     let spinner = ctx.out.spinner("preparing the scratch database");
     let mut setup = crate::db::connect_config(&config).await?;
-    bench::apply_schema(&mut setup).await?;
+    bench::apply_schema(&mut setup, &ctx.out).await?;
     setup
         .batch_execute(&bench::seed_sql(args.seed_rows))
         .await

@@ -1,6 +1,12 @@
 //! The database layer: connecting (URL or conninfo, TLS, failover, friendly errors) and, in
 //! submodules, the queries of each table.
 
+pub mod backup;
+pub mod migrations;
+pub mod taskmaster;
+pub mod tasks;
+pub mod workflows;
+
 use std::ops::Deref;
 use std::str::FromStr;
 use std::time::Duration;

@@ -4,9 +4,16 @@
 
 mod support;
 
+mod backup;
 mod bench;
 mod cli;
+mod cloudflare;
 mod config;
 mod generated;
 mod harness;
 mod local;
+mod migrate;
+mod schema_sql;
+mod taskmaster;
+mod tasks;
+mod workflows;
