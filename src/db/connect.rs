@@ -12,6 +12,24 @@ use super::tls::{self, SslMode};
 use crate::exit::failed;
 
 impl ConnSpec {
+    /// The same server and settings, another database (e.g. a scratch database).
+    pub fn with_database(mut self, dbname: &str) -> ConnSpec {
+        self.dbname = dbname.to_string();
+        self
+    }
+
+    /// The same settings under another application_name (shows in pg_stat_activity).
+    pub fn with_application_name(mut self, name: &str) -> ConnSpec {
+        self.base.application_name(name);
+        self
+    }
+
+    /// Open one more connection with these settings (TLS, failover, password lookup, errors
+    /// as for [`super::connect`]); the driver runs in the background.
+    pub async fn client(&self) -> Result<Client> {
+        Ok(self.open(|_| {}).await?.0)
+    }
+
     /// Try the hosts in order; the first that accepts wins. `on_skip` hears about each host
     /// passed over (shown with `-v`).
     pub async fn open(&self, on_skip: impl Fn(String)) -> Result<(Client, Endpoint)> {

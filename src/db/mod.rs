@@ -14,13 +14,16 @@ pub mod conninfo;
 pub mod migrations;
 pub mod pgpass;
 mod spec;
+pub mod taskmaster;
+pub mod tasks;
 pub mod tls;
+pub mod workflows;
 
 use std::ops::Deref;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use tokio_postgres::Client;
+use tokio_postgres::{Client, NoTls};
 
 use crate::context::Context;
 use crate::exit::usage;
@@ -138,6 +141,21 @@ pub async fn libpq_env_for(ctx: &Context) -> Result<Vec<(&'static str, String)>>
         .first()
         .ok_or_else(|| usage("the connection settings name no host"))?;
     Ok(spec.libpq_env(first))
+}
+
+/// Open a plain (never TLS) connection for an explicit config (the driver runs in the
+/// background). For another database on the configured server use
+/// [`ConnSpec::with_database`] and [`ConnSpec::client`], which keep TLS, failover and the
+/// password lookup.
+pub async fn connect_config(config: &tokio_postgres::Config) -> Result<Client> {
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .with_context(|| format!("cannot connect to {}", describe(config)))?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
 }
 
 /// `user@host:port/db` for messages; never includes the password.

@@ -762,3 +762,50 @@ fn failover_skips_a_hot_standby_and_reaches_the_primary() {
         r.stderr
     );
 }
+
+#[test]
+fn commands_that_open_more_connections_keep_tls_verification() {
+    // `bench` opens its scratch database through the same connection spec: verify-full holds.
+    let server = tls_server();
+    let sb = Sandbox::new();
+    let ca = private_file(&sb, "ca.crt", &server.pki.ca);
+    let other = private_file(&sb, "other.crt", &server.pki.other_ca);
+    let url = |root: &PathBuf| {
+        format!(
+            "host=localhost hostaddr=127.0.0.1 port={} user=postgres dbname=postgres sslmode=verify-full sslrootcert={}",
+            server.pg.port,
+            root.display()
+        )
+    };
+    let r = run(sb.cmd().env("DATABASE_URL", url(&ca)).args([
+        "bench",
+        "--prepare-only",
+        "--seed-rows",
+        "100",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // pg_hba.conf takes `postgres` over TCP only with TLS, so the scratch database exists only
+    // if bench's own connections used TLS (and passed verify-full).
+    let scratch: i64 = server
+        .pg
+        .admin()
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname = 'taskdb_bench_scratch'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(scratch, 1, "bench prepared its scratch database");
+    server
+        .pg
+        .admin()
+        .batch_execute("DROP DATABASE taskdb_bench_scratch WITH (FORCE)")
+        .unwrap();
+    let r = run(sb.cmd().env("DATABASE_URL", url(&other)).args([
+        "bench",
+        "--prepare-only",
+        "--seed-rows",
+        "100",
+    ]));
+    assert_one_line_failure(&r, 1, "certificate verify failed");
+}

@@ -5,6 +5,7 @@
 mod support;
 
 mod backup;
+mod bench;
 mod cli;
 mod cloudflare;
 mod config;
@@ -14,3 +15,6 @@ mod harness;
 mod local;
 mod migrate;
 mod schema_sql;
+mod taskmaster;
+mod tasks;
+mod workflows;
