@@ -768,13 +768,13 @@ async fn rehearse(
     tools: &backup::PgTools,
     files: &[MigrationFile],
 ) -> Result<()> {
-    let (mut client, conn) = config
-        .connect(tokio_postgres::NoTls)
+    // The configured server and settings (TLS, failover, password), the scratch database.
+    let mut client = crate::db::spec_for(ctx)
+        .await?
+        .with_database(config.get_dbname().unwrap_or_default())
+        .client()
         .await
         .context("cannot connect to the scratch database")?;
-    let driver = tokio::spawn(async move {
-        let _ = conn.await;
-    });
     let bar = ctx.out.progress(files.len() as u64, "rehearsing");
     for file in files {
         bar.set_message(file.label());
@@ -807,8 +807,6 @@ async fn rehearse(
         bar.inc(1);
     }
     bar.finish_and_clear();
-    drop(client);
-    let _ = driver.await;
     Ok(())
 }
 

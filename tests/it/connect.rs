@@ -765,7 +765,8 @@ fn failover_skips_a_hot_standby_and_reaches_the_primary() {
 
 #[test]
 fn commands_that_open_more_connections_keep_tls_verification() {
-    // `bench` opens its scratch database through the same connection spec: verify-full holds.
+    // `bench` and `migrate validate --roundtrip` open their scratch databases through the same
+    // connection spec: verify-full holds.
     let server = tls_server();
     let sb = Sandbox::new();
     let ca = private_file(&sb, "ca.crt", &server.pki.ca);
@@ -808,4 +809,14 @@ fn commands_that_open_more_connections_keep_tls_verification() {
         "100",
     ]));
     assert_one_line_failure(&r, 1, "certificate verify failed");
+
+    // `migrate validate --roundtrip` rehearses on a scratch database through the same spec.
+    let r = run(sb.cmd().env("DATABASE_URL", url(&ca)).args([
+        "--format",
+        "json",
+        "migrate",
+        "validate",
+        "--roundtrip",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
