@@ -107,6 +107,8 @@ pub enum Command {
     Config(commands::config::ConfigArgs),
     /// Print a shell completion script
     Completions(commands::completions::CompletionsArgs),
+    /// Check the database: Nagios exit codes, Prometheus textfile, alerts
+    Health(commands::health::HealthArgs),
     /// Write man pages into a directory (used to regenerate man/)
     #[command(hide = true)]
     GenerateMan(commands::completions::GenerateManArgs),

@@ -6,9 +6,11 @@ pub mod commands;
 pub mod context;
 pub mod db;
 pub mod exit;
+pub mod health;
 pub mod local;
 pub mod output;
 pub mod settings;
+pub mod units;
 
 use std::process::ExitCode;
 

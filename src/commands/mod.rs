@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod config;
+pub mod health;
 pub mod local;
 
 use anyhow::Result;
@@ -15,6 +16,7 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
     match command {
         Command::Local(args) => local::run(args, ctx).await,
         Command::Config(args) => config::run(args, ctx).await,
+        Command::Health(args) => health::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
         Command::GenerateMan(args) => completions::generate_man(args),
     }
