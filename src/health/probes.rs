@@ -553,11 +553,19 @@ async fn idle_in_transaction(p: &ProbeCtx<'_>) -> Result<ProbeResult, tokio_post
              FROM pg_stat_activity
              WHERE backend_type = 'client backend'
                AND state IN ('idle in transaction', 'idle in transaction (aborted)')
-             ORDER BY state_change LIMIT 1",
+             ORDER BY state_change LIMIT 50",
             &[],
         )
         .await?;
     let mut r = ProbeResult::new("idle_in_transaction", Unit::Seconds);
+    let sessions: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            json!({"pid": row.get::<_, i32>(0), "user": row.get::<_, String>(1),
+                   "database": row.get::<_, String>(2), "seconds": row.get::<_, f64>(3),
+                   "state": row.get::<_, String>(5)})
+        })
+        .collect();
     let (count, secs) = match rows.first() {
         Some(row) => {
             let pid: i32 = row.get(0);
@@ -570,16 +578,14 @@ async fn idle_in_transaction(p: &ProbeCtx<'_>) -> Result<ProbeResult, tokio_post
                 if count == 1 { "" } else { "s" },
                 format_duration(secs)
             );
-            r.details = json!({"sessions": count, "pid": pid, "user": user, "database": db,
-                               "seconds": secs, "state": row.get::<_, String>(5)});
             (count, secs)
         }
         None => {
             r.message = "no session idle in transaction".into();
-            r.details = json!({"sessions": 0});
             (0, 0.0)
         }
     };
+    r.details = json!({"count": count, "sessions": sessions});
     r.value = Some(secs);
     judge(&mut r, p.t, "idle_in_transaction", secs);
     if r.state != State::Ok {

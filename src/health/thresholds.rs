@@ -13,7 +13,7 @@ use crate::units::{parse_bytes, parse_duration, parse_ratio};
 pub enum Direction {
     /// Values at or above the threshold are bad (lag, age, usage).
     Higher,
-    /// Values at or below the threshold are bad (hit ratio, standbys, uptime).
+    /// Values below the threshold are bad (hit ratio, standbys, uptime): `standbys=1` means "at least one".
     Lower,
 }
 
@@ -296,7 +296,7 @@ impl Thresholds {
         let (warn, crit) = self.get(name);
         let bad = |limit: Option<f64>| match (limit, d.direction) {
             (Some(l), Direction::Higher) => value >= l,
-            (Some(l), Direction::Lower) => value <= l,
+            (Some(l), Direction::Lower) => value < l,
             (None, _) => false,
         };
         if bad(crit) {

@@ -8,4 +8,5 @@ mod cli;
 mod config;
 mod generated;
 mod harness;
+mod health;
 mod local;
