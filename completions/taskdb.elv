@@ -34,6 +34,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand local 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+            cand migrate 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
+            cand backup 'Create, list, verify and restore pg_dump backups'
             cand config 'Show, locate or create the configuration'
             cand completions 'Print a shell completion script'
             cand generate-man 'Write man pages into a directory (used to regenerate man/)'
@@ -167,6 +169,236 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;local;help;help'= {
         }
+        &'taskdb;migrate'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand up 'Apply pending migrations (safe to run from several hosts at once)'
+            cand down 'Revert applied migrations with their down scripts (backup and confirmation first)'
+            cand status 'Show every migration: applied, pending, divergent (file changed) or missing (not in this taskdb)'
+            cand validate 'Check the migrations: every up has a down, applied checksums match; --roundtrip rehearses them'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;migrate;up'= {
+            cand --target 'Stop after this version (default: the newest)'
+            cand --lock-timeout 'Seconds a DDL statement may wait for a table lock before the migration is rolled back and retried [config: migrate.lock_timeout] [default: 5]'
+            cand --lock-wait 'Seconds to wait for another run holding the migration lock [config: migrate.lock_wait] [default: 60]'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --dry-run 'Print the SQL that would run; change nothing'
+            cand --no-backup 'Do not take a backup first, even when the database holds data'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;migrate;down'= {
+            cand --steps 'How many migrations to revert (default 1)'
+            cand --target 'Revert down to this version, which stays applied (0: revert everything)'
+            cand --lock-timeout 'Seconds a DDL statement may wait for a table lock before the migration is rolled back and retried [config: migrate.lock_timeout] [default: 5]'
+            cand --lock-wait 'Seconds to wait for another run holding the migration lock [config: migrate.lock_wait] [default: 60]'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --dry-run 'Print the SQL that would run; change nothing'
+            cand --no-backup 'Do not take a backup first'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;migrate;status'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --check 'Exit 1 when anything is pending, divergent or missing (for CI gates)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;migrate;validate'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --roundtrip 'Rehearse up, down, up of every migration on a scratch database'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;migrate;help'= {
+            cand up 'Apply pending migrations (safe to run from several hosts at once)'
+            cand down 'Revert applied migrations with their down scripts (backup and confirmation first)'
+            cand status 'Show every migration: applied, pending, divergent (file changed) or missing (not in this taskdb)'
+            cand validate 'Check the migrations: every up has a down, applied checksums match; --roundtrip rehearses them'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;migrate;help;up'= {
+        }
+        &'taskdb;migrate;help;down'= {
+        }
+        &'taskdb;migrate;help;status'= {
+        }
+        &'taskdb;migrate;help;validate'= {
+        }
+        &'taskdb;migrate;help;help'= {
+        }
+        &'taskdb;backup'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Back up the database with pg_dump -Fc into the backup directory, verified'
+            cand list 'List the backups in the backup directory (from their manifests)'
+            cand verify 'Check that a backup is readable to the end and matches its manifest'
+            cand restore 'Restore a backup into a new database (--into) or over the current one'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;backup;create'= {
+            cand --reason 'Why the backup is taken (recorded in the manifest and the file name)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;backup;list'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;backup;verify'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;backup;restore'= {
+            cand --into 'Restore into this new database instead of over the current one'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --no-backup 'Restoring over the current database: skip the safety backup of its current state'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;backup;help'= {
+            cand create 'Back up the database with pg_dump -Fc into the backup directory, verified'
+            cand list 'List the backups in the backup directory (from their manifests)'
+            cand verify 'Check that a backup is readable to the end and matches its manifest'
+            cand restore 'Restore a backup into a new database (--into) or over the current one'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;backup;help;create'= {
+        }
+        &'taskdb;backup;help;list'= {
+        }
+        &'taskdb;backup;help;verify'= {
+        }
+        &'taskdb;backup;help;restore'= {
+        }
+        &'taskdb;backup;help;help'= {
+        }
         &'taskdb;config'= {
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
@@ -296,6 +528,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;help'= {
             cand local 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+            cand migrate 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
+            cand backup 'Create, list, verify and restore pg_dump backups'
             cand config 'Show, locate or create the configuration'
             cand completions 'Print a shell completion script'
             cand generate-man 'Write man pages into a directory (used to regenerate man/)'
@@ -317,6 +551,34 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;help;local;url'= {
         }
         &'taskdb;help;local;destroy'= {
+        }
+        &'taskdb;help;migrate'= {
+            cand up 'Apply pending migrations (safe to run from several hosts at once)'
+            cand down 'Revert applied migrations with their down scripts (backup and confirmation first)'
+            cand status 'Show every migration: applied, pending, divergent (file changed) or missing (not in this taskdb)'
+            cand validate 'Check the migrations: every up has a down, applied checksums match; --roundtrip rehearses them'
+        }
+        &'taskdb;help;migrate;up'= {
+        }
+        &'taskdb;help;migrate;down'= {
+        }
+        &'taskdb;help;migrate;status'= {
+        }
+        &'taskdb;help;migrate;validate'= {
+        }
+        &'taskdb;help;backup'= {
+            cand create 'Back up the database with pg_dump -Fc into the backup directory, verified'
+            cand list 'List the backups in the backup directory (from their manifests)'
+            cand verify 'Check that a backup is readable to the end and matches its manifest'
+            cand restore 'Restore a backup into a new database (--into) or over the current one'
+        }
+        &'taskdb;help;backup;create'= {
+        }
+        &'taskdb;help;backup;list'= {
+        }
+        &'taskdb;help;backup;verify'= {
+        }
+        &'taskdb;help;backup;restore'= {
         }
         &'taskdb;help;config'= {
             cand show 'Print every effective setting and where it came from (secrets redacted)'

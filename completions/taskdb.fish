@@ -41,6 +41,8 @@ complete -c taskdb -n "__fish_taskdb_needs_command" -s y -l yes -d 'Answer yes t
 complete -c taskdb -n "__fish_taskdb_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_needs_command" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "config" -d 'Show, locate or create the configuration'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
@@ -153,6 +155,202 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_sub
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "url" -d 'Print a connection URL for the local cluster (Unix socket; for psql, pg_dump, …)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "destroy" -d 'Stop the local cluster and delete its data (asks first; --yes to skip)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -f -a "up" -d 'Apply pending migrations (safe to run from several hosts at once)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -f -a "down" -d 'Revert applied migrations with their down scripts (backup and confirmation first)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -f -a "status" -d 'Show every migration: applied, pending, divergent (file changed) or missing (not in this taskdb)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -f -a "validate" -d 'Check the migrations: every up has a down, applied checksums match; --roundtrip rehearses them'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -l target -d 'Stop after this version (default: the newest)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -l lock-timeout -d 'Seconds a DDL statement may wait for a table lock before the migration is rolled back and retried [config: migrate.lock_timeout] [default: 5]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -l lock-wait -d 'Seconds to wait for another run holding the migration lock [config: migrate.lock_wait] [default: 60]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -l dry-run -d 'Print the SQL that would run; change nothing'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -l no-backup -d 'Do not take a backup first, even when the database holds data'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l steps -d 'How many migrations to revert (default 1)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l target -d 'Revert down to this version, which stays applied (0: revert everything)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l lock-timeout -d 'Seconds a DDL statement may wait for a table lock before the migration is rolled back and retried [config: migrate.lock_timeout] [default: 5]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l lock-wait -d 'Seconds to wait for another run holding the migration lock [config: migrate.lock_wait] [default: 60]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l dry-run -d 'Print the SQL that would run; change nothing'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l no-backup -d 'Do not take a backup first'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -l check -d 'Exit 1 when anything is pending, divergent or missing (for CI gates)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -l roundtrip -d 'Rehearse up, down, up of every migration on a scratch database'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "up" -d 'Apply pending migrations (safe to run from several hosts at once)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "down" -d 'Revert applied migrations with their down scripts (backup and confirmation first)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show every migration: applied, pending, divergent (file changed) or missing (not in this taskdb)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check the migrations: every up has a down, applied checksums match; --roundtrip rehearses them'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -f -a "create" -d 'Back up the database with pg_dump -Fc into the backup directory, verified'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -f -a "list" -d 'List the backups in the backup directory (from their manifests)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l reason -d 'Why the backup is taken (recorded in the manifest and the file name)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l into -d 'Restore into this new database instead of over the current one' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l no-backup -d 'Restoring over the current database: skip the safety backup of its current state'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "create" -d 'Back up the database with pg_dump -Fc into the backup directory, verified'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the backups in the backup directory (from their manifests)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -264,16 +462,26 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s v -l verb
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local config completions generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local config completions generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local config completions generate-man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local config completions generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local config completions generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions generate-man help" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions generate-man help" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions generate-man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "start" -d 'Create (first time) and start the local cluster; does nothing if it is running'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "stop" -d 'Stop the local cluster'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Show whether the local cluster runs, its pid, port, version and data directory'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "url" -d 'Print a connection URL for the local cluster (Unix socket; for psql, pg_dump, …)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "destroy" -d 'Stop the local cluster and delete its data (asks first; --yes to skip)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "up" -d 'Apply pending migrations (safe to run from several hosts at once)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "down" -d 'Revert applied migrations with their down scripts (backup and confirmation first)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "status" -d 'Show every migration: applied, pending, divergent (file changed) or missing (not in this taskdb)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "validate" -d 'Check the migrations: every up has a down, applied checksums match; --roundtrip rehearses them'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "create" -d 'Back up the database with pg_dump -Fc into the backup directory, verified'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "list" -d 'List the backups in the backup directory (from their manifests)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'

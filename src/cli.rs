@@ -103,6 +103,10 @@ pub enum ColorChoice {
 pub enum Command {
     /// Manage the local PostgreSQL cluster taskdb uses when nothing else is configured
     Local(commands::local::LocalArgs),
+    /// Apply, revert, inspect and rehearse schema migrations (backups taken automatically)
+    Migrate(commands::migrate::MigrateArgs),
+    /// Create, list, verify and restore pg_dump backups
+    Backup(commands::backup::BackupArgs),
     /// Show, locate or create the configuration
     Config(commands::config::ConfigArgs),
     /// Print a shell completion script

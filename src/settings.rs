@@ -66,6 +66,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub backup: FileBackup,
     #[serde(default)]
+    pub migrate: FileMigrate,
+    #[serde(default)]
     pub cloudflare: FileCloudflare,
     #[serde(default)]
     pub health: FileHealth,
@@ -94,6 +96,15 @@ pub struct FileLocal {
 pub struct FileBackup {
     /// Where backups are written.
     pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileMigrate {
+    /// Seconds a DDL statement may wait for a table lock before it is retried.
+    pub lock_timeout: Option<u64>,
+    /// Seconds `migrate up|down` waits for another run's migration lock.
+    pub lock_wait: Option<u64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -173,6 +184,8 @@ pub struct Settings {
     pub connect_timeout: Sourced<u64>,
     pub local_data_dir: Sourced<PathBuf>,
     pub backup_dir: Sourced<PathBuf>,
+    pub migrate_lock_timeout: Sourced<u64>,
+    pub migrate_lock_wait: Sourced<u64>,
     pub actor: Sourced<String>,
     pub cloudflare_api_token: Option<Sourced<String>>,
     pub cloudflare_account_id: Option<Sourced<String>>,
@@ -184,6 +197,8 @@ pub struct Settings {
 
 pub const DEFAULT_CLOUDFLARE_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
+pub const DEFAULT_MIGRATE_LOCK_TIMEOUT_SECS: u64 = 5;
+pub const DEFAULT_MIGRATE_LOCK_WAIT_SECS: u64 = 60;
 
 /// Environment access behind a seam so the merge logic is unit-testable.
 pub trait Env {
@@ -270,6 +285,21 @@ impl Settings {
             state_home(env).join("taskdb").join("backups"),
         );
 
+        let migrate_lock_timeout = pick_seconds(
+            env,
+            "TASKDB_MIGRATE_LOCK_TIMEOUT",
+            file.migrate.lock_timeout,
+            &file_src,
+            DEFAULT_MIGRATE_LOCK_TIMEOUT_SECS,
+        )?;
+        let migrate_lock_wait = pick_seconds(
+            env,
+            "TASKDB_MIGRATE_LOCK_WAIT",
+            file.migrate.lock_wait,
+            &file_src,
+            DEFAULT_MIGRATE_LOCK_WAIT_SECS,
+        )?;
+
         let actor = if let Some(a) = &global.actor {
             Sourced::new(a.clone(), Source::Flag("--actor".into()))
         } else if let Some(a) = env.get("TASKDB_ACTOR") {
@@ -303,6 +333,8 @@ impl Settings {
             connect_timeout,
             local_data_dir,
             backup_dir,
+            migrate_lock_timeout,
+            migrate_lock_wait,
             actor,
             cloudflare_api_token,
             cloudflare_account_id,
@@ -363,6 +395,16 @@ impl Settings {
             "backup.dir",
             self.backup_dir.value.display().to_string(),
             &self.backup_dir.source,
+        );
+        push(
+            "migrate.lock_timeout",
+            self.migrate_lock_timeout.value.to_string(),
+            &self.migrate_lock_timeout.source,
+        );
+        push(
+            "migrate.lock_wait",
+            self.migrate_lock_wait.value.to_string(),
+            &self.migrate_lock_wait.source,
         );
         push("actor", self.actor.value.clone(), &self.actor.source);
         match &self.cloudflare_api_token {
@@ -469,6 +511,28 @@ fn pick_path(
         Sourced::new(p, file_src())
     } else {
         Sourced::new(default, Source::Default)
+    }
+}
+
+/// A whole number of seconds from `var`, the file, or the default.
+fn pick_seconds(
+    env: &dyn Env,
+    var: &str,
+    from_file: Option<u64>,
+    file_src: &dyn Fn() -> Source,
+    default: u64,
+) -> Result<Sourced<u64>> {
+    if let Some(v) = env.get(var) {
+        let secs = v.parse().map_err(|_| {
+            usage(format!(
+                "{var} must be a whole number of seconds, got {v:?}"
+            ))
+        })?;
+        Ok(Sourced::new(secs, Source::Env(var.into())))
+    } else if let Some(secs) = from_file {
+        Ok(Sourced::new(secs, file_src()))
+    } else {
+        Ok(Sourced::new(default, Source::Default))
     }
 }
 

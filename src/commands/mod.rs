@@ -1,9 +1,11 @@
 //! One module per noun. Each owns its clap `Args` and a `run` function.
 
+pub mod backup;
 pub mod completions;
 pub mod config;
 pub mod health;
 pub mod local;
+pub mod migrate;
 
 use anyhow::Result;
 
@@ -15,6 +17,8 @@ use crate::exit::Exit;
 pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
     match command {
         Command::Local(args) => local::run(args, ctx).await,
+        Command::Migrate(args) => migrate::run(args, ctx).await,
+        Command::Backup(args) => backup::run(args, ctx).await,
         Command::Config(args) => config::run(args, ctx).await,
         Command::Health(args) => health::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),

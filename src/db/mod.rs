@@ -1,6 +1,9 @@
 //! The database layer: connecting (URL or conninfo, TLS, failover, friendly errors) and, in
 //! submodules, the queries of each table.
 
+pub mod backup;
+pub mod migrations;
+
 use std::ops::Deref;
 use std::str::FromStr;
 use std::time::Duration;

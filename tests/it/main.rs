@@ -4,9 +4,11 @@
 
 mod support;
 
+mod backup;
 mod cli;
 mod config;
 mod generated;
 mod harness;
 mod health;
 mod local;
+mod migrate;

@@ -32,7 +32,13 @@ impl Sandbox {
 
     /// `taskdb` with an environment that cannot see the developer's own settings.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("taskdb").expect("binary");
+        Command::from_std(self.std_cmd())
+    }
+
+    /// The same as [`Sandbox::cmd`] as a `std::process::Command` (for tests that spawn and
+    /// kill processes).
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("taskdb"));
         for (key, _) in std::env::vars() {
             if key.starts_with("PG")
                 || key.starts_with("DB_")

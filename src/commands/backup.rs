@@ -1,0 +1,362 @@
+//! `taskdb backup create|list|verify|restore`: verified `pg_dump -Fc` backups.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::db::backup;
+use crate::db::migrations as mig;
+use crate::exit::{usage, Exit};
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  taskdb backup create --reason nightly        # into backup.dir, verified, with a manifest
+  taskdb backup list --format json
+  taskdb backup verify ~/.local/state/taskdb/backups/taskdb_20261125T093000Z_v4_nightly.dump
+  taskdb backup restore FILE --into taskdb_copy  # into a new database
+  taskdb backup restore FILE --yes               # over the current database")]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    cmd: BackupCmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum BackupCmd {
+    /// Back up the database with pg_dump -Fc into the backup directory, verified
+    #[command(
+        long_about = "Back up the database with `pg_dump -Fc` into the backup directory.
+
+The file (0600, directory 0700) is named <database>_<UTC time>_v<schema version>_<reason>.dump
+and has a JSON manifest beside it (<file>.json: sha256, size, server and pg_dump versions,
+schema version, reason, actor, duration). The backup only counts once pg_restore has read it
+back completely and its sha256 matches; otherwise both files are removed and the command fails.
+pg_dump must be at least as new as the server (else the package to install is named)."
+    )]
+    Create(CreateArgs),
+    /// List the backups in the backup directory (from their manifests)
+    List,
+    /// Check that a backup is readable to the end and matches its manifest
+    Verify(VerifyArgs),
+    /// Restore a backup into a new database (--into) or over the current one
+    #[command(
+        long_about = "Restore a backup made by `taskdb backup create` (or any pg_dump -Fc).
+
+The file is verified first; a missing, empty, truncated or non-dump file is refused before
+anything is touched (exit 2). With --into NAME a new database is created and restored into
+(it must not exist). Without --into, the current database's objects are dropped and recreated
+from the backup in one transaction: every user schema is dropped and the archive's script is
+run with psql --single-transaction (all or nothing), after confirmation (--yes) and after a
+safety backup of the current state (--no-backup to skip). The database ends up exactly as the
+backup was: objects created after the backup are gone too."
+    )]
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+struct CreateArgs {
+    /// Why the backup is taken (recorded in the manifest and the file name)
+    #[arg(long, value_name = "TEXT", default_value = "manual")]
+    reason: String,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// The .dump file
+    file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct RestoreArgs {
+    /// The .dump file
+    file: PathBuf,
+    /// Restore into this new database instead of over the current one
+    #[arg(long, value_name = "DBNAME")]
+    into: Option<String>,
+    /// Restoring over the current database: skip the safety backup of its current state
+    #[arg(long)]
+    no_backup: bool,
+}
+
+pub async fn run(args: BackupArgs, ctx: &Context) -> Result<Exit> {
+    match args.cmd {
+        BackupCmd::Create(a) => create(a, ctx).await,
+        BackupCmd::List => list(ctx),
+        BackupCmd::Verify(a) => verify(a, ctx).await,
+        BackupCmd::Restore(a) => restore(a, ctx).await,
+    }
+}
+
+fn manifest_fields(path: &std::path::Path, m: &backup::Manifest) -> Vec<(&'static str, String)> {
+    vec![
+        ("file", path.display().to_string()),
+        ("database", m.database.clone()),
+        ("created_at", crate::output::ts(Some(m.created_at))),
+        ("schema_version", format!("v{}", m.schema_version)),
+        ("reason", m.reason.clone()),
+        ("size", backup::human_bytes(m.size_bytes)),
+        ("sha256", m.sha256.clone()),
+        ("server_version", m.server_version.clone()),
+        ("pg_dump_version", m.pg_dump_version.clone()),
+        ("actor", m.actor.clone()),
+        ("duration_ms", m.duration_ms.to_string()),
+    ]
+}
+
+async fn create(args: CreateArgs, ctx: &Context) -> Result<Exit> {
+    let db = ctx.db().await?;
+    let config = crate::db::config_for(ctx).await?;
+    let created = backup::create(
+        &db,
+        &config,
+        &ctx.settings.backup_dir.value,
+        &args.reason,
+        ctx.actor(),
+        &ctx.out,
+    )
+    .await?;
+    #[derive(Serialize)]
+    struct Out<'a> {
+        path: &'a std::path::Path,
+        manifest_path: &'a std::path::Path,
+        verified: bool,
+        #[serde(flatten)]
+        manifest: &'a backup::Manifest,
+    }
+    ctx.out.record(
+        &Out {
+            path: &created.path,
+            manifest_path: &created.manifest_path,
+            verified: true,
+            manifest: &created.manifest,
+        },
+        &manifest_fields(&created.path, &created.manifest),
+    )?;
+    ctx.out.note(format!(
+        "backup written and verified: {}",
+        created.path.display()
+    ));
+    Ok(Exit::SUCCESS)
+}
+
+fn list(ctx: &Context) -> Result<Exit> {
+    let dir = &ctx.settings.backup_dir.value;
+    let items = backup::list(dir)?;
+    ctx.out.list(&items)?;
+    if items.is_empty() {
+        ctx.out.note(format!("no backups in {}", dir.display()));
+    }
+    Ok(Exit::SUCCESS)
+}
+
+/// A file argument that does not exist or is not a file is bad input (exit 2).
+fn check_file_arg(file: &std::path::Path) -> Result<()> {
+    match std::fs::metadata(file) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(_) => Err(usage(format!("{} is not a file", file.display()))),
+        Err(e) => Err(usage(format!("cannot read {}: {e}", file.display()))),
+    }
+}
+
+async fn verify(args: VerifyArgs, ctx: &Context) -> Result<Exit> {
+    check_file_arg(&args.file)?;
+    let tools = backup::find_tools(None)?;
+    let v = backup::verify(&args.file, &tools, &ctx.out)
+        .await
+        .map_err(|why| crate::exit::failed(format!("verification failed: {why}")))?;
+    let mut fields = vec![
+        ("file", v.file.display().to_string()),
+        ("size", backup::human_bytes(v.size_bytes)),
+        ("sha256", v.sha256.clone()),
+        ("toc_entries", v.toc_entries.to_string()),
+        (
+            "manifest",
+            if v.manifest.is_some() {
+                "present, matches".to_string()
+            } else {
+                "none (sha256 not checked against a record)".to_string()
+            },
+        ),
+    ];
+    if let Some(m) = &v.manifest {
+        fields.push(("schema_version", format!("v{}", m.schema_version)));
+        fields.push(("created_at", crate::output::ts(Some(m.created_at))));
+    }
+    ctx.out.record(&v, &fields)?;
+    ctx.out.note(format!("{}: ok", args.file.display()));
+    Ok(Exit::SUCCESS)
+}
+
+/// A database name we are willing to create: letters, digits, underscore (no quoting games).
+fn valid_db_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 63
+}
+
+async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
+    check_file_arg(&args.file)?;
+    if let Some(name) = &args.into {
+        if !valid_db_name(name) {
+            return Err(usage(format!(
+                "--into {name:?}: use letters, digits and underscores (at most 63, not starting with a digit)"
+            )));
+        }
+    }
+    let tools = backup::find_tools(None)?;
+    // Refuse a bad file before touching anything.
+    let verified = backup::verify(&args.file, &tools, &ctx.out)
+        .await
+        .map_err(|why| usage(format!("refusing to restore: {why}; nothing was changed")))?;
+    let db = ctx.db().await?;
+    let config = crate::db::config_for(ctx).await?;
+    let info = backup::server_info(&db).await?;
+    let tools = backup::find_tools(Some(info.major))?;
+    let from = verified
+        .manifest
+        .as_ref()
+        .map(|m| {
+            format!(
+                " (database {}, schema v{}, {})",
+                m.database,
+                m.schema_version,
+                crate::output::ts(Some(m.created_at))
+            )
+        })
+        .unwrap_or_default();
+
+    #[derive(Serialize)]
+    struct Restored {
+        file: PathBuf,
+        database: String,
+        created_database: bool,
+        safety_backup: Option<PathBuf>,
+    }
+
+    if let Some(name) = args.into {
+        let exists = db
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+            .await
+            .context("cannot list databases")?
+            .is_some();
+        if exists {
+            return Err(usage(format!(
+                "database {name} already exists; --into needs a new name (or restore over the current database without --into); nothing was changed"
+            )));
+        }
+        // The name was checked above to be a plain identifier.
+        db.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .with_context(|| format!("cannot create database {name} (needs CREATEDB)"))?;
+        if let Err(e) = backup::restore_into_new(&tools, &config, &name, &args.file, &ctx.out).await
+        {
+            let _ = db
+                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+            return Err(e.context(format!("database {name} was dropped again")));
+        }
+        ctx.out.note(format!(
+            "restored {}{from} into the new database {name}",
+            args.file.display()
+        ));
+        let r = Restored {
+            file: args.file.clone(),
+            database: name.clone(),
+            created_database: true,
+            safety_backup: None,
+        };
+        ctx.out.record(
+            &r,
+            &[("file", r.file.display().to_string()), ("database", name)],
+        )?;
+        return Ok(Exit::SUCCESS);
+    }
+
+    ctx.out
+        .confirm(&format!(
+            "replace the objects and data of database {} ({}) with backup {}{from}?",
+            info.database,
+            db.target,
+            args.file.display()
+        ))
+        .await?;
+    // No migration may run while the schema is being replaced.
+    mig::identify_session(&db, "backup restore").await?;
+    mig::acquire_lock(
+        &db,
+        std::time::Duration::from_secs(ctx.settings.migrate_lock_wait.value),
+        &ctx.out,
+    )
+    .await?;
+    let result = async {
+        let safety = if args.no_backup {
+            None
+        } else {
+            ctx.out
+                .note("taking a safety backup of the current state first (--no-backup to skip)");
+            let created = backup::create(
+                &db,
+                &config,
+                &ctx.settings.backup_dir.value,
+                "before restore",
+                ctx.actor(),
+                &ctx.out,
+            )
+            .await
+            .context("the safety backup failed, so nothing was restored")?;
+            ctx.out
+                .note(format!("safety backup: {}", created.path.display()));
+            Some(created.path)
+        };
+        backup::restore_over(&tools, &config, &info.database, &args.file, &ctx.out).await?;
+        Ok::<_, anyhow::Error>(safety)
+    }
+    .await;
+    let _ = mig::release_lock(&db).await;
+    let safety = result?;
+    ctx.out.note(format!(
+        "restored {}{from} over database {}",
+        args.file.display(),
+        info.database
+    ));
+    let r = Restored {
+        file: args.file.clone(),
+        database: info.database.clone(),
+        created_database: false,
+        safety_backup: safety,
+    };
+    ctx.out.record(
+        &r,
+        &[
+            ("file", r.file.display().to_string()),
+            ("database", r.database.clone()),
+            (
+                "safety_backup",
+                r.safety_backup
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "(none)".into()),
+            ),
+        ],
+    )?;
+    Ok(Exit::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_database_names_are_created() {
+        assert!(valid_db_name("taskdb_copy"));
+        assert!(valid_db_name("_x1"));
+        assert!(!valid_db_name("1abc"));
+        assert!(!valid_db_name("a\"; DROP DATABASE x; --"));
+        assert!(!valid_db_name(""));
+        assert!(!valid_db_name(&"a".repeat(64)));
+    }
+}

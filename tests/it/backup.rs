@@ -1,0 +1,319 @@
+//! `taskdb backup`: create/list/verify/restore against a real server, and refusal of bad files.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{Sandbox, TestDb, TestPg};
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// Row count and an md5 over the sorted rows of every user table: equal maps = identical rows.
+fn table_checksums(db: &TestDb) -> Vec<(String, i64, String)> {
+    let mut c = db.client();
+    let tables: Vec<String> = c
+        .query(
+            "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables \
+             WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    tables
+        .into_iter()
+        .map(|t| {
+            let row = c
+                .query_one(
+                    &format!(
+                        "SELECT count(*), coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') FROM {t} x"
+                    ),
+                    &[],
+                )
+                .unwrap();
+            (t, row.get(0), row.get(1))
+        })
+        .collect()
+}
+
+/// A migrated database with rows of our own (independent of the schema's tables).
+fn db_with_data() -> TestDb {
+    let db = TestPg::get().migrated_db();
+    db.client()
+        .batch_execute(
+            "CREATE TABLE bk_items (id int PRIMARY KEY, label text NOT NULL, payload jsonb);
+             INSERT INTO bk_items SELECT g, 'item ' || g, jsonb_build_object('n', g) FROM generate_series(1, 2000) g;
+             CREATE TABLE bk_notes (id serial PRIMARY KEY, body text);
+             INSERT INTO bk_notes (body) SELECT repeat('x', g % 50) FROM generate_series(1, 300) g;",
+        )
+        .unwrap();
+    db
+}
+
+fn create(sb: &Sandbox, db: &TestDb, reason: &str) -> Value {
+    let out = sb
+        .cmd_db(db)
+        .args(["--format", "json", "backup", "create", "--reason", reason])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn backup_dir(sb: &Sandbox) -> PathBuf {
+    sb.path().join("state/taskdb/backups")
+}
+
+#[test]
+fn create_writes_a_private_verified_dump_with_a_manifest() {
+    let db = db_with_data();
+    let sb = Sandbox::new();
+    let created = create(&sb, &db, "Before the big change!");
+    let path = PathBuf::from(created["path"].as_str().unwrap());
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    assert!(name.starts_with(&format!("{}_", db.name)), "{name}");
+    assert!(name.ends_with("_before-the-big-change.dump"), "{name}");
+    assert!(name.contains("T") && name.contains("Z_v"), "{name}");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&backup_dir(&sb)), 0o700);
+    let manifest_path = PathBuf::from(created["manifest_path"].as_str().unwrap());
+    assert_eq!(mode(&manifest_path), 0o600);
+    let manifest: Value = serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    for key in [
+        "sha256",
+        "size_bytes",
+        "server_version",
+        "pg_dump_version",
+        "schema_version",
+        "reason",
+        "actor",
+        "duration_ms",
+        "created_at",
+    ] {
+        assert!(!manifest[key].is_null(), "manifest lacks {key}: {manifest}");
+    }
+    assert_eq!(manifest["actor"], "tester@test");
+    assert_eq!(manifest["reason"], "Before the big change!");
+    assert_eq!(
+        manifest["size_bytes"].as_u64().unwrap(),
+        std::fs::metadata(&path).unwrap().len()
+    );
+
+    let out = sb
+        .cmd_db(&db)
+        .args(["--format", "json", "backup", "list"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["sha256"], manifest["sha256"]);
+
+    sb.cmd()
+        .args(["backup", "verify"])
+        .arg(&path)
+        .assert()
+        .success();
+}
+
+#[test]
+fn restore_over_the_current_database_gives_back_identical_rows() {
+    let db = db_with_data();
+    let sb = Sandbox::new();
+    let original = table_checksums(&db);
+    let created = create(&sb, &db, "before change");
+    let path = created["path"].as_str().unwrap().to_string();
+    db.client()
+        .batch_execute(
+            "DELETE FROM bk_items WHERE id % 3 = 0;
+             UPDATE bk_items SET label = 'changed' WHERE id < 100;
+             INSERT INTO bk_notes (body) VALUES ('new');
+             TRUNCATE refinery_schema_history;
+             CREATE TABLE made_after_the_backup (x int);",
+        )
+        .unwrap();
+    assert_ne!(table_checksums(&db), original);
+
+    let out = sb
+        .cmd_db(&db)
+        .args(["--format", "json", "backup", "restore", &path, "--yes"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let restored: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // A safety backup of the changed state was taken first.
+    let safety = restored["safety_backup"].as_str().unwrap();
+    assert!(Path::new(safety).is_file());
+    // Exactly the backed-up state: same rows, and what was created afterwards is gone.
+    assert_eq!(table_checksums(&db), original);
+}
+
+#[test]
+fn restore_into_a_new_database_copies_every_row() {
+    let db = db_with_data();
+    let sb = Sandbox::new();
+    let original = table_checksums(&db);
+    let created = create(&sb, &db, "copy");
+    let path = created["path"].as_str().unwrap().to_string();
+    let copy_name = format!("{}_copy", db.name);
+    let out = sb
+        .cmd_db(&db)
+        .args(["backup", "restore", &path, "--into", &copy_name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let copy = TestDb {
+        pg: db.pg,
+        name: copy_name.clone(),
+    };
+    assert_eq!(table_checksums(&copy), original);
+    // An existing name is refused.
+    let out = sb
+        .cmd_db(&db)
+        .args(["backup", "restore", &path, "--into", &copy_name])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("already exists"));
+    // A name that is not a plain identifier is refused.
+    let out = sb
+        .cmd_db(&db)
+        .args(["backup", "restore", &path, "--into", "x\"; DROP DATABASE y"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn bad_backup_files_are_refused_before_anything_is_touched() {
+    let db = db_with_data();
+    let sb = Sandbox::new();
+    let created = create(&sb, &db, "good");
+    let good = PathBuf::from(created["path"].as_str().unwrap());
+    let bytes = std::fs::read(&good).unwrap();
+    let original = table_checksums(&db);
+
+    let dir = sb.path().join("bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.dump");
+    std::fs::write(&empty, b"").unwrap();
+    let text = dir.join("notes.dump");
+    std::fs::write(&text, b"this is not a pg_dump archive\n").unwrap();
+    // A truncated copy without a manifest: only reading it to the end can tell.
+    let truncated = dir.join("truncated.dump");
+    std::fs::write(&truncated, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    // The original, truncated in place: its manifest no longer matches.
+    let cut_with_manifest = dir.join("cut.dump");
+    std::fs::write(&cut_with_manifest, &bytes[..bytes.len() - 10]).unwrap();
+    let mut manifest = good.as_os_str().to_os_string();
+    manifest.push(".json");
+    std::fs::copy(&manifest, dir.join("cut.dump.json")).unwrap();
+    let missing = dir.join("missing.dump");
+
+    for (file, expect) in [
+        (&missing, "cannot read"),
+        (&empty, "is empty"),
+        (&text, "not a pg_dump custom-format archive"),
+        (&truncated, "truncated or corrupt"),
+        (&cut_with_manifest, "does not match its manifest"),
+    ] {
+        let out = sb
+            .cmd_db(&db)
+            .args(["backup", "restore", "--yes"])
+            .arg(file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{file:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(expect), "{file:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        // verify: a missing file is bad input (2); a bad archive fails verification (1).
+        let out = sb
+            .cmd()
+            .args(["backup", "verify"])
+            .arg(file)
+            .output()
+            .unwrap();
+        let code = if file == &missing { 2 } else { 1 };
+        assert_eq!(out.status.code(), Some(code), "{file:?}: {}", stderr(&out));
+    }
+    assert_eq!(table_checksums(&db), original);
+    // No safety backup was taken for a refused restore.
+    assert_eq!(std::fs::read_dir(backup_dir(&sb)).unwrap().count(), 2);
+}
+
+#[test]
+fn an_unusable_backup_directory_fails_and_blocks_the_migration() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    // Root ignores permission bits; a path below a regular file cannot be created by anyone.
+    let blocker = sb.path().join("file");
+    std::fs::write(&blocker, b"x").unwrap();
+    let dir = blocker.join("sub");
+    let out = sb
+        .cmd_db(&db)
+        .env("TASKDB_BACKUP_DIR", &dir)
+        .args(["backup", "create"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("backup directory") && err.contains("not usable"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // migrate up on a database with data needs the backup: nothing is migrated without it.
+    db.client()
+        .batch_execute("CREATE TABLE precious (x int); INSERT INTO precious VALUES (1);")
+        .unwrap();
+    let out = sb
+        .cmd_db(&db)
+        .env("TASKDB_BACKUP_DIR", &dir)
+        .args(["migrate", "up"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was migrated"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(crate::migrate::history(&db).is_empty());
+}
+
+#[test]
+fn a_pg_dump_older_than_the_server_is_refused_naming_the_package() {
+    let db = TestPg::get().fresh_db();
+    let sb = Sandbox::new();
+    // A stand-in for an old client installation: pg_dump/pg_restore that report version 9.6.
+    let bin = sb.path().join("oldbin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["pg_dump", "pg_restore", "psql", "initdb"] {
+        let p = bin.join(tool);
+        std::fs::write(
+            &p,
+            format!("#!/bin/sh\necho '{tool} (PostgreSQL) 9.6.24'\nexit 0\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = sb
+        .cmd_db(&db)
+        .env("TASKDB_PG_BINDIR", &bin)
+        .args(["backup", "create"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("postgresql-client-"), "{err}");
+    assert!(err.contains("9.6.24"), "{err}");
+    assert!(!backup_dir(&sb).exists() || std::fs::read_dir(backup_dir(&sb)).unwrap().count() == 0);
+}

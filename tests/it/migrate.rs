@@ -1,0 +1,463 @@
+//! `taskdb migrate`: up/down/status/validate against a real server, including concurrency,
+//! SIGKILL mid-run, round trips, divergence and bad input.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{Sandbox, TestDb, TestPg};
+
+/// (version, name) of every row in the history table, oldest first (empty if no table).
+pub fn history(db: &TestDb) -> Vec<(i32, String)> {
+    let mut c = db.client();
+    let exists: bool = c
+        .query_one(
+            "SELECT to_regclass('refinery_schema_history') IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    if !exists {
+        return Vec::new();
+    }
+    c.query(
+        "SELECT version, name FROM refinery_schema_history ORDER BY version",
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect()
+}
+
+/// `migrate status --format json` rows.
+pub fn status(sb: &Sandbox, db: &TestDb) -> Vec<Value> {
+    let out = sb
+        .cmd_db(db)
+        .args(["--format", "json", "migrate", "status"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Every migration version shipped in the binary.
+pub fn shipped_versions(sb: &Sandbox) -> Vec<i64> {
+    let db = TestPg::get().fresh_db();
+    status(sb, &db)
+        .iter()
+        .map(|r| r["version"].as_i64().unwrap())
+        .collect()
+}
+
+/// `pg_dump --schema-only` of a database (comments and random \restrict keys dropped).
+pub fn schema(db: &TestDb) -> String {
+    let out = std::process::Command::new(db.pg.bindir.join("pg_dump"))
+        .args(["--schema-only", "-d", &db.url()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| {
+            !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")
+        })
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn backup_files(sb: &Sandbox) -> Vec<String> {
+    let dir = sb.path().join("state/taskdb/backups");
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn up_applies_everything_once_and_status_is_clean() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let versions = shipped_versions(&sb);
+    assert!(!versions.is_empty());
+    sb.cmd_db(&db)
+        .args(["migrate", "status", "--check"])
+        .assert()
+        .code(1);
+
+    let out = sb
+        .cmd_db(&db)
+        .args(["--format", "json", "migrate", "up"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["steps"].as_array().unwrap().len(), versions.len());
+    assert_eq!(summary["from_version"], 0);
+    assert_eq!(
+        summary["to_version"].as_i64().unwrap(),
+        *versions.last().unwrap()
+    );
+    // An empty database needs no backup.
+    assert!(summary["backup"].is_null());
+    assert!(backup_files(&sb).is_empty());
+
+    let h: Vec<i64> = history(&db).iter().map(|(v, _)| i64::from(*v)).collect();
+    assert_eq!(h, versions);
+    sb.cmd_db(&db)
+        .args(["migrate", "status", "--check"])
+        .assert()
+        .success();
+    assert!(status(&sb, &db).iter().all(|r| r["state"] == "applied"));
+
+    // Again: nothing to do.
+    let out = sb.cmd_db(&db).args(["migrate", "up"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+}
+
+#[test]
+fn up_takes_a_verified_backup_when_the_database_holds_data() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let versions = shipped_versions(&sb);
+    assert!(versions.len() >= 2, "needs two migrations");
+    let first = versions[0].to_string();
+    sb.cmd_db(&db)
+        .args(["migrate", "up", "--target", &first])
+        .assert()
+        .success();
+    assert_eq!(history(&db).len(), 1);
+    let out = sb
+        .cmd_db(&db)
+        .args(["--format", "json", "migrate", "up"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let backup = summary["backup"].as_str().expect("a backup path");
+    assert!(
+        backup.contains(&format!("_v{first}_before-migrate-up")),
+        "{backup}"
+    );
+    let files = backup_files(&sb);
+    assert_eq!(files.len(), 2, "{files:?}"); // the dump and its manifest
+    assert!(files.iter().any(|f| f.ends_with(".dump.json")));
+}
+
+#[test]
+fn dry_run_prints_the_sql_and_changes_nothing() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd_db(&db)
+        .args(["migrate", "up", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("-- migrations/V"), "{text}");
+    assert!(text.to_uppercase().contains("CREATE TABLE"), "{text}");
+    assert!(history(&db).is_empty());
+    let tables: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 0, "dry run created tables");
+}
+
+#[test]
+fn eight_concurrent_ups_all_succeed_and_apply_each_migration_once() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let versions = shipped_versions(&sb);
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            let mut c = sb.std_cmd();
+            c.env("DATABASE_URL", db.url())
+                .args(["--format", "json", "migrate", "up", "--no-backup"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            c.spawn().unwrap()
+        })
+        .collect();
+    let mut applied_total = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        applied_total += summary["steps"].as_array().unwrap().len();
+    }
+    // Each migration was applied by exactly one of the eight.
+    assert_eq!(applied_total, versions.len());
+    let h: Vec<i64> = history(&db).iter().map(|(v, _)| i64::from(*v)).collect();
+    assert_eq!(h, versions);
+}
+
+#[test]
+fn a_run_killed_mid_way_is_completed_by_the_next_up() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let versions = shipped_versions(&sb);
+    assert!(versions.len() >= 2, "needs two migrations");
+    let mut child = sb
+        .std_cmd()
+        .env("DATABASE_URL", db.url())
+        .env("TASKDB_TEST_MIGRATION_DELAY_MS", "60000")
+        .args(["migrate", "up", "--no-backup"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the first migration is committed, then kill while it sleeps before the next.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while history(&db).is_empty() {
+        assert!(Instant::now() < deadline, "first migration never applied");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let partial = history(&db).len();
+    assert!(partial >= 1 && partial < versions.len(), "{partial}");
+
+    let out = sb
+        .cmd_db(&db)
+        .args(["migrate", "up", "--no-backup"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let h: Vec<i64> = history(&db).iter().map(|(v, _)| i64::from(*v)).collect();
+    assert_eq!(h, versions);
+    // History matches the schema: the same as a database migrated in one go.
+    let reference = pg.migrated_db();
+    assert_eq!(schema(&db), schema(&reference));
+}
+
+#[test]
+fn up_then_down_everything_then_up_gives_the_same_schema() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    sb.cmd_db(&db).args(["migrate", "up"]).assert().success();
+    let out = sb
+        .cmd_db(&db)
+        .args(["migrate", "down", "--target", "0", "--yes", "--no-backup"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(history(&db).is_empty());
+    let left: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' \
+               AND c.relname NOT LIKE 'refinery\\_schema\\_history%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "down --target 0 left relations behind");
+    sb.cmd_db(&db).args(["migrate", "up"]).assert().success();
+    let reference = pg.migrated_db();
+    assert_eq!(schema(&db), schema(&reference));
+}
+
+#[test]
+fn down_takes_a_backup_and_reverts_the_newest() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let sb = Sandbox::new();
+    let before = history(&db);
+    // Dry run: prints the down SQL, changes nothing.
+    let out = sb
+        .cmd_db(&db)
+        .args(["migrate", "down", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(".down.sql"));
+    assert_eq!(history(&db), before);
+    // Without a terminal and without --yes: refused, exit 2, nothing changed.
+    let out = sb.cmd_db(&db).args(["migrate", "down"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--yes"));
+    assert_eq!(history(&db), before);
+    assert!(backup_files(&sb).is_empty());
+
+    let out = sb
+        .cmd_db(&db)
+        .args([
+            "--format", "json", "migrate", "down", "--steps", "1", "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(summary["backup"].as_str().unwrap().ends_with(".dump"));
+    assert_eq!(history(&db), before[..before.len() - 1].to_vec());
+    assert_eq!(backup_files(&sb).len(), 2);
+    let st = status(&sb, &db);
+    assert_eq!(st.last().unwrap()["state"], "pending");
+}
+
+#[test]
+fn an_edited_applied_migration_is_divergent_and_up_refuses() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let versions = shipped_versions(&sb);
+    let first = versions[0].to_string();
+    sb.cmd_db(&db)
+        .args(["migrate", "up", "--target", &first])
+        .assert()
+        .success();
+    // Files are embedded in the binary, so "edited afterwards" = the recorded checksum differs.
+    db.client()
+        .execute(
+            "UPDATE refinery_schema_history SET checksum = '12345' WHERE version = $1",
+            &[&(versions[0] as i32)],
+        )
+        .unwrap();
+    let st = status(&sb, &db);
+    assert_eq!(st[0]["state"], "divergent");
+    sb.cmd_db(&db)
+        .args(["migrate", "status", "--check"])
+        .assert()
+        .code(1);
+    let out = sb.cmd_db(&db).args(["migrate", "up"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("migrations/V{first}__")), "{err}");
+    assert!(err.contains("divergent"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(history(&db).len(), 1, "up changed something");
+    let out = sb
+        .cmd_db(&db)
+        .args(["migrate", "validate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn bad_targets_and_steps_are_refused_with_exit_2_and_change_nothing() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let versions = shipped_versions(&sb);
+    let run = |args: &[&str]| {
+        let out = sb.cmd_db(&db).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.starts_with("error:"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"));
+        err
+    };
+    let err = run(&["migrate", "up", "--target", "9999"]);
+    assert!(err.contains("beyond the newest"), "{err}");
+    run(&["migrate", "up", "--target", "abc"]);
+    run(&["migrate", "down", "--steps", "0", "--yes"]);
+    assert!(history(&db).is_empty());
+
+    sb.cmd_db(&db).args(["migrate", "up"]).assert().success();
+    let before = history(&db);
+    let first = versions[0].to_string();
+    let err = run(&["migrate", "up", "--target", &first]);
+    assert!(err.contains("below the current version"), "{err}");
+    let err = run(&["migrate", "down", "--steps", "9999", "--yes"]);
+    assert!(err.contains("only"), "{err}");
+    run(&["migrate", "down", "--target", "9999", "--yes"]);
+    run(&["migrate", "down", "--steps", "1", "--target", "0", "--yes"]);
+    assert_eq!(history(&db), before);
+    assert!(backup_files(&sb).is_empty());
+}
+
+#[test]
+fn a_second_runner_waits_for_the_lock_and_names_the_holder() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let mut holder = db.client();
+    holder
+        .batch_execute("SET application_name = 'holder-under-test'")
+        .unwrap();
+    holder
+        .execute("SELECT pg_advisory_lock($1)", &[&0x7461_736b_6462_6d67_i64])
+        .unwrap();
+    let out = sb
+        .cmd_db(&db)
+        .args(["migrate", "up", "--lock-wait", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("holder-under-test"), "{err}");
+    assert!(err.contains("pid "), "{err}");
+    assert!(history(&db).is_empty());
+    // Released: the next run goes through.
+    holder
+        .execute(
+            "SELECT pg_advisory_unlock($1)",
+            &[&0x7461_736b_6462_6d67_i64],
+        )
+        .unwrap();
+    sb.cmd_db(&db).args(["migrate", "up"]).assert().success();
+}
+
+#[test]
+fn validate_roundtrip_rehearses_every_migration() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd_db(&db)
+        .args(["--format", "json", "migrate", "validate", "--roundtrip"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let findings: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = findings.as_array().unwrap();
+    assert!(findings.iter().all(|f| f["ok"] == true), "{findings:?}");
+    assert!(findings.iter().any(|f| f["check"] == "roundtrip"));
+    // The scratch database is gone.
+    let left: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'taskdb_validate_%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+}
