@@ -466,12 +466,12 @@ async fn record(db: &crate::db::Db, report: &Report) -> Result<u64> {
             }
             names.push(s.name.to_string());
             values.push(s.value);
-            units.push(s.unit.metric_unit().to_string());
+            units.push(s.unit.metric_unit().map(str::to_string));
             tags.push(serde_json::Value::Object(t).to_string());
         }
         names.push(format!("probe_state.{}", r.name));
         values.push(f64::from(r.state.code()));
-        units.push("count".to_string());
+        units.push(Some("count".to_string()));
         tags.push(serde_json::json!({"probe": r.name, "state": r.state.name()}).to_string());
     }
     let n = db

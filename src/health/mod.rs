@@ -90,13 +90,14 @@ impl Unit {
         }
     }
 
-    /// The unit name stored in `system_metrics.metric_unit`.
-    pub fn metric_unit(self) -> &'static str {
+    /// The unit stored in `system_metrics.metric_unit` (whose CHECK has no "ratio": ratios are
+    /// stored without a unit, their names end in `_ratio`).
+    pub fn metric_unit(self) -> Option<&'static str> {
         match self {
-            Unit::Seconds => "seconds",
-            Unit::Bytes => "bytes",
-            Unit::Ratio => "ratio",
-            Unit::Count => "count",
+            Unit::Seconds => Some("seconds"),
+            Unit::Bytes => Some("bytes"),
+            Unit::Ratio => None,
+            Unit::Count => Some("count"),
         }
     }
 }

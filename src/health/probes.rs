@@ -48,6 +48,10 @@ pub const PROBES: &[(&str, &str)] = &[
         "replication",
         "standbys and slots (primary) or replay lag (standby) (pg_monitor)",
     ),
+    (
+        "schema",
+        "migrations: pending -> WARNING, divergent -> CRITICAL",
+    ),
     ("stuck_workflows", "running workflows past their timeout"),
     ("metrics_freshness", "age of the newest recorded metric"),
 ];
@@ -199,6 +203,7 @@ async fn run_one(
         "database_size" => database_size(p).await,
         "dead_tuples" => dead_tuples(p).await,
         "replication" => replication(p).await,
+        "schema" => Ok(schema(p).await),
         "stuck_workflows" => stuck_workflows(p).await,
         "metrics_freshness" => metrics_freshness(p).await,
         other => Ok(ProbeResult::unknown(
@@ -1030,7 +1035,84 @@ async fn standby(p: &ProbeCtx<'_>) -> Result<ProbeResult, tokio_postgres::Error>
     Ok(r)
 }
 
-// ---- taskdb's own tables --------------------------------------------------------------------------
+// ---- taskdb's own tables -----------------------------------------------------------------------
+
+/// Compare the applied migrations with the ones this binary ships (`migrate status`).
+async fn schema(p: &ProbeCtx<'_>) -> ProbeResult {
+    use crate::db::migrations::{self, State as M};
+    let history = match migrations::read_history(p.client).await {
+        Ok(h) => h,
+        Err(e) => {
+            return ProbeResult::unknown(
+                "schema",
+                Unit::Count,
+                format!("could not run: {e:#}"),
+                None,
+            )
+        }
+    };
+    let files = migrations::catalog();
+    let rows = migrations::status(&files, &history);
+    let count = |s: M| rows.iter().filter(|r| r.state == s).count();
+    let (pending, divergent, missing) = (count(M::Pending), count(M::Divergent), count(M::Missing));
+    let mut r = ProbeResult::new("schema", Unit::Count);
+    r.value = Some(pending as f64);
+    let current = migrations::current_version(&history);
+    let latest = files.last().map(|f| f.version).unwrap_or(0);
+    let mut parts = vec![format!("schema at V{current}, this taskdb ships V{latest}")];
+    if pending > 0 {
+        r.raise(State::Warning);
+        parts.push(format!("{pending} pending"));
+        r.hint = Some("apply them: taskdb migrate up".into());
+    }
+    if missing > 0 {
+        // Applied by a newer taskdb: this binary is older than the schema.
+        r.raise(State::Warning);
+        parts.push(format!(
+            "{missing} applied that this taskdb does not know (newer taskdb?)"
+        ));
+    }
+    if divergent > 0 {
+        r.raise(State::Critical);
+        let which: Vec<String> = rows
+            .iter()
+            .filter(|x| x.state == M::Divergent)
+            .map(|x| format!("V{}__{} ({})", x.version, x.name, x.detail))
+            .collect();
+        parts.push(format!("{divergent} divergent: {}", which.join(", ")));
+        r.hint = Some(
+            "see `taskdb migrate status`; a migration file changed after it was applied".into(),
+        );
+    }
+    if pending == 0 && divergent == 0 && missing == 0 {
+        parts.push("up to date".into());
+    }
+    r.message = parts.join("; ");
+    r.details = json!({"current_version": current, "latest_version": latest, "pending": pending,
+                       "divergent": divergent, "missing": missing});
+    r.sample(
+        "schema_version",
+        "Newest applied migration version",
+        Unit::Count,
+        vec![],
+        f64::from(current),
+    );
+    r.sample(
+        "schema_pending_migrations",
+        "Migrations this taskdb ships that are not applied",
+        Unit::Count,
+        vec![],
+        pending as f64,
+    );
+    r.sample(
+        "schema_divergent_migrations",
+        "Applied migrations whose file changed since",
+        Unit::Count,
+        vec![],
+        divergent as f64,
+    );
+    r
+}
 
 async fn stuck_workflows(p: &ProbeCtx<'_>) -> Result<ProbeResult, tokio_postgres::Error> {
     let row = p
