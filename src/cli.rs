@@ -113,6 +113,10 @@ pub enum Command {
     Completions(commands::completions::CompletionsArgs),
     /// Check the database: Nagios exit codes, Prometheus textfile, alerts
     Health(commands::health::HealthArgs),
+    /// Record, print and expire samples in system_metrics
+    Metrics(commands::metrics::MetricsArgs),
+    /// Partitions ahead, retention, ANALYZE: the one cron entry for upkeep
+    Maintain(commands::maintain::MaintainArgs),
     /// Write man pages into a directory (used to regenerate man/)
     #[command(hide = true)]
     GenerateMan(commands::completions::GenerateManArgs),

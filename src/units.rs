@@ -95,6 +95,25 @@ pub fn parse_ratio(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
+/// `--since`/`--until`: a duration back from `now` (`90m`, `2d`) or an RFC 3339 time.
+pub fn parse_point_in_time(
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    match parse_duration(text) {
+        Ok(d) => chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+            .ok_or_else(|| format!("{text:?} reaches too far back")),
+        Err(_) => Err(format!(
+            "{text:?} is neither a duration back from now (e.g. 90m, 2d) nor an RFC 3339 time (e.g. 2026-11-01T00:00:00Z)"
+        )),
+    }
+}
+
 /// A human duration: `850ms`, `42s`, `5m12s`, `3h04m`, `2d03h`.
 pub fn format_duration(secs: f64) -> String {
     if !secs.is_finite() {
@@ -146,6 +165,26 @@ mod tests {
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("m").is_err());
+    }
+
+    #[test]
+    fn points_in_time() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            parse_point_in_time("1h", now).unwrap().to_rfc3339(),
+            "2026-11-25T11:00:00+00:00"
+        );
+        assert_eq!(
+            parse_point_in_time("2026-11-01T00:00:00+01:00", now)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-10-31T23:00:00+00:00"
+        );
+        assert!(parse_point_in_time("yesterday-ish", now)
+            .unwrap_err()
+            .contains("neither"));
     }
 
     #[test]

@@ -453,6 +453,7 @@ async fn record(db: &crate::db::Db, report: &Report) -> Result<u64> {
     let mut names = Vec::new();
     let mut values = Vec::new();
     let mut units = Vec::new();
+    let mut types = Vec::new();
     let mut tags = Vec::new();
     for r in &report.results {
         for s in &r.samples {
@@ -467,19 +468,28 @@ async fn record(db: &crate::db::Db, report: &Report) -> Result<u64> {
             names.push(s.name.to_string());
             values.push(s.value);
             units.push(s.unit.metric_unit().map(str::to_string));
+            types.push(
+                if s.name.ends_with("_total") {
+                    "counter"
+                } else {
+                    "gauge"
+                }
+                .to_string(),
+            );
             tags.push(serde_json::Value::Object(t).to_string());
         }
         names.push(format!("probe_state.{}", r.name));
         values.push(f64::from(r.state.code()));
         units.push(Some("count".to_string()));
+        types.push("gauge".to_string());
         tags.push(serde_json::json!({"probe": r.name, "state": r.state.name()}).to_string());
     }
     let n = db
         .execute(
             "INSERT INTO system_metrics (metric_name, metric_value, component, metric_type, metric_unit, tags, source_system)
-             SELECT n, v::numeric, 'health', 'gauge', u, t::jsonb, 'taskdb'
-             FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[]) AS x(n, v, u, t)",
-            &[&names, &values, &units, &tags],
+             SELECT n, v, 'health', k, u, t::jsonb, 'taskdb'
+             FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::text[]) AS x(n, v, u, t, k)",
+            &[&names, &values, &units, &tags, &types],
         )
         .await?;
     Ok(n)

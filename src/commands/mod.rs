@@ -5,6 +5,8 @@ pub mod completions;
 pub mod config;
 pub mod health;
 pub mod local;
+pub mod maintain;
+pub mod metrics;
 pub mod migrate;
 
 use anyhow::Result;
@@ -21,6 +23,8 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
         Command::Backup(args) => backup::run(args, ctx).await,
         Command::Config(args) => config::run(args, ctx).await,
         Command::Health(args) => health::run(args, ctx).await,
+        Command::Metrics(args) => metrics::run(args, ctx).await,
+        Command::Maintain(args) => maintain::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
         Command::GenerateMan(args) => completions::generate_man(args),
     }

@@ -2,6 +2,7 @@
 //! submodules, the queries of each table.
 
 pub mod backup;
+pub mod metrics;
 pub mod migrations;
 
 use std::ops::Deref;

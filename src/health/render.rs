@@ -193,70 +193,145 @@ pub fn nagios(report: &Report) -> String {
 
 // ---- Prometheus -------------------------------------------------------------------------------
 
-struct Family<'a> {
-    name: String,
-    help: &'a str,
-    samples: Vec<(Vec<(&'a str, String)>, f64)>,
+/// One metric family of the text exposition format.
+pub struct Family {
+    pub name: String,
+    pub help: String,
+    /// "gauge" or "counter"
+    pub kind: &'static str,
+    pub samples: Vec<(Vec<(String, String)>, f64)>,
 }
 
-/// Text exposition format 0.0.4: HELP and TYPE once per family before its samples, every family
-/// in one block, no timestamps, trailing newline.
-pub fn prometheus(report: &Report) -> String {
-    let mut families: Vec<Family> = Vec::new();
-    let mut add =
-        |name: String, help: &'static str, labels: Vec<(&'static str, String)>, value: f64| {
-            match families.iter_mut().find(|f| f.name == name) {
-                Some(f) => f.samples.push((labels, value)),
-                None => families.push(Family {
-                    name,
-                    help,
-                    samples: vec![(labels, value)],
-                }),
+/// Collects samples into families, keeping first-appearance order.
+#[derive(Default)]
+pub struct Exposition {
+    pub families: Vec<Family>,
+}
+
+impl Exposition {
+    pub fn add(
+        &mut self,
+        name: String,
+        help: &str,
+        kind: &'static str,
+        labels: Vec<(String, String)>,
+        value: f64,
+    ) {
+        match self.families.iter_mut().find(|f| f.name == name) {
+            Some(f) => f.samples.push((labels, value)),
+            None => self.families.push(Family {
+                name,
+                help: help.to_string(),
+                kind,
+                samples: vec![(labels, value)],
+            }),
+        }
+    }
+
+    /// Text exposition format 0.0.4: HELP and TYPE once per family before its samples, every
+    /// family in one block, no timestamps, no duplicate series, trailing newline.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        for f in &self.families {
+            let _ = writeln!(text, "# HELP {} {}", f.name, escape_help(&f.help));
+            let _ = writeln!(text, "# TYPE {} {}", f.name, f.kind);
+            let mut seen = BTreeSet::new();
+            for (labels, value) in &f.samples {
+                let label_text = if labels.is_empty() {
+                    String::new()
+                } else {
+                    let inner: Vec<String> = labels
+                        .iter()
+                        .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
+                        .collect();
+                    format!("{{{}}}", inner.join(","))
+                };
+                // A duplicate series would make the whole file invalid: keep the first.
+                if seen.insert(label_text.clone()) {
+                    let _ = writeln!(text, "{}{label_text} {}", f.name, prom_num(*value));
+                }
             }
-        };
-    add(
+        }
+        text
+    }
+}
+
+/// A valid metric or label name from arbitrary text (invalid characters become `_`).
+pub fn sanitize_name(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+pub fn prometheus(report: &Report) -> String {
+    let mut e = Exposition::default();
+    let owned = |labels: Vec<(&'static str, String)>| -> Vec<(String, String)> {
+        labels
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
+    };
+    e.add(
         "taskdb_health_state".into(),
         "Overall health state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
+        "gauge",
         vec![],
         f64::from(report.state.code()),
     );
     if let Some(ts) = report.last_success {
-        add(
+        e.add(
             "taskdb_health_last_success_timestamp_seconds".into(),
             "Unix time of the last run in which the database answered",
+            "gauge",
             vec![],
             ts,
         );
     }
-    add(
+    e.add(
         "taskdb_health_duration_seconds".into(),
         "Wall time of the whole health run",
+        "gauge",
         vec![],
         report.duration_seconds,
     );
-    add(
+    e.add(
         "taskdb_build_info".into(),
         "taskdb version that wrote these metrics",
-        vec![("version", env!("CARGO_PKG_VERSION").to_string())],
+        "gauge",
+        vec![("version".into(), env!("CARGO_PKG_VERSION").to_string())],
         1.0,
     );
     for r in &report.results {
-        let l = || vec![("probe", r.name.to_string())];
-        add(
+        let l = || vec![("probe".to_string(), r.name.to_string())];
+        e.add(
             "taskdb_probe_state".into(),
             "Probe state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
+            "gauge",
             l(),
             f64::from(r.state.code()),
         );
-        add(
+        e.add(
             "taskdb_probe_up".into(),
             "1 when the probe could run (its state is not UNKNOWN)",
+            "gauge",
             l(),
             if r.state == State::Unknown { 0.0 } else { 1.0 },
         );
-        add(
+        e.add(
             "taskdb_probe_duration_seconds".into(),
             "Time the probe took",
+            "gauge",
             l(),
             r.duration_seconds,
         );
@@ -267,40 +342,20 @@ pub fn prometheus(report: &Report) -> String {
         .flat_map(|r| r.samples.iter())
         .collect();
     for s in all {
-        add(
-            format!("taskdb_{}", s.name),
-            s.help,
-            s.labels.clone(),
-            s.value,
-        );
-    }
-    let mut text = String::new();
-    for f in &families {
-        let kind = if f.name.ends_with("_total") {
+        let kind = if s.name.ends_with("_total") {
             "counter"
         } else {
             "gauge"
         };
-        let _ = writeln!(text, "# HELP {} {}", f.name, escape_help(f.help));
-        let _ = writeln!(text, "# TYPE {} {kind}", f.name);
-        let mut seen = BTreeSet::new();
-        for (labels, value) in &f.samples {
-            let label_text = if labels.is_empty() {
-                String::new()
-            } else {
-                let inner: Vec<String> = labels
-                    .iter()
-                    .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
-                    .collect();
-                format!("{{{}}}", inner.join(","))
-            };
-            // A duplicate series would make the whole file invalid: keep the first.
-            if seen.insert(label_text.clone()) {
-                let _ = writeln!(text, "{}{label_text} {}", f.name, prom_num(*value));
-            }
-        }
+        e.add(
+            format!("taskdb_{}", s.name),
+            s.help,
+            kind,
+            owned(s.labels.clone()),
+            s.value,
+        );
     }
-    text
+    e.text()
 }
 
 fn escape_help(s: &str) -> String {

@@ -11,4 +11,6 @@ mod generated;
 mod harness;
 mod health;
 mod local;
+mod maintain;
+mod metrics;
 mod migrate;
