@@ -840,3 +840,158 @@ fn bad_input_exits_unknown_and_writes_nothing() {
     let (code, _, _) = run(&sb, &db.url(), &["--no-such-flag"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn schema_workflows_and_metrics_probes_on_the_taskdb_schema() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let sb = Sandbox::new();
+    let check = ["--check", "schema,stuck_workflows,metrics_freshness"];
+    let (code, doc) = run_json(&sb, &db.url(), &check);
+    assert_eq!(code, 0, "{doc:#}");
+    assert!(probe(&doc, "schema")["message"]
+        .as_str()
+        .unwrap()
+        .contains("up to date"));
+    assert_eq!(
+        probe(&doc, "metrics_freshness")["message"],
+        "no metrics recorded yet"
+    );
+
+    let mut c = db.client();
+    c.batch_execute(
+        "SELECT update_workflow_status((create_workflow(NULL, 'standard', NULL, 5)).id, 'running');
+         UPDATE workflows SET started_at = now() - interval '2 hours';
+         SELECT record_metric('app_heartbeat', 1, 'app', p_recorded_at => now() - interval '2 hours');",
+    )
+    .unwrap();
+    let (code, doc) = run_json(&sb, &db.url(), &check);
+    assert_eq!(code, 2, "{doc:#}");
+    assert_eq!(probe(&doc, "stuck_workflows")["state"], "WARNING");
+    assert_eq!(probe(&doc, "stuck_workflows")["value"], 1.0);
+    let fresh = probe(&doc, "metrics_freshness");
+    assert_eq!(fresh["state"], "CRITICAL", "two hours old > 1h");
+    assert!(fresh["value"].as_f64().unwrap() >= 7200.0);
+
+    // A migration file that changed after it was applied: divergent, CRITICAL.
+    c.batch_execute("UPDATE refinery_schema_history SET checksum = '1' WHERE version = 1")
+        .unwrap();
+    let (_, doc) = run_json(&sb, &db.url(), &["--check", "schema"]);
+    assert_eq!(probe(&doc, "schema")["state"], "CRITICAL", "{doc:#}");
+    assert!(probe(&doc, "schema")["message"]
+        .as_str()
+        .unwrap()
+        .contains("divergent"));
+    // Not yet applied: pending, WARNING.
+    // Nothing applied: all pending, WARNING.
+    let fresh_db = pg.fresh_db();
+    let (code, doc) = run_json(&sb, &fresh_db.url(), &["--check", "schema"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert!(probe(&doc, "schema")["message"]
+        .as_str()
+        .unwrap()
+        .contains("pending"));
+    assert_eq!(
+        probe(&doc, "schema")["hint"],
+        "apply them: taskdb migrate up"
+    );
+}
+
+#[test]
+fn record_stores_every_value_in_one_go() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let sb = Sandbox::new();
+    let (code, out, err) = run(
+        &sb,
+        &db.url(),
+        &[
+            "--check",
+            SCHEMALESS,
+            "--record",
+            "--format",
+            "prometheus",
+            "--warn",
+            "connect_time=off",
+            "--crit",
+            "connect_time=off",
+        ],
+    );
+    assert!(code == 0, "{out}{err}");
+    let series = parse_prometheus(&out);
+    let mut c = db.client();
+    let rows = c
+        .query("SELECT metric_name, metric_value, tags, metric_type FROM system_metrics WHERE component = 'health'", &[])
+        .unwrap();
+    let probe_samples = series
+        .keys()
+        .filter(|k| k.starts_with("taskdb_pg_"))
+        .count();
+    // Every probe sample, plus one probe_state.<probe> row per probe.
+    assert_eq!(rows.len(), probe_samples + 11, "{series:?}");
+    let find = |name: &str| rows.iter().find(|r| r.get::<_, String>(0) == name).unwrap();
+    assert_eq!(find("pg_max_connections").get::<_, f64>(1), 200.0);
+    assert_eq!(find("pg_blocks_hit_total").get::<_, String>(3), "counter");
+    assert_eq!(
+        find("probe_state.connections").get::<_, Value>(2)["state"],
+        "OK"
+    );
+    // One statement: every row has the same recorded_at (now() of one transaction).
+    let distinct: i64 = c
+        .query_one(
+            "SELECT count(DISTINCT recorded_at) FROM system_metrics WHERE component = 'health'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(distinct, 1);
+    // The freshness probe sees the recording.
+    let (code, doc) = run_json(&sb, &db.url(), &["--check", "metrics_freshness"]);
+    assert_eq!(code, 0);
+    assert!(probe(&doc, "metrics_freshness")["value"].as_f64().unwrap() < 600.0);
+    // Bad input with --record records nothing.
+    let (code, _, _) = run(&sb, &db.url(), &["--record", "--warn", "connections=abc"]);
+    assert_eq!(code, 3);
+    let after: i64 = c
+        .query_one("SELECT count(*) FROM system_metrics", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(after as usize, rows.len());
+}
+
+#[test]
+fn webhook_cooldown_state_lives_in_the_database() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    alert_cycle(&Sandbox::new(), &db.url());
+    let (state, sent): (String, Value) = {
+        let row = db
+            .client()
+            .query_one("SELECT last_state, sent FROM health_alert_state", &[])
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(state, "WARNING");
+    assert!(
+        sent.get("WARNING").is_some() && sent.get("OK").is_some(),
+        "{sent}"
+    );
+    // Two cron hosts (different homes, so different state files) share the database's memory.
+    let (hook, got) = listener(200);
+    let args = [
+        "--check",
+        "database_size",
+        "--warn",
+        "database_size=1",
+        "--alert-webhook",
+        hook.as_str(),
+    ];
+    assert_eq!(run(&Sandbox::new(), &db.url(), &args).0, 1);
+    assert_eq!(got.lock().unwrap().len(), 1);
+    assert_eq!(run(&Sandbox::new(), &db.url(), &args).0, 1);
+    assert_eq!(
+        got.lock().unwrap().len(),
+        1,
+        "the second host knows it was already sent"
+    );
+}
