@@ -21,14 +21,7 @@ use crate::units::parse_duration;
 const DEFAULT_TIMEOUT: &str = "10s";
 const DEFAULT_COOLDOWN: &str = "15m";
 
-/// Check the database and exit with a Nagios code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
-///
-/// Runs every probe (or those chosen with --check) on one connection, within --timeout for the
-/// whole run. The overall state is the worst probe's (OK < WARNING < UNKNOWN < CRITICAL). A probe
-/// that cannot run (missing pg_monitor, a timeout, a missing table) is UNKNOWN with a hint; a
-/// database that cannot be reached is CRITICAL.
-///
-/// Formats (global --format): table (default; alias human), json, nagios, prometheus.
+/// Arguments of `taskdb health` (the help text lives on the command in cli.rs).
 #[derive(Debug, Args)]
 #[command(after_long_help = long_help())]
 pub struct HealthArgs {

@@ -21,11 +21,7 @@ const DEFAULT_METRICS_DAYS: u32 = 30;
 const DEFAULT_API_LOGS_DAYS: u32 = 7;
 const DEFAULT_AUDIT_DAYS: u32 = 90;
 
-/// Create partitions ahead, apply retention, ANALYZE — safe to run from cron on several hosts
-///
-/// Settings come from the flags, then the config file's [maintain] section, then the defaults
-/// (months_ahead 3, metrics 30 days, API access logs 7 days, audit log 90 days). A retention of
-/// 0 days keeps that table forever.
+/// Arguments of `taskdb health` (the help text lives on the command in cli.rs).
 #[derive(Debug, Args)]
 #[command(
     after_long_help = "Examples:\n  taskdb maintain\n  taskdb maintain --months-ahead 6 --audit-days 365 --format json\n\n\
