@@ -435,53 +435,109 @@ async fn hit_ratio(p: &ProbeCtx<'_>) -> Result<ProbeResult, tokio_postgres::Erro
         .await?;
     let hit: i64 = row.get(0);
     let read: i64 = row.get(1);
-    let total = hit + read;
+    let lifetime = ratio_of(hit, read);
     let mut r = ProbeResult::new("hit_ratio", Unit::Ratio);
-    let ratio = if total > 0 {
-        hit as f64 / total as f64
-    } else {
-        1.0
-    };
-    r.value = Some(ratio);
     let (w, c) = p.t.get("hit_ratio");
     r.warn = w;
     r.crit = c;
-    if total >= MIN_BLOCK_ACCESSES {
+    // Lifetime totals hide a regression; when a previous run recorded the counters (--record),
+    // judge the window since then instead.
+    let window = previous_block_counters(p).await.and_then(|(at, ph, pr)| {
+        let (dh, dr) = (hit as f64 - ph, read as f64 - pr);
+        // Counters went backwards: stats were reset since, the window is meaningless.
+        (dh >= 0.0 && dr >= 0.0).then_some((at, dh, dr))
+    });
+    let db = &p.session.database;
+    let (ratio, accesses, since) = match window {
+        Some((at, dh, dr)) if dh + dr >= MIN_BLOCK_ACCESSES as f64 => (
+            dh / (dh + dr),
+            dh + dr,
+            format!(
+                "since the last recorded run {}",
+                crate::output::ts(Some(at))
+            ),
+        ),
+        _ => (
+            lifetime,
+            (hit + read) as f64,
+            "since stats reset".to_string(),
+        ),
+    };
+    r.value = Some(ratio);
+    if accesses >= MIN_BLOCK_ACCESSES as f64 {
         judge(&mut r, p.t, "hit_ratio", ratio);
         r.message = format!(
-            "{:.2}% of {total} block reads of {} served from shared buffers (since stats reset)",
-            ratio * 100.0,
-            p.session.database
+            "{:.2}% of {accesses:.0} block reads of {db} served from shared buffers ({since})",
+            ratio * 100.0
         );
     } else {
         r.message = format!(
-            "only {total} block reads since stats reset: too few to judge ({:.2}%)",
+            "only {accesses:.0} block reads {since}: too few to judge ({:.2}%)",
             ratio * 100.0
         );
     }
-    r.details = json!({"blks_hit": hit, "blks_read": read, "database": p.session.database});
+    r.details = json!({"blks_hit": hit, "blks_read": read, "database": db,
+                       "lifetime_ratio": lifetime, "window": since});
+    let label = || vec![("datname", db.clone())];
     r.sample(
         "pg_cache_hit_ratio",
-        "Buffer cache hit ratio of this database since stats reset",
+        "Buffer cache hit ratio of this database (window since the last recorded run, else since stats reset)",
         Unit::Ratio,
-        vec![],
+        label(),
         ratio,
     );
     r.sample(
         "pg_blocks_hit_total",
         "Blocks found in shared buffers",
         Unit::Count,
-        vec![],
+        label(),
         hit as f64,
     );
     r.sample(
         "pg_blocks_read_total",
         "Blocks read from disk or the OS cache",
         Unit::Count,
-        vec![],
+        label(),
         read as f64,
     );
     Ok(r)
+}
+
+fn ratio_of(hit: i64, read: i64) -> f64 {
+    if hit + read > 0 {
+        hit as f64 / (hit + read) as f64
+    } else {
+        1.0
+    }
+}
+
+/// The block counters the last `health --record` stored for this database (within a day).
+/// Any failure (no schema, no such rows) just means "no window".
+async fn previous_block_counters(
+    p: &ProbeCtx<'_>,
+) -> Option<(chrono::DateTime<chrono::Utc>, f64, f64)> {
+    let rows = p
+        .client
+        .query(
+            "SELECT recorded_at,
+                    max(metric_value) FILTER (WHERE metric_name = 'pg_blocks_hit_total'),
+                    max(metric_value) FILTER (WHERE metric_name = 'pg_blocks_read_total')
+             FROM system_metrics
+             WHERE component = 'health'
+               AND metric_name IN ('pg_blocks_hit_total', 'pg_blocks_read_total')
+               AND tags->>'datname' = current_database()
+               AND recorded_at > now() - interval '1 day'
+             GROUP BY recorded_at ORDER BY recorded_at DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .ok()?;
+    let row = rows.first()?;
+    Some((
+        row.get(0),
+        row.get::<_, Option<f64>>(1)?,
+        row.get::<_, Option<f64>>(2)?,
+    ))
 }
 
 // ---- transactions -------------------------------------------------------------------------------

@@ -949,6 +949,25 @@ fn record_stores_every_value_in_one_go() {
     let (code, doc) = run_json(&sb, &db.url(), &["--check", "metrics_freshness"]);
     assert_eq!(code, 0);
     assert!(probe(&doc, "metrics_freshness")["value"].as_f64().unwrap() < 600.0);
+    // With counters recorded, the hit ratio is judged over the window since then.
+    c.batch_execute("CREATE TABLE scanme AS SELECT g AS x FROM generate_series(1, 100000) g")
+        .unwrap();
+    for _ in 0..4 {
+        c.query_one("SELECT sum(x) FROM scanme", &[]).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(1200)); // backends flush their stats at most every second
+    let (_, doc) = run_json(&sb, &db.url(), &["--check", "hit_ratio"]);
+    let h = probe(&doc, "hit_ratio");
+    assert!(
+        h["details"]["window"]
+            .as_str()
+            .unwrap()
+            .starts_with("since the last recorded run"),
+        "{h:#}"
+    );
+    let v = h["value"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&v));
+    c.batch_execute("DROP TABLE scanme").unwrap();
     // Bad input with --record records nothing.
     let (code, _, _) = run(&sb, &db.url(), &["--record", "--warn", "connections=abc"]);
     assert_eq!(code, 3);
@@ -994,4 +1013,41 @@ fn webhook_cooldown_state_lives_in_the_database() {
         1,
         "the second host knows it was already sent"
     );
+}
+
+#[test]
+fn a_locked_table_makes_its_probe_unknown_not_a_hang() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let mut holder = db.client();
+    let mut tx = holder.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE workflows IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let sb = Sandbox::new();
+    // The probes' lock_timeout (2s) gives up first.
+    let (code, doc) = run_json(&sb, &db.url(), &["--check", "stuck_workflows,wraparound"]);
+    assert_eq!(code, 3, "{doc:#}");
+    let p = probe(&doc, "stuck_workflows");
+    assert_eq!(p["state"], "UNKNOWN");
+    assert!(
+        p["hint"].as_str().unwrap().contains("holds a lock"),
+        "{p:#}"
+    );
+    assert_eq!(
+        probe(&doc, "wraparound")["state"],
+        "OK",
+        "other probes still report"
+    );
+    // A --timeout shorter than that: the deadline ends the probe.
+    let (code, doc) = run_json(
+        &sb,
+        &db.url(),
+        &["--check", "stuck_workflows", "--timeout", "1s"],
+    );
+    assert_eq!(code, 3, "{doc:#}");
+    assert!(probe(&doc, "stuck_workflows")["message"]
+        .as_str()
+        .unwrap()
+        .contains("timed out"));
+    tx.rollback().unwrap();
 }
