@@ -435,20 +435,27 @@ pub async fn create(
     };
     drop(file);
     let mpath = manifest_path(&path);
-    let result = dump_and_verify(
+    // Until verified, the files are removed however this ends (error, Ctrl-C dropping the future).
+    let mut unfinished = RemoveOnDrop(vec![path.clone(), mpath.clone()]);
+    let manifest = dump_and_verify(
         &tools, config, &path, &mpath, &info, reason, actor, out, started, created_at,
     )
-    .await;
-    match result {
-        Ok(manifest) => Ok(Created {
-            path,
-            manifest_path: mpath,
-            manifest,
-        }),
-        Err(e) => {
-            let _ = std::fs::remove_file(&path);
-            let _ = std::fs::remove_file(&mpath);
-            Err(e)
+    .await?;
+    unfinished.0.clear();
+    Ok(Created {
+        path,
+        manifest_path: mpath,
+        manifest,
+    })
+}
+
+/// Removes its files when dropped (clear the list to keep them).
+struct RemoveOnDrop(Vec<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
         }
     }
 }

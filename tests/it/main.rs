@@ -14,3 +14,4 @@ mod local;
 mod maintain;
 mod metrics;
 mod migrate;
+mod schema_sql;

@@ -461,3 +461,55 @@ fn validate_roundtrip_rehearses_every_migration() {
         .get(0);
     assert_eq!(left, 0);
 }
+
+#[test]
+fn ddl_blocked_by_a_long_transaction_is_rolled_back_and_retried() {
+    use std::io::BufRead;
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let versions = shipped_versions(&sb);
+    let first = versions[0].to_string();
+    sb.cmd_db(&db)
+        .args(["migrate", "up", "--target", &first])
+        .assert()
+        .success();
+    // A long transaction holding a lock the next migration's DDL needs (a FK to tasks).
+    let mut holder = db.client();
+    let mut tx = holder.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let mut child = sb
+        .std_cmd()
+        .env("DATABASE_URL", db.url())
+        .args(["migrate", "up", "--no-backup", "--lock-timeout", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        if line.contains("retry 1/") {
+            break;
+        }
+    }
+    assert!(
+        seen.iter().any(|l| l.contains("lock_timeout")),
+        "no retry message: {seen:?}"
+    );
+    // The migration was rolled back meanwhile: still only the first version applied.
+    let applied: i64 = pg
+        .client(&db.name)
+        .query_one("SELECT count(*) FROM refinery_schema_history", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(applied, 1);
+    tx.rollback().unwrap();
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{seen:?} {rest:?}");
+    assert_eq!(history(&db).len(), versions.len());
+}
