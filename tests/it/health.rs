@@ -181,9 +181,20 @@ fn quiet_database_is_ok_in_every_format() {
     assert!(doc["database"]["response_time"].as_f64().unwrap() > 0.0);
     assert_eq!(doc["probes"].as_array().unwrap().len(), 11);
     let conns = probe(&doc, "connections");
-    assert_eq!(conns["details"]["max_connections"], 200);
+    let (max, reserved): (i64, i64) = {
+        let row = db
+            .client()
+            .query_one(
+                "SELECT current_setting('max_connections')::int8, current_setting('superuser_reserved_connections')::int8",
+                &[],
+            )
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(conns["details"]["max_connections"], max);
     assert_eq!(
-        conns["details"]["usable"], 197,
+        conns["details"]["usable"],
+        max - reserved,
         "max_connections - superuser_reserved_connections"
     );
     assert_eq!(probe(&doc, "database_size")["unit"], "bytes");
@@ -218,7 +229,7 @@ fn quiet_database_is_ok_in_every_format() {
     let series = parse_prometheus(&out);
     assert_eq!(series["taskdb_health_state"], 0.0);
     assert_eq!(series["taskdb_pg_up"], 1.0);
-    assert_eq!(series["taskdb_pg_max_connections"], 200.0);
+    assert_eq!(series["taskdb_pg_max_connections"], max as f64);
     assert!(series["taskdb_health_last_success_timestamp_seconds"] > 1.7e9);
     assert_eq!(series["taskdb_probe_up{probe=\"wraparound\"}"], 1.0);
 
@@ -930,7 +941,11 @@ fn record_stores_every_value_in_one_go() {
     // Every probe sample, plus one probe_state.<probe> row per probe.
     assert_eq!(rows.len(), probe_samples + 11, "{series:?}");
     let find = |name: &str| rows.iter().find(|r| r.get::<_, String>(0) == name).unwrap();
-    assert_eq!(find("pg_max_connections").get::<_, f64>(1), 200.0);
+    let max: i64 = c
+        .query_one("SELECT current_setting('max_connections')::int8", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(find("pg_max_connections").get::<_, f64>(1), max as f64);
     assert_eq!(find("pg_blocks_hit_total").get::<_, String>(3), "counter");
     assert_eq!(
         find("probe_state.connections").get::<_, Value>(2)["state"],
