@@ -20,6 +20,25 @@ pub struct Sample {
     pub tags: serde_json::Value,
 }
 
+/// The columns every sample query selects, in `Sample::from_row` order.
+const SAMPLE_COLUMNS: &str =
+    "id, recorded_at, metric_name, metric_value, metric_type, metric_unit, component, tags";
+
+impl Sample {
+    fn from_row(r: &tokio_postgres::Row) -> Sample {
+        Sample {
+            id: r.get(0),
+            recorded_at: r.get(1),
+            name: r.get(2),
+            value: r.get(3),
+            metric_type: r.get(4),
+            unit: r.get(5),
+            component: r.get(6),
+            tags: r.get(7),
+        }
+    }
+}
+
 impl crate::output::Row for Sample {
     fn columns() -> &'static [&'static str] {
         &[
@@ -145,8 +164,7 @@ pub async fn raw(
 ) -> Result<(Vec<Sample>, bool), tokio_postgres::Error> {
     let names = names_param(f);
     let sql = format!(
-        "SELECT id, recorded_at, metric_name, metric_value, metric_type, metric_unit, component, tags
-         FROM system_metrics WHERE {WHERE}
+        "SELECT {SAMPLE_COLUMNS} FROM system_metrics WHERE {WHERE}
          ORDER BY recorded_at, id LIMIT $5 OFFSET $6"
     );
     let fetch = limit + 1;
@@ -157,16 +175,7 @@ pub async fn raw(
     let samples = rows
         .iter()
         .take(limit as usize)
-        .map(|r| Sample {
-            id: r.get(0),
-            recorded_at: r.get(1),
-            name: r.get(2),
-            value: r.get(3),
-            metric_type: r.get(4),
-            unit: r.get(5),
-            component: r.get(6),
-            tags: r.get(7),
-        })
+        .map(Sample::from_row)
         .collect();
     Ok((samples, more))
 }
@@ -267,24 +276,11 @@ pub async fn prune_partitioned(
 pub async fn latest(client: &Client, f: &Filter) -> Result<Vec<Sample>, tokio_postgres::Error> {
     let names = names_param(f);
     let sql = format!(
-        "SELECT DISTINCT ON (metric_name, component, tags)
-                id, recorded_at, metric_name, metric_value, metric_type, metric_unit, component, tags
+        "SELECT DISTINCT ON (metric_name, component, tags) {SAMPLE_COLUMNS}
          FROM system_metrics WHERE {WHERE}
          ORDER BY metric_name, component, tags, recorded_at DESC, id DESC"
     );
     let params: [&(dyn ToSql + Sync); 4] = [&names, &f.component, &f.since, &f.until];
     let rows = client.query(&sql, &params).await?;
-    Ok(rows
-        .iter()
-        .map(|r| Sample {
-            id: r.get(0),
-            recorded_at: r.get(1),
-            name: r.get(2),
-            value: r.get(3),
-            metric_type: r.get(4),
-            unit: r.get(5),
-            component: r.get(6),
-            tags: r.get(7),
-        })
-        .collect())
+    Ok(rows.iter().map(Sample::from_row).collect())
 }
