@@ -342,12 +342,7 @@ async fn collect(
             .iter()
             .filter(|n| **n != "connect")
             .map(|n| {
-                ProbeResult::unknown(
-                    n,
-                    crate::health::Unit::Count,
-                    format!("not run: {reason}"),
-                    None,
-                )
+                ProbeResult::unknown(n, probes::unit_of(n), format!("not run: {reason}"), None)
             })
             .collect()
     };
@@ -387,7 +382,12 @@ async fn collect(
         }
     };
     report.target = db.target.clone();
-    let session = match tokio::time::timeout_at(deadline, Session::read(&db)).await {
+    // The server-side work is bounded too: no query outlives the run.
+    let statement_ms = deadline
+        .saturating_duration_since(Instant::now())
+        .as_millis()
+        .max(1);
+    let session = match tokio::time::timeout_at(deadline, Session::read(&db, statement_ms)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             report.results.push(probes::connect_failed(

@@ -70,7 +70,12 @@ pub struct Session {
 }
 
 impl Session {
-    pub async fn read(client: &Client) -> Result<Session, tokio_postgres::Error> {
+    /// Read the facts and set the session's lock_timeout (2s) and statement_timeout.
+    pub async fn read(
+        client: &Client,
+        statement_timeout_ms: u128,
+    ) -> Result<Session, tokio_postgres::Error> {
+        let statement_timeout = format!("{statement_timeout_ms}ms");
         let row = client
             .query_one(
                 "SELECT current_setting('server_version'),
@@ -80,8 +85,9 @@ impl Session {
                         pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
                         current_user::text,
                         current_database()::text,
-                        set_config('lock_timeout', '2s', false)",
-                &[],
+                        set_config('lock_timeout', '2s', false),
+                        set_config('statement_timeout', $1, false)",
+                &[&statement_timeout],
             )
             .await?;
         Ok(Session {
@@ -136,7 +142,7 @@ async fn timed(
     r
 }
 
-fn unit_of(name: &str) -> Unit {
+pub fn unit_of(name: &str) -> Unit {
     match name {
         "connect"
         | "server"
