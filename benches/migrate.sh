@@ -22,7 +22,7 @@ tasks=${TASKS:-100000}
 
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed (apt-get install hyperfine)" >&2; exit 2; }
 [ -x "$taskdb" ] || { echo "no taskdb binary at $taskdb (cargo build --release)" >&2; exit 2; }
-bindir=${TASKDB_PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)}
+bindir=${TASKDB_PG_BINDIR:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -1)}
 
 dir=$(mktemp -d /tmp/taskdb-bench-XXXXXX)
 chmod 755 "$dir"
@@ -41,9 +41,12 @@ url() { echo "host=$dir port=5432 user=postgres dbname=$1"; }
 export TASKDB_BACKUP_DIR="$dir/backups" TASKDB_CONFIG=/dev/null TASKDB_ACTOR=bench NO_COLOR=1
 
 # The up scripts in version order, as one file (what `psql -1 -f` runs).
-ls "$here"/migrations/V*__*.sql | grep -v '\.down\.sql$' \
-    | sed 's/.*\/V\([0-9]*\)__.*/\1 &/' | sort -n | cut -d' ' -f2- \
-    | xargs cat > "$dir/all-ups.sql"
+: > "$dir/all-ups.sql"
+for f in "$here"/migrations/V*__*.sql; do
+    case $f in *.down.sql) continue ;; esac
+    v=${f##*/V}
+    echo "${v%%__*} $f"
+done | sort -n | while read -r _ f; do cat "$f" >> "$dir/all-ups.sql"; done
 
 echo "## taskdb migrate/backup benchmarks" > "$out"
 {

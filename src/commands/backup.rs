@@ -82,6 +82,10 @@ struct RestoreArgs {
 }
 
 pub async fn run(args: BackupArgs, ctx: &Context) -> Result<Exit> {
+    // Refuse an unsupported --format before anything is written, not when printing the result.
+    use crate::cli::Format;
+    ctx.out
+        .require_format(&[Format::Table, Format::Json, Format::Csv])?;
     match args.cmd {
         BackupCmd::Create(a) => create(a, ctx).await,
         BackupCmd::List => list(ctx),

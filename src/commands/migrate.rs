@@ -119,6 +119,16 @@ struct ValidateArgs {
 }
 
 pub async fn run(args: MigrateArgs, ctx: &Context) -> Result<Exit> {
+    // Refuse an unsupported --format before anything is changed, not when printing the result.
+    use crate::cli::Format;
+    let dry_run = matches!(&args.cmd, MigrateCmd::Up(a) if a.dry_run)
+        || matches!(&args.cmd, MigrateCmd::Down(a) if a.dry_run);
+    if dry_run {
+        ctx.out.require_format(&[Format::Table, Format::Json])?;
+    } else {
+        ctx.out
+            .require_format(&[Format::Table, Format::Json, Format::Csv])?;
+    }
     match args.cmd {
         MigrateCmd::Up(a) => up(a, ctx).await,
         MigrateCmd::Down(a) => down(a, ctx).await,
@@ -388,7 +398,7 @@ async fn up_locked(
             Err(e) => {
                 bar.abandon();
                 let done = if summary.steps.is_empty() {
-                    "nothing was applied".to_string()
+                    format!("nothing was applied; the schema is at V{current}")
                 } else {
                     format!(
                         "applied before it: {}; the schema is at V{}",
@@ -401,7 +411,7 @@ async fn up_locked(
                         summary.to_version
                     )
                 };
-                return Err(e.context(done));
+                return Err(failed(format!("{e:#}; {done}")));
             }
         }
     }
@@ -588,7 +598,10 @@ async fn down_locked(
             }
             Err(e) => {
                 bar.abandon();
-                return Err(e.context(format!("the schema is at V{}", summary.to_version)));
+                return Err(failed(format!(
+                    "{e:#}; the schema is at V{}",
+                    summary.to_version
+                )));
             }
         }
     }

@@ -346,6 +346,7 @@ pub async fn acquire_lock(client: &Client, wait: Duration, out: &Output) -> Resu
             .context("cannot take the migration lock")?
             .get(0);
         if got {
+            ensure_lock_is_ours(client).await?;
             if told {
                 out.note(format!(
                     "got the migration lock after {:.1}s",
@@ -372,6 +373,33 @@ pub async fn acquire_lock(client: &Client, wait: Duration, out: &Output) -> Resu
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// A session advisory lock only protects anything if the next statements run in the same
+/// server session. Behind a transaction-pooling proxy (PgBouncer `pool_mode=transaction`) each
+/// statement may land on another backend, and the lock silently protects nothing: refuse.
+async fn ensure_lock_is_ours(client: &Client) -> Result<()> {
+    let classid = (LOCK_KEY >> 32) as u32;
+    let objid = (LOCK_KEY & 0xffff_ffff) as u32;
+    let held: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+               AND pid = pg_backend_pid() AND classid::int8 = $1 AND objid::int8 = $2 AND objsubid = 1)",
+            &[&i64::from(classid), &i64::from(objid)],
+        )
+        .await
+        .context("cannot check the migration lock")?
+        .get(0);
+    if !held {
+        // Best effort: the statement may reach the backend that holds it.
+        let _ = client
+            .query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+            .await;
+        return Err(failed(
+            "the migration lock was taken but this session does not hold it: the connection goes through a transaction-pooling proxy (e.g. PgBouncer pool_mode=transaction), where advisory locks protect nothing; connect directly or through session pooling; nothing was changed",
+        ));
+    }
+    Ok(())
 }
 
 pub async fn release_lock(client: &Client) -> Result<()> {

@@ -317,3 +317,39 @@ fn a_pg_dump_older_than_the_server_is_refused_naming_the_package() {
     assert!(err.contains("9.6.24"), "{err}");
     assert!(!backup_dir(&sb).exists() || std::fs::read_dir(backup_dir(&sb)).unwrap().count() == 0);
 }
+
+#[test]
+fn a_plain_pg_dump_archive_verifies_and_restores_without_a_manifest() {
+    let db = db_with_data();
+    let sb = Sandbox::new();
+    let file = sb.path().join("plain.dump");
+    let out = std::process::Command::new(db.pg.bindir.join("pg_dump"))
+        .args(["-Fc", "-d", &db.url(), "-f"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sb
+        .cmd()
+        .args(["--format", "json", "backup", "verify"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["manifest"].is_null());
+    assert!(v["toc_entries"].as_u64().unwrap() > 10);
+    let copy_name = format!("{}_plain", db.name);
+    let out = sb
+        .cmd_db(&db)
+        .args(["backup", "restore", "--into", &copy_name])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let copy = TestDb {
+        pg: db.pg,
+        name: copy_name,
+    };
+    assert_eq!(table_checksums(&copy), table_checksums(&db));
+}

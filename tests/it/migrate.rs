@@ -387,6 +387,10 @@ fn bad_targets_and_steps_are_refused_with_exit_2_and_change_nothing() {
     let err = run(&["migrate", "up", "--target", "9999"]);
     assert!(err.contains("beyond the newest"), "{err}");
     run(&["migrate", "up", "--target", "abc"]);
+    // An output format the command cannot print is refused before anything is applied.
+    let err = run(&["--format", "nagios", "migrate", "up"]);
+    assert!(err.contains("--format nagios"), "{err}");
+    run(&["--format", "csv", "migrate", "up", "--dry-run"]);
     run(&["migrate", "down", "--steps", "0", "--yes"]);
     assert!(history(&db).is_empty());
 
@@ -512,4 +516,43 @@ fn ddl_blocked_by_a_long_transaction_is_rolled_back_and_retried() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{seen:?} {rest:?}");
     assert_eq!(history(&db).len(), versions.len());
+}
+
+#[test]
+fn a_failing_migration_is_rolled_back_and_named_and_earlier_ones_stay() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let versions = shipped_versions(&sb);
+    assert!(versions.len() >= 2, "needs two migrations");
+    // The second migration creates `workflows`; an existing table of that name makes it fail.
+    db.client()
+        .batch_execute("CREATE TABLE workflows (x int)")
+        .unwrap();
+    let out = sb
+        .cmd_db(&db)
+        .args(["migrate", "up", "--no-backup"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("migrations/V{}__", versions[1])),
+        "{err}"
+    );
+    assert!(err.contains("already exists"), "{err}");
+    assert!(err.contains("rolled back"), "{err}");
+    let h: Vec<i64> = history(&db).iter().map(|(v, _)| i64::from(*v)).collect();
+    assert_eq!(h, versions[..1].to_vec());
+    // Nothing of the failed migration is left: the only workflows table is ours.
+    let cols: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'workflows'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(cols, 1);
 }

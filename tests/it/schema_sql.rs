@@ -73,90 +73,207 @@ fn wait_until_blocked(c: &mut postgres::Client, pid: i32) {
 
 const INSERT_DEP: &str =
     "INSERT INTO task_dependencies (task_id, depends_on_task_id) VALUES ($1::text::uuid, $2::text::uuid)";
+const SET_PARENT: &str =
+    "UPDATE tasks SET parent_task_id = $1::text::uuid WHERE id = $2::text::uuid";
 
 /// A task as (uuid text, short id).
 type Task = (String, i64);
 
-struct Race {
-    /// The second (blocked) insert's outcome.
-    second: Result<u64, postgres::Error>,
-    /// Edges stored between the two tasks afterwards.
-    edges: Vec<(String, String)>,
-    a: Task,
-    b: Task,
+/// One statement with its two uuid parameters.
+struct Half {
+    sql: &'static str,
+    params: [String; 2],
 }
 
-/// Two transactions insert the two halves of a cycle at once; `commit_first` decides whether the
-/// first one commits or rolls back. Returns the second insert's result and the edges stored.
-fn race(db: &TestDb, commit_first: bool) -> Race {
+/// How the race ended for the second (blocked) statement.
+struct Outcome {
+    /// The blocked statement's result.
+    second: Result<u64, postgres::Error>,
+    /// The second connection, back from its thread (for a retry).
+    conn: postgres::Client,
+}
+
+/// Run `first` in an open transaction, start `second` on another connection (in a REPEATABLE
+/// READ transaction whose snapshot is taken first, when `repeatable_read`), wait until it is
+/// blocked on a lock (as pg_stat_activity shows it), then commit or roll back the first.
+fn race(
+    db: &TestDb,
+    first: Half,
+    second: Half,
+    repeatable_read: bool,
+    commit_first: bool,
+) -> Outcome {
     let mut c0 = db.client();
     let mut ca = db.client();
     let mut cb = db.client();
-    let a = create_task(&mut c0, "race a");
-    let b = create_task(&mut c0, "race b");
     let pid_b: i32 = cb.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
-
     let mut tx = ca.transaction().unwrap();
-    tx.execute(INSERT_DEP, &[&a.0, &b.0]).unwrap();
-    let (a_id, b_id) = (a.0.clone(), b.0.clone());
-    let second = std::thread::spawn(move || cb.execute(INSERT_DEP, &[&b_id, &a_id]));
+    tx.execute(first.sql, &[&first.params[0], &first.params[1]])
+        .unwrap();
+    let handle = std::thread::spawn(move || {
+        let result = if repeatable_read {
+            let mut t = cb
+                .build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .start()
+                .unwrap();
+            t.query("SELECT 1", &[]).unwrap(); // the snapshot is taken here
+            let r = t.execute(second.sql, &[&second.params[0], &second.params[1]]);
+            if r.is_ok() {
+                t.commit().unwrap();
+            }
+            r
+        } else {
+            cb.execute(second.sql, &[&second.params[0], &second.params[1]])
+        };
+        (result, cb)
+    });
     wait_until_blocked(&mut c0, pid_b);
     assert!(
-        !second.is_finished(),
-        "the second insert finished while blocked"
+        !handle.is_finished(),
+        "the second statement finished while blocked"
     );
     if commit_first {
         tx.commit().unwrap();
     } else {
         tx.rollback().unwrap();
     }
-    let result = second.join().unwrap();
-    let edges = c0
+    let (second, conn) = handle.join().unwrap();
+    Outcome { second, conn }
+}
+
+/// Stored dependency edges among `tasks`, as (task, depends_on) uuid pairs.
+fn edges(db: &TestDb, tasks: &[&Task]) -> Vec<(String, String)> {
+    let ids: Vec<String> = tasks.iter().map(|t| t.0.clone()).collect();
+    let mut v: Vec<(String, String)> = db
+        .client()
         .query(
             "SELECT task_id::text, depends_on_task_id::text FROM task_dependencies \
-             WHERE task_id IN ($1::text::uuid, $2::text::uuid)",
-            &[&a.0, &b.0],
+             WHERE task_id::text = ANY($1)",
+            &[&ids],
         )
         .unwrap()
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    Race {
-        second: result,
-        edges,
-        a,
-        b,
+    v.sort();
+    v
+}
+
+fn assert_db_error(result: &Result<u64, postgres::Error>, code: &str, message: &str) {
+    let err = result
+        .as_ref()
+        .expect_err("the statement closing the cycle was accepted");
+    let db_err = err.as_db_error().expect("a database error");
+    assert_eq!(db_err.code().code(), code, "{db_err}");
+    assert_eq!(db_err.message(), message);
+}
+
+fn chain(tasks: &[&Task]) -> String {
+    tasks
+        .iter()
+        .map(|t| format!("#{}", t.1))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+fn dep(task: &Task, on: &Task) -> Half {
+    Half {
+        sql: INSERT_DEP,
+        params: [task.0.clone(), on.0.clone()],
     }
 }
 
 #[test]
 fn concurrent_halves_of_a_cycle_exactly_one_succeeds() {
     let db = TestPg::get().migrated_db();
-    let Race {
-        second: result,
-        edges,
-        a,
-        b,
-    } = race(&db, true);
-    let err = result.expect_err("the second half of the cycle was accepted");
-    let db_err = err.as_db_error().expect("a database error");
-    assert_eq!(db_err.code().code(), "TD001", "{db_err}");
-    assert_eq!(
-        db_err.message(),
-        format!("dependency cycle: #{} → #{} → #{}", b.1, a.1, b.1)
+    let mut c = db.client();
+    let (a, b) = (create_task(&mut c, "race a"), create_task(&mut c, "race b"));
+    let out = race(&db, dep(&a, &b), dep(&b, &a), false, true);
+    assert_db_error(
+        &out.second,
+        "TD001",
+        &format!("dependency cycle: {}", chain(&[&b, &a, &b])),
     );
-    assert_eq!(edges, vec![(a.0, b.0)]);
+    assert_eq!(edges(&db, &[&a, &b]), vec![(a.0.clone(), b.0.clone())]);
 }
 
 #[test]
 fn concurrent_half_cycle_goes_through_when_the_other_rolls_back() {
     let db = TestPg::get().migrated_db();
-    let Race {
-        second: result,
-        edges,
-        a,
-        b,
-    } = race(&db, false);
-    assert_eq!(result.expect("no cycle after the rollback"), 1);
-    assert_eq!(edges, vec![(b.0, a.0)]);
+    let mut c = db.client();
+    let (a, b) = (create_task(&mut c, "race a"), create_task(&mut c, "race b"));
+    let out = race(&db, dep(&a, &b), dep(&b, &a), false, false);
+    assert_eq!(out.second.expect("no cycle after the rollback"), 1);
+    assert_eq!(edges(&db, &[&a, &b]), vec![(b.0.clone(), a.0.clone())]);
+}
+
+#[test]
+fn concurrent_cycle_under_repeatable_read_is_a_serialization_failure_then_a_cycle() {
+    let db = TestPg::get().migrated_db();
+    let mut c = db.client();
+    let (a, b) = (create_task(&mut c, "race a"), create_task(&mut c, "race b"));
+    let mut out = race(&db, dep(&a, &b), dep(&b, &a), true, true);
+    let err = out
+        .second
+        .as_ref()
+        .expect_err("stale snapshot accepted the cycle");
+    assert_eq!(err.code().map(|c| c.code()), Some("40001"), "{err}");
+    // The client retries, as it should after 40001: now the cycle is seen.
+    let retry = out.conn.execute(INSERT_DEP, &[&b.0, &a.0]);
+    assert_db_error(
+        &retry,
+        "TD001",
+        &format!("dependency cycle: {}", chain(&[&b, &a, &b])),
+    );
+    assert_eq!(edges(&db, &[&a, &b]), vec![(a.0.clone(), b.0.clone())]);
+}
+
+#[test]
+fn concurrent_longer_cycle_is_refused() {
+    let db = TestPg::get().migrated_db();
+    let mut c = db.client();
+    let a = create_task(&mut c, "race a");
+    let b = create_task(&mut c, "race b");
+    let cc = create_task(&mut c, "race c");
+    c.execute(INSERT_DEP, &[&a.0, &b.0]).unwrap();
+    let out = race(&db, dep(&b, &cc), dep(&cc, &a), false, true);
+    assert_db_error(
+        &out.second,
+        "TD001",
+        &format!("dependency cycle: {}", chain(&[&cc, &a, &b, &cc])),
+    );
+    let mut expected = vec![(a.0.clone(), b.0.clone()), (b.0.clone(), cc.0.clone())];
+    expected.sort();
+    assert_eq!(edges(&db, &[&a, &b, &cc]), expected);
+}
+
+#[test]
+fn concurrent_hierarchy_cycle_is_refused() {
+    let db = TestPg::get().migrated_db();
+    let mut c = db.client();
+    let d = create_task(&mut c, "race d");
+    let e = create_task(&mut c, "race e");
+    let first = Half {
+        sql: SET_PARENT,
+        params: [e.0.clone(), d.0.clone()],
+    };
+    let second = Half {
+        sql: SET_PARENT,
+        params: [d.0.clone(), e.0.clone()],
+    };
+    let out = race(&db, first, second, false, true);
+    assert_db_error(
+        &out.second,
+        "TD002",
+        &format!("task hierarchy cycle: {}", chain(&[&e, &d, &e])),
+    );
+    let parent_of_e: Option<String> = c
+        .query_one(
+            "SELECT parent_task_id::text FROM tasks WHERE id = $1::text::uuid",
+            &[&e.0],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(parent_of_e, None);
 }
