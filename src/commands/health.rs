@@ -382,11 +382,12 @@ async fn collect(
         }
     };
     report.target = db.target.clone();
-    // The server-side work is bounded too: no query outlives the run.
+    // The server-side work is bounded too (a backstop a little after our own deadline, which
+    // normally fires first and says "timed out").
     let statement_ms = deadline
         .saturating_duration_since(Instant::now())
         .as_millis()
-        .max(1);
+        + 1000;
     let session = match tokio::time::timeout_at(deadline, Session::read(&db, statement_ms)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
