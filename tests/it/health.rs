@@ -1066,3 +1066,61 @@ fn a_locked_table_makes_its_probe_unknown_not_a_hang() {
         .contains("timed out"));
     tx.rollback().unwrap();
 }
+
+#[test]
+fn thresholds_and_webhook_from_the_config_file() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let cfg = sb.path().join("taskdb.toml");
+    let (hook, got) = listener(200);
+    std::fs::write(
+        &cfg,
+        format!(
+            "[health]\ntimeout = \"20s\"\nalert_webhook = \"{hook}\"\n\n[health.thresholds.database_size]\nwarn = 1\ncrit = \"1TB\"\n"
+        ),
+    )
+    .unwrap();
+    let (code, doc) = run_json(&sb, &db.url(), &["--check", "database_size"]);
+    assert_eq!(code, 1, "{doc:#}");
+    let p = probe(&doc, "database_size");
+    assert_eq!(p["warn"], 1.0);
+    assert_eq!(p["crit"], 1024f64.powi(4));
+    assert_eq!(
+        got.lock().unwrap().len(),
+        1,
+        "the config's webhook was used"
+    );
+    // Flags beat the file.
+    let (code, _) = run_json(
+        &sb,
+        &db.url(),
+        &["--check", "database_size", "--warn", "database_size=off"],
+    );
+    assert_eq!(code, 0);
+    // config show: the webhook's path (its token) is not printed.
+    let out = sb.cmd_db(&db).args(["config", "show"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("health.alert_webhook") && !text.contains("secret-token"),
+        "{text}"
+    );
+    assert!(text.contains("health.thresholds.database_size"), "{text}");
+
+    // A bad threshold in the file is a health usage error (3); an unknown key is a config error (2).
+    std::fs::write(&cfg, "[health.thresholds.nosuch]\nwarn = 1\n").unwrap();
+    let (code, out, err) = run(&sb, &db.url(), &["--check", "connect"]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(
+        err.contains("[health.thresholds.nosuch]: unknown threshold"),
+        "{err}"
+    );
+    std::fs::write(&cfg, "[health.thresholds.connections]\nwarn = \"lots\"\n").unwrap();
+    let (code, _, err) = run(&sb, &db.url(), &["--check", "connect"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("not a ratio"), "{err}");
+    std::fs::write(&cfg, "[health]\nbogus = 1\n").unwrap();
+    let (code, _, err) = run(&sb, &db.url(), &["--check", "connect"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("health.bogus"), "{err}");
+}
