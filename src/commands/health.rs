@@ -315,11 +315,17 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
         Format::Prometheus => render::prometheus(&report),
         _ => render::human(&report, &ctx.out),
     };
-    ctx.out.raw(text)?;
+    // The textfile first: it must not depend on whoever reads stdout.
     if let Some(path) = &plan.textfile {
         if let Err(e) = write_textfile(path, &render::prometheus(&report)) {
             eprintln!("error: {e:#}");
             pipeline_broken = true;
+        }
+    }
+    if let Err(e) = ctx.out.raw(text) {
+        // `taskdb health | head -1`: a closed pipe does not change the verdict.
+        if !exit::is_broken_pipe(&e) {
+            return Err(e);
         }
     }
     let mut state = report.state;
@@ -500,7 +506,9 @@ async fn alert_if_needed(
 ) {
     let channel = alert::channel(url);
     let work = async {
-        if let Some(db) = db {
+        // A standby is read-only: its alert state lives in the state file.
+        let writable = report.session.as_ref().is_some_and(|s| !s.in_recovery);
+        if let Some(db) = db.filter(|_| writable) {
             if alert::db_has_table(db).await {
                 // The row lock serialises overlapping runs: the second waits, then sees the first's send.
                 db.batch_execute("BEGIN").await?;

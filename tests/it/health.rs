@@ -538,6 +538,36 @@ fn replication_seen_from_primary_and_standby() {
     assert_eq!(probe(&doc, "server")["details"]["in_recovery"], true);
     // A standby whose primary stays idle reports no lag: the LSN guard, not now() - last replay.
     std::thread::sleep(Duration::from_millis(1500));
+    // Alerting from a standby (read-only, even with the alert table replicated from the
+    // primary) uses the state file and still works.
+    p.batch_execute(include_str!("../../migrations/V6__health_alert_state.sql"))
+        .unwrap();
+    for _ in 0..100 {
+        let mut s = standby.client("postgres");
+        let there: bool = s
+            .query_one("SELECT to_regclass('health_alert_state') IS NOT NULL", &[])
+            .unwrap()
+            .get(0);
+        if there {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (hook, got) = listener(200);
+    let (code, _, err) = run(
+        &sb,
+        &surl,
+        &[
+            "--check",
+            "server",
+            "--crit",
+            "uptime=100d",
+            "--alert-webhook",
+            &hook,
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(got.lock().unwrap().len(), 1, "{err}");
     let (_, doc) = run_json(&sb, &surl, &["--check", "replication"]);
     assert_eq!(
         probe(&doc, "replication")["value"].as_f64().unwrap(),
