@@ -165,6 +165,8 @@ fn quiet_database_is_ok_in_every_format() {
     let pg = TestPg::get();
     let db = pg.fresh_db();
     let sb = Sandbox::new();
+    // Other tests share this server and may hold transactions or locks for a while: the
+    // cluster-wide probes get thresholds no test reaches (and a loaded machine may connect slowly).
     let quiet = [
         "--check",
         SCHEMALESS,
@@ -172,6 +174,18 @@ fn quiet_database_is_ok_in_every_format() {
         "connect_time=off",
         "--crit",
         "connect_time=off",
+        "--warn",
+        "longest_transaction=1h",
+        "--crit",
+        "longest_transaction=2h",
+        "--warn",
+        "idle_in_transaction=1h",
+        "--crit",
+        "idle_in_transaction=2h",
+        "--warn",
+        "blocked=1h",
+        "--crit",
+        "blocked=2h",
     ];
     let (code, doc) = run_json(&sb, &db.url(), &quiet);
     assert_eq!(code, 0, "{doc:#}");
@@ -339,7 +353,14 @@ fn blocked_session_names_who_blocks_whom() {
     let (code, doc) = run_json(
         &sb,
         &db.url(),
-        &["--check", "blocked", "--warn", "blocked=200ms"],
+        &[
+            "--check",
+            "blocked",
+            "--warn",
+            "blocked=200ms",
+            "--crit",
+            "blocked=1h",
+        ],
     );
     let b = probe(&doc, "blocked");
     assert!(code >= 1, "{doc:#}");
@@ -958,7 +979,8 @@ fn record_stores_every_value_in_one_go() {
             "connect_time=off",
         ],
     );
-    assert!(code == 0, "{out}{err}");
+    // (The state depends on other tests' sessions too; what matters here is the recording.)
+    assert!(code <= 2, "{out}{err}");
     let series = parse_prometheus(&out);
     let mut c = db.client();
     let rows = c
