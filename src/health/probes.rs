@@ -517,6 +517,23 @@ fn ratio_of(hit: i64, read: i64) -> f64 {
     }
 }
 
+/// (seconds ago, value) of the newest `health --record` sample `name` (within a day), if any.
+async fn previous_recorded(p: &ProbeCtx<'_>, name: &str) -> Option<(f64, f64)> {
+    let rows = p
+        .client
+        .query(
+            "SELECT extract(epoch FROM now() - recorded_at)::float8, metric_value
+             FROM system_metrics
+             WHERE component = 'health' AND metric_name = $1
+               AND recorded_at > now() - interval '1 day'
+             ORDER BY recorded_at DESC LIMIT 1",
+            &[&name],
+        )
+        .await
+        .ok()?;
+    rows.first().map(|r| (r.get(0), r.get(1)))
+}
+
 /// The block counters the last `health --record` stored for this database (within a day).
 /// Any failure (no schema, no such rows) just means "no window".
 async fn previous_block_counters(
@@ -751,7 +768,8 @@ async fn wraparound(p: &ProbeCtx<'_>) -> Result<ProbeResult, tokio_postgres::Err
         .client
         .query(
             "SELECT datname::text, age(datfrozenxid)::int8, mxid_age(datminmxid)::int8,
-                    current_setting('autovacuum_freeze_max_age')::int8
+                    current_setting('autovacuum_freeze_max_age')::int8,
+                    txid_snapshot_xmax(txid_current_snapshot())::int8
              FROM pg_database WHERE datallowconn ORDER BY 2 DESC, 1",
             &[],
         )
@@ -783,6 +801,15 @@ async fn wraparound(p: &ProbeCtx<'_>) -> Result<ProbeResult, tokio_postgres::Err
         );
     }
     let (db, age) = worst.unwrap_or_default();
+    // The next transaction id (64-bit, never wraps): a counter whose rate is the XID burn rate.
+    let next_xid: i64 = rows.first().map(|row| row.get(4)).unwrap_or(0);
+    r.sample(
+        "pg_xids_assigned_total",
+        "Transaction ids assigned since initdb (the next xid)",
+        Unit::Count,
+        vec![],
+        next_xid as f64,
+    );
     r.value = Some(age as f64);
     judge(&mut r, p.t, "wraparound", age as f64);
     // Multixact IDs wrap around the same way; judge them by the same thresholds.
@@ -793,11 +820,37 @@ async fn wraparound(p: &ProbeCtx<'_>) -> Result<ProbeResult, tokio_postgres::Err
         age as f64 / LIMIT * 100.0,
         if freeze_max > 0 { age as f64 / freeze_max as f64 * 100.0 } else { 0.0 }
     );
+    // With a previous recorded run, the burn rate says how long until wraparound at this pace.
+    let mut rate = None;
+    let mut eta = None;
+    if let Some((secs, prev)) = previous_recorded(p, "pg_xids_assigned_total").await {
+        let used = next_xid as f64 - prev;
+        if secs > 0.0 && used >= 0.0 {
+            let per_sec = used / secs;
+            rate = Some(per_sec);
+            if per_sec > 0.0 {
+                let left = (LIMIT - age as f64).max(0.0) / per_sec;
+                eta = Some(left);
+                r.message.push_str(&format!(
+                    "; {per_sec:.2} xids/s since the last recorded run: about {} to wraparound at this pace",
+                    format_duration(left)
+                ));
+                r.sample(
+                    "pg_xid_wraparound_eta_seconds",
+                    "Time until xid wraparound of the oldest database at the recent burn rate",
+                    Unit::Seconds,
+                    vec![],
+                    left,
+                );
+            }
+        }
+    }
     if r.state != State::Ok {
         r.hint = Some(format!("VACUUM (FREEZE) the oldest tables of {db}; check for long transactions and stale replication slots"));
     }
     r.details = json!({"database": db, "xid_age": age, "max_mxid_age": worst_mxid,
-                       "autovacuum_freeze_max_age": freeze_max});
+                       "autovacuum_freeze_max_age": freeze_max, "next_xid": next_xid,
+                       "xids_per_second": rate, "seconds_to_wraparound": eta});
     Ok(r)
 }
 

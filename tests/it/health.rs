@@ -1035,6 +1035,27 @@ fn record_stores_every_value_in_one_go() {
     let v = h["value"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&v));
     c.batch_execute("DROP TABLE scanme").unwrap();
+    // And the xid burn rate since the recorded run gives a time to wraparound.
+    for _ in 0..20 {
+        c.query_one("SELECT txid_current()", &[]).unwrap();
+    }
+    let (_, doc) = run_json(&sb, &db.url(), &["--check", "wraparound"]);
+    let w = probe(&doc, "wraparound");
+    assert!(
+        w["details"]["xids_per_second"].as_f64().unwrap() > 0.0,
+        "{w:#}"
+    );
+    assert!(
+        w["details"]["seconds_to_wraparound"].as_f64().unwrap() > 0.0,
+        "{w:#}"
+    );
+    assert!(
+        w["message"]
+            .as_str()
+            .unwrap()
+            .contains("to wraparound at this pace"),
+        "{w:#}"
+    );
     // Bad input with --record records nothing.
     let (code, _, _) = run(&sb, &db.url(), &["--record", "--warn", "connections=abc"]);
     assert_eq!(code, 3);
