@@ -561,7 +561,7 @@ fn replication_seen_from_primary_and_standby() {
     std::thread::sleep(Duration::from_millis(1500));
     // Alerting from a standby (read-only, even with the alert table replicated from the
     // primary) uses the state file and still works.
-    p.batch_execute(include_str!("../../migrations/V6__health_alert_state.sql"))
+    p.batch_execute(include_str!("../../migrations/V7__health_alert_state.sql"))
         .unwrap();
     for _ in 0..100 {
         let mut s = standby.client("postgres");

@@ -1,4 +1,4 @@
--- V6__health_alert_state.sql -- what `taskdb health` last announced, so that a cron job running
+-- V7__health_alert_state.sql -- what `taskdb health` last announced, so that a cron job running
 -- every minute alerts on state changes only, at most once per cooldown for the same state.
 --
 -- Creates

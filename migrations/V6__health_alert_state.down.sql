@@ -1,2 +1,0 @@
--- V6__health_alert_state.down.sql -- reverts V6__health_alert_state.sql.
-DROP TABLE health_alert_state;
