@@ -1197,3 +1197,38 @@ fn thresholds_and_webhook_from_the_config_file() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("health.bogus"), "{err}");
 }
+
+#[test]
+fn check_and_skip_choose_probes_in_documented_order() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    let (_, doc) = run_json(
+        &sb,
+        &db.url(),
+        &[
+            "--check",
+            "wraparound,connect,database_size",
+            "--check",
+            "server",
+            "--skip",
+            "database_size",
+        ],
+    );
+    let names: Vec<&str> = doc["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["connect", "server", "wraparound"]);
+    let (code, out, _) = run(&sb, &db.url(), &["--format", "human", "--check", "server"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("│ server") && out.contains("overall: OK"),
+        "{out}"
+    );
+    let (code, _, err) = run(&sb, &db.url(), &["--check", "connect", "--skip", "connect"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("no probe left"), "{err}");
+}
