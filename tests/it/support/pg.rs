@@ -67,52 +67,6 @@ pub fn as_server_user(program: &Path) -> Command {
     }
 }
 
-/// initdb a cluster (trust auth, UTF8, C locale) as the server user.
-fn initdb(bindir: &Path, data: &Path) {
-    let out = as_server_user(&bindir.join("initdb"))
-        .arg("-D")
-        .arg(data)
-        .args([
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-N",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-instructions",
-        ])
-        .stdout(Stdio::null())
-        .output()
-        .expect("run initdb");
-    assert!(
-        out.status.success(),
-        "initdb: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// pg_ctl start with server options `opts`; panics with the server log on failure.
-fn pg_ctl_start(bindir: &Path, data: &Path, log: &Path, opts: &str) {
-    let out = as_server_user(&bindir.join("pg_ctl"))
-        .arg("-D")
-        .arg(data)
-        .arg("-l")
-        .arg(log)
-        .args(["-w", "-t", "60", "-o", opts, "start"])
-        .stdout(Stdio::null())
-        .output()
-        .expect("run pg_ctl");
-    if !out.status.success() {
-        let log = std::fs::read_to_string(log).unwrap_or_default();
-        panic!(
-            "pg_ctl start failed: {}\n{log}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
 pub fn chown_to_postgres(path: &Path) {
     if is_root() {
         let status = Command::new("chown")
@@ -146,13 +100,50 @@ impl TestPg {
             .keep();
         let data = dir.join("data");
         chown_to_postgres(&dir);
-        initdb(&bindir, &data);
+        let out = as_server_user(&bindir.join("initdb"))
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-N",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-instructions",
+            ])
+            .stdout(Stdio::null())
+            .output()
+            .expect("run initdb");
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let port = 5432;
         let opts = format!(
             "-c listen_addresses='' -k {} -p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
             dir.display()
         );
-        pg_ctl_start(&bindir, &data, &dir.join("log"), &opts);
+        let log = dir.join("log");
+        let out = as_server_user(&bindir.join("pg_ctl"))
+            .arg("-D")
+            .arg(&data)
+            .arg("-l")
+            .arg(&log)
+            .args(["-w", "-t", "60", "-o", &opts, "start"])
+            .stdout(Stdio::null())
+            .output()
+            .expect("run pg_ctl");
+        if !out.status.success() {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!(
+                "pg_ctl start failed: {}\n{log}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         spawn_watchdog(&bindir, &dir, &data);
         TestPg {
             base: format!("host={} port={port} user=postgres", dir.display()),
@@ -304,7 +295,7 @@ impl DedicatedPg {
     /// initdb + start with extra `-c name=value` settings (e.g. "max_connections=8").
     pub fn start(settings: &[&str]) -> DedicatedPg {
         let pg = DedicatedPg::new_dir("taskdb-test-dpg-");
-        initdb(&pg.bindir, &pg.data);
+        initdb_dedicated(&pg.bindir, &pg.data);
         pg.pg_ctl_start(settings);
         pg
     }
@@ -353,7 +344,7 @@ impl DedicatedPg {
         for s in settings {
             opts.push_str(&format!(" -c {s}"));
         }
-        pg_ctl_start(&self.bindir, &self.data, &self.dir.join("log"), &opts);
+        start_dedicated(&self.bindir, &self.data, &self.dir.join("log"), &opts);
     }
 
     pub fn conninfo(&self, dbname: &str) -> String {
@@ -417,5 +408,51 @@ impl Drop for DedicatedPg {
             .stderr(Stdio::null())
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// initdb a cluster (trust auth, UTF8, C locale) as the server user.
+fn initdb_dedicated(bindir: &Path, data: &Path) {
+    let out = as_server_user(&bindir.join("initdb"))
+        .arg("-D")
+        .arg(data)
+        .args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-N",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-instructions",
+        ])
+        .stdout(Stdio::null())
+        .output()
+        .expect("run initdb");
+    assert!(
+        out.status.success(),
+        "initdb: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// pg_ctl start with server options `opts`; panics with the server log on failure.
+fn start_dedicated(bindir: &Path, data: &Path, log: &Path, opts: &str) {
+    let out = as_server_user(&bindir.join("pg_ctl"))
+        .arg("-D")
+        .arg(data)
+        .arg("-l")
+        .arg(log)
+        .args(["-w", "-t", "60", "-o", opts, "start"])
+        .stdout(Stdio::null())
+        .output()
+        .expect("run pg_ctl");
+    if !out.status.success() {
+        let log = std::fs::read_to_string(log).unwrap_or_default();
+        panic!(
+            "pg_ctl start failed: {}\n{log}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
