@@ -82,8 +82,8 @@ fn long_help() -> String {
         "\nExamples:\n  taskdb health\n  taskdb health --format nagios --warn idle_in_transaction=30s\n  \
          taskdb health --format prometheus --check connections,replication --crit standbys=1\n  \
          taskdb health --quiet --record --textfile /var/lib/node_exporter/textfile/taskdb.prom\n\n\
-         Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for bad health options).\n\
-         clap's own errors (an unknown flag, a missing value) exit 2 before taskdb runs.",
+         Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for bad options: a bad\n\
+         value, an unknown flag, a missing value, an invalid config file).",
     );
     s
 }

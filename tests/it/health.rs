@@ -898,9 +898,11 @@ fn bad_input_exits_unknown_and_writes_nothing() {
         1,
         "nothing written"
     );
-    // clap's own errors come before taskdb runs: exit 2 (documented).
+    // clap's own errors (an unknown flag, a missing value) are health usage errors too.
     let (code, _, _) = run(&sb, &db.url(), &["--no-such-flag"]);
-    assert_eq!(code, 2);
+    assert_eq!(code, 3);
+    let (code, _, _) = run(&sb, &db.url(), &["--check"]);
+    assert_eq!(code, 3);
 }
 
 #[test]
@@ -1180,7 +1182,7 @@ fn thresholds_and_webhook_from_the_config_file() {
     );
     assert!(text.contains("health.thresholds.database_size"), "{text}");
 
-    // A bad threshold in the file is a health usage error (3); an unknown key is a config error (2).
+    // A bad threshold or an unknown key in the file: health usage errors (3).
     std::fs::write(&cfg, "[health.thresholds.nosuch]\nwarn = 1\n").unwrap();
     let (code, out, err) = run(&sb, &db.url(), &["--check", "connect"]);
     assert_eq!(code, 3, "{out}{err}");
@@ -1194,7 +1196,7 @@ fn thresholds_and_webhook_from_the_config_file() {
     assert!(err.contains("not a ratio"), "{err}");
     std::fs::write(&cfg, "[health]\nbogus = 1\n").unwrap();
     let (code, _, err) = run(&sb, &db.url(), &["--check", "connect"]);
-    assert_eq!(code, 2, "{err}");
+    assert_eq!(code, 3, "{err}");
     assert!(err.contains("health.bogus"), "{err}");
 }
 
