@@ -37,6 +37,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand migrate 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
             cand backup 'Create, list, verify and restore pg_dump backups'
             cand config 'Show, locate or create the configuration'
+            cand tunnel 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
+            cand waf 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy'
             cand completions 'Print a shell completion script'
             cand health 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
             cand metrics 'Record, print and expire samples in system_metrics'
@@ -495,6 +497,210 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;config;help;help'= {
         }
+        &'taskdb;tunnel'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand deploy 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'
+            cand status 'Show the tunnel''s status, connections, ingress, DNS record and Access application'
+            cand token 'Write the connector token to a 0600 file (or print it with --stdout)'
+            cand delete 'Delete the DNS record, Access application, configuration, connections and tunnel'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;tunnel;deploy'= {
+            cand --hostname 'Public hostname of the database, in a zone of your account (e.g. db.example.com)'
+            cand --name 'Tunnel name (unique in the account)'
+            cand --service 'Where the connector reaches PostgreSQL (tcp://HOST:PORT)'
+            cand --connect-timeout 'Seconds the connector waits to connect to PostgreSQL'
+            cand --access-allow-email 'Allow this email through Access (repeatable)'
+            cand --access-allow-email-domain 'Allow every email of this domain through Access (repeatable)'
+            cand --access-service-token 'Allow an Access service token (created if missing; its secret goes to a 0600 file once)'
+            cand --service-token-file 'Where a new service token''s client id and secret are written [default: state dir]'
+            cand --token-file 'Where to write the connector token [default: $XDG_STATE_HOME/taskdb/tunnel-NAME.token]'
+            cand --api-token-file 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --no-access 'No Access application (anyone who can reach the hostname reaches PostgreSQL''s login)'
+            cand --force 'Replace a DNS record or Access application for HOSTNAME that taskdb did not create'
+            cand --dry-run 'Print the plan and change nothing'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;tunnel;status'= {
+            cand --name 'Tunnel name'
+            cand --hostname 'The tunnel''s hostname (only needed when taskdb cannot find it: no state, no ingress)'
+            cand --api-token-file 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;tunnel;token'= {
+            cand --name 'Tunnel name'
+            cand --hostname 'The tunnel''s hostname (only needed when taskdb cannot find it: no state, no ingress)'
+            cand --api-token-file 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)'
+            cand --token-file 'Write the token here [default: $XDG_STATE_HOME/taskdb/tunnel-NAME.token]'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --stdout 'Print the token on stdout instead (it is a secret: pipe it, don''t show it)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;tunnel;delete'= {
+            cand --name 'Tunnel name'
+            cand --hostname 'The tunnel''s hostname (only needed when taskdb cannot find it: no state, no ingress)'
+            cand --api-token-file 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --dry-run 'Print the plan and change nothing'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;tunnel;help'= {
+            cand deploy 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'
+            cand status 'Show the tunnel''s status, connections, ingress, DNS record and Access application'
+            cand token 'Write the connector token to a 0600 file (or print it with --stdout)'
+            cand delete 'Delete the DNS record, Access application, configuration, connections and tunnel'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;tunnel;help;deploy'= {
+        }
+        &'taskdb;tunnel;help;status'= {
+        }
+        &'taskdb;tunnel;help;token'= {
+        }
+        &'taskdb;tunnel;help;delete'= {
+        }
+        &'taskdb;tunnel;help;help'= {
+        }
+        &'taskdb;waf'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand apply 'Apply the policy: managed rulesets, custom rules, rate limiting, TLS settings'
+            cand status 'Show what is deployed and how it differs from the policy'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;waf;apply'= {
+            cand --policy 'TOML policy file (see the README); without it, the secure defaults'
+            cand --zone 'Zone name (default: CLOUDFLARE_ZONE_ID, else the zone of the policy''s first hostname)'
+            cand --api-token-file 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --dry-run 'Print the plan and change nothing'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;waf;status'= {
+            cand --policy 'TOML policy file (see the README); without it, the secure defaults'
+            cand --zone 'Zone name (default: CLOUDFLARE_ZONE_ID, else the zone of the policy''s first hostname)'
+            cand --api-token-file 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;waf;help'= {
+            cand apply 'Apply the policy: managed rulesets, custom rules, rate limiting, TLS settings'
+            cand status 'Show what is deployed and how it differs from the policy'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;waf;help;apply'= {
+        }
+        &'taskdb;waf;help;status'= {
+        }
+        &'taskdb;waf;help;help'= {
+        }
         &'taskdb;completions'= {
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
@@ -682,6 +888,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand migrate 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
             cand backup 'Create, list, verify and restore pg_dump backups'
             cand config 'Show, locate or create the configuration'
+            cand tunnel 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
+            cand waf 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy'
             cand completions 'Print a shell completion script'
             cand health 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
             cand metrics 'Record, print and expire samples in system_metrics'
@@ -744,6 +952,28 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;help;config;path'= {
         }
         &'taskdb;help;config;init'= {
+        }
+        &'taskdb;help;tunnel'= {
+            cand deploy 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'
+            cand status 'Show the tunnel''s status, connections, ingress, DNS record and Access application'
+            cand token 'Write the connector token to a 0600 file (or print it with --stdout)'
+            cand delete 'Delete the DNS record, Access application, configuration, connections and tunnel'
+        }
+        &'taskdb;help;tunnel;deploy'= {
+        }
+        &'taskdb;help;tunnel;status'= {
+        }
+        &'taskdb;help;tunnel;token'= {
+        }
+        &'taskdb;help;tunnel;delete'= {
+        }
+        &'taskdb;help;waf'= {
+            cand apply 'Apply the policy: managed rulesets, custom rules, rate limiting, TLS settings'
+            cand status 'Show what is deployed and how it differs from the policy'
+        }
+        &'taskdb;help;waf;apply'= {
+        }
+        &'taskdb;help;waf;status'= {
         }
         &'taskdb;help;completions'= {
         }

@@ -44,6 +44,8 @@ complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "local" -d 'Manage the
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "config" -d 'Show, locate or create the configuration'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "tunnel" -d 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "waf" -d 'Apply the zone\'s WAF rules, rate limiting and TLS settings from a policy'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "health" -d 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "metrics" -d 'Record, print and expire samples in system_metrics'
@@ -433,6 +435,182 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -f -a "deploy" -d 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -f -a "status" -d 'Show the tunnel\'s status, connections, ingress, DNS record and Access application'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -f -a "token" -d 'Write the connector token to a 0600 file (or print it with --stdout)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -f -a "delete" -d 'Delete the DNS record, Access application, configuration, connections and tunnel'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l hostname -d 'Public hostname of the database, in a zone of your account (e.g. db.example.com)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l name -d 'Tunnel name (unique in the account)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l service -d 'Where the connector reaches PostgreSQL (tcp://HOST:PORT)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l connect-timeout -d 'Seconds the connector waits to connect to PostgreSQL' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l access-allow-email -d 'Allow this email through Access (repeatable)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l access-allow-email-domain -d 'Allow every email of this domain through Access (repeatable)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l access-service-token -d 'Allow an Access service token (created if missing; its secret goes to a 0600 file once)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l service-token-file -d 'Where a new service token\'s client id and secret are written [default: state dir]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l token-file -d 'Where to write the connector token [default: $XDG_STATE_HOME/taskdb/tunnel-NAME.token]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l api-token-file -d 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l no-access -d 'No Access application (anyone who can reach the hostname reaches PostgreSQL\'s login)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l force -d 'Replace a DNS record or Access application for HOSTNAME that taskdb did not create'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l dry-run -d 'Print the plan and change nothing'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -l name -d 'Tunnel name' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -l hostname -d 'The tunnel\'s hostname (only needed when taskdb cannot find it: no state, no ingress)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -l api-token-file -d 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l name -d 'Tunnel name' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l hostname -d 'The tunnel\'s hostname (only needed when taskdb cannot find it: no state, no ingress)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l api-token-file -d 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l token-file -d 'Write the token here [default: $XDG_STATE_HOME/taskdb/tunnel-NAME.token]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l stdout -d 'Print the token on stdout instead (it is a secret: pipe it, don\'t show it)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -l name -d 'Tunnel name' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -l hostname -d 'The tunnel\'s hostname (only needed when taskdb cannot find it: no state, no ingress)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -l api-token-file -d 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -l dry-run -d 'Print the plan and change nothing'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "deploy" -d 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the tunnel\'s status, connections, ingress, DNS record and Access application'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "token" -d 'Write the connector token to a 0600 file (or print it with --stdout)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete the DNS record, Access application, configuration, connections and tunnel'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -f -a "apply" -d 'Apply the policy: managed rulesets, custom rules, rate limiting, TLS settings'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -f -a "status" -d 'Show what is deployed and how it differs from the policy'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -l policy -d 'TOML policy file (see the README); without it, the secure defaults' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -l zone -d 'Zone name (default: CLOUDFLARE_ZONE_ID, else the zone of the policy\'s first hostname)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -l api-token-file -d 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -l dry-run -d 'Print the plan and change nothing'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -l policy -d 'TOML policy file (see the README); without it, the secure defaults' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -l zone -d 'Zone name (default: CLOUDFLARE_ZONE_ID, else the zone of the policy\'s first hostname)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -l api-token-file -d 'Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from help" -f -a "apply" -d 'Apply the policy: managed rulesets, custom rules, rate limiting, TLS settings'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show what is deployed and how it differs from the policy'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -607,16 +785,18 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s v -l verb
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions health metrics maintain generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions health metrics maintain generate-man help" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions health metrics maintain generate-man help" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions health metrics maintain generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions health metrics maintain generate-man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions health metrics maintain generate-man help" -f -a "health" -d 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions health metrics maintain generate-man help" -f -a "metrics" -d 'Record, print and expire samples in system_metrics'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions health metrics maintain generate-man help" -f -a "maintain" -d 'Partitions ahead, retention, ANALYZE: the one cron entry for upkeep'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions health metrics maintain generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config completions health metrics maintain generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "tunnel" -d 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "waf" -d 'Apply the zone\'s WAF rules, rate limiting and TLS settings from a policy'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "health" -d 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "metrics" -d 'Record, print and expire samples in system_metrics'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "maintain" -d 'Partitions ahead, retention, ANALYZE: the one cron entry for upkeep'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "start" -d 'Create (first time) and start the local cluster; does nothing if it is running'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "stop" -d 'Stop the local cluster'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Show whether the local cluster runs, its pid, port, version and data directory'
@@ -633,6 +813,12 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "deploy" -d 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "status" -d 'Show the tunnel\'s status, connections, ingress, DNS record and Access application'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "token" -d 'Write the connector token to a 0600 file (or print it with --stdout)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "delete" -d 'Delete the DNS record, Access application, configuration, connections and tunnel'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from waf" -f -a "apply" -d 'Apply the policy: managed rulesets, custom rules, rate limiting, TLS settings'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from waf" -f -a "status" -d 'Show what is deployed and how it differs from the policy'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "record" -d 'Record one sample'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "dump" -d 'Print samples, raw (paginated) or aggregated per time bucket'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "prune" -d 'Remove samples older than a given age: whole monthly partitions first, then rows'

@@ -109,6 +109,10 @@ pub enum Command {
     Backup(commands::backup::BackupArgs),
     /// Show, locate or create the configuration
     Config(commands::config::ConfigArgs),
+    /// Expose the database through a Cloudflare Tunnel behind Cloudflare Access
+    Tunnel(commands::tunnel::TunnelArgs),
+    /// Apply the zone's WAF rules, rate limiting and TLS settings from a policy
+    Waf(commands::waf::WafArgs),
     /// Print a shell completion script
     Completions(commands::completions::CompletionsArgs),
     /// Check the database: Nagios exit codes, Prometheus textfile, alerts

@@ -2,6 +2,7 @@
 //! Cloudflare. `main.rs` only calls [`main_entry`]; everything else is here so tests can use it.
 
 pub mod cli;
+pub mod cloudflare;
 pub mod commands;
 pub mod context;
 pub mod db;

@@ -677,7 +677,7 @@ pub fn parse_config(text: &str) -> std::result::Result<FileConfig, String> {
     toml::from_str::<FileConfig>(text).map_err(|e| describe_toml_error(text, &e))
 }
 
-fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+pub(crate) fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim().replace('\n', " ");
     let Some(span) = err.span() else {
         return format!(": {message}");

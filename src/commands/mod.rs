@@ -8,6 +8,8 @@ pub mod local;
 pub mod maintain;
 pub mod metrics;
 pub mod migrate;
+pub mod tunnel;
+pub mod waf;
 
 use anyhow::Result;
 
@@ -25,6 +27,8 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
         Command::Health(args) => health::run(args, ctx).await,
         Command::Metrics(args) => metrics::run(args, ctx).await,
         Command::Maintain(args) => maintain::run(args, ctx).await,
+        Command::Tunnel(args) => tunnel::run(args, ctx).await,
+        Command::Waf(args) => waf::run(args, ctx).await,
         Command::Completions(args) => completions::run(args),
         Command::GenerateMan(args) => completions::generate_man(args),
     }

@@ -6,6 +6,7 @@ mod support;
 
 mod backup;
 mod cli;
+mod cloudflare;
 mod config;
 mod generated;
 mod harness;

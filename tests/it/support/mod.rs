@@ -1,5 +1,6 @@
 //! Shared test helpers: the PostgreSQL harness and a builder for running the real binary.
 
+pub mod cf_fake;
 pub mod pg;
 
 use std::path::Path;

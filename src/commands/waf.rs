@@ -1,0 +1,355 @@
+//! `taskdb waf apply|status`: the zone's WAF (managed rulesets, custom rules, rate limiting) and
+//! TLS settings from a TOML policy, changing only taskdb's own rules.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cli::Format;
+use crate::cloudflare::plan::{self, Action, PlanItem};
+use crate::cloudflare::rulesets::{self, PHASE_CUSTOM, PHASE_MANAGED, PHASE_RATELIMIT};
+use crate::cloudflare::scope::{self, ZoneBy};
+use crate::cloudflare::waf_policy::{self, Policy};
+use crate::cloudflare::zones::{self, Zone};
+use crate::cloudflare::Client;
+use crate::commands::tunnel::ApiTokenOpt;
+use crate::context::Context;
+use crate::exit::{failed, usage, Exit};
+
+const PHASES: [&str; 3] = [PHASE_MANAGED, PHASE_CUSTOM, PHASE_RATELIMIT];
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  taskdb waf apply --zone example.com --dry-run     # secure defaults, show the plan
+  taskdb waf apply --policy waf.toml                # zone from the policy's hostnames
+  taskdb waf status --policy waf.toml --format json")]
+pub struct WafArgs {
+    #[command(subcommand)]
+    cmd: WafCmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum WafCmd {
+    /// Apply the policy: managed rulesets, custom rules, rate limiting, TLS settings
+    #[command(
+        after_help = "Without --policy, secure defaults: Cloudflare Managed and OWASP Core \
+rulesets (paranoia 1, threshold 40), 100 requests/minute per IP, SSL strict, TLS >= 1.2, TLS 1.3, \
+always HTTPS, HSTS. Rules that taskdb did not create (their ref/description does not start with \
+`taskdb:`) are kept as they are. Re-applying an unchanged policy changes nothing.
+
+A policy file (every key optional; the README documents them all):
+  hostnames = [\"db.example.com\"]
+  [managed]
+  paranoia_level = 2
+  score_threshold = 40
+  [rules]
+  allow_ips = [\"203.0.113.0/24\"]
+  blocked_countries = [\"KP\"]
+  [rate_limit]
+  requests = 100
+  period = 60
+  [tls.hsts]
+  preload = false"
+    )]
+    Apply(ApplyArgs),
+    /// Show what is deployed and how it differs from the policy
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+struct ZoneOpts {
+    /// TOML policy file (see the README); without it, the secure defaults
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Zone name (default: CLOUDFLARE_ZONE_ID, else the zone of the policy's first hostname)
+    #[arg(long, value_name = "NAME")]
+    zone: Option<String>,
+    #[command(flatten)]
+    api: ApiTokenOpt,
+}
+
+#[derive(Debug, Args)]
+struct ApplyArgs {
+    #[command(flatten)]
+    z: ZoneOpts,
+    /// Print the plan and change nothing
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+struct StatusArgs {
+    #[command(flatten)]
+    z: ZoneOpts,
+}
+
+pub async fn run(args: WafArgs, ctx: &Context) -> Result<Exit> {
+    match args.cmd {
+        WafCmd::Apply(a) => apply(a, ctx).await,
+        WafCmd::Status(a) => status(a, ctx).await,
+    }
+}
+
+/// Everything read from the zone, and what the policy wants done to it.
+struct Survey {
+    zone: Zone,
+    /// Per phase: the current rules and the merge with the policy.
+    phases: Vec<(&'static str, Vec<Value>, waf_policy::Merge)>,
+    /// Per setting: current value, desired value, changes.
+    settings: Vec<(&'static str, Value, Value, Vec<String>)>,
+}
+
+impl Survey {
+    fn items(&self) -> Vec<PlanItem> {
+        let mut items: Vec<PlanItem> = self
+            .phases
+            .iter()
+            .flat_map(|(_, _, m)| m.items.clone())
+            .collect();
+        for (id, _, _, changes) in &self.settings {
+            let action = if changes.is_empty() {
+                Action::Unchanged
+            } else {
+                Action::Update
+            };
+            items.push(PlanItem::new("zone setting", *id, action, changes.clone()));
+        }
+        items
+    }
+}
+
+async fn survey(z: &ZoneOpts, policy: &Policy, ctx: &Context) -> Result<(Client, Survey)> {
+    let c = Client::from_settings(&ctx.settings, z.api.api_token_file.as_deref(), &ctx.out)?;
+    let first_host = policy
+        .hostnames
+        .first()
+        .map(|h| h.trim().to_ascii_lowercase());
+    let zone_by = match (
+        &z.zone,
+        ctx.settings.cloudflare_zone_id.is_some(),
+        &first_host,
+    ) {
+        (Some(name), _, _) => ZoneBy::Name(name),
+        (None, true, _) => ZoneBy::Settings,
+        (None, false, Some(h)) => ZoneBy::Hostname(h),
+        (None, false, None) => return Err(usage(
+            "which zone? pass --zone NAME, set CLOUDFLARE_ZONE_ID, or list hostnames in the policy",
+        )),
+    };
+    let sc = scope::resolve(&c, &ctx.settings, zone_by, None).await?;
+    let zone = sc.zone.ok_or_else(|| failed("no zone found"))?;
+    let suffix = format!(".{}", zone.name.to_ascii_lowercase());
+    for h in &policy.hostnames {
+        let h = h.trim().trim_end_matches('.').to_ascii_lowercase();
+        if h != zone.name.to_ascii_lowercase() && !h.ends_with(&suffix) {
+            return Err(usage(format!(
+                "policy hostname {h} is not in zone {}",
+                zone.name
+            )));
+        }
+    }
+    let spinner = ctx.out.spinner(format!("reading the WAF of {}", zone.name));
+    let mut phases = Vec::new();
+    for phase in PHASES {
+        let current = rulesets::entrypoint(&c, &zone.id, phase)
+            .await?
+            .map(|r| r.rules)
+            .unwrap_or_default();
+        let merged = waf_policy::merge(phase, &current, &policy.rules_for(phase));
+        phases.push((phase, current, merged));
+    }
+    let mut settings = Vec::new();
+    for (id, want) in policy.settings() {
+        let cur = zones::get_setting(&c, &zone.id, id).await?.value;
+        let changes = plan::diff(id, &cur, &want);
+        settings.push((id, cur, want, changes));
+    }
+    spinner.finish_and_clear();
+    Ok((
+        c,
+        Survey {
+            zone,
+            phases,
+            settings,
+        },
+    ))
+}
+
+fn load_policy(path: Option<&PathBuf>) -> Result<Policy> {
+    match path {
+        Some(p) => waf_policy::load(p),
+        None => Ok(Policy::default()),
+    }
+}
+
+#[derive(Serialize)]
+struct ApplyReport<'a> {
+    dry_run: bool,
+    zone: &'a str,
+    plan: &'a [PlanItem],
+}
+
+async fn apply(a: ApplyArgs, ctx: &Context) -> Result<Exit> {
+    let format = ctx.out.require_format(&[Format::Table, Format::Json])?;
+    let policy = load_policy(a.z.policy.as_ref())?;
+    let (c, s) = survey(&a.z, &policy, ctx).await?;
+    let items = s.items();
+    let writes = items.iter().filter(|i| i.is_write()).count();
+    if !a.dry_run && writes > 0 {
+        let bar = ctx.out.progress(writes as u64, "applying");
+        for (phase, _, merged) in &s.phases {
+            if merged.changed {
+                rulesets::put_entrypoint(&c, &s.zone.id, phase, &merged.rules).await?;
+                bar.inc(1);
+            }
+        }
+        for (id, _, want, changes) in &s.settings {
+            if !changes.is_empty() {
+                zones::patch_setting(&c, &s.zone.id, id, want).await?;
+                bar.inc(1);
+            }
+        }
+        bar.finish_and_clear();
+    }
+    if format == Format::Json {
+        ctx.out.json(&ApplyReport {
+            dry_run: a.dry_run,
+            zone: &s.zone.name,
+            plan: &items,
+        })?;
+    } else {
+        ctx.out.list(&items)?;
+    }
+    if a.dry_run {
+        ctx.out.note(format!(
+            "dry run: {writes} change(s) planned for zone {}, nothing was changed",
+            s.zone.name
+        ));
+    } else if writes == 0 {
+        ctx.out.note(format!(
+            "zone {}: already as the policy says, nothing changed",
+            s.zone.name
+        ));
+    } else {
+        ctx.out
+            .note(format!("zone {}: {writes} change(s) applied", s.zone.name));
+    }
+    Ok(Exit::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct DeployedRule {
+    phase: String,
+    owned_by_taskdb: bool,
+    r#ref: Option<String>,
+    description: Option<String>,
+    action: Option<String>,
+    enabled: bool,
+}
+
+#[derive(Serialize)]
+struct DeployedSetting {
+    id: String,
+    value: Value,
+    desired: Value,
+    in_sync: bool,
+}
+
+#[derive(Serialize)]
+struct StatusReport {
+    zone: String,
+    in_sync: bool,
+    rules: Vec<DeployedRule>,
+    settings: Vec<DeployedSetting>,
+    drift: Vec<PlanItem>,
+}
+
+async fn status(a: StatusArgs, ctx: &Context) -> Result<Exit> {
+    let format = ctx.out.require_format(&[Format::Table, Format::Json])?;
+    let policy = load_policy(a.z.policy.as_ref())?;
+    let (_c, s) = survey(&a.z, &policy, ctx).await?;
+    let str_of = |r: &Value, k: &str| r.get(k).and_then(Value::as_str).map(str::to_string);
+    let rules: Vec<DeployedRule> = s
+        .phases
+        .iter()
+        .flat_map(|(phase, current, _)| {
+            current.iter().map(move |r| DeployedRule {
+                phase: phase.to_string(),
+                owned_by_taskdb: waf_policy::is_owned(r),
+                r#ref: str_of(r, "ref"),
+                description: str_of(r, "description"),
+                action: str_of(r, "action"),
+                enabled: r.get("enabled").and_then(Value::as_bool).unwrap_or(true),
+            })
+        })
+        .collect();
+    let settings: Vec<DeployedSetting> = s
+        .settings
+        .iter()
+        .map(|(id, cur, want, changes)| DeployedSetting {
+            id: id.to_string(),
+            value: cur.clone(),
+            desired: want.clone(),
+            in_sync: changes.is_empty(),
+        })
+        .collect();
+    let drift: Vec<PlanItem> = s.items().into_iter().filter(PlanItem::is_write).collect();
+    let report = StatusReport {
+        zone: s.zone.name.clone(),
+        in_sync: drift.is_empty(),
+        rules,
+        settings,
+        drift,
+    };
+    if format == Format::Json {
+        ctx.out.json(&report)?;
+        return Ok(Exit::SUCCESS);
+    }
+    let rule_rows: Vec<Vec<String>> = report
+        .rules
+        .iter()
+        .map(|r| {
+            vec![
+                r.phase.clone(),
+                r.r#ref.clone().unwrap_or_default(),
+                r.description.clone().unwrap_or_default(),
+                r.action.clone().unwrap_or_default(),
+                if r.owned_by_taskdb { "taskdb" } else { "other" }.into(),
+                r.enabled.to_string(),
+            ]
+        })
+        .collect();
+    ctx.out.line(format!("zone {}", report.zone))?;
+    ctx.out.raw(ctx.out.table(
+        &["phase", "ref", "description", "action", "owner", "enabled"],
+        &rule_rows,
+    ))?;
+    let setting_rows: Vec<Vec<String>> = report
+        .settings
+        .iter()
+        .map(|st| {
+            vec![
+                st.id.clone(),
+                plan::show(&st.value),
+                if st.in_sync { "yes" } else { "no" }.into(),
+            ]
+        })
+        .collect();
+    ctx.out.raw(
+        ctx.out
+            .table(&["setting", "value", "as policy"], &setting_rows),
+    )?;
+    if report.drift.is_empty() {
+        ctx.out.line("in sync with the policy")?;
+    } else {
+        ctx.out.line(format!(
+            "drift from the policy ({} item(s); `taskdb waf apply` fixes it):",
+            report.drift.len()
+        ))?;
+        ctx.out.list(&report.drift)?;
+    }
+    Ok(Exit::SUCCESS)
+}
