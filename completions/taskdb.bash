@@ -952,7 +952,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__health)
-            opts="-q -v -y -h -V --check --skip --warn --crit --timeout --textfile --record --alert-webhook --alert-cooldown --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --check --skip --warn --crit --timeout --textfile --record --alert-webhook --tunnel --alert-cooldown --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -983,6 +983,10 @@ _taskdb() {
                     return 0
                     ;;
                 --alert-webhook)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tunnel)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

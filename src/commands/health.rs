@@ -15,7 +15,7 @@ use crate::exit::{self, Exit};
 use crate::health::probes::{self, ProbeCtx, Session, PROBES};
 use crate::health::render::{self, Report};
 use crate::health::thresholds::{Thresholds, DEFS};
-use crate::health::{alert, overall, ProbeResult, State};
+use crate::health::{alert, overall, tunnel, ProbeResult, State};
 use crate::units::parse_duration;
 
 const DEFAULT_TIMEOUT: &str = "10s";
@@ -56,6 +56,10 @@ pub struct HealthArgs {
     /// POST a JSON alert to URL when the overall state changes [env: TASKDB_HEALTH_ALERT_WEBHOOK]
     #[arg(long, value_name = "URL")]
     alert_webhook: Option<String>,
+
+    /// Cloudflare Tunnel the `tunnel` probe looks at
+    #[arg(long = "tunnel", value_name = "NAME", default_value = tunnel::DEFAULT_TUNNEL)]
+    tunnel_name: String,
 
     /// At most one alert per state within this time [default: 15m; config health.alert_cooldown]
     #[arg(long, value_name = "DURATION")]
@@ -130,7 +134,14 @@ fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
     };
     let mut selected: Vec<&'static str> = Vec::new();
     if args.check.is_empty() {
-        selected.extend(PROBES.iter().map(|(n, _)| *n));
+        // The tunnel probe belongs to a default run only when Cloudflare is configured.
+        let cloudflare = tunnel::configured(ctx);
+        selected.extend(
+            PROBES
+                .iter()
+                .map(|(n, _)| *n)
+                .filter(|n| *n != "tunnel" || cloudflare),
+        );
     } else {
         for c in &args.check {
             let n = find("--check", c)?;
@@ -270,7 +281,29 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
     let probe_deadline = start + plan.timeout.mul_f64(0.9);
     let checked_at = chrono::Utc::now();
 
-    let (mut report, db) = collect(&plan, ctx, probe_deadline).await?;
+    // The tunnel probe needs no database: it runs alongside the database probes.
+    let tunnel_probe = async {
+        if !plan.selected.contains(&"tunnel") {
+            return None;
+        }
+        Some(
+            match tokio::time::timeout_at(probe_deadline, tunnel::probe(ctx, &args.tunnel_name))
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => ProbeResult::unknown(
+                    "tunnel",
+                    crate::health::Unit::Count,
+                    "timed out: Cloudflare did not answer before the --timeout deadline",
+                    None,
+                ),
+            },
+        )
+    };
+    let (collected, tunnel_result) =
+        tokio::join!(collect(&plan, ctx, probe_deadline), tunnel_probe);
+    let (mut report, db) = collected?;
+    report.results.extend(tunnel_result);
     report.checked_at = checked_at;
     report.state = overall(&report.results);
     if report.connected() {
@@ -346,7 +379,7 @@ async fn collect(
     let not_run = |reason: &str| -> Vec<ProbeResult> {
         plan.selected
             .iter()
-            .filter(|n| **n != "connect")
+            .filter(|n| !matches!(**n, "connect" | "tunnel"))
             .map(|n| {
                 ProbeResult::unknown(n, probes::unit_of(n), format!("not run: {reason}"), None)
             })

@@ -6,6 +6,7 @@ pub mod alert;
 pub mod probes;
 pub mod render;
 pub mod thresholds;
+pub mod tunnel;
 
 use serde::Serialize;
 

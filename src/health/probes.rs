@@ -54,6 +54,10 @@ pub const PROBES: &[(&str, &str)] = &[
     ),
     ("stuck_workflows", "running workflows past their timeout"),
     ("metrics_freshness", "age of the newest recorded metric"),
+    (
+        "tunnel",
+        "Cloudflare Tunnel status (only when Cloudflare is configured)",
+    ),
 ];
 
 /// Facts about the session every probe may use, read once after connecting.
@@ -117,7 +121,7 @@ pub async fn run_selected(
 ) -> Vec<ProbeResult> {
     let futures = selected
         .iter()
-        .filter(|n| !matches!(**n, "connect" | "server"))
+        .filter(|n| !matches!(**n, "connect" | "server" | "tunnel"))
         .map(|name| timed(name, deadline, run_one(p, name)));
     futures_util::future::join_all(futures).await
 }

@@ -98,6 +98,9 @@ struct JsonReport<'a> {
     checked_at: DateTime<Utc>,
     duration_seconds: f64,
     database: JsonDatabase,
+    /// The seed's `cloudflare` object, when the tunnel probe ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloudflare: Option<serde_json::Value>,
     probes: &'a [ProbeResult],
 }
 
@@ -142,6 +145,12 @@ pub fn json(report: &Report) -> serde_json::Value {
             in_recovery: report.session.as_ref().map(|s| s.in_recovery),
             pool_status: pool,
         },
+        cloudflare: report.probe("tunnel").map(|t| {
+            serde_json::json!({
+                "tunnel_status": t.details.get("tunnel_status").cloned().unwrap_or(serde_json::Value::Null),
+                "state": t.state,
+            })
+        }),
         probes: &report.results,
     };
     serde_json::to_value(doc).unwrap_or(serde_json::Value::Null)

@@ -1234,3 +1234,115 @@ fn check_and_skip_choose_probes_in_documented_order() {
     assert_eq!(code, 3);
     assert!(err.contains("no probe left"), "{err}");
 }
+
+#[test]
+fn cloudflare_tunnel_status_against_the_fake_api() {
+    use crate::support::cf_fake::CfFake;
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let sb = Sandbox::new();
+    // Not configured: not part of a default run; asked for explicitly, UNKNOWN.
+    let (_, doc) = run_json(
+        &sb,
+        &db.url(),
+        &["--skip", "stuck_workflows,metrics_freshness,schema"],
+    );
+    assert!(doc["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["name"] != "tunnel"));
+    assert!(doc.get("cloudflare").is_none());
+    let (code, doc) = run_json(&sb, &db.url(), &["--check", "tunnel"]);
+    assert_eq!(code, 3, "{doc:#}");
+    assert_eq!(
+        probe(&doc, "tunnel")["message"],
+        "Cloudflare is not configured"
+    );
+
+    let fake = CfFake::start();
+    let with_fake_env = |args: &[&str], account: Option<&str>| -> (i32, Value) {
+        let mut cmd = sb.cmd();
+        fake.env(&mut cmd);
+        if let Some(a) = account {
+            cmd.env("CLOUDFLARE_ACCOUNT_ID", a);
+        }
+        let out = cmd
+            .env("DATABASE_URL", db.url())
+            .args(["--format", "json", "health"])
+            .args(args)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        let token = crate::support::cf_fake::TOKEN;
+        assert!(
+            !stdout.contains(token) && !stderr.contains(token),
+            "API token leaked"
+        );
+        let v = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout} {stderr}"));
+        (out.status.code().unwrap(), v)
+    };
+    let with_fake = |args: &[&str]| with_fake_env(args, None);
+    // Nothing deployed from this host and no account configured: cannot know.
+    let (code, doc) = with_fake(&["--check", "tunnel"]);
+    assert_eq!(code, 3, "{doc:#}");
+    assert!(probe(&doc, "tunnel")["message"]
+        .as_str()
+        .unwrap()
+        .contains("CLOUDFLARE_ACCOUNT_ID"));
+    let (code, doc) = with_fake_env(
+        &["--check", "tunnel"],
+        Some(crate::support::cf_fake::ACCOUNT),
+    );
+    assert_eq!(code, 2, "{doc:#}");
+    assert_eq!(
+        probe(&doc, "tunnel")["message"],
+        "no tunnel named taskdb in the Cloudflare account"
+    );
+
+    let mut deploy = sb.cmd();
+    fake.env(&mut deploy);
+    let out = deploy
+        .args([
+            "tunnel",
+            "deploy",
+            "--hostname",
+            "db.example.com",
+            "--access-allow-email",
+            "ops@example.com",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Deployed, but no cloudflared connected yet: inactive is CRITICAL.
+    let (code, doc) = with_fake(&["--check", "tunnel,connect"]);
+    assert_eq!(code, 2, "{doc:#}");
+    assert_eq!(doc["cloudflare"]["tunnel_status"], "inactive");
+    let id = fake.live_tunnels()[0]["id"].as_str().unwrap().to_string();
+    fake.add_connector(&id);
+    let (code, doc) = with_fake(&["--check", "tunnel,connect"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["cloudflare"]["tunnel_status"], "healthy");
+    assert_eq!(probe(&doc, "tunnel")["value"], 1.0);
+    // Configured: part of a default run.
+    let (_, doc) = with_fake(&["--skip", "stuck_workflows,metrics_freshness,schema"]);
+    assert!(doc["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "tunnel"));
+    // The API failing is not knowing, not a tunnel fault.
+    fake.fail("GET", "cfd_tunnel", 500, 100);
+    let (code, doc) = with_fake(&["--check", "tunnel"]);
+    assert_eq!(code, 3, "{doc:#}");
+    assert!(probe(&doc, "tunnel")["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("could not ask Cloudflare"));
+}
