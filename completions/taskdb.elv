@@ -36,9 +36,12 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand local 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
             cand migrate 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
             cand backup 'Create, list, verify and restore pg_dump backups'
-            cand config 'Show, locate or create the configuration'
+            cand task 'Create, find, claim and change tasks; import and export Task Master files'
+            cand workflow 'Track workflow runs of tasks: steps, failures, retries'
             cand tunnel 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
             cand waf 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy'
+            cand bench 'Load-test the database with the seed system''s operations (scratch database, dropped after)'
+            cand config 'Show, locate or create the configuration'
             cand completions 'Print a shell completion script'
             cand health 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
             cand metrics 'Record, print and expire samples in system_metrics'
@@ -404,7 +407,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;backup;help;help'= {
         }
-        &'taskdb;config'= {
+        &'taskdb;task'= {
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
             cand --format 'Output format on stdout'
@@ -420,12 +423,46 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand show 'Print every effective setting and where it came from (secrets redacted)'
-            cand path 'Print the config file in use (or where `config init` would write one)'
-            cand init 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+            cand create 'Create a task; prints its short id (json: the whole task)'
+            cand list 'List tasks (filters, trigram search, keyset pagination)'
+            cand search 'Find tasks by title and description, best matches first (same as `list --search`)'
+            cand show 'Show one task: every field, dependencies, children, completion, workflows, history'
+            cand tree 'Draw the task hierarchy with statuses (all top-level tasks, or below one task)'
+            cand history 'The audit trail of a task: who changed what, when, old → new'
+            cand update 'Change a task''s fields (status has its own command: `task status`)'
+            cand status 'Move a task to a new status along the allowed transitions'
+            cand delete 'Delete a task (refuses when it has children or dependents, unless --cascade)'
+            cand deps 'Add, remove or list dependencies between tasks'
+            cand next 'The next task to work on (Task Master''s choice); --claim takes it atomically'
+            cand import 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
+            cand export 'Export tasks as a Task Master tasks.json (tagged format)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
-        &'taskdb;config;show'= {
+        &'taskdb;task;create'= {
+            cand -d 'One-paragraph description'
+            cand --description 'One-paragraph description'
+            cand --details 'Implementation notes'
+            cand --test-strategy 'How to verify the task is done'
+            cand --type 'Kind of task (lower snake_case, e.g. feature, bug_fix, deployment)'
+            cand -p '0-10 (10 = most urgent) or low, medium, high, critical'
+            cand --priority '0-10 (10 = most urgent) or low, medium, high, critical'
+            cand --complexity 'Estimated complexity, 1-10'
+            cand --assign 'Who works on it'
+            cand --parent 'Parent task (makes this a subtask)'
+            cand -t 'Tag (repeatable; on update replaces the tags)'
+            cand --tag 'Tag (repeatable; on update replaces the tags)'
+            cand --requirement 'Requirement (repeatable; on update replaces the list)'
+            cand --criterion 'Acceptance criterion (repeatable; on update replaces the list)'
+            cand --file 'Affected file (repeatable; on update replaces the list)'
+            cand --estimate 'Estimated hours'
+            cand --repo 'Repository URL'
+            cand --branch 'Git branch'
+            cand --pr 'Pull request number'
+            cand --linear 'Linear issue id'
+            cand --github 'GitHub issue number'
+            cand --meta 'Metadata entry key=value (repeatable; the value is stored as a string)'
+            cand --meta-json 'Metadata as a JSON object (merged with --meta)'
+            cand --depends-on 'Task this one depends on (repeatable)'
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
             cand --format 'Output format on stdout'
@@ -442,7 +479,37 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'taskdb;config;path'= {
+        &'taskdb;task;list'= {
+            cand -s 'Only these statuses (repeatable)'
+            cand --status 'Only these statuses (repeatable)'
+            cand --assigned 'Only tasks assigned to WHO (`none` = unassigned)'
+            cand --type 'Only this type'
+            cand -t 'Only tasks carrying every given tag (repeatable)'
+            cand --tag 'Only tasks carrying every given tag (repeatable)'
+            cand --parent 'Only children of this task'
+            cand --search 'Rank by trigram similarity of title and description to TEXT'
+            cand --sort 'Order of the rows [default: id; relevance with --search]'
+            cand --limit 'At most N rows (0 = all)'
+            cand --after 'Start after this task in the chosen order (keyset pagination)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --ready 'Only ready tasks: pending, in_progress or review with every blocking dependency completed'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;task;search'= {
+            cand --limit 'At most N rows'
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
             cand --format 'Output format on stdout'
@@ -459,19 +526,12 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'taskdb;config;init'= {
-            cand --path 'Where to write [default: --config, TASKDB_CONFIG, or $XDG_CONFIG_HOME/taskdb/config.toml]'
-            cand --backup-dir 'Directory for backups'
-            cand --local-data-dir 'Data directory of the managed local cluster'
-            cand --cloudflare-account-id 'Cloudflare account id'
-            cand --cloudflare-zone-id 'Cloudflare zone id'
+        &'taskdb;task;show'= {
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
             cand --format 'Output format on stdout'
             cand --color 'When to use colour (NO_COLOR is honoured with auto)'
             cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
-            cand --force 'Overwrite an existing file'
-            cand --no-input 'Never ask, even at a terminal'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Say more on stderr (repeat for more)'
@@ -483,19 +543,549 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'taskdb;config;help'= {
-            cand show 'Print every effective setting and where it came from (secrets redacted)'
-            cand path 'Print the config file in use (or where `config init` would write one)'
-            cand init 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+        &'taskdb;task;tree'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;task;history'= {
+            cand --limit 'Only the N newest entries'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;task;update'= {
+            cand --title 'New title'
+            cand -d 'One-paragraph description'
+            cand --description 'One-paragraph description'
+            cand --details 'Implementation notes'
+            cand --test-strategy 'How to verify the task is done'
+            cand --type 'Kind of task (lower snake_case, e.g. feature, bug_fix, deployment)'
+            cand -p '0-10 (10 = most urgent) or low, medium, high, critical'
+            cand --priority '0-10 (10 = most urgent) or low, medium, high, critical'
+            cand --complexity 'Estimated complexity, 1-10'
+            cand --assign 'Who works on it'
+            cand --parent 'Parent task (makes this a subtask)'
+            cand -t 'Tag (repeatable; on update replaces the tags)'
+            cand --tag 'Tag (repeatable; on update replaces the tags)'
+            cand --requirement 'Requirement (repeatable; on update replaces the list)'
+            cand --criterion 'Acceptance criterion (repeatable; on update replaces the list)'
+            cand --file 'Affected file (repeatable; on update replaces the list)'
+            cand --estimate 'Estimated hours'
+            cand --repo 'Repository URL'
+            cand --branch 'Git branch'
+            cand --pr 'Pull request number'
+            cand --linear 'Linear issue id'
+            cand --github 'GitHub issue number'
+            cand --meta 'Metadata entry key=value (repeatable; the value is stored as a string)'
+            cand --meta-json 'Metadata as a JSON object (merged with --meta)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --no-parent 'Make it a top-level task again'
+            cand --unassign 'Remove the assignee'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;task;status'= {
+            cand --note 'Why (kept with the status change)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;task;delete'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --cascade 'Also delete every descendant and drop the dependencies of dependent tasks on it'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;task;deps'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'ID depends on DEPENDS_ON (a cycle is refused and spelled out)'
+            cand rm 'Remove the dependency of ID on DEPENDS_ON'
+            cand list 'What ID waits for and what waits for ID'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
-        &'taskdb;config;help;show'= {
+        &'taskdb;task;deps;add'= {
+            cand --type 'type'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
-        &'taskdb;config;help;path'= {
+        &'taskdb;task;deps;rm'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
-        &'taskdb;config;help;init'= {
+        &'taskdb;task;deps;list'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
-        &'taskdb;config;help;help'= {
+        &'taskdb;task;deps;help'= {
+            cand add 'ID depends on DEPENDS_ON (a cycle is refused and spelled out)'
+            cand rm 'Remove the dependency of ID on DEPENDS_ON'
+            cand list 'What ID waits for and what waits for ID'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;task;deps;help;add'= {
+        }
+        &'taskdb;task;deps;help;rm'= {
+        }
+        &'taskdb;task;deps;help;list'= {
+        }
+        &'taskdb;task;deps;help;help'= {
+        }
+        &'taskdb;task;next'= {
+            cand -t 'Only tasks carrying this tag (e.g. a Task Master tag)'
+            cand --tag 'Only tasks carrying this tag (e.g. a Task Master tag)'
+            cand --assign 'Assignee for --claim [default: the actor]'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --claim 'Take the task: mark it in_progress and assign it, atomically'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;task;import'= {
+            cand -t 'Import only these tags (repeatable; default: every tag in the file)'
+            cand --tag 'Import only these tags (repeatable; default: every tag in the file)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --dry-run 'Report what would be created and updated; change nothing'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;task;export'= {
+            cand -t 'Export only these tags (repeatable; default: all)'
+            cand --tag 'Export only these tags (repeatable; default: all)'
+            cand -o 'Write to FILE instead of stdout'
+            cand --output 'Write to FILE instead of stdout'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;task;help'= {
+            cand create 'Create a task; prints its short id (json: the whole task)'
+            cand list 'List tasks (filters, trigram search, keyset pagination)'
+            cand search 'Find tasks by title and description, best matches first (same as `list --search`)'
+            cand show 'Show one task: every field, dependencies, children, completion, workflows, history'
+            cand tree 'Draw the task hierarchy with statuses (all top-level tasks, or below one task)'
+            cand history 'The audit trail of a task: who changed what, when, old → new'
+            cand update 'Change a task''s fields (status has its own command: `task status`)'
+            cand status 'Move a task to a new status along the allowed transitions'
+            cand delete 'Delete a task (refuses when it has children or dependents, unless --cascade)'
+            cand deps 'Add, remove or list dependencies between tasks'
+            cand next 'The next task to work on (Task Master''s choice); --claim takes it atomically'
+            cand import 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
+            cand export 'Export tasks as a Task Master tasks.json (tagged format)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;task;help;create'= {
+        }
+        &'taskdb;task;help;list'= {
+        }
+        &'taskdb;task;help;search'= {
+        }
+        &'taskdb;task;help;show'= {
+        }
+        &'taskdb;task;help;tree'= {
+        }
+        &'taskdb;task;help;history'= {
+        }
+        &'taskdb;task;help;update'= {
+        }
+        &'taskdb;task;help;status'= {
+        }
+        &'taskdb;task;help;delete'= {
+        }
+        &'taskdb;task;help;deps'= {
+            cand add 'ID depends on DEPENDS_ON (a cycle is refused and spelled out)'
+            cand rm 'Remove the dependency of ID on DEPENDS_ON'
+            cand list 'What ID waits for and what waits for ID'
+        }
+        &'taskdb;task;help;deps;add'= {
+        }
+        &'taskdb;task;help;deps;rm'= {
+        }
+        &'taskdb;task;help;deps;list'= {
+        }
+        &'taskdb;task;help;next'= {
+        }
+        &'taskdb;task;help;import'= {
+        }
+        &'taskdb;task;help;export'= {
+        }
+        &'taskdb;task;help;help'= {
+        }
+        &'taskdb;workflow'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Start tracking a workflow for a task; prints its short id (json: the workflow)'
+            cand list 'List workflows'
+            cand show 'Show a workflow: fields, the step timeline with durations, errors'
+            cand step 'Record a step (starts the workflow; a failed step fails it; the last declared step completes it)'
+            cand complete 'Mark a workflow completed'
+            cand fail 'Mark a workflow failed'
+            cand cancel 'Cancel a workflow'
+            cand retry 'Run a failed or timed-out workflow again (while retries are left)'
+            cand delete 'Delete a workflow and its history of steps'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;workflow;create'= {
+            cand --type 'standard, hotfix, rollback, deployment, validation or cleanup'
+            cand --steps 'Number of steps; the workflow completes when that many distinct steps are done'
+            cand --max-retries 'Retries allowed after a failure or timeout (0-100)'
+            cand --timeout-minutes 'A running workflow older than this is stuck (1-1440)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;workflow;list'= {
+            cand -s 'Only these statuses (repeatable)'
+            cand --status 'Only these statuses (repeatable)'
+            cand --task 'Only workflows of this task'
+            cand --limit 'At most N rows (0 = all)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --stuck 'Only running workflows past their timeout'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;workflow;show'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;workflow;step'= {
+            cand --status 'status'
+            cand --result 'Result of the step (JSON)'
+            cand --error 'Error text (for a failed step)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;workflow;complete'= {
+            cand --reason 'Why (appended to the error log)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;workflow;fail'= {
+            cand --reason 'Why (appended to the error log)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;workflow;cancel'= {
+            cand --reason 'Why (appended to the error log)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;workflow;retry'= {
+            cand --reason 'Why (appended to the error log)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;workflow;delete'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;workflow;help'= {
+            cand create 'Start tracking a workflow for a task; prints its short id (json: the workflow)'
+            cand list 'List workflows'
+            cand show 'Show a workflow: fields, the step timeline with durations, errors'
+            cand step 'Record a step (starts the workflow; a failed step fails it; the last declared step completes it)'
+            cand complete 'Mark a workflow completed'
+            cand fail 'Mark a workflow failed'
+            cand cancel 'Cancel a workflow'
+            cand retry 'Run a failed or timed-out workflow again (while retries are left)'
+            cand delete 'Delete a workflow and its history of steps'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;workflow;help;create'= {
+        }
+        &'taskdb;workflow;help;list'= {
+        }
+        &'taskdb;workflow;help;show'= {
+        }
+        &'taskdb;workflow;help;step'= {
+        }
+        &'taskdb;workflow;help;complete'= {
+        }
+        &'taskdb;workflow;help;fail'= {
+        }
+        &'taskdb;workflow;help;cancel'= {
+        }
+        &'taskdb;workflow;help;retry'= {
+        }
+        &'taskdb;workflow;help;delete'= {
+        }
+        &'taskdb;workflow;help;help'= {
         }
         &'taskdb;tunnel'= {
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
@@ -701,6 +1291,125 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;waf;help;help'= {
         }
+        &'taskdb;bench'= {
+            cand --clients 'Concurrent connections'
+            cand --duration 'How long to measure (e.g. 10s, 2m, 500ms)'
+            cand --warmup 'Unmeasured run-in before measuring'
+            cand --workload 'Which operations to run'
+            cand --seed-rows 'Tasks to seed the scratch database with'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --keep 'Keep the scratch database afterwards (for inspection or pgbench; remove with --clean)'
+            cand --clean 'Only remove a scratch database left by an earlier run, then exit'
+            cand --prepare-only 'Only create and seed the scratch database, keep it, and exit (for pgbench or psql)'
+            cand --pgbench-script 'Print a pgbench script with the same SQL and mix, then exit (see benches/compare.sh)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;config'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'Print every effective setting and where it came from (secrets redacted)'
+            cand path 'Print the config file in use (or where `config init` would write one)'
+            cand init 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;config;show'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;config;path'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;config;init'= {
+            cand --path 'Where to write [default: --config, TASKDB_CONFIG, or $XDG_CONFIG_HOME/taskdb/config.toml]'
+            cand --backup-dir 'Directory for backups'
+            cand --local-data-dir 'Data directory of the managed local cluster'
+            cand --cloudflare-account-id 'Cloudflare account id'
+            cand --cloudflare-zone-id 'Cloudflare zone id'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --force 'Overwrite an existing file'
+            cand --no-input 'Never ask, even at a terminal'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;config;help'= {
+            cand show 'Print every effective setting and where it came from (secrets redacted)'
+            cand path 'Print the config file in use (or where `config init` would write one)'
+            cand init 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;config;help;show'= {
+        }
+        &'taskdb;config;help;path'= {
+        }
+        &'taskdb;config;help;init'= {
+        }
+        &'taskdb;config;help;help'= {
+        }
         &'taskdb;completions'= {
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
@@ -888,9 +1597,12 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand local 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
             cand migrate 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
             cand backup 'Create, list, verify and restore pg_dump backups'
-            cand config 'Show, locate or create the configuration'
+            cand task 'Create, find, claim and change tasks; import and export Task Master files'
+            cand workflow 'Track workflow runs of tasks: steps, failures, retries'
             cand tunnel 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
             cand waf 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy'
+            cand bench 'Load-test the database with the seed system''s operations (scratch database, dropped after)'
+            cand config 'Show, locate or create the configuration'
             cand completions 'Print a shell completion script'
             cand health 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
             cand metrics 'Record, print and expire samples in system_metrics'
@@ -943,16 +1655,84 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;help;backup;restore'= {
         }
-        &'taskdb;help;config'= {
-            cand show 'Print every effective setting and where it came from (secrets redacted)'
-            cand path 'Print the config file in use (or where `config init` would write one)'
-            cand init 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+        &'taskdb;help;task'= {
+            cand create 'Create a task; prints its short id (json: the whole task)'
+            cand list 'List tasks (filters, trigram search, keyset pagination)'
+            cand search 'Find tasks by title and description, best matches first (same as `list --search`)'
+            cand show 'Show one task: every field, dependencies, children, completion, workflows, history'
+            cand tree 'Draw the task hierarchy with statuses (all top-level tasks, or below one task)'
+            cand history 'The audit trail of a task: who changed what, when, old → new'
+            cand update 'Change a task''s fields (status has its own command: `task status`)'
+            cand status 'Move a task to a new status along the allowed transitions'
+            cand delete 'Delete a task (refuses when it has children or dependents, unless --cascade)'
+            cand deps 'Add, remove or list dependencies between tasks'
+            cand next 'The next task to work on (Task Master''s choice); --claim takes it atomically'
+            cand import 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
+            cand export 'Export tasks as a Task Master tasks.json (tagged format)'
         }
-        &'taskdb;help;config;show'= {
+        &'taskdb;help;task;create'= {
         }
-        &'taskdb;help;config;path'= {
+        &'taskdb;help;task;list'= {
         }
-        &'taskdb;help;config;init'= {
+        &'taskdb;help;task;search'= {
+        }
+        &'taskdb;help;task;show'= {
+        }
+        &'taskdb;help;task;tree'= {
+        }
+        &'taskdb;help;task;history'= {
+        }
+        &'taskdb;help;task;update'= {
+        }
+        &'taskdb;help;task;status'= {
+        }
+        &'taskdb;help;task;delete'= {
+        }
+        &'taskdb;help;task;deps'= {
+            cand add 'ID depends on DEPENDS_ON (a cycle is refused and spelled out)'
+            cand rm 'Remove the dependency of ID on DEPENDS_ON'
+            cand list 'What ID waits for and what waits for ID'
+        }
+        &'taskdb;help;task;deps;add'= {
+        }
+        &'taskdb;help;task;deps;rm'= {
+        }
+        &'taskdb;help;task;deps;list'= {
+        }
+        &'taskdb;help;task;next'= {
+        }
+        &'taskdb;help;task;import'= {
+        }
+        &'taskdb;help;task;export'= {
+        }
+        &'taskdb;help;workflow'= {
+            cand create 'Start tracking a workflow for a task; prints its short id (json: the workflow)'
+            cand list 'List workflows'
+            cand show 'Show a workflow: fields, the step timeline with durations, errors'
+            cand step 'Record a step (starts the workflow; a failed step fails it; the last declared step completes it)'
+            cand complete 'Mark a workflow completed'
+            cand fail 'Mark a workflow failed'
+            cand cancel 'Cancel a workflow'
+            cand retry 'Run a failed or timed-out workflow again (while retries are left)'
+            cand delete 'Delete a workflow and its history of steps'
+        }
+        &'taskdb;help;workflow;create'= {
+        }
+        &'taskdb;help;workflow;list'= {
+        }
+        &'taskdb;help;workflow;show'= {
+        }
+        &'taskdb;help;workflow;step'= {
+        }
+        &'taskdb;help;workflow;complete'= {
+        }
+        &'taskdb;help;workflow;fail'= {
+        }
+        &'taskdb;help;workflow;cancel'= {
+        }
+        &'taskdb;help;workflow;retry'= {
+        }
+        &'taskdb;help;workflow;delete'= {
         }
         &'taskdb;help;tunnel'= {
             cand deploy 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'
@@ -975,6 +1755,19 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;help;waf;apply'= {
         }
         &'taskdb;help;waf;status'= {
+        }
+        &'taskdb;help;bench'= {
+        }
+        &'taskdb;help;config'= {
+            cand show 'Print every effective setting and where it came from (secrets redacted)'
+            cand path 'Print the config file in use (or where `config init` would write one)'
+            cand init 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+        }
+        &'taskdb;help;config;show'= {
+        }
+        &'taskdb;help;config;path'= {
+        }
+        &'taskdb;help;config;init'= {
         }
         &'taskdb;help;completions'= {
         }

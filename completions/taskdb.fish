@@ -43,9 +43,12 @@ complete -c taskdb -n "__fish_taskdb_needs_command" -s V -l version -d 'Print ve
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
-complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "config" -d 'Show, locate or create the configuration'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "task" -d 'Create, find, claim and change tasks; import and export Task Master files'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "workflow" -d 'Track workflow runs of tasks: steps, failures, retries'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "tunnel" -d 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "waf" -d 'Apply the zone\'s WAF rules, rate limiting and TLS settings from a policy'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "bench" -d 'Load-test the database with the seed system\'s operations (scratch database, dropped after)'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "config" -d 'Show, locate or create the configuration'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "health" -d 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "metrics" -d 'Record, print and expire samples in system_metrics'
@@ -356,85 +359,528 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
 json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
 csv\t'Comma-separated values with a header row'
 nagios\t'Nagios plugin output (health)'
 prometheus\t'Prometheus text exposition (health, metrics dump)'"
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s q -l quiet -d 'Print only data and errors'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "create" -d 'Create a task; prints its short id (json: the whole task)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "list" -d 'List tasks (filters, trigram search, keyset pagination)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "search" -d 'Find tasks by title and description, best matches first (same as `list --search`)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "show" -d 'Show one task: every field, dependencies, children, completion, workflows, history'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "tree" -d 'Draw the task hierarchy with statuses (all top-level tasks, or below one task)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "history" -d 'The audit trail of a task: who changed what, when, old → new'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "update" -d 'Change a task\'s fields (status has its own command: `task status`)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "status" -d 'Move a task to a new status along the allowed transitions'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "delete" -d 'Delete a task (refuses when it has children or dependents, unless --cascade)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "deps" -d 'Add, remove or list dependencies between tasks'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "next" -d 'The next task to work on (Task Master\'s choice); --claim takes it atomically'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "import" -d 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "export" -d 'Export tasks as a Task Master tasks.json (tagged format)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s d -l description -d 'One-paragraph description' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l details -d 'Implementation notes' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l test-strategy -d 'How to verify the task is done' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l type -d 'Kind of task (lower snake_case, e.g. feature, bug_fix, deployment)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s p -l priority -d '0-10 (10 = most urgent) or low, medium, high, critical' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l complexity -d 'Estimated complexity, 1-10' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l assign -d 'Who works on it' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l parent -d 'Parent task (makes this a subtask)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s t -l tag -d 'Tag (repeatable; on update replaces the tags)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l requirement -d 'Requirement (repeatable; on update replaces the list)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l criterion -d 'Acceptance criterion (repeatable; on update replaces the list)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l file -d 'Affected file (repeatable; on update replaces the list)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l estimate -d 'Estimated hours' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l repo -d 'Repository URL' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l branch -d 'Git branch' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l pr -d 'Pull request number' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l linear -d 'Linear issue id' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l github -d 'GitHub issue number' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l meta -d 'Metadata entry key=value (repeatable; the value is stored as a string)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l meta-json -d 'Metadata as a JSON object (merged with --meta)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l depends-on -d 'Task this one depends on (repeatable)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
 json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
 csv\t'Comma-separated values with a header row'
 nagios\t'Nagios plugin output (health)'
 prometheus\t'Prometheus text exposition (health, metrics dump)'"
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s s -l status -d 'Only these statuses (repeatable)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l assigned -d 'Only tasks assigned to WHO (`none` = unassigned)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l type -d 'Only this type' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s t -l tag -d 'Only tasks carrying every given tag (repeatable)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l parent -d 'Only children of this task' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l search -d 'Rank by trigram similarity of title and description to TEXT' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l sort -d 'Order of the rows [default: id; relevance with --search]' -r -f -a "id\t'Short id, ascending'
+priority\t'Priority, highest first (then id)'
+created\t'Creation time, newest first (then id)'
+updated\t'Last change, newest first (then id)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l limit -d 'At most N rows (0 = all)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l after -d 'Start after this task in the chosen order (keyset pagination)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
 json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
 csv\t'Comma-separated values with a header row'
 nagios\t'Nagios plugin output (health)'
 prometheus\t'Prometheus text exposition (health, metrics dump)'"
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Print only data and errors'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l path -d 'Where to write [default: --config, TASKDB_CONFIG, or $XDG_CONFIG_HOME/taskdb/config.toml]' -r -F
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l backup-dir -d 'Directory for backups' -r -F
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l local-data-dir -d 'Data directory of the managed local cluster' -r -F
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l cloudflare-account-id -d 'Cloudflare account id' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l cloudflare-zone-id -d 'Cloudflare zone id' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l ready -d 'Only ready tasks: pending, in_progress or review with every blocking dependency completed'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -l limit -d 'At most N rows' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
 json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
 csv\t'Comma-separated values with a header row'
 nagios\t'Nagios plugin output (health)'
 prometheus\t'Prometheus text exposition (health, metrics dump)'"
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Overwrite an existing file'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l no-input -d 'Never ask, even at a terminal'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print only data and errors'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
-complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -l limit -d 'Only the N newest entries' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l title -d 'New title' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s d -l description -d 'One-paragraph description' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l details -d 'Implementation notes' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l test-strategy -d 'How to verify the task is done' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l type -d 'Kind of task (lower snake_case, e.g. feature, bug_fix, deployment)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s p -l priority -d '0-10 (10 = most urgent) or low, medium, high, critical' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l complexity -d 'Estimated complexity, 1-10' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l assign -d 'Who works on it' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l parent -d 'Parent task (makes this a subtask)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s t -l tag -d 'Tag (repeatable; on update replaces the tags)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l requirement -d 'Requirement (repeatable; on update replaces the list)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l criterion -d 'Acceptance criterion (repeatable; on update replaces the list)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l file -d 'Affected file (repeatable; on update replaces the list)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l estimate -d 'Estimated hours' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l repo -d 'Repository URL' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l branch -d 'Git branch' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l pr -d 'Pull request number' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l linear -d 'Linear issue id' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l github -d 'GitHub issue number' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l meta -d 'Metadata entry key=value (repeatable; the value is stored as a string)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l meta-json -d 'Metadata as a JSON object (merged with --meta)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l no-parent -d 'Make it a top-level task again'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l unassign -d 'Remove the assignee'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -l note -d 'Why (kept with the status change)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -l cascade -d 'Also delete every descendant and drop the dependencies of dependent tasks on it'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -f -a "add" -d 'ID depends on DEPENDS_ON (a cycle is refused and spelled out)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -f -a "rm" -d 'Remove the dependency of ID on DEPENDS_ON'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -f -a "list" -d 'What ID waits for and what waits for ID'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s t -l tag -d 'Only tasks carrying this tag (e.g. a Task Master tag)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l assign -d 'Assignee for --claim [default: the actor]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l claim -d 'Take the task: mark it in_progress and assign it, atomically'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s t -l tag -d 'Import only these tags (repeatable; default: every tag in the file)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l dry-run -d 'Report what would be created and updated; change nothing'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s t -l tag -d 'Export only these tags (repeatable; default: all)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s o -l output -d 'Write to FILE instead of stdout' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a task; prints its short id (json: the whole task)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "list" -d 'List tasks (filters, trigram search, keyset pagination)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "search" -d 'Find tasks by title and description, best matches first (same as `list --search`)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one task: every field, dependencies, children, completion, workflows, history'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "tree" -d 'Draw the task hierarchy with statuses (all top-level tasks, or below one task)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "history" -d 'The audit trail of a task: who changed what, when, old → new'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "update" -d 'Change a task\'s fields (status has its own command: `task status`)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "status" -d 'Move a task to a new status along the allowed transitions'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a task (refuses when it has children or dependents, unless --cascade)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "deps" -d 'Add, remove or list dependencies between tasks'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "next" -d 'The next task to work on (Task Master\'s choice); --claim takes it atomically'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export tasks as a Task Master tasks.json (tagged format)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -f -a "create" -d 'Start tracking a workflow for a task; prints its short id (json: the workflow)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -f -a "list" -d 'List workflows'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -f -a "show" -d 'Show a workflow: fields, the step timeline with durations, errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -f -a "step" -d 'Record a step (starts the workflow; a failed step fails it; the last declared step completes it)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -f -a "complete" -d 'Mark a workflow completed'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -f -a "fail" -d 'Mark a workflow failed'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -f -a "cancel" -d 'Cancel a workflow'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -f -a "retry" -d 'Run a failed or timed-out workflow again (while retries are left)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -f -a "delete" -d 'Delete a workflow and its history of steps'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -l type -d 'standard, hotfix, rollback, deployment, validation or cleanup' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -l steps -d 'Number of steps; the workflow completes when that many distinct steps are done' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -l max-retries -d 'Retries allowed after a failure or timeout (0-100)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -l timeout-minutes -d 'A running workflow older than this is stuck (1-1440)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s s -l status -d 'Only these statuses (repeatable)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -l task -d 'Only workflows of this task' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -l limit -d 'At most N rows (0 = all)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -l stuck -d 'Only running workflows past their timeout'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -l status -r -f -a "running\t'The step started'
+completed\t'The step finished successfully'
+failed\t'The step failed (fails the workflow)'
+skipped\t'The step was skipped (counts as done)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -l result -d 'Result of the step (JSON)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -l error -d 'Error text (for a failed step)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -l reason -d 'Why (appended to the error log)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -l reason -d 'Why (appended to the error log)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -l reason -d 'Why (appended to the error log)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -l reason -d 'Why (appended to the error log)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "create" -d 'Start tracking a workflow for a task; prints its short id (json: the workflow)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "list" -d 'List workflows'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a workflow: fields, the step timeline with durations, errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "step" -d 'Record a step (starts the workflow; a failed step fails it; the last declared step completes it)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "complete" -d 'Mark a workflow completed'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "fail" -d 'Mark a workflow failed'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a workflow'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Run a failed or timed-out workflow again (while retries are left)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a workflow and its history of steps'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -611,6 +1057,113 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subco
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from help" -f -a "apply" -d 'Apply the policy: managed rulesets, custom rules, rate limiting, TLS settings'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show what is deployed and how it differs from the policy'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l clients -d 'Concurrent connections' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l duration -d 'How long to measure (e.g. 10s, 2m, 500ms)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l warmup -d 'Unmeasured run-in before measuring' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l workload -d 'Which operations to run' -r -f -a "mixed\t'get 35%, list_ready 15%, create 15%, update_status 15%, claim 10%, metric 5%, api log 5%'
+read\t'get 70%, list_ready 30%'
+write\t'create 40%, update_status 40%, metric 10%, api log 10%'
+claim\t'claim_next only (agents pulling work)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l seed-rows -d 'Tasks to seed the scratch database with' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l keep -d 'Keep the scratch database afterwards (for inspection or pgbench; remove with --clean)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l clean -d 'Only remove a scratch database left by an earlier run, then exit'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l prepare-only -d 'Only create and seed the scratch database, keep it, and exit (for pgbench or psql)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l pgbench-script -d 'Print a pgbench script with the same SQL and mix, then exit (see benches/compare.sh)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l path -d 'Where to write [default: --config, TASKDB_CONFIG, or $XDG_CONFIG_HOME/taskdb/config.toml]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l backup-dir -d 'Directory for backups' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l local-data-dir -d 'Data directory of the managed local cluster' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l cloudflare-account-id -d 'Cloudflare account id' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l cloudflare-zone-id -d 'Cloudflare zone id' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Overwrite an existing file'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l no-input -d 'Never ask, even at a terminal'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -786,18 +1339,21 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s v -l verb
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "tunnel" -d 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "waf" -d 'Apply the zone\'s WAF rules, rate limiting and TLS settings from a policy'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "health" -d 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "metrics" -d 'Record, print and expire samples in system_metrics'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "maintain" -d 'Partitions ahead, retention, ANALYZE: the one cron entry for upkeep'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup config tunnel waf completions health metrics maintain generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "task" -d 'Create, find, claim and change tasks; import and export Task Master files'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "workflow" -d 'Track workflow runs of tasks: steps, failures, retries'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "tunnel" -d 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "waf" -d 'Apply the zone\'s WAF rules, rate limiting and TLS settings from a policy'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "bench" -d 'Load-test the database with the seed system\'s operations (scratch database, dropped after)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "health" -d 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "metrics" -d 'Record, print and expire samples in system_metrics'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "maintain" -d 'Partitions ahead, retention, ANALYZE: the one cron entry for upkeep'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "start" -d 'Create (first time) and start the local cluster; does nothing if it is running'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "stop" -d 'Stop the local cluster'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Show whether the local cluster runs, its pid, port, version and data directory'
@@ -811,15 +1367,37 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "list" -d 'List the backups in the backup directory (from their manifests)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "create" -d 'Create a task; prints its short id (json: the whole task)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "list" -d 'List tasks (filters, trigram search, keyset pagination)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "search" -d 'Find tasks by title and description, best matches first (same as `list --search`)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "show" -d 'Show one task: every field, dependencies, children, completion, workflows, history'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "tree" -d 'Draw the task hierarchy with statuses (all top-level tasks, or below one task)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "history" -d 'The audit trail of a task: who changed what, when, old → new'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "update" -d 'Change a task\'s fields (status has its own command: `task status`)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "status" -d 'Move a task to a new status along the allowed transitions'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "delete" -d 'Delete a task (refuses when it has children or dependents, unless --cascade)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "deps" -d 'Add, remove or list dependencies between tasks'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "next" -d 'The next task to work on (Task Master\'s choice); --claim takes it atomically'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "import" -d 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "export" -d 'Export tasks as a Task Master tasks.json (tagged format)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "create" -d 'Start tracking a workflow for a task; prints its short id (json: the workflow)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "list" -d 'List workflows'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "show" -d 'Show a workflow: fields, the step timeline with durations, errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "step" -d 'Record a step (starts the workflow; a failed step fails it; the last declared step completes it)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "complete" -d 'Mark a workflow completed'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "fail" -d 'Mark a workflow failed'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "cancel" -d 'Cancel a workflow'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "retry" -d 'Run a failed or timed-out workflow again (while retries are left)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "delete" -d 'Delete a workflow and its history of steps'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "deploy" -d 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "status" -d 'Show the tunnel\'s status, connections, ingress, DNS record and Access application'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "token" -d 'Write the connector token to a 0600 file (or print it with --stdout)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "delete" -d 'Delete the DNS record, Access application, configuration, connections and tunnel'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from waf" -f -a "apply" -d 'Apply the policy: managed rulesets, custom rules, rate limiting, TLS settings'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from waf" -f -a "status" -d 'Show what is deployed and how it differs from the policy'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "record" -d 'Record one sample'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "dump" -d 'Print samples, raw (paginated) or aggregated per time bucket'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "prune" -d 'Remove samples older than a given age: whole monthly partitions first, then rows'

@@ -107,12 +107,18 @@ pub enum Command {
     Migrate(commands::migrate::MigrateArgs),
     /// Create, list, verify and restore pg_dump backups
     Backup(commands::backup::BackupArgs),
-    /// Show, locate or create the configuration
-    Config(commands::config::ConfigArgs),
+    /// Create, find, claim and change tasks; import and export Task Master files
+    Task(Box<commands::task::TaskArgs>),
+    /// Track workflow runs of tasks: steps, failures, retries
+    Workflow(commands::workflow::WorkflowArgs),
     /// Expose the database through a Cloudflare Tunnel behind Cloudflare Access
     Tunnel(commands::tunnel::TunnelArgs),
     /// Apply the zone's WAF rules, rate limiting and TLS settings from a policy
     Waf(commands::waf::WafArgs),
+    /// Load-test the database with the seed system's operations (scratch database, dropped after)
+    Bench(commands::bench::BenchArgs),
+    /// Show, locate or create the configuration
+    Config(commands::config::ConfigArgs),
     /// Print a shell completion script
     Completions(commands::completions::CompletionsArgs),
     /// Check the database: Nagios exit codes, Prometheus textfile, alerts

@@ -1,6 +1,7 @@
 //! taskdb: run the PostgreSQL database of an AI-driven CI/CD system and expose it through
 //! Cloudflare. `main.rs` only calls [`main_entry`]; everything else is here so tests can use it.
 
+pub mod bench;
 pub mod cli;
 pub mod cloudflare;
 pub mod commands;
@@ -11,6 +12,7 @@ pub mod health;
 pub mod local;
 pub mod output;
 pub mod settings;
+pub mod taskmaster;
 pub mod units;
 
 use std::process::ExitCode;

@@ -4,6 +4,9 @@
 pub mod backup;
 pub mod metrics;
 pub mod migrations;
+pub mod taskmaster;
+pub mod tasks;
+pub mod workflows;
 
 use std::ops::Deref;
 use std::str::FromStr;
@@ -95,6 +98,18 @@ pub async fn connect(ctx: &Context) -> Result<Db> {
         .await
         .context("cannot set the session actor")?;
     Ok(Db { client, target })
+}
+
+/// Open a plain connection for an explicit config (the driver runs in the background).
+pub async fn connect_config(config: &tokio_postgres::Config) -> Result<Client> {
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .with_context(|| format!("cannot connect to {}", describe(config)))?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
 }
 
 /// `user@host:port/db` for messages; never includes the password.

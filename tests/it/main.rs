@@ -5,6 +5,7 @@
 mod support;
 
 mod backup;
+mod bench;
 mod cli;
 mod cloudflare;
 mod config;
@@ -16,3 +17,6 @@ mod maintain;
 mod metrics;
 mod migrate;
 mod schema_sql;
+mod taskmaster;
+mod tasks;
+mod workflows;

@@ -1,0 +1,430 @@
+//! `taskdb workflow …`: workflow runs of tasks. Every status change goes through the schema's
+//! `update_workflow_step` / `update_workflow_status`; the database refuses what the transition
+//! table does not allow (and retries past `max_retries`).
+
+use anyhow::Result;
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+
+use crate::cli::Format;
+use crate::context::Context;
+use crate::db::tasks::{self as tq, db_error, TaskRef};
+use crate::db::workflows::{self as q, Workflow, STATUSES, TYPES};
+use crate::exit::{usage, Exit};
+use crate::output::{ts, Row};
+
+#[derive(Debug, Args)]
+#[command(after_help = "Ids: a workflow's short id (3 or #3) or its UUID.\n\
+    Statuses: initialized → running → completed | failed | cancelled | timeout; \
+    failed and timeout → running again with `retry` while retries are left.")]
+pub struct WorkflowArgs {
+    #[command(subcommand)]
+    cmd: WorkflowCmd,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StepStatus {
+    /// The step started
+    Running,
+    /// The step finished successfully
+    Completed,
+    /// The step failed (fails the workflow)
+    Failed,
+    /// The step was skipped (counts as done)
+    Skipped,
+}
+
+#[derive(Debug, Subcommand)]
+enum WorkflowCmd {
+    /// Start tracking a workflow for a task; prints its short id (json: the workflow)
+    #[command(
+        after_help = "Example:\n  wf=$(taskdb workflow create 42 --type deployment --steps 3)"
+    )]
+    Create {
+        /// The task (short id or UUID)
+        task: String,
+        /// standard, hotfix, rollback, deployment, validation or cleanup
+        #[arg(long = "type", value_name = "TYPE", default_value = "standard")]
+        workflow_type: String,
+        /// Number of steps; the workflow completes when that many distinct steps are done
+        #[arg(long, value_name = "N")]
+        steps: Option<i32>,
+        /// Retries allowed after a failure or timeout (0-100)
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        max_retries: i32,
+        /// A running workflow older than this is stuck (1-1440)
+        #[arg(long, default_value_t = 60, value_name = "MINUTES")]
+        timeout_minutes: i32,
+    },
+    /// List workflows
+    List {
+        /// Only these statuses (repeatable)
+        #[arg(long, short = 's', value_name = "STATUS")]
+        status: Vec<String>,
+        /// Only workflows of this task
+        #[arg(long, value_name = "ID")]
+        task: Option<String>,
+        /// Only running workflows past their timeout
+        #[arg(long)]
+        stuck: bool,
+        /// At most N rows (0 = all)
+        #[arg(long, default_value_t = 50, value_name = "N")]
+        limit: i64,
+    },
+    /// Show a workflow: fields, the step timeline with durations, errors
+    Show {
+        /// Workflow id
+        id: String,
+    },
+    /// Record a step (starts the workflow; a failed step fails it; the last declared step completes it)
+    #[command(after_help = "Examples:\n  \
+        taskdb workflow step 3 build --status running\n  \
+        taskdb workflow step 3 build --result '{\"artifact\":\"app.tar\"}'\n  \
+        taskdb workflow step 3 test --status failed --error \"2 tests failed\"")]
+    Step {
+        /// Workflow id
+        id: String,
+        /// Step name
+        step: String,
+        #[arg(long, value_enum, default_value = "completed")]
+        status: StepStatus,
+        /// Result of the step (JSON)
+        #[arg(long, value_name = "JSON")]
+        result: Option<String>,
+        /// Error text (for a failed step)
+        #[arg(long, value_name = "TEXT")]
+        error: Option<String>,
+    },
+    /// Mark a workflow completed
+    Complete(ReasonArgs),
+    /// Mark a workflow failed
+    Fail(ReasonArgs),
+    /// Cancel a workflow
+    Cancel(ReasonArgs),
+    /// Run a failed or timed-out workflow again (while retries are left)
+    Retry(ReasonArgs),
+    /// Delete a workflow and its history of steps
+    Delete {
+        /// Workflow id
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ReasonArgs {
+    /// Workflow id
+    id: String,
+    /// Why (appended to the error log)
+    #[arg(long)]
+    reason: Option<String>,
+}
+
+pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
+    match args.cmd {
+        WorkflowCmd::Create {
+            task,
+            workflow_type,
+            steps,
+            max_retries,
+            timeout_minutes,
+        } => {
+            let r = TaskRef::parse(&task)?;
+            if !TYPES.contains(&workflow_type.as_str()) {
+                return Err(usage(format!(
+                    "unknown workflow type {workflow_type:?}: use one of {}",
+                    TYPES.join(", ")
+                )));
+            }
+            if steps.is_some_and(|n| n < 1) {
+                return Err(usage("--steps must be at least 1"));
+            }
+            if !(0..=100).contains(&max_retries) {
+                return Err(usage("--max-retries must be between 0 and 100"));
+            }
+            if !(1..=1440).contains(&timeout_minutes) {
+                return Err(usage("--timeout-minutes must be between 1 and 1440"));
+            }
+            let db = ctx.db().await?;
+            let t = tq::find(&*db, r, "task").await?;
+            let row = db
+                .query_one(
+                    "SELECT w.id FROM create_workflow($1, $2, $3, $4, $5) w",
+                    &[
+                        &t.id,
+                        &workflow_type,
+                        &steps,
+                        &timeout_minutes,
+                        &max_retries,
+                    ],
+                )
+                .await
+                .map_err(db_error)?;
+            let w = q::find(&*db, q::WorkflowRef::Uuid(row.try_get(0)?)).await?;
+            print_brief(ctx, &w)
+        }
+        WorkflowCmd::List {
+            status,
+            task,
+            stuck,
+            limit,
+        } => {
+            for s in &status {
+                if !STATUSES.contains(&s.as_str()) {
+                    return Err(usage(format!(
+                        "unknown workflow status {s:?}: use one of {}",
+                        STATUSES.join(", ")
+                    )));
+                }
+            }
+            if limit < 0 {
+                return Err(usage("--limit must be 0 (all) or more"));
+            }
+            let task = task.as_deref().map(TaskRef::parse).transpose()?;
+            let db = ctx.db().await?;
+            let task_id = match task {
+                Some(r) => Some(tq::find(&*db, r, "task").await?.id),
+                None => None,
+            };
+            let limit = if limit == 0 { i64::MAX } else { limit };
+            let rows = db
+                .query(
+                    &format!(
+                        "SELECT {} FROM workflows w \
+                          WHERE (cardinality($1::text[]) = 0 OR w.status = ANY($1)) \
+                            AND ($2::uuid IS NULL OR w.task_id = $2) \
+                            AND (NOT $3 OR (w.status = 'running' \
+                                 AND w.started_at < now() - make_interval(mins => w.timeout_minutes))) \
+                          ORDER BY w.short_id DESC LIMIT $4",
+                        q::WORKFLOW_COLUMNS
+                    ),
+                    &[&status, &task_id, &stuck, &limit],
+                )
+                .await
+                .map_err(db_error)?;
+            let list: Vec<Workflow> = rows.iter().map(Workflow::from_row).collect::<Result<_>>()?;
+            if list.is_empty() && ctx.out.format() == Format::Table {
+                ctx.out.note("no workflows match");
+                return Ok(Exit::SUCCESS);
+            }
+            ctx.out.list(&list)?;
+            Ok(Exit::SUCCESS)
+        }
+        WorkflowCmd::Show { id } => {
+            let r = q::parse_ref(&id)?;
+            ctx.out.require_format(&[Format::Table, Format::Json])?;
+            let db = ctx.db().await?;
+            let w = q::find(&*db, r).await?;
+            let steps = q::steps(&w);
+            if ctx.out.format() == Format::Json {
+                let mut v = serde_json::to_value(&w)?;
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("steps".into(), serde_json::to_value(&steps)?);
+                }
+                ctx.out.json(&v)?;
+                return Ok(Exit::SUCCESS);
+            }
+            let status = if w.stuck {
+                format!(
+                    "{} (stuck: running longer than {} min)",
+                    w.status, w.timeout_minutes
+                )
+            } else {
+                w.status.clone()
+            };
+            let fields = vec![
+                ("id".to_string(), format!("#{} ({})", w.short_id, w.id)),
+                (
+                    "task".to_string(),
+                    w.task_short_id.map(|t| format!("#{t}")).unwrap_or_default(),
+                ),
+                ("type".to_string(), w.workflow_type.clone()),
+                ("status".to_string(), status),
+                (
+                    "current_step".to_string(),
+                    w.current_step.clone().unwrap_or_default(),
+                ),
+                ("steps".to_string(), w.steps()),
+                (
+                    "retries".to_string(),
+                    format!("{} of {}", w.retry_count, w.max_retries),
+                ),
+                ("timeout".to_string(), format!("{} min", w.timeout_minutes)),
+                (
+                    "created".to_string(),
+                    format!("{} by {}", ts(Some(w.created_at)), w.created_by),
+                ),
+                ("started".to_string(), ts(w.started_at)),
+                ("finished".to_string(), ts(w.completed_at)),
+            ];
+            let rows: Vec<Vec<String>> = fields
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| vec![k, v])
+                .collect();
+            let mut text = ctx.out.table(&["field", "value"], &rows);
+            if !steps.is_empty() {
+                let rows: Vec<Vec<String>> = steps.iter().map(Row::cells).collect();
+                text.push_str("\nSteps\n");
+                text.push_str(&ctx.out.table(q::StepRow::columns(), &rows));
+            }
+            let errors: Vec<Vec<String>> = w
+                .error_log
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| {
+                    let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                    vec![
+                        s("at"),
+                        e.get("attempt").map(|a| a.to_string()).unwrap_or_default(),
+                        s("status"),
+                        s("step"),
+                        s("message"),
+                    ]
+                })
+                .collect();
+            if !errors.is_empty() {
+                text.push_str("\nErrors\n");
+                text.push_str(
+                    &ctx.out
+                        .table(&["at", "attempt", "status", "step", "message"], &errors),
+                );
+            }
+            ctx.out.raw(text)?;
+            Ok(Exit::SUCCESS)
+        }
+        WorkflowCmd::Step {
+            id,
+            step,
+            status,
+            result,
+            error,
+        } => {
+            let r = q::parse_ref(&id)?;
+            if step.trim().is_empty() {
+                return Err(usage("the step name is empty"));
+            }
+            let result: Option<Value> = match result {
+                Some(text) => Some(
+                    serde_json::from_str(&text)
+                        .map_err(|e| usage(format!("--result is not valid JSON: {e}")))?,
+                ),
+                None => None,
+            };
+            let status = match status {
+                StepStatus::Running => "running",
+                StepStatus::Completed => "completed",
+                StepStatus::Failed => "failed",
+                StepStatus::Skipped => "skipped",
+            };
+            let db = ctx.db().await?;
+            let w = q::find(&*db, r).await?;
+            db.execute(
+                "SELECT 1 FROM update_workflow_step($1, $2, $3, $4, $5)",
+                &[&w.id, &step, &status, &result, &error],
+            )
+            .await
+            .map_err(|e| with_label(&w, e))?;
+            let after = q::find(&*db, q::WorkflowRef::Uuid(w.id)).await?;
+            if ctx.out.format() == Format::Json {
+                ctx.out.json(&after)?;
+            } else {
+                ctx.out.note(format!(
+                    "{}: step {step} {status}; workflow {} ({} steps done)",
+                    after.label(),
+                    after.status,
+                    after.steps()
+                ));
+            }
+            Ok(Exit::SUCCESS)
+        }
+        WorkflowCmd::Complete(a) => set_status(a, "completed", ctx).await,
+        WorkflowCmd::Fail(a) => set_status(a, "failed", ctx).await,
+        WorkflowCmd::Cancel(a) => set_status(a, "cancelled", ctx).await,
+        WorkflowCmd::Retry(a) => set_status(a, "running", ctx).await,
+        WorkflowCmd::Delete { id } => {
+            let r = q::parse_ref(&id)?;
+            let db = ctx.db().await?;
+            let w = q::find(&*db, r).await?;
+            ctx.out
+                .confirm(&format!(
+                    "delete {} ({}, {})?",
+                    w.label(),
+                    w.workflow_type,
+                    w.status
+                ))
+                .await?;
+            db.execute("DELETE FROM workflows WHERE id = $1", &[&w.id])
+                .await
+                .map_err(db_error)?;
+            if ctx.out.format() == Format::Json {
+                ctx.out
+                    .json(&json!({"deleted": 1, "id": w.id, "short_id": w.short_id}))?;
+            } else {
+                ctx.out.note(format!("deleted {}", w.label()));
+            }
+            Ok(Exit::SUCCESS)
+        }
+    }
+}
+
+/// Prefix the schema's refusal with which workflow it was about.
+fn with_label(w: &Workflow, e: tokio_postgres::Error) -> anyhow::Error {
+    let refused = tq::sqlstate(&e).is_some_and(|c| c.starts_with("TD"));
+    let err = db_error(e);
+    if refused {
+        usage(format!("{}: {err}", w.label()))
+    } else {
+        err
+    }
+}
+
+async fn set_status(a: ReasonArgs, status: &str, ctx: &Context) -> Result<Exit> {
+    let r = q::parse_ref(&a.id)?;
+    let mut db = ctx.db().await?;
+    let tx = db.client.transaction().await.map_err(db_error)?;
+    let w = q::find(&tx, r).await?;
+    // A stuck workflow (running past its timeout) is timed out first, so that it can be retried.
+    if status == "running" && w.stuck {
+        tx.execute(
+            "SELECT 1 FROM update_workflow_status($1, 'timeout', $2)",
+            &[
+                &w.id,
+                &format!(
+                    "not finished within {} minutes of its start",
+                    w.timeout_minutes
+                ),
+            ],
+        )
+        .await
+        .map_err(|e| with_label(&w, e))?;
+    }
+    tx.execute(
+        "SELECT 1 FROM update_workflow_status($1, $2, $3)",
+        &[&w.id, &status, &a.reason],
+    )
+    .await
+    .map_err(|e| with_label(&w, e))?;
+    let after = q::find(&tx, q::WorkflowRef::Uuid(w.id)).await?;
+    tx.commit().await.map_err(db_error)?;
+    if ctx.out.format() == Format::Json {
+        ctx.out.json(&after)?;
+    } else {
+        ctx.out.note(format!(
+            "{}: {} → {}",
+            after.label(),
+            w.status,
+            after.status
+        ));
+    }
+    Ok(Exit::SUCCESS)
+}
+
+fn print_brief(ctx: &Context, w: &Workflow) -> Result<Exit> {
+    if ctx.out.format() == Format::Json {
+        ctx.out.json(w)?;
+    } else {
+        ctx.out.line(w.short_id.to_string())?;
+    }
+    Ok(Exit::SUCCESS)
+}
