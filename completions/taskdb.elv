@@ -43,6 +43,9 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand bench 'Load-test the database with the seed system''s operations (scratch database, dropped after)'
             cand config 'Show, locate or create the configuration'
             cand completions 'Print a shell completion script'
+            cand health 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
+            cand metrics 'Record, print and expire samples in system_metrics'
+            cand maintain 'Partitions ahead, retention, ANALYZE: the one cron entry for upkeep'
             cand generate-man 'Write man pages into a directory (used to regenerate man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -1445,6 +1448,155 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'taskdb;health'= {
+            cand --check 'Run only these probes (comma-separated or repeated); see the list below'
+            cand --skip 'Skip these probes (comma-separated or repeated)'
+            cand --warn 'Warning threshold NAME=VALUE, e.g. connections=80%, idle_in_transaction=30s, off disables'
+            cand --crit 'Critical threshold NAME=VALUE, e.g. replication_lag_bytes=1GB, standbys=1'
+            cand --timeout 'Bound on the whole run, connecting included [default: 10s; config health.timeout]'
+            cand --textfile 'Also write the Prometheus output to FILE, atomically (temp file + rename in its directory)'
+            cand --alert-webhook 'POST a JSON alert to URL when the overall state changes [env: TASKDB_HEALTH_ALERT_WEBHOOK]'
+            cand --tunnel 'Cloudflare Tunnel the `tunnel` probe looks at'
+            cand --alert-cooldown 'At most one alert per state within this time [default: 15m; config health.alert_cooldown]'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --record 'Store every probe value in system_metrics (component "health") in one statement'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;metrics'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand record 'Record one sample'
+            cand dump 'Print samples, raw (paginated) or aggregated per time bucket'
+            cand prune 'Remove samples older than a given age: whole monthly partitions first, then rows'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;metrics;record'= {
+            cand --type 'Metric type'
+            cand --unit 'Unit: bytes, seconds, milliseconds, count, percent, requests_per_second, errors_per_minute'
+            cand --component 'Component the sample belongs to, e.g. scheduler'
+            cand --tag 'A tag key=value (repeatable)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;metrics;dump'= {
+            cand --name 'Only these metric names (repeatable)'
+            cand --component 'Only this component'
+            cand --since 'From this time on: a duration back from now (1h, 7d) or RFC 3339'
+            cand --until 'Before this time: a duration back from now or RFC 3339'
+            cand --bucket 'Aggregate per time bucket of this size (1m, 1h, 1d; aligned to UTC epoch)'
+            cand --agg 'Aggregate used with --bucket'
+            cand --limit 'Raw samples per page'
+            cand --offset 'Raw samples to skip (the next page starts at --offset + --limit)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;metrics;prune'= {
+            cand --older-than 'Remove samples older than this (e.g. 30d, 12h)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --dry-run 'Report what would be removed; change nothing'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;metrics;help'= {
+            cand record 'Record one sample'
+            cand dump 'Print samples, raw (paginated) or aggregated per time bucket'
+            cand prune 'Remove samples older than a given age: whole monthly partitions first, then rows'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;metrics;help;record'= {
+        }
+        &'taskdb;metrics;help;dump'= {
+        }
+        &'taskdb;metrics;help;prune'= {
+        }
+        &'taskdb;metrics;help;help'= {
+        }
+        &'taskdb;maintain'= {
+            cand --months-ahead 'Monthly partitions to keep ready after the current month [config maintain.months_ahead]'
+            cand --metrics-days 'Days of system_metrics to keep; 0 keeps all [config maintain.metrics_retention_days]'
+            cand --api-logs-days 'Days of api_access_logs to keep; 0 keeps all [config maintain.api_logs_retention_days]'
+            cand --audit-days 'Days of audit log to keep; 0 keeps all [config maintain.audit_retention_days]'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --wait 'Wait for a maintain run in progress instead of skipping'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'taskdb;generate-man'= {
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
@@ -1473,6 +1625,9 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand bench 'Load-test the database with the seed system''s operations (scratch database, dropped after)'
             cand config 'Show, locate or create the configuration'
             cand completions 'Print a shell completion script'
+            cand health 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
+            cand metrics 'Record, print and expire samples in system_metrics'
+            cand maintain 'Partitions ahead, retention, ANALYZE: the one cron entry for upkeep'
             cand generate-man 'Write man pages into a directory (used to regenerate man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -1639,6 +1794,21 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;help;config;check'= {
         }
         &'taskdb;help;completions'= {
+        }
+        &'taskdb;help;health'= {
+        }
+        &'taskdb;help;metrics'= {
+            cand record 'Record one sample'
+            cand dump 'Print samples, raw (paginated) or aggregated per time bucket'
+            cand prune 'Remove samples older than a given age: whole monthly partitions first, then rows'
+        }
+        &'taskdb;help;metrics;record'= {
+        }
+        &'taskdb;help;metrics;dump'= {
+        }
+        &'taskdb;help;metrics;prune'= {
+        }
+        &'taskdb;help;maintain'= {
         }
         &'taskdb;help;generate-man'= {
         }

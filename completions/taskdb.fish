@@ -50,6 +50,9 @@ complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "waf" -d 'Apply the zo
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "bench" -d 'Load-test the database with the seed system\'s operations (scratch database, dropped after)'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "config" -d 'Show, locate or create the configuration'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "health" -d 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "metrics" -d 'Record, print and expire samples in system_metrics'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "maintain" -d 'Partitions ahead, retention, ANALYZE: the one cron entry for upkeep'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and not __fish_seen_subcommand_from start stop status url destroy help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -1195,6 +1198,149 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -s v -l verbo
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l check -d 'Run only these probes (comma-separated or repeated); see the list below' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l skip -d 'Skip these probes (comma-separated or repeated)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l warn -d 'Warning threshold NAME=VALUE, e.g. connections=80%, idle_in_transaction=30s, off disables' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l crit -d 'Critical threshold NAME=VALUE, e.g. replication_lag_bytes=1GB, standbys=1' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l timeout -d 'Bound on the whole run, connecting included [default: 10s; config health.timeout]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l textfile -d 'Also write the Prometheus output to FILE, atomically (temp file + rename in its directory)' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l alert-webhook -d 'POST a JSON alert to URL when the overall state changes [env: TASKDB_HEALTH_ALERT_WEBHOOK]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l tunnel -d 'Cloudflare Tunnel the `tunnel` probe looks at' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l alert-cooldown -d 'At most one alert per state within this time [default: 15m; config health.alert_cooldown]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l record -d 'Store every probe value in system_metrics (component "health") in one statement'
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -f -a "record" -d 'Record one sample'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -f -a "dump" -d 'Print samples, raw (paginated) or aggregated per time bucket'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -f -a "prune" -d 'Remove samples older than a given age: whole monthly partitions first, then rows'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -l type -d 'Metric type' -r -f -a "gauge\t''
+counter\t''
+histogram\t''
+timer\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -l unit -d 'Unit: bytes, seconds, milliseconds, count, percent, requests_per_second, errors_per_minute' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -l component -d 'Component the sample belongs to, e.g. scheduler' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -l tag -d 'A tag key=value (repeatable)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l name -d 'Only these metric names (repeatable)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l component -d 'Only this component' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l since -d 'From this time on: a duration back from now (1h, 7d) or RFC 3339' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l until -d 'Before this time: a duration back from now or RFC 3339' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l bucket -d 'Aggregate per time bucket of this size (1m, 1h, 1d; aligned to UTC epoch)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l agg -d 'Aggregate used with --bucket' -r -f -a "avg\t''
+min\t''
+max\t''
+sum\t''
+count\t''
+p50\t''
+p95\t''
+p99\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l limit -d 'Raw samples per page' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l offset -d 'Raw samples to skip (the next page starts at --offset + --limit)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -l older-than -d 'Remove samples older than this (e.g. 30d, 12h)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -l dry-run -d 'Report what would be removed; change nothing'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "record" -d 'Record one sample'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "dump" -d 'Print samples, raw (paginated) or aggregated per time bucket'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove samples older than a given age: whole monthly partitions first, then rows'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l months-ahead -d 'Monthly partitions to keep ready after the current month [config maintain.months_ahead]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l metrics-days -d 'Days of system_metrics to keep; 0 keeps all [config maintain.metrics_retention_days]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l api-logs-days -d 'Days of api_access_logs to keep; 0 keeps all [config maintain.api_logs_retention_days]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l audit-days -d 'Days of audit log to keep; 0 keeps all [config maintain.audit_retention_days]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l wait -d 'Wait for a maintain run in progress instead of skipping'
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -1211,18 +1357,21 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s v -l verb
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "task" -d 'Create, find, claim and change tasks; import and export Task Master files'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "workflow" -d 'Track workflow runs of tasks: steps, failures, retries'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "tunnel" -d 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "waf" -d 'Apply the zone\'s WAF rules, rate limiting and TLS settings from a policy'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "bench" -d 'Load-test the database with the seed system\'s operations (scratch database, dropped after)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "task" -d 'Create, find, claim and change tasks; import and export Task Master files'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "workflow" -d 'Track workflow runs of tasks: steps, failures, retries'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "tunnel" -d 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "waf" -d 'Apply the zone\'s WAF rules, rate limiting and TLS settings from a policy'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "bench" -d 'Load-test the database with the seed system\'s operations (scratch database, dropped after)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "health" -d 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "metrics" -d 'Record, print and expire samples in system_metrics'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "maintain" -d 'Partitions ahead, retention, ANALYZE: the one cron entry for upkeep'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "start" -d 'Create (first time) and start the local cluster; does nothing if it is running'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "stop" -d 'Stop the local cluster'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Show whether the local cluster runs, its pid, port, version and data directory'
@@ -1268,3 +1417,6 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file in use (or where `config init` would write one)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Write a commented config file (0600); asks at a terminal, flag-driven otherwise'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Connect with the effective settings and report the server reached (a preflight check)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "record" -d 'Record one sample'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "dump" -d 'Print samples, raw (paginated) or aggregated per time bucket'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from metrics" -f -a "prune" -d 'Remove samples older than a given age: whole monthly partitions first, then rows'

@@ -121,6 +121,25 @@ pub enum Command {
     Config(commands::config::ConfigArgs),
     /// Print a shell completion script
     Completions(commands::completions::CompletionsArgs),
+    /// Check the database: Nagios exit codes, Prometheus textfile, alerts
+    ///
+    /// Runs every probe (or those chosen with --check) on one connection, within --timeout for
+    /// the whole run, and exits with the worst probe's Nagios code: 0 OK, 1 WARNING,
+    /// 2 CRITICAL, 3 UNKNOWN (severity OK < WARNING < UNKNOWN < CRITICAL). A probe that cannot
+    /// run (missing pg_monitor, a timeout, a missing table) is UNKNOWN with a hint; a database
+    /// that cannot be reached is CRITICAL. Formats (global --format): table (default; alias
+    /// human), json, nagios, prometheus.
+    Health(commands::health::HealthArgs),
+    /// Record, print and expire samples in system_metrics
+    Metrics(commands::metrics::MetricsArgs),
+    /// Partitions ahead, retention, ANALYZE: the one cron entry for upkeep
+    ///
+    /// Creates the monthly partitions of system_metrics and api_access_logs for the next months,
+    /// applies retention to system_metrics, api_access_logs and audit_log, ANALYZEs taskdb's
+    /// tables and reports what it did. Settings: flags, then [maintain] in the config file, then
+    /// defaults (3 months ahead; keep metrics 30 days, API access logs 7, audit log 90; 0 keeps
+    /// a table forever). Idempotent; a second run while one is in progress skips (exit 0).
+    Maintain(commands::maintain::MaintainArgs),
     /// Write man pages into a directory (used to regenerate man/)
     #[command(hide = true)]
     GenerateMan(commands::completions::GenerateManArgs),

@@ -8,10 +8,12 @@ pub mod commands;
 pub mod context;
 pub mod db;
 pub mod exit;
+pub mod health;
 pub mod local;
 pub mod output;
 pub mod settings;
 pub mod taskmaster;
+pub mod units;
 
 use std::process::ExitCode;
 
@@ -25,11 +27,14 @@ pub fn main_entry() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
-            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
-            let code = if err.use_stderr() {
-                Exit::USAGE
-            } else {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2;
+            // for `health`, whose exit codes are Nagios states, 3 = UNKNOWN).
+            let code = if !err.use_stderr() {
                 Exit::SUCCESS
+            } else if is_health_command() {
+                Exit::NAGIOS_UNKNOWN
+            } else {
+                Exit::USAGE
             };
             let _ = err.print();
             return code.into();
@@ -51,9 +56,28 @@ pub fn main_entry() -> ExitCode {
     }
 }
 
+/// Whether the (unparseable) command line is a `taskdb health` one: clap, told to ignore
+/// errors, still finds the subcommand.
+fn is_health_command() -> bool {
+    use clap::CommandFactory;
+    Cli::command()
+        .ignore_errors(true)
+        .try_get_matches_from(std::env::args_os())
+        .ok()
+        .is_some_and(|m| m.subcommand_name() == Some("health"))
+}
+
 /// Run a parsed command line. Ctrl-C ends the command cleanly (prompts restore the terminal).
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
-    let ctx = context::Context::new(cli.global)?;
+    let health = matches!(cli.command, cli::Command::Health(_));
+    let ctx = match context::Context::new(cli.global) {
+        Ok(ctx) => ctx,
+        // A bad config file is a usage error; for `health` that is UNKNOWN (3).
+        Err(e) if health && exit::code_for(&e) == Exit::USAGE => {
+            return Err(exit::Error::WithCode(Exit::NAGIOS_UNKNOWN, format!("{e:#}")).into())
+        }
+        Err(e) => return Err(e),
+    };
     tokio::select! {
         result = commands::dispatch(cli.command, &ctx) => result,
         _ = tokio::signal::ctrl_c() => {

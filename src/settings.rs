@@ -71,6 +71,10 @@ pub struct FileConfig {
     pub migrate: FileMigrate,
     #[serde(default)]
     pub cloudflare: FileCloudflare,
+    #[serde(default)]
+    pub health: FileHealth,
+    #[serde(default)]
+    pub maintain: FileMaintain,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -114,6 +118,50 @@ pub struct FileCloudflare {
     pub base_url: Option<String>,
 }
 
+/// `[health]`: defaults for `taskdb health`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileHealth {
+    /// Bound on the whole run, e.g. "10s".
+    pub timeout: Option<String>,
+    /// URL to POST alerts to when the overall state changes.
+    pub alert_webhook: Option<String>,
+    /// Minimum time between two alerts for the same state, e.g. "15m".
+    pub alert_cooldown: Option<String>,
+    /// `[health.thresholds.NAME] warn = … crit = …`
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, FileThreshold>,
+}
+
+/// One threshold's warn/crit values: numbers, or strings with units ("5m", "80%", "16MB", "off").
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileThreshold {
+    pub warn: Option<ThresholdValue>,
+    pub crit: Option<ThresholdValue>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ThresholdValue {
+    Number(f64),
+    Text(String),
+}
+
+/// `[maintain]`: what `taskdb maintain` keeps (its flags override these).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileMaintain {
+    /// Monthly partitions to keep ready ahead of the current month.
+    pub months_ahead: Option<u32>,
+    /// Days of system_metrics to keep.
+    pub metrics_retention_days: Option<u32>,
+    /// Days of api_access_logs to keep.
+    pub api_logs_retention_days: Option<u32>,
+    /// Days of audit log to keep.
+    pub audit_retention_days: Option<u32>,
+}
+
 // ---- effective settings -----------------------------------------------------------------------
 
 /// Which database to use.
@@ -147,6 +195,8 @@ pub struct Settings {
     pub cloudflare_account_id: Option<Sourced<String>>,
     pub cloudflare_zone_id: Option<Sourced<String>>,
     pub cloudflare_base_url: Sourced<String>,
+    /// `taskdb health` alert webhook (may embed a token: shown redacted).
+    pub health_alert_webhook: Option<Sourced<String>>,
 }
 
 pub const DEFAULT_CLOUDFLARE_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
@@ -285,7 +335,10 @@ impl Settings {
                 Sourced::new(DEFAULT_CLOUDFLARE_BASE_URL.to_string(), Source::Default)
             });
 
+        let health_alert_webhook = cf("TASKDB_HEALTH_ALERT_WEBHOOK", &file.health.alert_webhook);
+
         Ok(Settings {
+            health_alert_webhook,
             config_file,
             file,
             database,
@@ -397,6 +450,58 @@ impl Settings {
             self.cloudflare_base_url.value.clone(),
             &self.cloudflare_base_url.source,
         );
+        match &self.health_alert_webhook {
+            Some(s) => push("health.alert_webhook", redact_url(&s.value), &s.source),
+            None => push("health.alert_webhook", "(not set)".into(), &Source::Default),
+        }
+        let file_src = Source::File(
+            self.config_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        );
+        let h = &self.file.health;
+        for (key, value, default) in [
+            ("health.timeout", &h.timeout, "10s"),
+            ("health.alert_cooldown", &h.alert_cooldown, "15m"),
+        ] {
+            match value {
+                Some(v) => push(key, v.clone(), &file_src),
+                None => push(key, default.into(), &Source::Default),
+            }
+        }
+        for (name, t) in &h.thresholds {
+            let show = |v: &Option<ThresholdValue>| match v {
+                Some(ThresholdValue::Number(n)) => n.to_string(),
+                Some(ThresholdValue::Text(s)) => s.clone(),
+                None => "(default)".into(),
+            };
+            push(
+                &format!("health.thresholds.{name}"),
+                format!("warn={} crit={}", show(&t.warn), show(&t.crit)),
+                &file_src,
+            );
+        }
+        let m = &self.file.maintain;
+        for (key, value, default) in [
+            ("maintain.months_ahead", m.months_ahead, 3),
+            (
+                "maintain.metrics_retention_days",
+                m.metrics_retention_days,
+                30,
+            ),
+            (
+                "maintain.api_logs_retention_days",
+                m.api_logs_retention_days,
+                7,
+            ),
+            ("maintain.audit_retention_days", m.audit_retention_days, 90),
+        ] {
+            match value {
+                Some(v) => push(key, v.to_string(), &file_src),
+                None => push(key, default.to_string(), &Source::Default),
+            }
+        }
         out
     }
 }
@@ -544,6 +649,22 @@ pub fn redact_conninfo(conninfo: &str) -> String {
         out.push(part.to_string());
     }
     out.join(" ")
+}
+
+/// A URL reduced to scheme, host and port: webhook paths and queries often carry tokens.
+pub fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let host = authority.rsplit('@').next().unwrap_or(authority);
+            if rest.len() > authority.len() {
+                format!("{scheme}://{host}/…")
+            } else {
+                format!("{scheme}://{host}")
+            }
+        }
+        None => "(not a URL)".into(),
+    }
 }
 
 fn redact_query_password(url: &str) -> String {

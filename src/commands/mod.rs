@@ -4,7 +4,10 @@ pub mod backup;
 pub mod bench;
 pub mod completions;
 pub mod config;
+pub mod health;
 pub mod local;
+pub mod maintain;
+pub mod metrics;
 pub mod migrate;
 pub mod task;
 pub mod tunnel;
@@ -25,6 +28,9 @@ pub async fn dispatch(command: Command, ctx: &Context) -> Result<Exit> {
         Command::Backup(args) => backup::run(args, ctx).await,
         Command::Bench(args) => bench::run(args, ctx).await,
         Command::Config(args) => config::run(args, ctx).await,
+        Command::Health(args) => health::run(args, ctx).await,
+        Command::Metrics(args) => metrics::run(args, ctx).await,
+        Command::Maintain(args) => maintain::run(args, ctx).await,
         Command::Task(args) => task::run(*args, ctx).await,
         Command::Workflow(args) => workflow::run(args, ctx).await,
         Command::Tunnel(args) => tunnel::run(args, ctx).await,

@@ -11,6 +11,7 @@
 pub mod backup;
 mod connect;
 pub mod conninfo;
+pub mod metrics;
 pub mod migrations;
 pub mod pgpass;
 mod spec;

@@ -310,6 +310,11 @@ fn read_state(name: &str) -> Option<LocalState> {
     serde_json::from_str(&text).ok()
 }
 
+/// The account `tunnel deploy` recorded for tunnel `name` on this host (for `health`).
+pub(crate) fn deployed_account(name: &str) -> Option<String> {
+    read_state(name).and_then(|s| s.account_id)
+}
+
 fn write_state(state: &LocalState) -> Result<()> {
     let text = serde_json::to_vec_pretty(state)?;
     write_private_file(&state_path(&state.name), &text)

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-pub use pg::{TestDb, TestPg};
+pub use pg::{DedicatedPg, TestDb, TestPg};
 
 /// An isolated home for one test: HOME, XDG dirs, no config, no colour.
 pub struct Sandbox {

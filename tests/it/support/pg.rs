@@ -417,3 +417,180 @@ impl Drop for ExtraPg {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A cluster of its own, for tests that change server-wide state (few connections, a paused
+/// server, replication). Unix socket only; stopped and removed on drop, and by a watchdog if
+/// the test process dies first.
+#[allow(dead_code)]
+pub struct DedicatedPg {
+    pub dir: PathBuf,
+    pub data: PathBuf,
+    pub bindir: PathBuf,
+}
+
+#[allow(dead_code)]
+impl DedicatedPg {
+    /// initdb + start with extra `-c name=value` settings (e.g. "max_connections=8").
+    pub fn start(settings: &[&str]) -> DedicatedPg {
+        let pg = DedicatedPg::new_dir("taskdb-test-dpg-");
+        initdb_dedicated(&pg.bindir, &pg.data);
+        pg.pg_ctl_start(settings);
+        pg
+    }
+
+    /// A streaming standby of `primary` made with `pg_basebackup -R`, using replication slot
+    /// `slot` (created on the primary by pg_basebackup).
+    pub fn standby_of(primary: &DedicatedPg, slot: &str) -> DedicatedPg {
+        let pg = DedicatedPg::new_dir("taskdb-test-standby-");
+        let out = as_server_user(&pg.bindir.join("pg_basebackup"))
+            .arg("-h")
+            .arg(&primary.dir)
+            .args([
+                "-p", "5432", "-U", "postgres", "-X", "stream", "-R", "-C", "-S", slot,
+            ])
+            .arg("-D")
+            .arg(&pg.data)
+            .output()
+            .expect("run pg_basebackup");
+        assert!(
+            out.status.success(),
+            "pg_basebackup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        pg.pg_ctl_start(&[]);
+        pg
+    }
+
+    fn new_dir(prefix: &str) -> DedicatedPg {
+        let bindir = bindir();
+        let dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in("/tmp")
+            .expect("temp dir")
+            .keep();
+        chown_to_postgres(&dir);
+        let data = dir.join("data");
+        spawn_watchdog(&bindir, &dir, &data);
+        DedicatedPg { dir, data, bindir }
+    }
+
+    fn pg_ctl_start(&self, settings: &[&str]) {
+        let mut opts = format!(
+            "-c listen_addresses='' -k {} -p 5432 -c fsync=off -c full_page_writes=off",
+            self.dir.display()
+        );
+        for s in settings {
+            opts.push_str(&format!(" -c {s}"));
+        }
+        start_dedicated(&self.bindir, &self.data, &self.dir.join("log"), &opts);
+    }
+
+    pub fn conninfo(&self, dbname: &str) -> String {
+        format!(
+            "host={} port=5432 user=postgres dbname={dbname}",
+            self.dir.display()
+        )
+    }
+
+    pub fn client(&self, dbname: &str) -> postgres::Client {
+        postgres::Client::connect(&self.conninfo(dbname), postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connect to {dbname}: {e}"))
+    }
+
+    /// Stop the server now (fast shutdown); drop also tries, harmlessly.
+    pub fn stop(&self) {
+        let _ = as_server_user(&self.bindir.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "fast", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+
+    /// The postmaster and all its children (backends, background processes).
+    pub fn server_pids(&self) -> Vec<i32> {
+        let text =
+            std::fs::read_to_string(self.data.join("postmaster.pid")).expect("postmaster.pid");
+        let master: i32 = text.lines().next().unwrap().trim().parse().unwrap();
+        let mut pids = vec![master];
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // "pid (comm) state ppid …": comm may hold spaces, so split after the last ')'.
+            let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+            let ppid: i32 = after
+                .split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
+            if ppid == master {
+                pids.push(pid);
+            }
+        }
+        pids
+    }
+}
+
+impl Drop for DedicatedPg {
+    fn drop(&mut self) {
+        let _ = as_server_user(&self.bindir.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// initdb a cluster (trust auth, UTF8, C locale) as the server user.
+fn initdb_dedicated(bindir: &Path, data: &Path) {
+    let out = as_server_user(&bindir.join("initdb"))
+        .arg("-D")
+        .arg(data)
+        .args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-N",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-instructions",
+        ])
+        .stdout(Stdio::null())
+        .output()
+        .expect("run initdb");
+    assert!(
+        out.status.success(),
+        "initdb: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// pg_ctl start with server options `opts`; panics with the server log on failure.
+fn start_dedicated(bindir: &Path, data: &Path, log: &Path, opts: &str) {
+    let out = as_server_user(&bindir.join("pg_ctl"))
+        .arg("-D")
+        .arg(data)
+        .arg("-l")
+        .arg(log)
+        .args(["-w", "-t", "60", "-o", opts, "start"])
+        .stdout(Stdio::null())
+        .output()
+        .expect("run pg_ctl");
+    if !out.status.success() {
+        let log = std::fs::read_to_string(log).unwrap_or_default();
+        panic!(
+            "pg_ctl start failed: {}\n{log}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! `taskdb maintain`: partitions ahead, retention across several months, ANALYZE, and two
+//! overlapping runs.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::metrics::{month_name, seed_months};
+use crate::support::{Sandbox, TestDb, TestPg};
+
+/// The key `taskdb maintain` locks ("taskdbmt").
+const LOCK_KEY: i64 = 0x7461_736b_6462_6d74;
+
+fn maintain(sb: &Sandbox, db: &TestDb, args: &[&str]) -> (i32, Value, String) {
+    let out = sb
+        .cmd_db(db)
+        .args(["--format", "json", "maintain"])
+        .args(args)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let doc = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout} {stderr}"));
+    (out.status.code().unwrap_or(-1), doc, stderr)
+}
+
+#[test]
+fn maintain_creates_partitions_applies_retention_and_is_idempotent() {
+    let db = TestPg::get().migrated_db();
+    let old = seed_months(&db);
+    let mut c = db.client();
+    // Audit rows: a recent one (written by the trigger) and one made old.
+    c.batch_execute(
+        "SELECT create_task('t1');
+         UPDATE audit_log SET occurred_at = now() - interval '200 days'
+          WHERE id = (SELECT min(id) FROM audit_log);
+         SELECT create_task('t2');",
+    )
+    .unwrap();
+    let audit_before: i64 = c
+        .query_one("SELECT count(*) FROM audit_log", &[])
+        .unwrap()
+        .get(0);
+    c.batch_execute(
+        "INSERT INTO api_access_logs (endpoint, method, occurred_at) VALUES
+           ('/old', 'GET', now() - interval '20 days'), ('/new', 'GET', now())",
+    )
+    .unwrap();
+    let ahead4 = month_name(&mut c, -4);
+    let sb = Sandbox::new();
+    let (code, doc, err) = maintain(&sb, &db, &["--months-ahead", "4"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(doc["skipped"], false);
+    let created: Vec<&str> = doc["partitions_created"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(created.contains(&ahead4.as_str()), "{created:?}");
+    assert!(
+        created.contains(&ahead4.replace("system_metrics", "api_access_logs").as_str()),
+        "{created:?}"
+    );
+    let ret = doc["retention"].as_array().unwrap();
+    let by = |t: &str| ret.iter().find(|r| r["table"] == t).unwrap().clone();
+    assert_eq!(by("system_metrics")["rows_removed"], 4, "{doc:#}");
+    assert_eq!(
+        by("system_metrics")["partitions_dropped"]
+            .as_array()
+            .unwrap()
+            .len(),
+        old.len()
+    );
+    assert_eq!(by("api_access_logs")["rows_removed"], 1);
+    assert_eq!(by("audit_log")["rows_removed"], 1);
+    let audit_after: i64 = c
+        .query_one("SELECT count(*) FROM audit_log", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(audit_after, audit_before - 1);
+    let analyzed: Vec<&str> = doc["analyzed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for t in [
+        "tasks",
+        "workflows",
+        "system_metrics",
+        "api_access_logs",
+        "audit_log",
+    ] {
+        assert!(analyzed.contains(&t), "{t} not analyzed: {analyzed:?}");
+    }
+    let analyzed_at: Option<chrono::DateTime<chrono::Utc>> = c
+        .query_one(
+            "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'tasks'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(analyzed_at.is_some());
+
+    // Idempotent: nothing new to create or remove.
+    let (code, doc, _) = maintain(&sb, &db, &["--months-ahead", "4"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["partitions_created"].as_array().unwrap().len(), 0);
+    assert!(doc["retention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["rows_removed"] == 0));
+
+    // 0 days keeps a table forever; the config file supplies the others.
+    let cfg = sb.path().join("taskdb.toml");
+    std::fs::write(
+        &cfg,
+        "[maintain]\nmonths_ahead = 1\nmetrics_retention_days = 1\n",
+    )
+    .unwrap();
+    c.batch_execute("INSERT INTO api_access_logs (endpoint, method, occurred_at) VALUES ('/old2', 'GET', now() - interval '20 days')")
+        .unwrap();
+    let (code, doc, _) = maintain(&sb, &db, &["--api-logs-days", "0"]);
+    assert_eq!(code, 0);
+    let tables: Vec<&str> = doc["retention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["table"].as_str().unwrap())
+        .collect();
+    assert_eq!(tables, vec!["audit_log", "system_metrics"]);
+    assert_eq!(doc["retention"][1]["keep_days"], 1);
+    let kept: i64 = c
+        .query_one(
+            "SELECT count(*) FROM api_access_logs WHERE endpoint = '/old2'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 1);
+}
+
+#[test]
+fn overlapping_runs_skip_or_wait_and_never_fail() {
+    let db = TestPg::get().migrated_db();
+    let sb = Sandbox::new();
+    let mut holder = db.client();
+    holder
+        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
+        .unwrap();
+    let (code, doc, err) = maintain(&sb, &db, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["skipped"], true);
+    assert!(err.contains("another taskdb maintain is running"), "{err}");
+
+    // --wait waits for the holder, then does the work.
+    let child = sb
+        .std_cmd()
+        .env("DATABASE_URL", db.url())
+        .args(["--format", "json", "maintain", "--wait"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    holder
+        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["skipped"], false);
+
+    // Two at once: both exit 0, at most one skipped.
+    let spawn = || {
+        sb.std_cmd()
+            .env("DATABASE_URL", db.url())
+            .args(["--format", "json", "maintain"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+    let mut skipped = 0;
+    for o in &outs {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let d: Value = serde_json::from_slice(&o.stdout).unwrap();
+        if d["skipped"] == true {
+            skipped += 1;
+        }
+    }
+    assert!(skipped <= 1);
+}
+
+#[test]
+fn maintain_bad_input_exits_2() {
+    let db = TestPg::get().migrated_db();
+    let sb = Sandbox::new();
+    for args in [
+        vec!["maintain", "--months-ahead", "500"],
+        vec!["maintain", "--audit-days", "-1"],
+        vec!["--format", "prometheus", "maintain"],
+    ] {
+        let out = sb.cmd_db(&db).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+    }
+}
