@@ -432,8 +432,10 @@ pub struct DedicatedPg {
 impl DedicatedPg {
     /// initdb + start with extra `-c name=value` settings (e.g. "max_connections=8").
     pub fn start(settings: &[&str]) -> DedicatedPg {
-        let pg = DedicatedPg::new_dir("taskdb-test-dpg-");
-        initdb_dedicated(&pg.bindir, &pg.data);
+        let bindir = bindir();
+        let (dir, data) = new_cluster_dir(&bindir, "taskdb-test-dpg-");
+        spawn_watchdog(&bindir, &dir, &data);
+        let pg = DedicatedPg { dir, data, bindir };
         pg.pg_ctl_start(settings);
         pg
     }
@@ -463,13 +465,7 @@ impl DedicatedPg {
 
     fn new_dir(prefix: &str) -> DedicatedPg {
         let bindir = bindir();
-        let dir = tempfile::Builder::new()
-            .prefix(prefix)
-            .tempdir_in("/tmp")
-            .expect("temp dir")
-            .keep();
-        chown_to_postgres(&dir);
-        let data = dir.join("data");
+        let (dir, data) = new_server_dir(prefix);
         spawn_watchdog(&bindir, &dir, &data);
         DedicatedPg { dir, data, bindir }
     }
@@ -482,7 +478,15 @@ impl DedicatedPg {
         for s in settings {
             opts.push_str(&format!(" -c {s}"));
         }
-        start_dedicated(&self.bindir, &self.data, &self.dir.join("log"), &opts);
+        let log = self.dir.join("log");
+        let out = pg_ctl_start(&self.bindir, &self.data, &log, &opts);
+        if !out.status.success() {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!(
+                "pg_ctl start failed: {}\n{log}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
 
     pub fn conninfo(&self, dbname: &str) -> String {
@@ -546,51 +550,5 @@ impl Drop for DedicatedPg {
             .stderr(Stdio::null())
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// initdb a cluster (trust auth, UTF8, C locale) as the server user.
-fn initdb_dedicated(bindir: &Path, data: &Path) {
-    let out = as_server_user(&bindir.join("initdb"))
-        .arg("-D")
-        .arg(data)
-        .args([
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-N",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-instructions",
-        ])
-        .stdout(Stdio::null())
-        .output()
-        .expect("run initdb");
-    assert!(
-        out.status.success(),
-        "initdb: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// pg_ctl start with server options `opts`; panics with the server log on failure.
-fn start_dedicated(bindir: &Path, data: &Path, log: &Path, opts: &str) {
-    let out = as_server_user(&bindir.join("pg_ctl"))
-        .arg("-D")
-        .arg(data)
-        .arg("-l")
-        .arg(log)
-        .args(["-w", "-t", "60", "-o", opts, "start"])
-        .stdout(Stdio::null())
-        .output()
-        .expect("run pg_ctl");
-    if !out.status.success() {
-        let log = std::fs::read_to_string(log).unwrap_or_default();
-        panic!(
-            "pg_ctl start failed: {}\n{log}",
-            String::from_utf8_lossy(&out.stderr)
-        );
     }
 }
