@@ -112,7 +112,7 @@ fn manifest_fields(path: &std::path::Path, m: &backup::Manifest) -> Vec<(&'stati
 
 async fn create(args: CreateArgs, ctx: &Context) -> Result<Exit> {
     let db = ctx.db().await?;
-    let config = crate::db::config_for(ctx).await?;
+    let config = crate::db::tool_conn_for(ctx).await?;
     let created = backup::create(
         &db,
         &config,
@@ -217,7 +217,7 @@ async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
         .await
         .map_err(|why| usage(format!("refusing to restore: {why}; nothing was changed")))?;
     let db = ctx.db().await?;
-    let config = crate::db::config_for(ctx).await?;
+    let config = crate::db::tool_conn_for(ctx).await?;
     let info = backup::server_info(&db).await?;
     let tools = backup::find_tools(Some(info.major))?;
     let from = verified

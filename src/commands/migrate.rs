@@ -425,7 +425,7 @@ async fn take_backup(
     db: &crate::db::Db,
     reason: &str,
 ) -> Result<std::path::PathBuf> {
-    let config = crate::db::config_for(ctx).await?;
+    let config = crate::db::tool_conn_for(ctx).await?;
     ctx.out.note(format!(
         "taking a backup first ({}; --no-backup to skip)",
         ctx.settings.backup_dir.value.display()
@@ -731,7 +731,7 @@ async fn validate(args: ValidateArgs, ctx: &Context) -> Result<Exit> {
 
 /// Rehearse every migration on a scratch database: dump, up, down, compare, up again.
 async fn roundtrip(ctx: &Context, files: &[MigrationFile]) -> Result<()> {
-    let base = crate::db::config_for(ctx).await?;
+    let base = crate::db::tool_conn_for(ctx).await?;
     let admin = ctx.db().await?;
     let info = backup::server_info(&admin).await?;
     let tools = backup::find_tools(Some(info.major))?;
@@ -764,7 +764,7 @@ async fn roundtrip(ctx: &Context, files: &[MigrationFile]) -> Result<()> {
 
 async fn rehearse(
     ctx: &Context,
-    config: &tokio_postgres::Config,
+    config: &crate::db::ToolConn,
     tools: &backup::PgTools,
     files: &[MigrationFile],
 ) -> Result<()> {
@@ -811,10 +811,7 @@ async fn rehearse(
 }
 
 /// `pg_dump --schema-only` of a database, without the history table and volatile lines.
-pub async fn schema_dump(
-    tools: &backup::PgTools,
-    config: &tokio_postgres::Config,
-) -> Result<String> {
+pub async fn schema_dump(tools: &backup::PgTools, config: &crate::db::ToolConn) -> Result<String> {
     let mut cmd = tokio::process::Command::new(&tools.pg_dump);
     cmd.args([
         "--schema-only",

@@ -192,25 +192,19 @@ pub fn find_tools(server_major: Option<u32>) -> Result<PgTools> {
     }
 }
 
-/// PG* variables that make a libpq child connect where `config` points. Inherited connection
-/// variables are removed first so they cannot redirect it.
-pub fn apply_connection_env(cmd: &mut tokio::process::Command, config: &tokio_postgres::Config) {
-    for var in [
-        "PGHOST",
-        "PGHOSTADDR",
-        "PGPORT",
-        "PGUSER",
-        "PGPASSWORD",
-        "PGDATABASE",
-        "PGSERVICE",
-        "PGOPTIONS",
-        "PGAPPNAME",
-        "PGSSLMODE",
-        "PGCONNECT_TIMEOUT",
-    ] {
+/// PG* variables that make a libpq child connect where `conn` points, with the same TLS
+/// verification as taskdb (sslmode, root and client certificates). Inherited connection
+/// variables are removed first so they cannot redirect it; the password travels only in the
+/// child's environment, never on its command line.
+pub fn apply_connection_env(cmd: &mut tokio::process::Command, conn: &crate::db::ToolConn) {
+    for var in crate::db::LIBPQ_CONNECTION_VARIABLES {
         cmd.env_remove(var);
     }
-    let hosts: Vec<String> = config
+    for (key, value) in conn.libpq_env() {
+        cmd.env(key, value);
+    }
+    // Every configured host (libpq fails over like taskdb), and the database the caller chose.
+    let hosts: Vec<String> = conn
         .get_hosts()
         .iter()
         .map(|h| match h {
@@ -218,33 +212,14 @@ pub fn apply_connection_env(cmd: &mut tokio::process::Command, config: &tokio_po
             tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
         })
         .collect();
-    if !hosts.is_empty() {
+    if hosts.len() > 1 {
+        cmd.env_remove("PGHOSTADDR");
         cmd.env("PGHOST", hosts.join(","));
-    }
-    let ports: Vec<String> = config.get_ports().iter().map(u16::to_string).collect();
-    if !ports.is_empty() {
+        let ports: Vec<String> = conn.get_ports().iter().map(u16::to_string).collect();
         cmd.env("PGPORT", ports.join(","));
     }
-    if let Some(user) = config.get_user() {
-        cmd.env("PGUSER", user);
-    }
-    if let Some(password) = config.get_password() {
-        cmd.env("PGPASSWORD", String::from_utf8_lossy(password).to_string());
-    }
-    if let Some(db) = config.get_dbname() {
+    if let Some(db) = conn.get_dbname() {
         cmd.env("PGDATABASE", db);
-    }
-    if let Some(options) = config.get_options() {
-        cmd.env("PGOPTIONS", options);
-    }
-    let sslmode = match config.get_ssl_mode() {
-        tokio_postgres::config::SslMode::Disable => "disable",
-        tokio_postgres::config::SslMode::Require => "require",
-        _ => "prefer",
-    };
-    cmd.env("PGSSLMODE", sslmode);
-    if let Some(t) = config.get_connect_timeout() {
-        cmd.env("PGCONNECT_TIMEOUT", t.as_secs().max(2).to_string());
     }
     cmd.env("PGAPPNAME", "taskdb backup");
 }
@@ -389,7 +364,7 @@ pub struct Created {
 /// Take a verified backup of the database `client` is connected to (configured by `config`).
 pub async fn create(
     client: &Client,
-    config: &tokio_postgres::Config,
+    config: &crate::db::ToolConn,
     dir: &Path,
     reason: &str,
     actor: &str,
@@ -463,7 +438,7 @@ impl Drop for RemoveOnDrop {
 #[allow(clippy::too_many_arguments)]
 async fn dump_and_verify(
     tools: &PgTools,
-    config: &tokio_postgres::Config,
+    config: &crate::db::ToolConn,
     path: &Path,
     mpath: &Path,
     info: &ServerInfo,
@@ -703,7 +678,7 @@ fn dbname_conninfo(dbname: &str) -> String {
 /// Restore into a new, empty database with pg_restore, in one transaction.
 pub async fn restore_into_new(
     tools: &PgTools,
-    config: &tokio_postgres::Config,
+    config: &crate::db::ToolConn,
     dbname: &str,
     file: &Path,
     out: &Output,
@@ -749,7 +724,7 @@ END $taskdb$;
 /// over partition constraints and leaves objects the archive does not know about.)
 pub async fn restore_over(
     tools: &PgTools,
-    config: &tokio_postgres::Config,
+    config: &crate::db::ToolConn,
     dbname: &str,
     file: &Path,
     out: &Output,

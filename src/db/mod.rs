@@ -134,6 +134,49 @@ pub async fn config_for(ctx: &Context) -> Result<tokio_postgres::Config> {
     spec_for(ctx).await?.tokio_config()
 }
 
+/// How a libpq tool (pg_dump, pg_restore, psql) reaches the configured server: the
+/// tokio-postgres config (hosts, database; derefs to it) plus the libpq variables that carry
+/// what tokio-postgres cannot express — `sslmode=verify-ca|verify-full`, root and client
+/// certificates — so a child tool verifies the server exactly as taskdb does.
+#[derive(Clone)]
+pub struct ToolConn {
+    config: tokio_postgres::Config,
+    env: Vec<(&'static str, String)>,
+}
+
+impl ToolConn {
+    /// The libpq variables for the first configured host (see [`Db::libpq_env`]).
+    pub fn libpq_env(&self) -> &[(&'static str, String)] {
+        &self.env
+    }
+}
+
+impl Deref for ToolConn {
+    type Target = tokio_postgres::Config;
+    fn deref(&self) -> &tokio_postgres::Config {
+        &self.config
+    }
+}
+
+impl std::ops::DerefMut for ToolConn {
+    fn deref_mut(&mut self) -> &mut tokio_postgres::Config {
+        &mut self.config
+    }
+}
+
+/// The [`ToolConn`] for the configured database.
+pub async fn tool_conn_for(ctx: &Context) -> Result<ToolConn> {
+    let spec = spec_for(ctx).await?;
+    let first = spec
+        .endpoints
+        .first()
+        .ok_or_else(|| usage("the connection settings name no host"))?;
+    Ok(ToolConn {
+        env: spec.libpq_env(first),
+        config: spec.tokio_config()?,
+    })
+}
+
 /// [`Db::libpq_env`] without connecting, for the first configured host.
 pub async fn libpq_env_for(ctx: &Context) -> Result<Vec<(&'static str, String)>> {
     let spec = spec_for(ctx).await?;

@@ -820,3 +820,41 @@ fn commands_that_open_more_connections_keep_tls_verification() {
     ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+#[test]
+fn backups_reach_a_verify_full_server_with_the_same_certificates() {
+    // pg_dump gets sslmode=verify-full, the root certificate and the client certificate
+    // through its environment: certuser can only log in with its certificate, so the backup
+    // works only if the child tool connects exactly as taskdb does.
+    let server = tls_server();
+    let sb = Sandbox::new();
+    let ca = private_file(&sb, "ca.crt", &server.pki.ca);
+    let cert = private_file(&sb, "client.crt", &server.pki.client_cert);
+    let key = private_file(&sb, "client.key", &server.pki.client_key);
+    let url = format!(
+        "host=localhost hostaddr=127.0.0.1 port={} user=certuser dbname=postgres sslmode=verify-full sslrootcert={} sslcert={} sslkey={}",
+        server.pg.port,
+        ca.display(),
+        cert.display(),
+        key.display()
+    );
+    let out = sb
+        .cmd()
+        .env("DATABASE_URL", &url)
+        .args(["--format", "json", "backup", "create", "--reason", "tls"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = sb
+        .cmd()
+        .env("DATABASE_URL", &url)
+        .args(["--format", "json", "backup", "list"])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+}
