@@ -24,7 +24,7 @@ use std::ops::Deref;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use crate::context::Context;
 use crate::exit::usage;
@@ -40,12 +40,10 @@ pub struct Db {
     pub port: u16,
     /// How long connecting took (TCP, TLS, authentication; all hosts tried).
     pub connect_time: Duration,
-    /// The libpq variables for a tool (pg_dump, psql) to reach the same server the same way.
-    libpq_env: Vec<(&'static str, String)>,
 }
 
 /// libpq variables a child process may inherit that would change where or how it connects;
-/// remove them before applying [`Db::libpq_env`].
+/// remove them before applying [`ToolConn::libpq_env`].
 pub const LIBPQ_CONNECTION_VARIABLES: &[&str] = &[
     "PGHOST",
     "PGHOSTADDR",
@@ -69,15 +67,6 @@ pub const LIBPQ_CONNECTION_VARIABLES: &[&str] = &[
     "PGREQUIRESSL",
     "PGGSSENCMODE",
 ];
-
-impl Db {
-    /// Variables (including `PGPASSWORD` when there is a password) that make a libpq tool
-    /// connect to the host this connection reached, with the same user, database, sslmode and
-    /// certificates. Pass them in the child's environment, never on its command line.
-    pub fn libpq_env(&self) -> &[(&'static str, String)] {
-        &self.libpq_env
-    }
-}
 
 impl Deref for Db {
     type Target = Client;
@@ -122,16 +111,7 @@ pub async fn connect(ctx: &Context) -> Result<Db> {
         host: endpoint.host_text(),
         port: endpoint.port,
         connect_time,
-        libpq_env: spec.libpq_env(&endpoint),
     })
-}
-
-/// A tokio-postgres config for the configured hosts (password resolved from the string,
-/// PGPASSWORD or the first host's password-file entry), for code that needs one. It cannot
-/// express verify-ca/verify-full: connections should use [`connect`], and libpq tools
-/// [`Db::libpq_env`].
-pub async fn config_for(ctx: &Context) -> Result<tokio_postgres::Config> {
-    spec_for(ctx).await?.tokio_config()
 }
 
 /// How a libpq tool (pg_dump, pg_restore, psql) reaches the configured server: the
@@ -145,7 +125,9 @@ pub struct ToolConn {
 }
 
 impl ToolConn {
-    /// The libpq variables for the first configured host (see [`Db::libpq_env`]).
+    /// Variables (including `PGPASSWORD` when there is a password) that make a libpq tool
+    /// connect to the first configured host with the same user, database, sslmode and
+    /// certificates. Pass them in the child's environment, never on its command line.
     pub fn libpq_env(&self) -> &[(&'static str, String)] {
         &self.env
     }
@@ -175,49 +157,4 @@ pub async fn tool_conn_for(ctx: &Context) -> Result<ToolConn> {
         env: spec.libpq_env(first),
         config: spec.tokio_config()?,
     })
-}
-
-/// [`Db::libpq_env`] without connecting, for the first configured host.
-pub async fn libpq_env_for(ctx: &Context) -> Result<Vec<(&'static str, String)>> {
-    let spec = spec_for(ctx).await?;
-    let first = spec
-        .endpoints
-        .first()
-        .ok_or_else(|| usage("the connection settings name no host"))?;
-    Ok(spec.libpq_env(first))
-}
-
-/// Open a plain (never TLS) connection for an explicit config (the driver runs in the
-/// background). For another database on the configured server use
-/// [`ConnSpec::with_database`] and [`ConnSpec::client`], which keep TLS, failover and the
-/// password lookup.
-pub async fn connect_config(config: &tokio_postgres::Config) -> Result<Client> {
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .with_context(|| format!("cannot connect to {}", describe(config)))?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
-}
-
-/// `user@host:port/db` for messages; never includes the password.
-pub fn describe(config: &tokio_postgres::Config) -> String {
-    let host = config
-        .get_hosts()
-        .first()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(s) => s.clone(),
-            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
-        })
-        .unwrap_or_else(|| "localhost".into());
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    format!(
-        "{}@{}:{}/{}",
-        config.get_user().unwrap_or("postgres"),
-        host,
-        port,
-        config.get_dbname().unwrap_or("postgres")
-    )
 }

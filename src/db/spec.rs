@@ -459,7 +459,7 @@ impl ConnSpec {
         c
     }
 
-    /// All hosts as one tokio-postgres config (see [`super::config_for`]).
+    /// All hosts as one tokio-postgres config (see [`super::tool_conn_for`]).
     pub fn tokio_config(&self) -> Result<tokio_postgres::Config> {
         let first = self
             .endpoints
@@ -494,7 +494,7 @@ impl ConnSpec {
         Ok(config)
     }
 
-    /// libpq variables that reproduce this spec for one host (see [`super::Db::libpq_env`]).
+    /// libpq variables that reproduce this spec for one host (see [`super::ToolConn::libpq_env`]).
     pub(super) fn libpq_env(&self, endpoint: &Endpoint) -> Vec<(&'static str, String)> {
         let mut env = vec![
             ("PGHOST", endpoint.host_text()),
