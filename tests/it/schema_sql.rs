@@ -18,6 +18,11 @@ fn sql_files() -> Vec<PathBuf> {
     files
 }
 
+/// Shared setup (assertions on, `pg_temp.expect_error`) loaded before each file.
+fn setup_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sql/lib/setup.sql")
+}
+
 #[test]
 fn every_sql_test_file_passes_on_a_fresh_migrated_database() {
     let pg = TestPg::get();
@@ -28,6 +33,8 @@ fn every_sql_test_file_passes_on_a_fresh_migrated_database() {
         let db = pg.migrated_db();
         let out = std::process::Command::new(pg.bindir.join("psql"))
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url(), "-f"])
+            .arg(setup_file())
+            .arg("-f")
             .arg(file)
             .output()
             .unwrap();

@@ -1,9 +1,7 @@
 -- tests/sql/schema.sql -- catalog checks: the contract the Rust client relies on, and the
 -- prototype's schema defects staying absent.
--- Run on a freshly migrated database: psql -v ON_ERROR_STOP=1 -f tests/sql/schema.sql
-
-SET plpgsql.check_asserts = on;
-SET client_min_messages = warning;
+-- Run on a freshly migrated database:
+--   psql -v ON_ERROR_STOP=1 -f tests/sql/lib/setup.sql -f tests/sql/schema.sql
 
 -- Every function the client calls exists with this exact signature.
 DO $$
