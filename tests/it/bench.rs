@@ -84,7 +84,9 @@ fn bench_runs_cleans_up_and_reports_a_lost_server() {
     assert!(!scratch_exists(&db));
 
     // The server goes away mid-run (its backends are terminated): an error, not a hang.
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("taskdb"))
+    let child = sb
+        .std_cmd()
+        .env("DATABASE_URL", db.url())
         .args([
             "bench",
             "--duration",
@@ -96,12 +98,6 @@ fn bench_runs_cleans_up_and_reports_a_lost_server() {
             "--seed-rows",
             "500",
         ])
-        .envs(
-            sb.cmd_db(&db)
-                .get_envs()
-                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
-        )
-        .env_remove("PGHOST")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
