@@ -140,3 +140,53 @@ BEGIN
         $q$INSERT INTO audit_log (table_name, record_id, action) VALUES ('tasks', 'x', 'INSERT')$q$, '23514');
 END
 $$;
+
+-- Multi-row statements (V8 audits INSERT/DELETE once per statement from the transition table):
+-- one audit row per row, in the statement's order, each with its own record id; an upsert
+-- audits its inserted rows as INSERT and its conflicting rows as UPDATE; an empty statement
+-- writes nothing.
+DO $$
+DECLARE
+    v_before bigint := (SELECT coalesce(max(id), 0) FROM audit_log);
+    v_ids    uuid[];
+    v_name   text := 'audit-multi-' || gen_random_uuid();
+BEGIN
+    PERFORM set_config('taskdb.actor', 'bulk-bot', true);
+    WITH ins AS (
+        INSERT INTO tasks (title, priority) SELECT 'bulk ' || i, i FROM generate_series(1, 3) AS i RETURNING id, short_id
+    ) SELECT array_agg(id ORDER BY short_id) INTO v_ids FROM ins;
+    ASSERT (SELECT array_agg(record_id ORDER BY id) FROM audit_log WHERE id > v_before AND table_name = 'tasks')
+           = v_ids::text[], 'one INSERT row per task, in order';
+    ASSERT (SELECT bool_and(action = 'INSERT' AND actor = 'bulk-bot' AND old_values IS NULL
+                            AND changed_fields IS NULL AND NOT new_values ? 'updated_at'
+                            AND new_values ->> 'title' LIKE 'bulk %')
+              FROM audit_log WHERE id > v_before), 'whole rows, actor, no updated_at';
+
+    v_before := (SELECT max(id) FROM audit_log);
+    INSERT INTO task_dependencies (task_id, depends_on_task_id) VALUES (v_ids[2], v_ids[1]), (v_ids[3], v_ids[2]);
+    ASSERT (SELECT array_agg(record_id ORDER BY id) FROM audit_log WHERE id > v_before)
+           = ARRAY[v_ids[2] || ':' || v_ids[1], v_ids[3] || ':' || v_ids[2]], 'two-column record ids';
+
+    v_before := (SELECT max(id) FROM audit_log);
+    DELETE FROM tasks WHERE id = ANY (v_ids[1:2]);
+    ASSERT (SELECT count(*) FROM audit_log WHERE id > v_before AND table_name = 'tasks' AND action = 'DELETE'
+               AND old_values ->> 'title' IN ('bulk 1', 'bulk 2')) = 2, 'both deletes audited';
+    ASSERT (SELECT count(*) FROM audit_log WHERE id > v_before AND table_name = 'task_dependencies'
+               AND action = 'DELETE') = 2, 'cascaded dependency deletes audited';
+
+    v_before := (SELECT max(id) FROM audit_log);
+    DELETE FROM tasks WHERE false;
+    INSERT INTO tasks (title) SELECT 'never' WHERE false;
+    ASSERT NOT EXISTS (SELECT 1 FROM audit_log WHERE id > v_before), 'empty statements write nothing';
+
+    INSERT INTO external_integrations (integration_type, integration_name) VALUES ('webhook', v_name);
+    v_before := (SELECT max(id) FROM audit_log);
+    INSERT INTO external_integrations (integration_type, integration_name)
+    VALUES ('webhook', v_name), ('webhook', v_name || '-2')
+    ON CONFLICT (integration_name) DO UPDATE SET status = 'maintenance';
+    ASSERT (SELECT array_agg(action || ':' || coalesce(changed_fields::text, '-') ORDER BY id)
+              FROM audit_log WHERE id > v_before) = ARRAY['UPDATE:{status}', 'INSERT:-'],
+        'upsert: update audited per row, insert per statement: '
+        || (SELECT array_agg(action ORDER BY id) FROM audit_log WHERE id > v_before)::text;
+END
+$$;
