@@ -71,9 +71,12 @@ impl Op {
                  p_priority => $2::int, p_tags => ARRAY['bench-new']::text[])"
             }
             Op::GetTask => "SELECT * FROM tasks WHERE short_id = $1::bigint",
+            // The row is locked before its status is read: a concurrent claim may have just
+            // moved it, and the toggle must start from the status it has now.
             Op::UpdateStatus => {
-                "SELECT (update_task_status(id, CASE status WHEN 'pending' THEN 'in_progress' \
-                 ELSE 'pending' END)).short_id FROM tasks WHERE short_id = $1::bigint"
+                "WITH t AS (SELECT id, status FROM tasks WHERE short_id = $1::bigint FOR UPDATE) \
+                 SELECT (update_task_status(t.id, CASE t.status WHEN 'pending' THEN 'in_progress' \
+                 ELSE 'pending' END)).short_id FROM t"
             }
             Op::ListReady => {
                 "SELECT t.short_id, t.title, t.priority FROM tasks t \
@@ -82,9 +85,11 @@ impl Op {
                    WHERE d.task_id = t.id AND d.dependency_type = 'blocks' AND dt.status <> 'completed') \
                  ORDER BY t.priority DESC, t.short_id LIMIT 20"
             }
+            // Any ready task, as `taskdb task next --claim` without --tag: with a tag filter every
+            // claim walks past all pending tasks of other tags ranked above the first match.
             Op::ClaimNext => {
                 "WITH next AS (SELECT t.id FROM tasks t \
-                   WHERE t.status = 'pending' AND t.tags @> ARRAY['bench-claim'] AND NOT EXISTS (\
+                   WHERE t.status = 'pending' AND NOT EXISTS (\
                      SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_task_id \
                      WHERE d.task_id = t.id AND d.dependency_type = 'blocks' AND dt.status <> 'completed') \
                    ORDER BY t.priority DESC, t.short_id LIMIT 1 FOR UPDATE SKIP LOCKED) \
@@ -243,9 +248,10 @@ impl Layout {
     }
 }
 
-/// SQL that fills a freshly migrated scratch database: tasks split into the two pools, one in
-/// ten depending on its predecessor (so "ready" means something), and the integration that
-/// `log_api_call` counts against.
+/// SQL that fills a freshly migrated scratch database: tasks whose odd ids form the update pool
+/// (each client toggles its own slice) and all of which can be claimed, one in ten depending on
+/// its predecessor (so "ready" means something), and the integration that `log_api_call`
+/// counts against.
 pub fn seed_sql(rows: u64) -> String {
     format!(
         "INSERT INTO tasks (title, priority, tags) \
