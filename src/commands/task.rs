@@ -1624,7 +1624,7 @@ async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
         .flatten()
         .any(|s| s.contains('\0'));
         // PostgreSQL text and jsonb cannot hold U+0000.
-        if text_nul || has_nul(&r.metadata) {
+        if text_nul {
             return Err(usage(format!(
                 "{name}: {}: the text contains a NUL character (\\u0000), which PostgreSQL cannot store",
                 r.external_key
@@ -1660,16 +1660,6 @@ async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
         }
     }
     Ok(Exit::SUCCESS)
-}
-
-/// Whether a JSON value holds U+0000 in any key or string.
-fn has_nul(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.contains('\0'),
-        Value::Array(items) => items.iter().any(has_nul),
-        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
-        _ => false,
-    }
 }
 
 async fn export(a: ExportArgs, ctx: &Context) -> Result<Exit> {

@@ -14,7 +14,26 @@ use uuid::Uuid;
 
 use crate::db::tasks::db_error;
 use crate::exit::usage;
-use crate::taskmaster::{ExportRow, ImportSet};
+use crate::taskmaster::{ExportRow, ImportSet, JsonText};
+
+/// Sent as it is: jsonb's binary input is a version byte (1) followed by the JSON text.
+impl tokio_postgres::types::ToSql for JsonText {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    {
+        if *ty == Type::JSONB {
+            out.extend_from_slice(&[1]);
+        }
+        out.extend_from_slice(self.0.as_bytes());
+        Ok(tokio_postgres::types::IsNull::No)
+    }
+
+    tokio_postgres::types::accepts!(JSON, JSONB);
+    tokio_postgres::types::to_sql_checked!();
+}
 
 /// What an import did (or, with --dry-run, would do).
 #[derive(Debug, Default, Serialize)]
