@@ -65,7 +65,7 @@ SELECT id, short_id, title, status, priority FROM tasks WHERE parent_task_id = '
 SELECT * FROM workflows WHERE task_id = '$uuid';
 SELECT * FROM audit_log WHERE table_name = 'tasks' AND record_id = '$uuid' ORDER BY id DESC LIMIT 5;"
 list_sql="SELECT $cols FROM tasks t WHERE t.status = ANY('{pending}') ORDER BY t.short_id LIMIT 51"
-next_sql="SELECT $cols FROM tasks t WHERE t.id = (SELECT t.id FROM tasks t LEFT JOIN tasks p ON p.id = t.parent_task_id WHERE t.status IN ('pending', 'in_progress') AND (t.parent_task_id IS NULL OR p.status = 'in_progress') AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_task_id WHERE d.task_id = t.id AND d.dependency_type = 'blocks' AND dt.status <> 'completed') ORDER BY (t.parent_task_id IS NOT NULL) DESC, t.priority DESC, (SELECT count(*) FROM task_dependencies d WHERE d.task_id = t.id AND d.dependency_type = 'blocks'), p.short_id NULLS FIRST, t.short_id LIMIT 1)"
+next_sql="SELECT $cols FROM tasks t WHERE t.id = (SELECT t.id FROM tasks t LEFT JOIN tasks p ON p.id = t.parent_task_id WHERE t.status IN ('pending', 'in_progress') AND (t.parent_task_id IS NULL OR p.status = 'in_progress') AND t.open_blockers = 0 ORDER BY (t.parent_task_id IS NOT NULL) DESC, t.priority DESC, (SELECT count(*) FROM task_dependencies d WHERE d.task_id = t.id AND d.dependency_type = 'blocks'), p.short_id NULLS FIRST, t.short_id LIMIT 1)"
 
 hyperfine -N --warmup 3 --runs 30 --export-markdown "$work/bench.md" \
   -n "taskdb task show $id" "$TASKDB task show $id" \

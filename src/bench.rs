@@ -80,18 +80,14 @@ impl Op {
             }
             Op::ListReady => {
                 "SELECT t.short_id, t.title, t.priority FROM tasks t \
-                 WHERE t.status = 'pending' AND NOT EXISTS (\
-                   SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_task_id \
-                   WHERE d.task_id = t.id AND d.dependency_type = 'blocks' AND dt.status <> 'completed') \
+                 WHERE t.status = 'pending' AND t.open_blockers = 0 \
                  ORDER BY t.priority DESC, t.short_id LIMIT 20"
             }
             // Any ready task, as `taskdb task next --claim` without --tag: with a tag filter every
             // claim walks past all pending tasks of other tags ranked above the first match.
             Op::ClaimNext => {
                 "WITH next AS (SELECT t.id FROM tasks t \
-                   WHERE t.status = 'pending' AND NOT EXISTS (\
-                     SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_task_id \
-                     WHERE d.task_id = t.id AND d.dependency_type = 'blocks' AND dt.status <> 'completed') \
+                   WHERE t.status = 'pending' AND t.open_blockers = 0 \
                    ORDER BY t.priority DESC, t.short_id LIMIT 1 FOR UPDATE SKIP LOCKED) \
                  UPDATE tasks SET status = 'in_progress', assigned_to = 'bench-agent-' || $1::bigint \
                  FROM next WHERE tasks.id = next.id RETURNING tasks.short_id"

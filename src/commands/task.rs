@@ -950,10 +950,8 @@ fn tasks_csv(tasks: &[Task]) -> Result<String> {
     Ok(crate::output::csv(q::TASK_FIELDS, &rows))
 }
 
-/// SQL condition: every blocking dependency of `t` is completed.
-const READY: &str =
-    "NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_task_id \
-     WHERE d.task_id = t.id AND d.dependency_type = 'blocks' AND dt.status <> 'completed')";
+/// SQL condition: every blocking dependency of `t` is completed (the count V9's triggers keep).
+const READY: &str = "t.open_blockers = 0";
 
 // ---- show -----------------------------------------------------------------------------------
 
@@ -1504,8 +1502,7 @@ const NEXT_SQL: &str = "SELECT t.id FROM tasks t LEFT JOIN tasks p ON p.id = t.p
      WHERE (CASE WHEN $2 THEN t.status = 'pending' ELSE t.status IN ('pending', 'in_progress') END) \
        AND (t.parent_task_id IS NULL OR p.status = 'in_progress') \
        AND ($1::text IS NULL OR t.tags @> ARRAY[$1::text]) \
-       AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks dt ON dt.id = d.depends_on_task_id \
-                        WHERE d.task_id = t.id AND d.dependency_type = 'blocks' AND dt.status <> 'completed') \
+       AND t.open_blockers = 0 \
      ORDER BY (t.parent_task_id IS NOT NULL) DESC, t.priority DESC, \
        (SELECT count(*) FROM task_dependencies d WHERE d.task_id = t.id AND d.dependency_type = 'blocks'), \
        p.short_id NULLS FIRST, t.short_id \

@@ -284,3 +284,79 @@ fn concurrent_hierarchy_cycle_is_refused() {
         .get(0);
     assert_eq!(parent_of_e, None);
 }
+
+const COMPLETE: &str = "SELECT 1 FROM update_task_status($1::text::uuid, $2)";
+
+fn complete(task: &Task) -> Half {
+    Half {
+        sql: COMPLETE,
+        params: [task.0.clone(), "completed".into()],
+    }
+}
+
+/// tasks.open_blockers of a task (V9's count of its unfinished blocking dependencies).
+fn open_blockers(db: &TestDb, task: &Task) -> i32 {
+    db.client()
+        .query_one(
+            "SELECT open_blockers FROM tasks WHERE id = $1::text::uuid",
+            &[&task.0],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn edge_added_while_its_target_is_completed_is_counted_right_in_either_order() {
+    let db = TestPg::get().migrated_db();
+    let mut c = db.client();
+
+    // The edge commits first; the completion waited, then sees it and unblocks x.
+    let (a, x) = (
+        create_task(&mut c, "ready a"),
+        create_task(&mut c, "ready x"),
+    );
+    race(&db, dep(&x, &a), complete(&a), false, true)
+        .second
+        .unwrap();
+    assert_eq!(open_blockers(&db, &x), 0, "completion after the edge");
+
+    // The completion commits first; the edge waited, then counts b as completed.
+    let (b, y) = (
+        create_task(&mut c, "ready b"),
+        create_task(&mut c, "ready y"),
+    );
+    race(&db, complete(&b), dep(&y, &b), false, true)
+        .second
+        .unwrap();
+    assert_eq!(open_blockers(&db, &y), 0, "edge after the completion");
+
+    // The completion rolls back: the edge counts its target as open.
+    let (d, z) = (
+        create_task(&mut c, "ready d"),
+        create_task(&mut c, "ready z"),
+    );
+    race(&db, complete(&d), dep(&z, &d), false, false)
+        .second
+        .unwrap();
+    assert_eq!(open_blockers(&db, &z), 1, "completion rolled back");
+}
+
+#[test]
+fn completion_racing_an_edge_under_repeatable_read_is_a_serialization_failure() {
+    let db = TestPg::get().migrated_db();
+    let mut c = db.client();
+    let (a, x) = (
+        create_task(&mut c, "ready a"),
+        create_task(&mut c, "ready x"),
+    );
+    let mut out = race(&db, dep(&x, &a), complete(&a), true, true);
+    let err = out
+        .second
+        .as_ref()
+        .expect_err("a stale snapshot completed the task without seeing the new edge");
+    assert_eq!(err.code().map(|c| c.code()), Some("40001"), "{err}");
+    assert_eq!(open_blockers(&db, &x), 1, "a is still pending");
+    // The retry sees the edge and unblocks x.
+    out.conn.execute(COMPLETE, &[&a.0, &"completed"]).unwrap();
+    assert_eq!(open_blockers(&db, &x), 0, "after the retry");
+}
