@@ -191,13 +191,27 @@ pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Resu
         return Ok(report);
     }
 
-    // New tasks: parents first (file order), then subtasks under their parent's id.
+    // New tasks: parents first (file order), then subtasks under their parent's id. Each one
+    // arrives with its count of open blockers as the file's edges will make it, so that the
+    // dependency triggers' recount below finds nothing to rewrite (a second version of every
+    // blocked row, with all its index entries, would cost more than the insert).
+    tx.batch_execute(
+        "CREATE TEMP TABLE tm_blockers ON COMMIT DROP AS \
+           SELECT x.task_key, count(*)::integer AS n FROM tm_deps x \
+             LEFT JOIN tm_stage ds ON ds.external_key = x.dep_key \
+             LEFT JOIN tasks dt ON dt.external_key = x.dep_key \
+            WHERE coalesce(ds.status, dt.status) <> 'completed' \
+            GROUP BY x.task_key; \
+         ANALYZE tm_blockers;",
+    )
+    .await
+    .map_err(db_error)?;
     tx.execute(
         "INSERT INTO tasks (external_key, title, description, details, test_strategy, status, \
-                            priority, tags, metadata) \
+                            priority, tags, metadata, open_blockers) \
          SELECT s.external_key, s.title, s.description, s.details, s.test_strategy, s.status, \
-                s.priority, s.tags, s.metadata \
-           FROM tm_stage s \
+                s.priority, s.tags, s.metadata, coalesce(b.n, 0) \
+           FROM tm_stage s LEFT JOIN tm_blockers b ON b.task_key = s.external_key \
           WHERE s.parent_key IS NULL \
             AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.external_key = s.external_key) \
           ORDER BY s.ord",
@@ -207,10 +221,11 @@ pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Resu
     .map_err(db_error)?;
     tx.execute(
         "INSERT INTO tasks (external_key, parent_task_id, title, description, details, \
-                            test_strategy, status, priority, tags, metadata) \
+                            test_strategy, status, priority, tags, metadata, open_blockers) \
          SELECT s.external_key, p.id, s.title, s.description, s.details, s.test_strategy, s.status, \
-                s.priority, s.tags, s.metadata \
+                s.priority, s.tags, s.metadata, coalesce(b.n, 0) \
            FROM tm_stage s JOIN tasks p ON p.external_key = s.parent_key \
+           LEFT JOIN tm_blockers b ON b.task_key = s.external_key \
           WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.external_key = s.external_key) \
           ORDER BY s.ord",
         &[],

@@ -89,6 +89,26 @@ fn import_then_export_reproduces_the_file() {
     );
 }
 
+/// Every task's open_blockers equals a recount from its edges (import pre-fills the count for
+/// new tasks; the schema's triggers keep it through the rest).
+fn assert_blocker_counts_consistent(db: &crate::support::TestDb) {
+    let wrong: Vec<String> = db
+        .client()
+        .query(
+            "SELECT t.external_key || ': ' || t.open_blockers || ' <> ' || c.n FROM tasks t \
+             CROSS JOIN LATERAL (SELECT count(*) AS n FROM task_dependencies e \
+               JOIN tasks d ON d.id = e.depends_on_task_id \
+              WHERE e.task_id = t.id AND e.dependency_type = 'blocks' AND d.status <> 'completed') c \
+             WHERE t.open_blockers <> c.n",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(wrong.is_empty(), "open_blockers off: {wrong:?}");
+}
+
 #[test]
 fn reimport_is_idempotent_and_updates_in_place() {
     let pg = TestPg::get();
@@ -97,6 +117,7 @@ fn reimport_is_idempotent_and_updates_in_place() {
     let path = fixture("quirks.json");
     let p = path.to_str().unwrap();
     run_json(&sb, &db, &["task", "import", p]);
+    assert_blocker_counts_consistent(&db);
     let first = counts(&db);
     let again = run_json(&sb, &db, &["task", "import", p]);
     assert_eq!(again["created"], 0);
@@ -144,6 +165,7 @@ fn reimport_is_idempotent_and_updates_in_place() {
     assert_eq!(rep["created"], 1);
     assert_eq!(rep["updated"], 2);
     assert_eq!(rep["dependencies_removed"], 1);
+    assert_blocker_counts_consistent(&db);
     let t = run_json(&sb, &db, &["task", "show", &zero]);
     assert_eq!(t["title"], "Renamed");
     assert_eq!(t["status"], "pending");
