@@ -190,3 +190,22 @@ BEGIN
         || (SELECT array_agg(action ORDER BY id) FROM audit_log WHERE id > v_before)::text;
 END
 $$;
+
+-- A task's history (tasks rows by id, task_dependencies rows by '<id>:' prefix) is an index
+-- lookup under any collation (V10: text_pattern_ops), not a scan of the whole audit log.
+DO $$
+DECLARE
+    v_id   text := (create_task('history plan')).id::text;
+    v_plan text := '';
+    v_line text;
+BEGIN
+    SET LOCAL enable_seqscan = off;
+    FOR v_line IN EXECUTE format(
+        'EXPLAIN SELECT id FROM audit_log
+          WHERE (table_name = %L AND record_id = %L) OR (table_name = %L AND record_id LIKE %L)
+          ORDER BY id DESC LIMIT 5', 'tasks', v_id, 'task_dependencies', v_id || ':%') LOOP
+        v_plan := v_plan || v_line || ' ';
+    END LOOP;
+    ASSERT v_plan LIKE '%Index Cond: ((table_name = ''task_dependencies''::text) AND (record_id ~>=~%', 'plan: ' || v_plan;
+END
+$$;
