@@ -69,9 +69,9 @@ next_sql="SELECT $cols FROM tasks t WHERE t.id = (SELECT t.id FROM tasks t LEFT 
 
 hyperfine -N --warmup 3 --runs 30 --export-markdown "$work/bench.md" \
   -n "taskdb task show $id" "$TASKDB task show $id" \
-  -n "psql: show queries" "psql $DATABASE_URL -X -q -c \"$show_sql\"" \
+  -n "psql: show queries" "psql '$DATABASE_URL' -X -q -c \"$show_sql\"" \
   -n "taskdb task list --status pending" "$TASKDB task list --status pending" \
-  -n "psql: list query" "psql $DATABASE_URL -X -q -c \"$list_sql\"" \
+  -n "psql: list query" "psql '$DATABASE_URL' -X -q -c \"$list_sql\"" \
   -n "taskdb task next" "$TASKDB task next" \
-  -n "psql: next query" "psql $DATABASE_URL -X -q -c \"$next_sql\"" >/dev/null
+  -n "psql: next query" "psql '$DATABASE_URL' -X -q -c \"$next_sql\"" >/dev/null
 cat "$work/bench.md"
