@@ -147,3 +147,14 @@ BEGIN
     ASSERT (SELECT version FROM task_graph_locks WHERE graph = 'dependencies') > v0, 'lock row updated';
 END
 $$;
+
+-- The graph queries of the triggers walk the indexes whatever plan a session cached while the
+-- table was small (V11): a bulk insert stays linear.
+DO $$
+BEGIN
+    ASSERT (SELECT bool_and('enable_seqscan=off' = ANY (proconfig)) FROM pg_proc
+             WHERE oid IN ('task_dependencies_prevent_cycle()'::regprocedure,
+                           'refresh_open_blockers(uuid[])'::regprocedure)),
+        'graph functions keep enable_seqscan=off';
+END
+$$;
