@@ -345,6 +345,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that a backup is readable to the end and matches its manifest')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into a new database (--into) or over the current one')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old backups from the backup directory (retention)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -423,11 +424,33 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'taskdb;backup;prune' {
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep this many newest backups of each database (at least 1)')
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Delete only backups older than this (e.g. 14d, 36h, 2w)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be deleted; delete nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'taskdb;backup;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Back up the database with pg_dump -Fc into the backup directory, verified')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that a backup is readable to the end and matches its manifest')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into a new database (--into) or over the current one')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old backups from the backup directory (retention)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -441,6 +464,9 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             break
         }
         'taskdb;backup;help;restore' {
+            break
+        }
+        'taskdb;backup;help;prune' {
             break
         }
         'taskdb;backup;help;help' {
@@ -1822,6 +1848,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that a backup is readable to the end and matches its manifest')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into a new database (--into) or over the current one')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old backups from the backup directory (retention)')
             break
         }
         'taskdb;help;backup;create' {
@@ -1834,6 +1861,9 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             break
         }
         'taskdb;help;backup;restore' {
+            break
+        }
+        'taskdb;help;backup;prune' {
             break
         }
         'taskdb;help;task' {

@@ -70,6 +70,9 @@ _taskdb() {
             taskdb__subcmd__backup,list)
                 cmd="taskdb__subcmd__backup__subcmd__list"
                 ;;
+            taskdb__subcmd__backup,prune)
+                cmd="taskdb__subcmd__backup__subcmd__prune"
+                ;;
             taskdb__subcmd__backup,restore)
                 cmd="taskdb__subcmd__backup__subcmd__restore"
                 ;;
@@ -84,6 +87,9 @@ _taskdb() {
                 ;;
             taskdb__subcmd__backup__subcmd__help,list)
                 cmd="taskdb__subcmd__backup__subcmd__help__subcmd__list"
+                ;;
+            taskdb__subcmd__backup__subcmd__help,prune)
+                cmd="taskdb__subcmd__backup__subcmd__help__subcmd__prune"
                 ;;
             taskdb__subcmd__backup__subcmd__help,restore)
                 cmd="taskdb__subcmd__backup__subcmd__help__subcmd__restore"
@@ -171,6 +177,9 @@ _taskdb() {
                 ;;
             taskdb__subcmd__help__subcmd__backup,list)
                 cmd="taskdb__subcmd__help__subcmd__backup__subcmd__list"
+                ;;
+            taskdb__subcmd__help__subcmd__backup,prune)
+                cmd="taskdb__subcmd__help__subcmd__backup__subcmd__prune"
                 ;;
             taskdb__subcmd__help__subcmd__backup,restore)
                 cmd="taskdb__subcmd__help__subcmd__backup__subcmd__restore"
@@ -675,7 +684,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__backup)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version create list verify restore help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version create list verify restore prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -747,7 +756,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__backup__subcmd__help)
-            opts="create list verify restore help"
+            opts="create list verify restore prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -802,6 +811,20 @@ _taskdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        taskdb__subcmd__backup__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         taskdb__subcmd__backup__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -837,6 +860,48 @@ _taskdb() {
                 return 0
             fi
             case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv nagios prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        taskdb__subcmd__backup__subcmd__prune)
+            opts="-q -v -y -h -V --keep --older-than --dry-run --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1417,7 +1482,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__help__subcmd__backup)
-            opts="create list verify restore"
+            opts="create list verify restore prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1445,6 +1510,20 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__help__subcmd__backup__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        taskdb__subcmd__help__subcmd__backup__subcmd__prune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -317,6 +317,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand list 'List the backups in the backup directory (from their manifests)'
             cand verify 'Check that a backup is readable to the end and matches its manifest'
             cand restore 'Restore a backup into a new database (--into) or over the current one'
+            cand prune 'Delete old backups from the backup directory (retention)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'taskdb;backup;create'= {
@@ -390,11 +391,32 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'taskdb;backup;prune'= {
+            cand --keep 'Keep this many newest backups of each database (at least 1)'
+            cand --older-than 'Delete only backups older than this (e.g. 14d, 36h, 2w)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --dry-run 'Show what would be deleted; delete nothing'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'taskdb;backup;help'= {
             cand create 'Back up the database with pg_dump -Fc into the backup directory, verified'
             cand list 'List the backups in the backup directory (from their manifests)'
             cand verify 'Check that a backup is readable to the end and matches its manifest'
             cand restore 'Restore a backup into a new database (--into) or over the current one'
+            cand prune 'Delete old backups from the backup directory (retention)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'taskdb;backup;help;create'= {
@@ -404,6 +426,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;backup;help;verify'= {
         }
         &'taskdb;backup;help;restore'= {
+        }
+        &'taskdb;backup;help;prune'= {
         }
         &'taskdb;backup;help;help'= {
         }
@@ -1667,6 +1691,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand list 'List the backups in the backup directory (from their manifests)'
             cand verify 'Check that a backup is readable to the end and matches its manifest'
             cand restore 'Restore a backup into a new database (--into) or over the current one'
+            cand prune 'Delete old backups from the backup directory (retention)'
         }
         &'taskdb;help;backup;create'= {
         }
@@ -1675,6 +1700,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;help;backup;verify'= {
         }
         &'taskdb;help;backup;restore'= {
+        }
+        &'taskdb;help;backup;prune'= {
         }
         &'taskdb;help;task'= {
             cand create 'Create a task; prints its short id (json: the whole task)'

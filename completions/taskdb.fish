@@ -266,27 +266,28 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_s
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show every migration: applied, pending, divergent (file changed) or missing (not in this taskdb)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check the migrations: every up has a down, applied checksums match; --roundtrip rehearses them'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
 json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
 csv\t'Comma-separated values with a header row'
 nagios\t'Nagios plugin output (health)'
 prometheus\t'Prometheus text exposition (health, metrics dump)'"
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -s q -l quiet -d 'Print only data and errors'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -f -a "create" -d 'Back up the database with pg_dump -Fc into the backup directory, verified'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -f -a "list" -d 'List the backups in the backup directory (from their manifests)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "create" -d 'Back up the database with pg_dump -Fc into the backup directory, verified'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "list" -d 'List the backups in the backup directory (from their manifests)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "prune" -d 'Delete old backups from the backup directory (retention)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l reason -d 'Why the backup is taken (recorded in the manifest and the file name)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
@@ -354,10 +355,30 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -l keep -d 'Keep this many newest backups of each database (at least 1)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -l older-than -d 'Delete only backups older than this (e.g. 14d, 36h, 2w)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -l dry-run -d 'Show what would be deleted; delete nothing'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "create" -d 'Back up the database with pg_dump -Fc into the backup directory, verified'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the backups in the backup directory (from their manifests)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Delete old backups from the backup directory (retention)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
@@ -1385,6 +1406,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "list" -d 'List the backups in the backup directory (from their manifests)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "prune" -d 'Delete old backups from the backup directory (retention)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "create" -d 'Create a task; prints its short id (json: the whole task)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "list" -d 'List tasks (filters, trigram search, keyset pagination)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "search" -d 'Find tasks by title and description, best matches first (same as `list --search`)'

@@ -18,7 +18,9 @@ Examples:
   taskdb backup list --format json
   taskdb backup verify ~/.local/state/taskdb/backups/taskdb_20261125T093000Z_v4_nightly.dump
   taskdb backup restore FILE --into taskdb_copy  # into a new database
-  taskdb backup restore FILE --yes               # over the current database")]
+  taskdb backup restore FILE --yes               # over the current database
+  taskdb backup prune --older-than 14d           # retention, e.g. after the nightly backup
+  taskdb backup prune --keep 7 --dry-run         # what would go")]
 pub struct BackupArgs {
     #[command(subcommand)]
     cmd: BackupCmd,
@@ -54,6 +56,17 @@ safety backup of the current state (--no-backup to skip). The database ends up e
 backup was: objects created after the backup are gone too."
     )]
     Restore(RestoreArgs),
+    /// Delete old backups from the backup directory (retention)
+    #[command(
+        long_about = "Delete old backups (the dump and its manifest) from the backup directory.
+
+Per database, a backup goes when it is not among the newest --keep (default 1) AND, if
+--older-than is given, was taken longer ago than that. The newest backup of each database is
+always kept, so a retention job can never leave a database without a backup, not even when
+backups have stopped being made. Only backups with a taskdb manifest are considered; other
+files in the directory are never touched. No database connection is made."
+    )]
+    Prune(PruneArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +94,19 @@ struct RestoreArgs {
     no_backup: bool,
 }
 
+#[derive(Debug, Args)]
+struct PruneArgs {
+    /// Keep this many newest backups of each database (at least 1)
+    #[arg(long, value_name = "N")]
+    keep: Option<usize>,
+    /// Delete only backups older than this (e.g. 14d, 36h, 2w)
+    #[arg(long, value_name = "AGE", value_parser = crate::units::parse_duration)]
+    older_than: Option<std::time::Duration>,
+    /// Show what would be deleted; delete nothing
+    #[arg(long)]
+    dry_run: bool,
+}
+
 pub async fn run(args: BackupArgs, ctx: &Context) -> Result<Exit> {
     // Refuse an unsupported --format before anything is written, not when printing the result.
     use crate::cli::Format;
@@ -91,6 +117,7 @@ pub async fn run(args: BackupArgs, ctx: &Context) -> Result<Exit> {
         BackupCmd::List => list(ctx),
         BackupCmd::Verify(a) => verify(a, ctx).await,
         BackupCmd::Restore(a) => restore(a, ctx).await,
+        BackupCmd::Prune(a) => prune(a, ctx),
     }
 }
 
@@ -153,6 +180,63 @@ fn list(ctx: &Context) -> Result<Exit> {
     if items.is_empty() {
         ctx.out.note(format!("no backups in {}", dir.display()));
     }
+    Ok(Exit::SUCCESS)
+}
+
+fn prune(args: PruneArgs, ctx: &Context) -> Result<Exit> {
+    if args.keep.is_none() && args.older_than.is_none() {
+        return Err(usage(
+            "say what to keep: --keep N (newest per database) and/or --older-than AGE",
+        ));
+    }
+    if args.keep == Some(0) {
+        return Err(usage(
+            "--keep must be at least 1: the newest backup of each database is always kept",
+        ));
+    }
+    let older_than = match args.older_than {
+        None => None,
+        Some(age) => {
+            Some(chrono::Duration::from_std(age).map_err(|_| usage("--older-than is too long"))?)
+        }
+    };
+    let dir = &ctx.settings.backup_dir.value;
+    let listed = backup::list(dir)?;
+    let doomed: Vec<backup::Listed> = backup::prunable(
+        &listed,
+        args.keep.unwrap_or(1),
+        older_than,
+        chrono::Utc::now(),
+    )
+    .into_iter()
+    .map(|i| listed[i].clone())
+    .collect();
+    let freed: u64 = doomed
+        .iter()
+        .filter(|l| l.present)
+        .map(|l| l.manifest.size_bytes)
+        .sum();
+    if !args.dry_run {
+        for l in &doomed {
+            backup::remove(l)?;
+        }
+    }
+    ctx.out.list(&doomed)?;
+    let kept = listed.len() - doomed.len();
+    ctx.out.note(if args.dry_run {
+        format!(
+            "dry run: would delete {} backup(s) ({}), keeping {kept}",
+            doomed.len(),
+            backup::human_bytes(freed)
+        )
+    } else {
+        format!(
+            "deleted {} backup(s) ({}), kept {kept} in {}",
+            doomed.len(),
+            backup::human_bytes(freed),
+            dir.display()
+        )
+    });
     Ok(Exit::SUCCESS)
 }
 

@@ -5,6 +5,7 @@
 //! The connection reaches pg_dump/pg_restore through PG* environment variables of the child,
 //! never through its command line, so the password is not visible in `ps`.
 
+use std::collections::HashMap;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -48,6 +49,9 @@ pub struct Listed {
     pub manifest: Manifest,
     /// Whether the dump file is still there.
     pub present: bool,
+    /// Where the manifest was read from.
+    #[serde(skip)]
+    pub manifest_path: PathBuf,
 }
 
 impl crate::output::Row for Listed {
@@ -661,10 +665,57 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>> {
             present: path.is_file(),
             path,
             manifest,
+            manifest_path: entry.path(),
         });
     }
     out.sort_by_key(|l| l.manifest.created_at);
     Ok(out)
+}
+
+/// Which backups a retention rule removes (indexes into `listed`, which is oldest first): per
+/// database, everything but its newest `keep` (at least 1, so a database never loses its last
+/// backup, not even when backups have stopped being made) that is also older than
+/// `older_than`, when given.
+pub fn prunable(
+    listed: &[Listed],
+    keep: usize,
+    older_than: Option<chrono::Duration>,
+    now: DateTime<Utc>,
+) -> Vec<usize> {
+    let keep = keep.max(1);
+    let mut newer_of_same_db: HashMap<&str, usize> = HashMap::new();
+    let mut doomed = Vec::new();
+    // Newest first: the first `keep` of each database are kept.
+    for (i, l) in listed.iter().enumerate().rev() {
+        let seen = newer_of_same_db
+            .entry(l.manifest.database.as_str())
+            .or_default();
+        *seen += 1;
+        let beyond_keep = *seen > keep;
+        let old_enough = older_than.map_or(true, |age| l.manifest.created_at <= now - age);
+        if beyond_keep && old_enough {
+            doomed.push(i);
+        }
+    }
+    doomed.sort_unstable();
+    doomed
+}
+
+/// Delete a listed backup: the dump, then its manifest (a manifest left alone after a failure
+/// still shows the backup in `backup list`).
+pub fn remove(l: &Listed) -> Result<()> {
+    if l.present {
+        std::fs::remove_file(&l.path)
+            .map_err(|e| failed(format!("cannot delete {}: {e}", l.path.display())))?;
+    }
+    match std::fs::remove_file(&l.manifest_path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(failed(format!(
+            "cannot delete {}: {e}",
+            l.manifest_path.display()
+        ))),
+    }
 }
 
 /// A conninfo naming only the database; host, user and password come from the environment.
@@ -823,6 +874,67 @@ pub async fn restore_over(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn listed(database: &str, days_ago: i64, now: DateTime<Utc>) -> Listed {
+        let file = format!("{database}_{days_ago}.dump");
+        Listed {
+            path: PathBuf::from(&file),
+            manifest_path: PathBuf::from(format!("{file}.json")),
+            present: true,
+            manifest: Manifest {
+                file,
+                database: database.into(),
+                created_at: now - chrono::Duration::days(days_ago),
+                size_bytes: 1,
+                sha256: String::new(),
+                server_version: String::new(),
+                pg_dump_version: String::new(),
+                schema_version: 1,
+                reason: "nightly".into(),
+                actor: String::new(),
+                host: String::new(),
+                duration_ms: 0,
+                format: "custom".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn prune_keeps_the_newest_per_database_and_respects_the_age() {
+        let now = Utc::now();
+        // Oldest first, as `list` returns them.
+        let all = vec![
+            listed("b", 40, now),
+            listed("a", 30, now),
+            listed("a", 20, now),
+            listed("a", 10, now),
+            listed("a", 1, now),
+        ];
+        let days = |d| Some(chrono::Duration::days(d));
+        assert_eq!(
+            prunable(&all, 1, days(14), now),
+            vec![1, 2],
+            "older than 14 days; b's only one stays"
+        );
+        assert_eq!(
+            prunable(&all, 1, None, now),
+            vec![1, 2, 3],
+            "all but the newest of each"
+        );
+        assert_eq!(prunable(&all, 3, None, now), vec![1]);
+        assert_eq!(
+            prunable(&all, 2, days(25), now),
+            vec![1],
+            "both rules must agree"
+        );
+        assert_eq!(
+            prunable(&all, 0, None, now),
+            vec![1, 2, 3],
+            "keep is at least 1"
+        );
+        assert!(prunable(&all, 9, None, now).is_empty());
+        assert!(prunable(&[], 1, days(1), now).is_empty());
+    }
 
     #[test]
     fn slugs_are_safe_file_name_parts() {

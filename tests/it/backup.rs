@@ -353,3 +353,108 @@ fn a_plain_pg_dump_archive_verifies_and_restores_without_a_manifest() {
     };
     assert_eq!(table_checksums(&copy), table_checksums(&db));
 }
+
+/// A backup as `backup create` leaves it: a dump (here a stand-in) and its manifest.
+fn fake_backup(dir: &Path, database: &str, days_ago: i64) -> PathBuf {
+    let created = chrono::Utc::now() - chrono::Duration::days(days_ago);
+    let file = format!(
+        "{database}_{}_v7_nightly.dump",
+        created.format("%Y%m%dT%H%M%SZ")
+    );
+    std::fs::write(dir.join(&file), vec![0u8; 1024]).unwrap();
+    let manifest = serde_json::json!({
+        "file": file, "database": database, "created_at": created, "size_bytes": 1024,
+        "sha256": "00", "server_version": "15", "pg_dump_version": "15", "schema_version": 7,
+        "reason": "nightly", "actor": "cron", "host": "db1", "duration_ms": 10, "format": "custom"
+    });
+    std::fs::write(dir.join(format!("{file}.json")), manifest.to_string()).unwrap();
+    dir.join(file)
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn prune_deletes_old_backups_but_never_the_newest_of_a_database() {
+    let sb = Sandbox::new();
+    let dir = backup_dir(&sb);
+    std::fs::create_dir_all(&dir).unwrap();
+    let a30 = fake_backup(&dir, "app", 30);
+    let a20 = fake_backup(&dir, "app", 20);
+    let a10 = fake_backup(&dir, "app", 10);
+    let a1 = fake_backup(&dir, "app", 1);
+    let b40 = fake_backup(&dir, "other", 40);
+    std::fs::write(dir.join("notes.dump"), "not ours").unwrap();
+    // The directory holding just these backups (dump + manifest each) and the stranger.
+    let only = |kept: &[&PathBuf]| {
+        let mut v = vec!["notes.dump".to_string()];
+        for p in kept {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            v.push(format!("{name}.json"));
+            v.push(name);
+        }
+        v.sort();
+        v
+    };
+    let prune = |args: &[&str]| {
+        sb.cmd()
+            .args(["backup", "prune"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    // Bad input changes nothing (exit 2).
+    for bad in [
+        &[][..],
+        &["--keep", "0"],
+        &["--older-than", "soon"],
+        &["--keep", "-1"],
+    ] {
+        let out = prune(bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+    }
+    let before = files_in(&dir);
+    assert_eq!(before.len(), 11);
+
+    // A dry run names what would go and deletes nothing.
+    let out = prune(&["--older-than", "14d", "--dry-run", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, vec![a30.to_str().unwrap(), a20.to_str().unwrap()]);
+    assert!(
+        stderr(&out).contains("would delete 2 backup(s)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files_in(&dir), before);
+
+    // Older than 14 days: app's two oldest go; other's only backup stays although it is older.
+    let out = prune(&["--older-than", "14d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(files_in(&dir), only(&[&a10, &a1, &b40]));
+
+    // Keep the newest one of each database; again: nothing left to do.
+    assert!(prune(&["--keep", "1"]).status.success());
+    assert_eq!(files_in(&dir), only(&[&a1, &b40]));
+    let out = prune(&["--keep", "1"]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("deleted 0 backup(s)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files_in(&dir).len(), 5);
+}

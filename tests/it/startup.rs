@@ -92,6 +92,8 @@ fn commands_without_database_work_never_connect() {
         &["config", "path"],
         &["config", "show"],
         &["bench", "--pgbench-script"],
+        &["backup", "list"],
+        &["backup", "prune", "--keep", "3", "--dry-run"],
     ];
     for args in commands {
         sb.cmd()
