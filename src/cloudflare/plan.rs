@@ -10,6 +10,8 @@ pub enum Action {
     Update,
     Unchanged,
     Delete,
+    /// Differs, but the API says it cannot be changed here (a zone setting locked by the plan).
+    NotEditable,
 }
 
 impl Action {
@@ -19,6 +21,7 @@ impl Action {
             Action::Update => "update",
             Action::Unchanged => "unchanged",
             Action::Delete => "delete",
+            Action::NotEditable => "not editable",
         }
     }
 }
@@ -48,7 +51,13 @@ impl PlanItem {
         }
     }
 
+    /// Whether applying the plan writes this item.
     pub fn is_write(&self) -> bool {
+        !matches!(self.action, Action::Unchanged | Action::NotEditable)
+    }
+
+    /// Whether what is deployed differs from what is wanted (written or not).
+    pub fn is_drift(&self) -> bool {
         self.action != Action::Unchanged
     }
 }

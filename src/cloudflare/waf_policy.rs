@@ -125,6 +125,8 @@ pub struct Tls {
     pub tls_1_3: bool,
     pub always_use_https: bool,
     pub hsts: Hsts,
+    /// Zone settings taskdb leaves alone (e.g. ones the zone's plan locks).
+    pub skip_settings: Vec<String>,
 }
 
 impl Default for Tls {
@@ -135,6 +137,7 @@ impl Default for Tls {
             tls_1_3: true,
             always_use_https: true,
             hsts: Hsts::default(),
+            skip_settings: Vec::new(),
         }
     }
 }
@@ -390,6 +393,18 @@ impl Policy {
                 "must be true when min_tls_version is 1.3",
             ));
         }
+        for id in &t.skip_settings {
+            if !MANAGED_SETTINGS.contains(&id.as_str()) {
+                return Err(invalid(
+                    "tls.skip_settings",
+                    Some(id),
+                    format!(
+                        "{id:?} is not a setting taskdb manages ({})",
+                        MANAGED_SETTINGS.join(", ")
+                    ),
+                ));
+            }
+        }
         if !(0..=31_536_000 * 2).contains(&t.hsts.max_age) {
             return Err(invalid(
                 "tls.hsts.max_age",
@@ -534,10 +549,12 @@ impl Policy {
     }
 
     /// The zone settings taskdb manages: `(setting id, value)`.
+    /// The zone settings to manage (all of [`MANAGED_SETTINGS`] but `tls.skip_settings`), with
+    /// their desired values.
     pub fn settings(&self) -> Vec<(&'static str, Value)> {
         let onoff = |b: bool| json!(if b { "on" } else { "off" });
         let t = &self.tls;
-        vec![
+        let all = vec![
             ("ssl", json!(t.ssl)),
             ("min_tls_version", json!(t.min_tls_version)),
             ("tls_1_3", onoff(t.tls_1_3)),
@@ -552,9 +569,21 @@ impl Policy {
                     "nosniff": t.hsts.nosniff,
                 }}),
             ),
-        ]
+        ];
+        all.into_iter()
+            .filter(|(id, _)| !t.skip_settings.iter().any(|s| s == id))
+            .collect()
     }
 }
+
+/// The zone settings a policy manages, by their API ids.
+pub const MANAGED_SETTINGS: [&str; 5] = [
+    "ssl",
+    "min_tls_version",
+    "tls_1_3",
+    "always_use_https",
+    "security_header",
+];
 
 /// True for a rule taskdb owns.
 pub fn is_owned(rule: &Value) -> bool {
@@ -689,6 +718,17 @@ mod tests {
         assert_eq!(COUNTRIES.split_whitespace().count(), 249 + 2);
         assert!(is_country("KP") && is_country("T1"));
         assert!(!is_country("ZZ") && !is_country("kp") && !is_country("USA"));
+    }
+
+    #[test]
+    fn skipped_settings_are_not_managed() {
+        let p =
+            parse("[tls]\nskip_settings = [\"min_tls_version\", \"security_header\"]\n").unwrap();
+        let ids: Vec<&str> = p.settings().iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, vec!["ssl", "tls_1_3", "always_use_https"]);
+        assert_eq!(parse("").unwrap().settings().len(), MANAGED_SETTINGS.len());
+        let e = parse("[tls]\nskip_settings = [\"ipv6\"]\n").unwrap_err();
+        assert!(e.contains("tls.skip_settings") && e.contains("ipv6"), "{e}");
     }
 
     #[test]

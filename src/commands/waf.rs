@@ -14,12 +14,16 @@ use crate::cloudflare::rulesets::{self, PHASE_CUSTOM, PHASE_MANAGED, PHASE_RATEL
 use crate::cloudflare::scope::{self, ZoneBy};
 use crate::cloudflare::waf_policy::{self, Policy};
 use crate::cloudflare::zones::{self, Zone};
-use crate::cloudflare::Client;
+use crate::cloudflare::{api_error, Client};
 use crate::commands::tunnel::ApiTokenOpt;
 use crate::context::Context;
 use crate::exit::{failed, usage, Exit};
 
 const PHASES: [&str; 3] = [PHASE_MANAGED, PHASE_CUSTOM, PHASE_RATELIMIT];
+
+/// API error code of a PATCH on a zone setting the zone's plan locks ("ipv6 cannot be modified
+/// for this zone"), seen even where the setting's `editable` did not say so.
+const SETTING_LOCKED: u32 = 1057;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -98,8 +102,28 @@ struct Survey {
     zone: Zone,
     /// Per phase: the current rules and the merge with the policy.
     phases: Vec<(&'static str, Vec<Value>, waf_policy::Merge)>,
-    /// Per setting: current value, desired value, changes.
-    settings: Vec<(&'static str, Value, Value, Vec<String>)>,
+    settings: Vec<SettingSurvey>,
+}
+
+/// One zone setting: what it is, what the policy wants, and whether the zone lets us change it.
+struct SettingSurvey {
+    id: &'static str,
+    current: Value,
+    desired: Value,
+    /// `field: old -> new`; empty when in sync.
+    changes: Vec<String>,
+    /// `editable: false` in the API's answer (the zone's plan locks it).
+    editable: bool,
+}
+
+impl SettingSurvey {
+    fn action(&self) -> Action {
+        match (self.changes.is_empty(), self.editable) {
+            (true, _) => Action::Unchanged,
+            (false, true) => Action::Update,
+            (false, false) => Action::NotEditable,
+        }
+    }
 }
 
 impl Survey {
@@ -109,13 +133,13 @@ impl Survey {
             .iter()
             .flat_map(|(_, _, m)| m.items.clone())
             .collect();
-        for (id, _, _, changes) in &self.settings {
-            let action = if changes.is_empty() {
-                Action::Unchanged
-            } else {
-                Action::Update
-            };
-            items.push(PlanItem::new("zone setting", *id, action, changes.clone()));
+        for st in &self.settings {
+            items.push(PlanItem::new(
+                "zone setting",
+                st.id,
+                st.action(),
+                st.changes.clone(),
+            ));
         }
         items
     }
@@ -162,10 +186,16 @@ async fn survey(z: &ZoneOpts, policy: &Policy, ctx: &Context) -> Result<(Client,
         phases.push((phase, current, merged));
     }
     let mut settings = Vec::new();
-    for (id, want) in policy.settings() {
-        let cur = zones::get_setting(&c, &zone.id, id).await?.value;
-        let changes = plan::diff(id, &cur, &want);
-        settings.push((id, cur, want, changes));
+    for (id, desired) in policy.settings() {
+        let got = zones::get_setting(&c, &zone.id, id).await?;
+        let changes = plan::diff(id, &got.value, &desired);
+        settings.push(SettingSurvey {
+            id,
+            current: got.value,
+            desired,
+            changes,
+            editable: got.editable != Some(false),
+        });
     }
     spinner.finish_and_clear();
     Ok((
@@ -195,25 +225,48 @@ struct ApplyReport<'a> {
 async fn apply(a: ApplyArgs, ctx: &Context) -> Result<Exit> {
     let format = ctx.out.require_format(&[Format::Table, Format::Json])?;
     let policy = load_policy(a.z.policy.as_ref())?;
-    let (c, s) = survey(&a.z, &policy, ctx).await?;
-    let items = s.items();
-    let writes = items.iter().filter(|i| i.is_write()).count();
-    if !a.dry_run && writes > 0 {
-        let bar = ctx.out.progress(writes as u64, "applying");
+    let (c, mut s) = survey(&a.z, &policy, ctx).await?;
+    let planned = s.items().iter().filter(|i| i.is_write()).count();
+    if !a.dry_run && planned > 0 {
+        let bar = ctx.out.progress(planned as u64, "applying");
         for (phase, _, merged) in &s.phases {
             if merged.changed {
                 rulesets::put_entrypoint(&c, &s.zone.id, phase, &merged.rules).await?;
                 bar.inc(1);
             }
         }
-        for (id, _, want, changes) in &s.settings {
-            if !changes.is_empty() {
-                zones::patch_setting(&c, &s.zone.id, id, want).await?;
-                bar.inc(1);
+        for st in s.settings.iter_mut() {
+            if st.action() != Action::Update {
+                continue;
             }
+            match zones::patch_setting(&c, &s.zone.id, st.id, &st.desired).await {
+                Ok(_) => {}
+                // "<setting> cannot be modified for this zone": locked although it was not
+                // marked so; left as it is and reported like the marked ones.
+                Err(e) if api_error(&e).is_some_and(|a| a.has_code(SETTING_LOCKED)) => {
+                    st.editable = false;
+                }
+                Err(e) => return Err(e),
+            }
+            bar.inc(1);
         }
         bar.finish_and_clear();
     }
+    let items = s.items();
+    let writes = items.iter().filter(|i| i.is_write()).count();
+    let locked: Vec<String> = s
+        .settings
+        .iter()
+        .filter(|st| st.action() == Action::NotEditable)
+        .map(|st| {
+            format!(
+                "{} (is {}, the policy wants {})",
+                st.id,
+                plan::show(&st.current),
+                plan::show(&st.desired)
+            )
+        })
+        .collect();
     if format == Format::Json {
         ctx.out.json(&ApplyReport {
             dry_run: a.dry_run,
@@ -237,7 +290,19 @@ async fn apply(a: ApplyArgs, ctx: &Context) -> Result<Exit> {
         ctx.out
             .note(format!("zone {}: {writes} change(s) applied", s.zone.name));
     }
-    Ok(Exit::SUCCESS)
+    if locked.is_empty() {
+        return Ok(Exit::SUCCESS);
+    }
+    let what = format!(
+        "zone setting(s) this zone's plan does not let taskdb change: {}; list them in [tls] \
+         skip_settings of the policy to stop managing them",
+        locked.join(", ")
+    );
+    if a.dry_run {
+        ctx.out.warn(what);
+        return Ok(Exit::SUCCESS);
+    }
+    Err(failed(format!("everything else is applied, but {what}")))
 }
 
 #[derive(Serialize)]
@@ -256,6 +321,7 @@ struct DeployedSetting {
     value: Value,
     desired: Value,
     in_sync: bool,
+    editable: bool,
 }
 
 #[derive(Serialize)]
@@ -289,14 +355,15 @@ async fn status(a: StatusArgs, ctx: &Context) -> Result<Exit> {
     let settings: Vec<DeployedSetting> = s
         .settings
         .iter()
-        .map(|(id, cur, want, changes)| DeployedSetting {
-            id: id.to_string(),
-            value: cur.clone(),
-            desired: want.clone(),
-            in_sync: changes.is_empty(),
+        .map(|st| DeployedSetting {
+            id: st.id.to_string(),
+            value: st.current.clone(),
+            desired: st.desired.clone(),
+            in_sync: st.changes.is_empty(),
+            editable: st.editable,
         })
         .collect();
-    let drift: Vec<PlanItem> = s.items().into_iter().filter(PlanItem::is_write).collect();
+    let drift: Vec<PlanItem> = s.items().into_iter().filter(PlanItem::is_drift).collect();
     let report = StatusReport {
         zone: s.zone.name.clone(),
         in_sync: drift.is_empty(),
@@ -334,7 +401,12 @@ async fn status(a: StatusArgs, ctx: &Context) -> Result<Exit> {
             vec![
                 st.id.clone(),
                 plan::show(&st.value),
-                if st.in_sync { "yes" } else { "no" }.into(),
+                match (st.in_sync, st.editable) {
+                    (true, _) => "yes",
+                    (false, true) => "no",
+                    (false, false) => "no (not editable on this zone)",
+                }
+                .into(),
             ]
         })
         .collect();

@@ -939,6 +939,112 @@ fn waf_apply_keeps_foreign_rules_and_is_idempotent() {
 }
 
 #[test]
+fn waf_apply_leaves_settings_the_plan_locks_applies_the_rest_and_exits_1() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    fake.lock_setting("min_tls_version", true); // GET says editable: false
+    fake.lock_setting("always_use_https", false); // only the PATCH is refused (1057)
+    let policy = sb.path().join("waf.toml");
+    std::fs::write(&policy, POLICY).unwrap();
+    let p = policy.to_str().unwrap();
+
+    // Dry run: the announced one is planned as "not editable", with a warning; exit 0.
+    let r = run(
+        &sb,
+        &fake,
+        &[
+            "--format",
+            "json",
+            "waf",
+            "apply",
+            "--policy",
+            p,
+            "--dry-run",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let action_of = |name: &str| {
+        v["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .map(|i| i["action"].clone())
+    };
+    assert_eq!(action_of("min_tls_version"), Some(json!("not_editable")));
+    assert_eq!(action_of("ssl"), Some(json!("update")));
+    assert!(
+        r.stderr
+            .contains("min_tls_version (is 1.0, the policy wants 1.2)"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(fake.writes(), Vec::<String>::new());
+
+    // Apply: everything else is written, the locked two are left, one error line, exit 1.
+    let r = run(&sb, &fake, &["waf", "apply", "--policy", p]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    let error_lines: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(error_lines.len(), 1, "{}", r.all());
+    assert!(
+        error_lines[0].contains("min_tls_version (is 1.0, the policy wants 1.2)")
+            && error_lines[0].contains("always_use_https (is off, the policy wants on)")
+            && error_lines[0].contains("skip_settings"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(fake.setting("ssl"), "strict");
+    assert_eq!(
+        fake.setting("security_header")["strict_transport_security"]["max_age"],
+        31536000
+    );
+    assert_eq!(fake.setting("min_tls_version"), "1.0");
+    assert_eq!(fake.setting("always_use_https"), "off");
+    assert_eq!(fake.rules("http_ratelimit").len(), 1);
+    assert!(!fake
+        .writes()
+        .iter()
+        .any(|w| w.ends_with("/settings/min_tls_version")));
+
+    // Status shows the locked setting as drift that cannot be written.
+    let r = run(
+        &sb,
+        &fake,
+        &["--format", "json", "waf", "status", "--policy", p],
+    );
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["in_sync"], false);
+    let locked: Vec<&Value> = v["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["editable"] == false)
+        .collect();
+    assert_eq!(locked.len(), 1);
+    assert_eq!(locked[0]["id"], "min_tls_version");
+
+    // Told to leave them alone, the policy is applied: exit 0, no writes.
+    std::fs::write(
+        &policy,
+        format!("{POLICY}\n[tls]\nskip_settings = [\"min_tls_version\", \"always_use_https\"]\n"),
+    )
+    .unwrap();
+    fake.clear_log();
+    let r = run(&sb, &fake, &["waf", "apply", "--policy", p]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(fake.writes(), Vec::<String>::new());
+    std::fs::write(&policy, "[tls]\nskip_settings = [\"ipv6\"]\n").unwrap();
+    let r = run(&sb, &fake, &["waf", "apply", "--policy", p]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("tls.skip_settings"), "{}", r.all());
+}
+
+#[test]
 fn bad_policy_files_exit_2_naming_file_line_and_key() {
     let sb = Sandbox::new();
     let fake = CfFake::start();

@@ -61,6 +61,9 @@ struct Inner {
     service_tokens: Vec<Value>,
     rulesets: BTreeMap<String, Value>,
     settings: BTreeMap<String, Value>,
+    /// Settings the zone's plan locks: PATCH answers 1057. `true`: GET says `editable: false`;
+    /// `false`: GET still says `editable: true` (the API is not always that candid).
+    locked_settings: BTreeMap<String, bool>,
     seq: u64,
 }
 
@@ -285,6 +288,11 @@ impl CfFake {
 
     pub fn set_setting(&self, id: &str, value: Value) {
         self.lock().settings.insert(id.into(), value);
+    }
+
+    /// Lock a setting as a plan would (`announced`: GET reports `editable: false`).
+    pub fn lock_setting(&self, id: &str, announced: bool) {
+        self.lock().locked_settings.insert(id.into(), announced);
     }
 
     pub fn live_tunnels(&self) -> Vec<Value> {
@@ -892,15 +900,22 @@ fn route(
             if !s.settings.contains_key(&id) {
                 return not_found(path);
             }
+            let locked = s.locked_settings.get(&id).copied();
             if m == "PATCH" {
                 let Some(value) = body.get("value") else {
                     return err(400, 1007, "Invalid value for zone setting");
                 };
+                if locked.is_some() {
+                    return err(400, 1057, &format!("{id} cannot be modified for this zone"));
+                }
                 s.settings.insert(id.clone(), value.clone());
             } else if m != "GET" {
                 return not_found(path);
             }
-            ok(json!({"id": id, "value": s.settings[&id], "editable": true, "modified_on": NOW}))
+            let editable = locked != Some(true);
+            ok(
+                json!({"id": id, "value": s.settings[&id], "editable": editable, "modified_on": NOW}),
+            )
         }
         _ => not_found(path),
     }
