@@ -821,6 +821,16 @@ fn delete_cleans_up_after_a_tunnel_deleted_elsewhere() {
     assert!(fake.apps().is_empty());
 }
 
+/// `waf status --format json` with the policy file.
+fn waf_status(sb: &Sandbox, fake: &CfFake, policy: &str) -> Value {
+    let r = run(
+        sb,
+        fake,
+        &["--format", "json", "waf", "status", "--policy", policy],
+    );
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.all()))
+}
+
 const POLICY: &str = r#"
 hostnames = ["db.example.com"]
 
@@ -898,22 +908,12 @@ fn waf_apply_keeps_foreign_rules_and_is_idempotent() {
     let r = run(&sb, &fake, &["waf", "apply", "--policy", p]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(fake.writes(), Vec::<String>::new());
-    let r = run(
-        &sb,
-        &fake,
-        &["--format", "json", "waf", "status", "--policy", p],
-    );
-    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = waf_status(&sb, &fake, p);
     assert_eq!(v["in_sync"], true, "{v}");
 
     // Drift: someone lowered the SSL mode; status shows it, apply fixes only that.
     fake.set_setting("ssl", json!("flexible"));
-    let r = run(
-        &sb,
-        &fake,
-        &["--format", "json", "waf", "status", "--policy", p],
-    );
-    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = waf_status(&sb, &fake, p);
     assert_eq!(v["in_sync"], false);
     assert_eq!(v["drift"][0]["name"], "ssl");
     assert_eq!(v["drift"][0]["changes"][0], "ssl: flexible -> strict");
@@ -1012,12 +1012,7 @@ fn waf_apply_leaves_settings_the_plan_locks_applies_the_rest_and_exits_1() {
         .any(|w| w.ends_with("/settings/min_tls_version")));
 
     // Status shows the locked setting as drift that cannot be written.
-    let r = run(
-        &sb,
-        &fake,
-        &["--format", "json", "waf", "status", "--policy", p],
-    );
-    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let v = waf_status(&sb, &fake, p);
     assert_eq!(v["in_sync"], false);
     let locked: Vec<&Value> = v["settings"]
         .as_array()
