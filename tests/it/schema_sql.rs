@@ -445,19 +445,7 @@ fn concurrent_random_graph_and_status_changes_keep_open_blockers_exact() {
         .collect();
     let succeeded: usize = workers.into_iter().map(|h| h.join().unwrap()).sum();
     assert!(succeeded > 100, "too few changes went through: {succeeded}");
-    let wrong: Vec<String> = c
-        .query(
-            "SELECT '#' || t.short_id || ': ' || t.open_blockers || ' <> ' || n.n FROM tasks t \
-             CROSS JOIN LATERAL (SELECT count(*) AS n FROM task_dependencies e \
-               JOIN tasks d ON d.id = e.depends_on_task_id \
-              WHERE e.task_id = t.id AND e.dependency_type = 'blocks' AND d.status <> 'completed') n \
-             WHERE t.open_blockers <> n.n",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let wrong = db.open_blocker_mismatches();
     assert!(
         wrong.is_empty(),
         "open_blockers off after the storm: {wrong:?}"

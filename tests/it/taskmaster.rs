@@ -92,20 +92,7 @@ fn import_then_export_reproduces_the_file() {
 /// Every task's open_blockers equals a recount from its edges (import pre-fills the count for
 /// new tasks; the schema's triggers keep it through the rest).
 fn assert_blocker_counts_consistent(db: &crate::support::TestDb) {
-    let wrong: Vec<String> = db
-        .client()
-        .query(
-            "SELECT t.external_key || ': ' || t.open_blockers || ' <> ' || c.n FROM tasks t \
-             CROSS JOIN LATERAL (SELECT count(*) AS n FROM task_dependencies e \
-               JOIN tasks d ON d.id = e.depends_on_task_id \
-              WHERE e.task_id = t.id AND e.dependency_type = 'blocks' AND d.status <> 'completed') c \
-             WHERE t.open_blockers <> c.n",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let wrong = db.open_blocker_mismatches();
     assert!(wrong.is_empty(), "open_blockers off: {wrong:?}");
 }
 

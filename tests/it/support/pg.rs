@@ -276,6 +276,25 @@ impl TestDb {
     pub fn client(&self) -> postgres::Client {
         self.pg.client(&self.name)
     }
+
+    /// Tasks whose `open_blockers` differs from a recount of their edges (V9's invariant),
+    /// as `#short_id: stored <> recount`.
+    pub fn open_blocker_mismatches(&self) -> Vec<String> {
+        self.client()
+            .query(
+                "SELECT '#' || t.short_id || ': ' || t.open_blockers || ' <> ' || c.n FROM tasks t \
+                 CROSS JOIN LATERAL (SELECT count(*) AS n FROM task_dependencies e \
+                   JOIN tasks d ON d.id = e.depends_on_task_id \
+                  WHERE e.task_id = t.id AND e.dependency_type = 'blocks' \
+                    AND d.status <> 'completed') c \
+                 WHERE t.open_blockers <> c.n",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    }
 }
 
 impl Drop for TestDb {
