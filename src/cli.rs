@@ -135,8 +135,9 @@ pub enum Command {
     /// Partitions ahead, retention, ANALYZE: the one cron entry for upkeep
     ///
     /// Creates the monthly partitions of system_metrics and api_access_logs for the next months,
-    /// applies retention to system_metrics, api_access_logs and audit_log, ANALYZEs taskdb's
-    /// tables and reports what it did. Settings: flags, then [maintain] in the config file, then
+    /// applies retention to system_metrics, api_access_logs and audit_log, recounts any wrong
+    /// count of open blockers (tasks.open_blockers), ANALYZEs taskdb's tables and reports what
+    /// it did. Settings: flags, then [maintain] in the config file, then
     /// defaults (3 months ahead; keep metrics 30 days, API access logs 7, audit log 90; 0 keeps
     /// a table forever). Idempotent; a second run while one is in progress skips (exit 0).
     Maintain(commands::maintain::MaintainArgs),

@@ -1,5 +1,6 @@
 //! `taskdb maintain`: the one cron entry for upkeep. Creates the monthly partitions ahead,
-//! applies retention to metrics, API access logs and the audit log, ANALYZEs taskdb's tables,
+//! applies retention to metrics, API access logs and the audit log, recounts any wrong
+//! open-blocker count, ANALYZEs taskdb's tables,
 //! and says what it did. Idempotent; overlapping runs are serialised by an advisory lock (the
 //! second one skips, or waits with --wait), so neither fails.
 
@@ -60,6 +61,8 @@ struct MaintainReport {
     skipped: bool,
     partitions_created: Vec<String>,
     retention: Vec<Retention>,
+    /// Tasks whose count of open blockers (tasks.open_blockers) was wrong and was recounted.
+    blocker_counts_fixed: Vec<i64>,
     analyzed: Vec<String>,
     duration_seconds: f64,
 }
@@ -190,6 +193,26 @@ pub async fn run(args: MaintainArgs, ctx: &Context) -> Result<Exit> {
                 result,
             });
         }
+        if !report.skipped {
+            actions.push(Action {
+                step: "readiness",
+                target: "tasks.open_blockers".into(),
+                result: if report.blocker_counts_fixed.is_empty() {
+                    "consistent".into()
+                } else {
+                    format!(
+                        "recounted {} task(s): {}",
+                        report.blocker_counts_fixed.len(),
+                        report
+                            .blocker_counts_fixed
+                            .iter()
+                            .map(|id| format!("#{id}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
+            });
+        }
         for t in &report.analyzed {
             actions.push(Action {
                 step: "analyze",
@@ -274,6 +297,45 @@ async fn work(
         Err(e) => {
             let _ = db.batch_execute("ROLLBACK").await;
             return Err(anyhow::Error::new(e).context("retention failed (nothing was removed)"));
+        }
+    }
+
+    // The open-blocker counts are derived data kept by triggers; a client writing the column
+    // itself (or triggers disabled for a bulk load) can leave one wrong, and a wrong count
+    // hides a ready task or offers a blocked one. Recount those under the graph lock.
+    db.batch_execute("BEGIN").await?;
+    let recount = async {
+        db.execute("SELECT lock_task_graph('dependencies')", &[])
+            .await?;
+        let rows = db
+            .query(
+                "SELECT t.id, t.short_id FROM tasks t \
+                  WHERE t.open_blockers <> (SELECT count(*) FROM task_dependencies e \
+                          JOIN tasks d ON d.id = e.depends_on_task_id \
+                         WHERE e.task_id = t.id AND e.dependency_type = 'blocks' \
+                           AND d.status <> 'completed') \
+                  ORDER BY t.short_id",
+                &[],
+            )
+            .await?;
+        let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.get(0)).collect();
+        if !ids.is_empty() {
+            db.execute("SELECT refresh_open_blockers($1)", &[&ids])
+                .await?;
+        }
+        Ok::<_, tokio_postgres::Error>(rows.iter().map(|r| r.get::<_, i64>(1)).collect())
+    }
+    .await;
+    match recount {
+        Ok(fixed) => {
+            db.batch_execute("COMMIT")
+                .await
+                .context("cannot commit the recount")?;
+            report.blocker_counts_fixed = fixed;
+        }
+        Err(e) => {
+            let _ = db.batch_execute("ROLLBACK").await;
+            return Err(anyhow::Error::new(e).context("recounting open blockers failed"));
         }
     }
 

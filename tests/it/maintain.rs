@@ -144,6 +144,44 @@ fn maintain_creates_partitions_applies_retention_and_is_idempotent() {
 }
 
 #[test]
+fn maintain_recounts_a_wrong_open_blocker_count() {
+    let db = TestPg::get().migrated_db();
+    let mut c = db.client();
+    let (blocked, free): (i64, i64) = {
+        let r = c
+            .query_one(
+                "WITH a AS (SELECT * FROM create_task('blocker')), \
+                      b AS (SELECT * FROM create_task('blocked', p_depends_on => ARRAY[(SELECT id FROM a)])), \
+                      f AS (SELECT * FROM create_task('free')) \
+                 SELECT (SELECT short_id FROM b), (SELECT short_id FROM f)",
+                &[],
+            )
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    // A client wrote the derived column itself: the blocked task looks ready, the free one not.
+    c.batch_execute(&format!(
+        "UPDATE tasks SET open_blockers = 0 WHERE short_id = {blocked}; \
+         UPDATE tasks SET open_blockers = 2 WHERE short_id = {free};"
+    ))
+    .unwrap();
+    assert_eq!(db.open_blocker_mismatches().len(), 2);
+    let sb = Sandbox::new();
+    let (code, doc, err) = maintain(&sb, &db, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        doc["blocker_counts_fixed"],
+        serde_json::json!([blocked, free])
+    );
+    assert!(db.open_blocker_mismatches().is_empty());
+    let (_, doc, _) = maintain(&sb, &db, &[]);
+    assert_eq!(doc["blocker_counts_fixed"], serde_json::json!([]));
+    // The human report says so too.
+    let out = sb.cmd_db(&db).args(["maintain"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("consistent"));
+}
+
+#[test]
 fn overlapping_runs_skip_or_wait_and_never_fail() {
     let db = TestPg::get().migrated_db();
     let sb = Sandbox::new();
