@@ -4,9 +4,11 @@
 -- Creates
 --   column tasks.open_blockers integer NOT NULL DEFAULT 0 (CHECK >= 0): how many of the task's
 --       'blocks' dependencies are not 'completed'. A task is ready when it is pending and
---       open_blockers = 0. Derived data: written only by the triggers below; an UPDATE that
---       changes nothing else neither bumps updated_at nor writes audit_log, and the column is
---       never copied into audit_log.
+--       open_blockers = 0. Derived data, written by the triggers below (an importer may
+--       pre-fill it for tasks it inserts together with their edges: the edges' recount then
+--       finds nothing to rewrite; `taskdb maintain` recounts any count left wrong). An UPDATE
+--       that changes nothing else neither bumps updated_at nor writes audit_log, and the
+--       column is never copied into audit_log.
 --   index tasks_ready_idx (priority DESC, short_id) WHERE status = 'pending' AND open_blockers = 0
 --   function refresh_open_blockers(p_task_ids uuid[]) RETURNS void: recounts those tasks (rows
 --       whose count is already right are not written).
