@@ -1,7 +1,8 @@
 #!/bin/sh
 # Benchmarks for `taskdb task`: import throughput and peak memory of a generated Task Master
-# file, then whole-process time of `task show`, `task list --status pending` and `task next`
-# against `psql -c` running the equivalent SQL, on a database holding the imported tasks.
+# file, then whole-process time and peak memory of `task show`, `task list --status pending`,
+# `task next`, `health` and `--version` against `psql -c` running the equivalent SQL (and
+# `psql --version`), on a database holding the imported tasks.
 #
 # Usage: DATABASE_URL=<empty database> benches/tasks.sh [N_TASKS]   (default 100000)
 # Needs: a release build of taskdb on PATH or in target/release, psql, python3, hyperfine,
@@ -12,6 +13,11 @@ N=${1:-100000}
 : "${DATABASE_URL:?set DATABASE_URL to an empty database}"
 here=$(cd "$(dirname "$0")/.." && pwd)
 TASKDB=${TASKDB:-$here/target/release/taskdb}
+# The psql binary itself: Debian's /usr/bin/psql is a Perl wrapper (pg_wrapper) that adds
+# ~20 ms to every start and would flatter taskdb.
+bindir=$(pg_config --bindir 2>/dev/null || true)
+[ -x "$bindir/psql" ] || bindir=$(find /usr/lib/postgresql -maxdepth 2 -name bin | sort -V | tail -1)
+PSQL=${PSQL:-$bindir/psql}
 work=$(mktemp -d /tmp/taskdb-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export TASKDB_ACTOR=bench@local
@@ -69,9 +75,29 @@ next_sql="SELECT $cols FROM tasks t WHERE t.id = (SELECT t.id FROM tasks t LEFT 
 
 hyperfine -N --warmup 3 --runs 30 --export-markdown "$work/bench.md" \
   -n "taskdb task show $id" "$TASKDB task show $id" \
-  -n "psql: show queries" "psql '$DATABASE_URL' -X -q -c \"$show_sql\"" \
+  -n "psql: show queries" "$PSQL '$DATABASE_URL' -X -q -c \"$show_sql\"" \
   -n "taskdb task list --status pending" "$TASKDB task list --status pending" \
-  -n "psql: list query" "psql '$DATABASE_URL' -X -q -c \"$list_sql\"" \
+  -n "psql: list query" "$PSQL '$DATABASE_URL' -X -q -c \"$list_sql\"" \
   -n "taskdb task next" "$TASKDB task next" \
-  -n "psql: next query" "psql '$DATABASE_URL' -X -q -c \"$next_sql\"" >/dev/null
+  -n "psql: next query" "$PSQL '$DATABASE_URL' -X -q -c \"$next_sql\"" \
+  -n "taskdb --version" "$TASKDB --version" \
+  -n "psql --version" "$PSQL --version" >/dev/null
 cat "$work/bench.md"
+# health's exit code is its verdict (1 = WARNING is normal on a busy test box): -i.
+hyperfine -N -i --warmup 3 --runs 30 --export-markdown "$work/health.md" \
+  -n "taskdb health (every probe)" "$TASKDB health" >/dev/null
+tail -n +3 "$work/health.md"
+
+# Peak memory (maximum resident set size, GNU time), one run of each.
+peak() {
+  /usr/bin/time -o "$work/rss" -f %M "$@" >/dev/null 2>&1 || true
+  awk '{printf "%.1f MiB", $1 / 1024}' "$work/rss"
+}
+echo
+echo "| command | taskdb peak RSS | psql peak RSS |"
+echo "|:---|---:|---:|"
+echo "| task show $id | $(peak "$TASKDB" task show "$id") | $(peak "$PSQL" "$DATABASE_URL" -X -q -c "$show_sql") |"
+echo "| task list --status pending | $(peak "$TASKDB" task list --status pending) | $(peak "$PSQL" "$DATABASE_URL" -X -q -c "$list_sql") |"
+echo "| task next | $(peak "$TASKDB" task next) | $(peak "$PSQL" "$DATABASE_URL" -X -q -c "$next_sql") |"
+echo "| health | $(peak "$TASKDB" health) | — |"
+echo "| --version | $(peak "$TASKDB" --version) | $(peak "$PSQL" --version) |"

@@ -994,14 +994,17 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
     ctx.out.require_format(&[Format::Table, Format::Json])?;
     let db = ctx.db().await?;
     let task = q::find(&*db, r, "task").await?;
-    let completion: f64 = db
-        .query_one("SELECT calculate_task_completion($1)::float8", &[&task.id])
-        .await
-        .map_err(db_error)?
-        .try_get(0)?;
-    let deps = q::deps_of(&*db, task.id).await?;
-    let children: Vec<ChildBrief> = db
-        .query(
+    // The five reads are independent: issued together, they share the connection's round
+    // trips (tokio-postgres pipelines concurrent requests) instead of waiting one by one.
+    let completion = async {
+        let row = db
+            .query_one("SELECT calculate_task_completion($1)::float8", &[&task.id])
+            .await
+            .map_err(db_error)?;
+        Ok::<f64, anyhow::Error>(row.try_get(0)?)
+    };
+    let children = async {
+        db.query(
             "SELECT id, short_id, title, status, priority FROM tasks WHERE parent_task_id = $1 ORDER BY short_id",
             &[&task.id],
         )
@@ -1017,9 +1020,10 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
                 priority: r.try_get(4)?,
             })
         })
-        .collect::<Result<_>>()?;
-    let workflows: Vec<WorkflowBrief> = db
-        .query(
+        .collect::<Result<Vec<ChildBrief>>>()
+    };
+    let workflows = async {
+        db.query(
             "SELECT id, short_id, workflow_type, status, current_step, steps_completed, steps_total, \
                     retry_count, created_at FROM workflows WHERE task_id = $1 ORDER BY short_id",
             &[&task.id],
@@ -1040,8 +1044,15 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
                 created_at: r.try_get(8)?,
             })
         })
-        .collect::<Result<_>>()?;
-    let hist = q::history(&*db, task.id, Some(5)).await?;
+        .collect::<Result<Vec<WorkflowBrief>>>()
+    };
+    let (completion, deps, children, workflows, hist) = tokio::try_join!(
+        completion,
+        q::deps_of(&*db, task.id),
+        children,
+        workflows,
+        q::history(&*db, task.id, Some(5)),
+    )?;
     let doc = ShowDoc {
         task: &task,
         completion_percent: completion,

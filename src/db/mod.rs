@@ -98,11 +98,12 @@ pub async fn connect(ctx: &Context) -> Result<Db> {
     let started = Instant::now();
     let (client, endpoint) = spec.open(|m| ctx.out.debug(1, m)).await?;
     let connect_time = started.elapsed();
+    // One simple-protocol round trip (a parameterised query would need two: prepare, execute).
     client
-        .execute(
-            "SELECT set_config('taskdb.actor', $1, false)",
-            &[&ctx.actor()],
-        )
+        .batch_execute(&format!(
+            "SELECT set_config('taskdb.actor', {}, false)",
+            postgres_protocol::escape::escape_literal(ctx.actor())
+        ))
         .await
         .context("cannot set the session actor")?;
     Ok(Db {

@@ -331,10 +331,20 @@ fn status_changes_follow_the_schema_and_are_audited() {
     ok(
         &sb,
         &db,
-        &["--actor", "carol", "task", "status", "1", "in_progress"],
+        &[
+            "--actor",
+            r"carol o'neil \ ops",
+            "task",
+            "status",
+            "1",
+            "in_progress",
+        ],
     );
     let last = json(&sb, &db, &["task", "history", "1", "--limit", "1"]);
-    assert_eq!(last[0]["actor"], "carol");
+    assert_eq!(
+        last[0]["actor"], r"carol o'neil \ ops",
+        "quotes and backslashes kept"
+    );
 }
 
 #[test]
