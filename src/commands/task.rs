@@ -1556,14 +1556,16 @@ async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
             }
         }
     } else {
+        // One statement: the choice and the row it names.
+        let sql = format!(
+            "SELECT {} FROM tasks t WHERE t.id = ({NEXT_SQL})",
+            q::TASK_COLUMNS
+        );
         let row = db
-            .query_opt(NEXT_SQL, &[&a.tag, &false])
+            .query_opt(&sql, &[&a.tag, &false])
             .await
             .map_err(db_error)?;
-        match row {
-            None => None,
-            Some(row) => Some(q::find(&*db, TaskRef::Uuid(row.try_get(0)?), "task").await?),
-        }
+        row.as_ref().map(Task::from_row).transpose()?
     };
     match task {
         None => {
