@@ -154,7 +154,36 @@ DO $$
 BEGIN
     ASSERT (SELECT bool_and('enable_seqscan=off' = ANY (proconfig)) FROM pg_proc
              WHERE oid IN ('task_dependencies_prevent_cycle()'::regprocedure,
-                           'refresh_open_blockers(uuid[])'::regprocedure)),
+                           'refresh_open_blockers(uuid[])'::regprocedure,
+                           'task_dependencies_check_new_edges()'::regprocedure,
+                           'raise_dependency_cycle(uuid, uuid)'::regprocedure)),
         'graph functions keep enable_seqscan=off';
+END
+$$;
+
+-- One statement, many edges (V12 checks new edges per statement): a cycle made only of the
+-- statement's own rows, or closed through existing edges, is refused and nothing of the
+-- statement stays; an acyclic batch goes in whole.
+DO $$
+DECLARE
+    a uuid := (create_task('batch a')).id;
+    b uuid := (create_task('batch b')).id;
+    c uuid := (create_task('batch c')).id;
+    d uuid := (create_task('batch d')).id;
+BEGIN
+    PERFORM pg_temp.expect_error(
+        format('INSERT INTO task_dependencies (task_id, depends_on_task_id) VALUES (%L, %L), (%L, %L), (%L, %L)',
+               a, b, b, c, c, a),
+        'TD001', 'dependency cycle: %');
+    ASSERT NOT EXISTS (SELECT 1 FROM task_dependencies WHERE task_id IN (a, b, c)), 'nothing of the batch stays';
+    INSERT INTO task_dependencies (task_id, depends_on_task_id) VALUES (a, b), (b, c);
+    PERFORM pg_temp.expect_error(
+        format('INSERT INTO task_dependencies (task_id, depends_on_task_id, dependency_type) VALUES (%L, %L, %L), (%L, %L, %L)',
+               d, a, 'blocks', c, a, 'blocks'),
+        'TD001', 'dependency cycle: ' || pg_temp.chain(c, a, b, c));
+    ASSERT NOT EXISTS (SELECT 1 FROM task_dependencies WHERE task_id IN (c, d)), 'the good row of the batch is rolled back too';
+    INSERT INTO task_dependencies (task_id, depends_on_task_id, dependency_type)
+    VALUES (d, a, 'blocks'), (c, a, 'related');
+    ASSERT (SELECT count(*) FROM task_dependencies WHERE task_id IN (a, b, c, d)) = 4, 'acyclic batch inserted';
 END
 $$;
