@@ -393,14 +393,15 @@ impl Policy {
                 "must be true when min_tls_version is 1.3",
             ));
         }
+        let managed: Vec<&str> = self.all_settings().iter().map(|(id, _)| *id).collect();
         for id in &t.skip_settings {
-            if !MANAGED_SETTINGS.contains(&id.as_str()) {
+            if !managed.contains(&id.as_str()) {
                 return Err(invalid(
                     "tls.skip_settings",
                     Some(id),
                     format!(
                         "{id:?} is not a setting taskdb manages ({})",
-                        MANAGED_SETTINGS.join(", ")
+                        managed.join(", ")
                     ),
                 ));
             }
@@ -548,13 +549,20 @@ impl Policy {
         out
     }
 
-    /// The zone settings taskdb manages: `(setting id, value)`.
-    /// The zone settings to manage (all of [`MANAGED_SETTINGS`] but `tls.skip_settings`), with
-    /// their desired values.
+    /// The zone settings to manage, `(setting id, desired value)`: all that taskdb knows but
+    /// those in `tls.skip_settings`.
     pub fn settings(&self) -> Vec<(&'static str, Value)> {
+        self.all_settings()
+            .into_iter()
+            .filter(|(id, _)| !self.tls.skip_settings.iter().any(|s| s == id))
+            .collect()
+    }
+
+    /// Every zone setting taskdb knows how to manage, with the value this policy wants.
+    fn all_settings(&self) -> Vec<(&'static str, Value)> {
         let onoff = |b: bool| json!(if b { "on" } else { "off" });
         let t = &self.tls;
-        let all = vec![
+        vec![
             ("ssl", json!(t.ssl)),
             ("min_tls_version", json!(t.min_tls_version)),
             ("tls_1_3", onoff(t.tls_1_3)),
@@ -569,21 +577,9 @@ impl Policy {
                     "nosniff": t.hsts.nosniff,
                 }}),
             ),
-        ];
-        all.into_iter()
-            .filter(|(id, _)| !t.skip_settings.iter().any(|s| s == id))
-            .collect()
+        ]
     }
 }
-
-/// The zone settings a policy manages, by their API ids.
-pub const MANAGED_SETTINGS: [&str; 5] = [
-    "ssl",
-    "min_tls_version",
-    "tls_1_3",
-    "always_use_https",
-    "security_header",
-];
 
 /// True for a rule taskdb owns.
 pub fn is_owned(rule: &Value) -> bool {
@@ -726,7 +722,7 @@ mod tests {
             parse("[tls]\nskip_settings = [\"min_tls_version\", \"security_header\"]\n").unwrap();
         let ids: Vec<&str> = p.settings().iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, vec!["ssl", "tls_1_3", "always_use_https"]);
-        assert_eq!(parse("").unwrap().settings().len(), MANAGED_SETTINGS.len());
+        assert_eq!(parse("").unwrap().settings().len(), 5);
         let e = parse("[tls]\nskip_settings = [\"ipv6\"]\n").unwrap_err();
         assert!(e.contains("tls.skip_settings") && e.contains("ipv6"), "{e}");
     }
