@@ -662,12 +662,15 @@ fn has_nul(v: &Value) -> bool {
     }
 }
 
+/// The refusal of a row whose text or metadata holds U+0000 (PostgreSQL text and jsonb cannot).
+pub fn nul_refusal(key: &str) -> String {
+    format!("{key}: the text contains a NUL character (\\u0000), which PostgreSQL cannot store")
+}
+
 /// The row's metadata as text, refusing what PostgreSQL cannot store.
 fn metadata_text(key: &str, metadata: Value) -> Result<JsonText, ParseError> {
     if has_nul(&metadata) {
-        return err(format!(
-            "{key}: the text contains a NUL character (\\u0000), which PostgreSQL cannot store"
-        ));
+        return err(nul_refusal(key));
     }
     Ok(JsonText::new(&metadata))
 }

@@ -1633,11 +1633,10 @@ async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
         .into_iter()
         .flatten()
         .any(|s| s.contains('\0'));
-        // PostgreSQL text and jsonb cannot hold U+0000.
         if text_nul {
             return Err(usage(format!(
-                "{name}: {}: the text contains a NUL character (\\u0000), which PostgreSQL cannot store",
-                r.external_key
+                "{name}: {}",
+                taskmaster::nul_refusal(&r.external_key)
             )));
         }
     }

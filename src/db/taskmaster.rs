@@ -254,7 +254,6 @@ pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Resu
             .await
             .map_err(db_error)?;
     }
-    // (The cycle trigger's graph query per inserted edge always uses the indexes: V11.)
     report.dependencies_added = tx
         .execute(
             "INSERT INTO task_dependencies (task_id, depends_on_task_id, dependency_type) \
