@@ -10,8 +10,8 @@
 --       that changes nothing else neither bumps updated_at nor writes audit_log, and the
 --       column is never copied into audit_log.
 --   index tasks_ready_idx (priority DESC, short_id) WHERE status = 'pending' AND open_blockers = 0
---   function refresh_open_blockers(p_task_ids uuid[]) RETURNS void: recounts those tasks (rows
---       whose count is already right are not written).
+--   function refresh_open_blockers(p_task_ids uuid[]) RETURNS SETOF uuid: recounts those tasks;
+--       rows whose count is already right are not written, the others are returned.
 --   function task_dependencies_refresh_blockers(): AFTER INSERT / UPDATE / DELETE statement
 --       trigger on task_dependencies (transition tables deps_new / deps_old) recounting the
 --       tasks whose edges changed; TRUNCATE sets every count to 0.
@@ -38,19 +38,10 @@ ALTER TABLE tasks ADD CONSTRAINT tasks_open_blockers_non_negative CHECK (open_bl
 COMMENT ON COLUMN tasks.open_blockers IS
     'Blocking dependencies not yet completed (kept by triggers); ready = pending and 0.';
 
-UPDATE tasks t
-   SET open_blockers = c.n
-  FROM (SELECT e.task_id, count(*)::integer AS n
-          FROM task_dependencies e
-          JOIN tasks d ON d.id = e.depends_on_task_id
-         WHERE e.dependency_type = 'blocks' AND d.status <> 'completed'
-         GROUP BY e.task_id) AS c
- WHERE t.id = c.task_id;
-
 CREATE INDEX tasks_ready_idx ON tasks (priority DESC, short_id)
     WHERE status = 'pending' AND open_blockers = 0;
 
-CREATE FUNCTION refresh_open_blockers(p_task_ids uuid[]) RETURNS void
+CREATE FUNCTION refresh_open_blockers(p_task_ids uuid[]) RETURNS SETOF uuid
     LANGUAGE sql
     SET search_path FROM CURRENT
 AS $$
@@ -64,9 +55,13 @@ AS $$
                        AND d.status <> 'completed') AS n
               FROM (SELECT DISTINCT u.id FROM unnest(p_task_ids) AS u(id)) AS x) AS c
      WHERE t.id = c.id AND t.open_blockers <> c.n
+    RETURNING t.id
 $$;
 COMMENT ON FUNCTION refresh_open_blockers(uuid[]) IS
-    'Recounts tasks.open_blockers of the given tasks (writes only the rows whose count changed).';
+    'Recounts tasks.open_blockers of the given tasks; writes and returns only those whose count changed.';
+
+-- Existing tasks get their counts.
+SELECT count(*) FROM refresh_open_blockers(ARRAY(SELECT id FROM tasks));
 
 CREATE FUNCTION task_dependencies_refresh_blockers() RETURNS trigger
     LANGUAGE plpgsql

@@ -307,23 +307,15 @@ async fn work(
     let recount = async {
         db.execute("SELECT lock_task_graph('dependencies')", &[])
             .await?;
+        // The schema's own recount: it rewrites, and returns, only the wrong ones.
         let rows = db
             .query(
-                "SELECT t.id, t.short_id FROM tasks t \
-                  WHERE t.open_blockers <> (SELECT count(*) FROM task_dependencies e \
-                          JOIN tasks d ON d.id = e.depends_on_task_id \
-                         WHERE e.task_id = t.id AND e.dependency_type = 'blocks' \
-                           AND d.status <> 'completed') \
-                  ORDER BY t.short_id",
+                "SELECT t.short_id FROM refresh_open_blockers(ARRAY(SELECT id FROM tasks)) AS r(id) \
+                   JOIN tasks t ON t.id = r.id ORDER BY 1",
                 &[],
             )
             .await?;
-        let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.get(0)).collect();
-        if !ids.is_empty() {
-            db.execute("SELECT refresh_open_blockers($1)", &[&ids])
-                .await?;
-        }
-        Ok::<_, tokio_postgres::Error>(rows.iter().map(|r| r.get::<_, i64>(1)).collect())
+        Ok::<_, tokio_postgres::Error>(rows.iter().map(|r| r.get::<_, i64>(0)).collect())
     }
     .await;
     match recount {
