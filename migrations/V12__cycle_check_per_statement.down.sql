@@ -4,7 +4,87 @@ DROP TRIGGER task_dependencies_prevent_cycle ON task_dependencies;
 CREATE TRIGGER task_dependencies_prevent_cycle BEFORE INSERT OR UPDATE ON task_dependencies
     FOR EACH ROW EXECUTE FUNCTION task_dependencies_prevent_cycle();
 DROP FUNCTION task_dependencies_check_new_edges();
-DROP FUNCTION raise_dependency_cycle(uuid, uuid);
+-- V4's task_dependencies_prevent_cycle (with V11's setting).
+CREATE OR REPLACE FUNCTION task_dependencies_prevent_cycle() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+    SET enable_seqscan = off
+AS $$
+DECLARE
+    v_arrow    text := CASE WHEN getdatabaseencoding() = 'UTF8' THEN ' ' || chr(8594) || ' ' ELSE ' -> ' END;
+    v_old_task uuid;
+    v_old_dep  uuid;
+    v_nodes    uuid[];
+    v_preds    uuid[];
+    v_path     uuid[];
+    v_cur      uuid;
+    v_steps    integer := 0;
+    v_msg      text;
+    v_detail   text;
+BEGIN
+    -- 'related' edges never block; a self-dependency is refused by CHECK task_dependencies_no_self.
+    IF NEW.dependency_type <> 'blocks' OR NEW.task_id = NEW.depends_on_task_id THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF OLD.dependency_type = 'blocks' AND OLD.task_id = NEW.task_id
+           AND OLD.depends_on_task_id = NEW.depends_on_task_id THEN
+            RETURN NEW;
+        END IF;
+        v_old_task := OLD.task_id;
+        v_old_dep := OLD.depends_on_task_id;
+    END IF;
+
+    PERFORM lock_task_graph('dependencies');
+
+    -- Everything reachable from depends_on_task_id along 'blocks' edges, with one predecessor
+    -- per (node, predecessor) pair; UNION keeps this linear in the number of edges.
+    WITH RECURSIVE reach(node, pred) AS (
+        SELECT NEW.depends_on_task_id, NULL::uuid
+        UNION
+        SELECT d.depends_on_task_id, d.task_id
+          FROM reach r
+          JOIN task_dependencies d ON d.task_id = r.node
+         WHERE d.dependency_type = 'blocks'
+           AND r.node <> NEW.task_id
+           AND (d.task_id, d.depends_on_task_id) IS DISTINCT FROM (v_old_task, v_old_dep)
+    )
+    SELECT array_agg(r.node), array_agg(r.pred) INTO v_nodes, v_preds FROM reach r;
+
+    IF NOT (NEW.task_id = ANY (v_nodes)) THEN
+        RETURN NEW;
+    END IF;
+
+    -- Walk back from task_id to depends_on_task_id to name the cycle.
+    v_cur := NEW.task_id;
+    v_path := ARRAY[NEW.task_id];
+    WHILE v_cur <> NEW.depends_on_task_id AND v_steps <= cardinality(v_nodes) LOOP
+        v_steps := v_steps + 1;
+        SELECT u.p INTO v_cur
+          FROM unnest(v_nodes, v_preds) AS u(n, p)
+         WHERE u.n = v_cur AND u.p IS NOT NULL AND u.p <> ALL (v_path)
+         LIMIT 1;
+        EXIT WHEN v_cur IS NULL;
+        v_path := v_cur || v_path;
+    END LOOP;
+    v_path := NEW.task_id || v_path;   -- task -> depends_on -> ... -> task
+
+    SELECT string_agg('#' || coalesce(t.short_id::text, '?'), v_arrow ORDER BY u.ord),
+           string_agg(u.id::text, v_arrow ORDER BY u.ord)
+      INTO v_msg, v_detail
+      FROM unnest(v_path) WITH ORDINALITY AS u(id, ord)
+      LEFT JOIN tasks t ON t.id = u.id;
+
+    RAISE EXCEPTION 'dependency cycle: %', v_msg
+        USING ERRCODE = 'TD001',
+              DETAIL = 'cycle (task ids): ' || v_detail,
+              HINT = 'a task cannot depend, directly or through other tasks, on itself; remove a dependency of the cycle first',
+              TABLE = 'task_dependencies';
+END
+$$;
+COMMENT ON FUNCTION task_dependencies_prevent_cycle() IS
+    'BEFORE INSERT/UPDATE on task_dependencies: refuses a blocks edge closing a cycle (SQLSTATE TD001).';
+DROP FUNCTION raise_dependency_cycle(uuid, uuid, uuid, uuid);
 
 -- V5's create_task.
 CREATE OR REPLACE FUNCTION create_task(

@@ -2,9 +2,10 @@
 -- statement instead of once per row.
 --
 -- Creates
---   function raise_dependency_cycle(p_task uuid, p_dep uuid) RETURNS void: raises TD001 naming
---       the cycle that the edge p_task -> p_dep closes, exactly as V4's trigger words it
---       ('dependency cycle: #4 -> #9 -> #2 -> #4', DETAIL the task uuids, HINT).
+--   function raise_dependency_cycle(p_task uuid, p_dep uuid, p_skip_task uuid DEFAULT NULL,
+--       p_skip_dep uuid DEFAULT NULL) RETURNS void: raises TD001 naming the cycle that the edge
+--       p_task -> p_dep closes, worded as V4's trigger did ('dependency cycle: #4 -> #9 -> #2 ->
+--       #4', DETAIL the task uuids, HINT); the skip edge (one being replaced) is not walked.
 --   function task_dependencies_check_new_edges(): AFTER INSERT ... FOR EACH STATEMENT trigger
 --       (transition table deps_new). Takes lock_task_graph('dependencies') once, then one
 --       recursive query finds, among the statement's new 'blocks' edges t -> d, one whose task t
@@ -14,6 +15,9 @@
 -- Replaces
 --   trigger task_dependencies_prevent_cycle: now BEFORE UPDATE only (re-pointed or re-typed
 --       edges are still checked row by row, the replaced edge left out of the walk).
+--   function task_dependencies_prevent_cycle() (V4, V11's setting kept): decides with a plain
+--       reachability query and leaves the naming of the cycle to raise_dependency_cycle, so
+--       the message is built in one place for both triggers.
 --   function create_task(...) (V5): inserts its dependencies only when it has some, since the
 --       statement triggers on task_dependencies also run for an empty statement (3 trigger
 --       calls, ~30 us, on every task created without dependencies). Same signature, same result.
@@ -25,7 +29,9 @@
 -- serialises concurrent checks, and the walk (a new statement) sees what the lock's previous
 -- holder committed; under REPEATABLE READ the second writer still fails with 40001.
 
-CREATE FUNCTION raise_dependency_cycle(p_task uuid, p_dep uuid) RETURNS void
+CREATE FUNCTION raise_dependency_cycle(p_task uuid, p_dep uuid,
+                                       p_skip_task uuid DEFAULT NULL, p_skip_dep uuid DEFAULT NULL)
+    RETURNS void
     LANGUAGE plpgsql
     SET search_path FROM CURRENT
     SET enable_seqscan = off
@@ -49,6 +55,7 @@ BEGIN
           JOIN task_dependencies d ON d.task_id = r.node
          WHERE d.dependency_type = 'blocks'
            AND r.node <> p_task
+           AND (d.task_id, d.depends_on_task_id) IS DISTINCT FROM (p_skip_task, p_skip_dep)
     )
     SELECT array_agg(r.node), array_agg(r.pred) INTO v_nodes, v_preds FROM reach r;
 
@@ -79,8 +86,8 @@ BEGIN
               TABLE = 'task_dependencies';
 END
 $$;
-COMMENT ON FUNCTION raise_dependency_cycle(uuid, uuid) IS
-    'Raises TD001 naming the cycle closed by the blocks edge p_task -> p_dep.';
+COMMENT ON FUNCTION raise_dependency_cycle(uuid, uuid, uuid, uuid) IS
+    'Raises TD001 naming the cycle closed by the blocks edge p_task -> p_dep (the edge p_skip_task -> p_skip_dep, being replaced, left out).';
 
 CREATE FUNCTION task_dependencies_check_new_edges() RETURNS trigger
     LANGUAGE plpgsql
@@ -118,6 +125,50 @@ END
 $$;
 COMMENT ON FUNCTION task_dependencies_check_new_edges() IS
     'AFTER INSERT statement trigger on task_dependencies: refuses new blocks edges that close a cycle (TD001).';
+
+CREATE OR REPLACE FUNCTION task_dependencies_prevent_cycle() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+    SET enable_seqscan = off
+AS $$
+DECLARE
+    v_old_task uuid;
+    v_old_dep  uuid;
+BEGIN
+    -- 'related' edges never block; a self-dependency is refused by CHECK task_dependencies_no_self.
+    IF NEW.dependency_type <> 'blocks' OR NEW.task_id = NEW.depends_on_task_id THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF OLD.dependency_type = 'blocks' AND OLD.task_id = NEW.task_id
+           AND OLD.depends_on_task_id = NEW.depends_on_task_id THEN
+            RETURN NEW;
+        END IF;
+        v_old_task := OLD.task_id;
+        v_old_dep := OLD.depends_on_task_id;
+    END IF;
+
+    PERFORM lock_task_graph('dependencies');
+
+    -- Does depends_on_task_id reach task_id along 'blocks' edges, the replaced edge left out?
+    IF EXISTS (
+        WITH RECURSIVE reach(node) AS (
+            SELECT NEW.depends_on_task_id
+            UNION
+            SELECT d.depends_on_task_id
+              FROM reach r
+              JOIN task_dependencies d ON d.task_id = r.node
+             WHERE d.dependency_type = 'blocks'
+               AND r.node <> NEW.task_id
+               AND (d.task_id, d.depends_on_task_id) IS DISTINCT FROM (v_old_task, v_old_dep)
+        )
+        SELECT 1 FROM reach WHERE node = NEW.task_id
+    ) THEN
+        PERFORM raise_dependency_cycle(NEW.task_id, NEW.depends_on_task_id, v_old_task, v_old_dep);
+    END IF;
+    RETURN NEW;
+END
+$$;
 
 DROP TRIGGER task_dependencies_prevent_cycle ON task_dependencies;
 CREATE TRIGGER task_dependencies_prevent_cycle BEFORE UPDATE ON task_dependencies

@@ -156,7 +156,7 @@ BEGIN
              WHERE oid IN ('task_dependencies_prevent_cycle()'::regprocedure,
                            'refresh_open_blockers(uuid[])'::regprocedure,
                            'task_dependencies_check_new_edges()'::regprocedure,
-                           'raise_dependency_cycle(uuid, uuid)'::regprocedure)),
+                           'raise_dependency_cycle(uuid, uuid, uuid, uuid)'::regprocedure)),
         'graph functions keep enable_seqscan=off';
 END
 $$;
