@@ -38,12 +38,7 @@ fn bench_runs_cleans_up_and_reports_a_lost_server() {
         .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = crate::support::success_json(&out, "bench: ");
     let ops: Vec<&str> = report["operations"]
         .as_array()
         .unwrap()

@@ -9,12 +9,7 @@ fn show_json(cmd: &mut assert_cmd::Command) -> serde_json::Value {
         .args(["--format", "json", "config", "show"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::support::success_json(&out, "config show: ")
 }
 
 fn entry<'a>(v: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {

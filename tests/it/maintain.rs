@@ -208,12 +208,7 @@ fn overlapping_runs_skip_or_wait_and_never_fail() {
         .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = crate::support::success_json(&out, "maintain --wait: ");
     assert_eq!(doc["skipped"], false);
 
     // Two at once: both exit 0, at most one skipped.

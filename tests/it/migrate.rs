@@ -37,13 +37,7 @@ pub fn status(sb: &Sandbox, db: &TestDb) -> Vec<Value> {
         .args(["--format", "json", "migrate", "status"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice::<Value>(&out.stdout)
-        .unwrap()
+    crate::support::success_json(&out, "migrate status: ")
         .as_array()
         .unwrap()
         .clone()

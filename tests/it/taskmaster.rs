@@ -359,11 +359,6 @@ fn import_of_some_tags_only_and_from_stdin() {
         .write_stdin(std::fs::read(fixture("legacy.json")).unwrap())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = crate::support::success_json(&out, "task import -: ");
     assert_eq!(v["created"], 6);
 }

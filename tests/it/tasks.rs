@@ -14,17 +14,7 @@ pub fn json(sb: &Sandbox, db: &TestDb, args: &[&str]) -> Value {
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{args:?}: stdout is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    crate::support::success_json(&out, &format!("{args:?}: "))
 }
 
 /// Run `taskdb <args>` and return stdout trimmed (asserting success).
@@ -632,12 +622,7 @@ fn twenty_agents_claiming_at_once_get_twenty_different_tasks() {
     let mut claimed = Vec::new();
     for h in handles {
         let out = h.join().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = crate::support::success_json(&out, "task next --claim: ");
         assert_eq!(v["status"], "in_progress");
         claimed.push((
             v["short_id"].as_i64().unwrap(),

@@ -70,3 +70,19 @@ impl Sandbox {
         cmd
     }
 }
+
+/// Assert that a `taskdb --format json …` run succeeded (its stderr is the failure message,
+/// after `what`) and parse its stdout.
+pub fn success_json(out: &std::process::Output, what: &str) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{what}failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{what}stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
