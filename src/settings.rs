@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::cli::GlobalOpts;
 use crate::exit::usage;
 
+pub mod redact;
+
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "name")]
@@ -376,13 +378,13 @@ impl Settings {
         );
         match &self.database {
             DatabaseTarget::Conninfo(s) => {
-                push("database.url", redact_conninfo(&s.value), &s.source);
+                push("database.url", redact::conninfo(&s.value), &s.source);
                 // PG* variables fill keys the connection string leaves out (as in libpq).
                 let given = crate::db::conninfo::parse(&s.value).unwrap_or_default();
                 for (key, (value, var)) in &self.libpq_defaults {
                     if !given.contains(key) {
                         let shown = if *key == "password" {
-                            "********".to_string()
+                            redact::MASK.to_string()
                         } else {
                             value.clone()
                         };
@@ -393,7 +395,7 @@ impl Settings {
             DatabaseTarget::Environment(vars) => {
                 for (key, (value, var)) in vars {
                     let shown = if *key == "password" {
-                        "********".to_string()
+                        redact::MASK.to_string()
                     } else {
                         value.clone()
                     };
@@ -451,7 +453,7 @@ impl Settings {
             &self.cloudflare_base_url.source,
         );
         match &self.health_alert_webhook {
-            Some(s) => push("health.alert_webhook", redact_url(&s.value), &s.source),
+            Some(s) => push("health.alert_webhook", redact::url(&s.value), &s.source),
             None => push("health.alert_webhook", "(not set)".into(), &Source::Default),
         }
         let file_src = Source::File(
@@ -605,83 +607,6 @@ fn libpq_defaults(env: &dyn Env) -> BTreeMap<&'static str, (String, String)> {
         .iter()
         .filter_map(|&(key, pg, _)| env.get(pg).map(|v| (key, (v, pg.to_string()))))
         .collect()
-}
-
-/// Hide the password in a URL or key=value conninfo.
-pub fn redact_conninfo(conninfo: &str) -> String {
-    if let Some(rest) = conninfo
-        .strip_prefix("postgresql://")
-        .map(|r| ("postgresql://", r))
-        .or_else(|| {
-            conninfo
-                .strip_prefix("postgres://")
-                .map(|r| ("postgres://", r))
-        })
-    {
-        let (scheme, rest) = rest;
-        // userinfo ends at the last '@' before the first '/'.
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        let authority = &rest[..authority_end];
-        let mut redacted = if let Some(at) = authority.rfind('@') {
-            let userinfo = &authority[..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            if userinfo.contains(':') {
-                format!("{scheme}{user}:********@{}", &rest[at + 1..])
-            } else {
-                format!("{scheme}{rest}")
-            }
-        } else {
-            format!("{scheme}{rest}")
-        };
-        // password=... may also appear in the query string.
-        redacted = redact_query_password(&redacted);
-        return redacted;
-    }
-    // key=value conninfo: replace the value of password=.
-    let mut out = Vec::new();
-    for part in conninfo.split_whitespace() {
-        if let Some((k, _)) = part.split_once('=') {
-            if k.trim() == "password" {
-                out.push("password=********".to_string());
-                continue;
-            }
-        }
-        out.push(part.to_string());
-    }
-    out.join(" ")
-}
-
-/// A URL reduced to scheme, host and port: webhook paths and queries often carry tokens.
-pub fn redact_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-            let host = authority.rsplit('@').next().unwrap_or(authority);
-            if rest.len() > authority.len() {
-                format!("{scheme}://{host}/…")
-            } else {
-                format!("{scheme}://{host}")
-            }
-        }
-        None => "(not a URL)".into(),
-    }
-}
-
-fn redact_query_password(url: &str) -> String {
-    let Some((base, query)) = url.split_once('?') else {
-        return url.to_string();
-    };
-    let parts: Vec<String> = query
-        .split('&')
-        .map(|p| {
-            if p.starts_with("password=") {
-                "password=********".to_string()
-            } else {
-                p.to_string()
-            }
-        })
-        .collect();
-    format!("{base}?{}", parts.join("&"))
 }
 
 // ---- file discovery and parsing -----------------------------------------------------------------
@@ -965,18 +890,5 @@ mod tests {
         assert!(err.starts_with(":2: key `bogus`"), "{err}");
         assert!(err.contains("unknown field"), "{err}");
         assert!(parse_config("not toml [").is_err());
-    }
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            redact_conninfo("postgres://bob:s3cret@db:5432/x?sslmode=require&password=p"),
-            "postgres://bob:********@db:5432/x?sslmode=require&password=********"
-        );
-        assert_eq!(
-            redact_conninfo("host=db password=s3cret user=bob"),
-            "host=db password=******** user=bob"
-        );
-        assert_eq!(redact_conninfo("postgres://db/x"), "postgres://db/x");
     }
 }

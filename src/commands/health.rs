@@ -475,7 +475,7 @@ async fn collect(
 
 fn describe_target(ctx: &Context) -> String {
     match &ctx.settings.database {
-        crate::settings::DatabaseTarget::Conninfo(s) => crate::settings::redact_conninfo(&s.value),
+        crate::settings::DatabaseTarget::Conninfo(s) => crate::settings::redact::conninfo(&s.value),
         crate::settings::DatabaseTarget::Environment(_) => "(PG*/DB_* environment)".into(),
         crate::settings::DatabaseTarget::Local => "(managed local cluster)".into(),
     }

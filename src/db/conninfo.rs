@@ -140,13 +140,16 @@ pub fn parse(s: &str) -> Result<Params, ParseError> {
     } else {
         parse_keyword_value(trimmed)?
     };
+    // A badly quoted password splits into words that look like keys (`password=a b=c`): such
+    // a "key" is only named when there is no password it could be part of.
+    let has_password = params.contains("password");
     for (key, _) in &params.pairs {
-        check_key(key)?;
+        check_key(key, has_password)?;
     }
     Ok(params)
 }
 
-fn check_key(key: &str) -> Result<(), ParseError> {
+fn check_key(key: &str, has_password: bool) -> Result<(), ParseError> {
     if KNOWN_KEYS.contains(&key) {
         return Ok(());
     }
@@ -154,6 +157,11 @@ fn check_key(key: &str) -> Result<(), ParseError> {
         return Err(err(format!(
             "connection option `{key}` is not supported: {why}"
         )));
+    }
+    if has_password {
+        return Err(err(
+            "unknown connection option (not named: it may be part of the password; quote values with spaces in '...')",
+        ));
     }
     Err(err(format!("unknown connection option `{key}`")))
 }
@@ -448,6 +456,8 @@ mod tests {
             "host=h s3cret",
             "postgres://h/db?s3cret",
             "mysql://u:s3cret@h/db",
+            "host=h password=ab s3cret=x",
+            "postgres://h/db?password=ab&s3cret=x",
         ] {
             let e = parse(bad).unwrap_err().to_string();
             assert!(!e.contains("s3cr"), "{bad}: {e}");

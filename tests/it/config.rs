@@ -86,6 +86,54 @@ fn secrets_are_redacted_everywhere() {
     assert!(all.contains("********"));
 }
 
+/// Issue 11: redaction works on the parsed string, so every spelling libpq accepts is masked,
+/// and a string that does not parse is not shown at all.
+#[test]
+fn passwords_are_masked_in_every_spelling() {
+    let sb = Sandbox::new();
+    for (url, secrets, shown) in [
+        (
+            "host=db user=app password = S3cret dbname=t",
+            &["S3cret"][..],
+            "host=db user=app password=******** dbname=t",
+        ),
+        (
+            "host=db password='correct horse battery staple' user=app",
+            &["correct", "horse", "battery", "staple"][..],
+            "host=db password=******** user=app",
+        ),
+        (
+            "postgresql://app:p%40ss%20w0rd@db:5432/t?password=Qu%3Dery",
+            &["p%40ss", "p@ss", "w0rd", "Qu%3Dery", "Qu=ery"][..],
+            "postgres://app:********@db:5432/t",
+        ),
+        (
+            "host=db password='unterminated S3cret",
+            &["unterminated", "S3cret"][..],
+            "(unparseable connection string)",
+        ),
+    ] {
+        for format in ["table", "json"] {
+            let out = sb
+                .cmd()
+                .env("DATABASE_URL", url)
+                .args(["-vv", "--format", format, "config", "show"])
+                .output()
+                .unwrap();
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(out.status.success(), "{all}");
+            for secret in secrets {
+                assert!(!all.contains(secret), "{secret} of {url:?} leaked: {all}");
+            }
+            assert!(all.contains(shown), "{url:?} not shown as {shown:?}: {all}");
+        }
+    }
+}
+
 #[test]
 fn config_path_and_discovery() {
     let sb = Sandbox::new();

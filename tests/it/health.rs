@@ -1346,3 +1346,72 @@ fn cloudflare_tunnel_status_against_the_fake_api() {
         .unwrap()
         .starts_with("could not ask Cloudflare"));
 }
+
+/// Issue 11: `password = x` (spaces around '=') and a quoted password with spaces leaked into
+/// the report's target (shown while the database is unreachable) and the webhook body.
+#[test]
+fn passwords_never_reach_the_report_or_the_webhook() {
+    let pg = TestPg::get();
+    let db = pg.fresh_db();
+    let nowhere = tempfile::tempdir().unwrap();
+    // The test server trusts its clients, so any password connects: only its display matters.
+    let reachable = db.url();
+    let unreachable = format!(
+        "host={} port=5432 user=app dbname=t",
+        nowhere.path().display()
+    );
+    for (spelling, secrets) in [
+        ("password = S3cret", &["S3cret"][..]),
+        (
+            "password='correct horse battery staple'",
+            &["correct", "horse", "battery", "staple"][..],
+        ),
+    ] {
+        for (base, reached) in [(&unreachable, false), (&reachable, true)] {
+            if base.starts_with("postgres") {
+                continue; // TASKDB_TEST_DATABASE_URL is a URL: no key=value spelling to append
+            }
+            let url = format!("{base} {spelling}");
+            let sb = Sandbox::new();
+            let (hook, got) = listener(200);
+            let leaked = |what: &str, text: &str| {
+                for s in secrets {
+                    assert!(!text.contains(s), "{what} shows {s:?} of {url:?}: {text}");
+                }
+            };
+            let expect = if reached { 0 } else { 2 };
+            let (code, doc) = run_json(&sb, &url, &["--check", "connect,database_size"]);
+            assert_eq!(code, expect, "{doc:#}");
+            leaked("health --format json", &doc.to_string());
+            if !reached {
+                assert_eq!(
+                    doc["database"]["target"],
+                    format!(
+                        "host={} port=5432 user=app dbname=t password=********",
+                        nowhere.path().display()
+                    )
+                );
+            }
+            let (code, table, stderr) = run(&sb, &url, &["-v", "--check", "connect,database_size"]);
+            assert_eq!(code, expect, "{stderr}");
+            leaked("health -v table", &format!("{table}{stderr}"));
+            let (code, out, stderr) = run(
+                &sb,
+                &url,
+                &[
+                    "--check",
+                    "connect,database_size",
+                    "--warn",
+                    "database_size=1",
+                    "--alert-webhook",
+                    hook.as_str(),
+                ],
+            );
+            assert_eq!(code, if reached { 1 } else { 2 }, "{stderr}");
+            leaked("health", &format!("{out}{stderr}"));
+            let bodies = got.lock().unwrap();
+            assert_eq!(bodies.len(), 1, "the alert was posted");
+            leaked("the webhook body", &bodies[0].to_string());
+        }
+    }
+}
