@@ -479,6 +479,34 @@ fn status_token_and_delete_in_order_idempotently() {
     );
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(mode(&tf), 0o600);
+    // Issue 11: over an existing world-readable file the token still ends up 0600 …
+    std::fs::set_permissions(&tf, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = run(
+        &sb,
+        &fake,
+        &["tunnel", "token", "--token-file", tf.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(mode(&tf), 0o600);
+    // … and a symlink is refused, leaving what it points to untouched.
+    let elsewhere = sb.path().join("elsewhere");
+    std::fs::write(&elsewhere, "not a token\n").unwrap();
+    std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = sb.path().join("link.token");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let r = run(
+        &sb,
+        &fake,
+        &["tunnel", "token", "--token-file", link.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.all());
+    assert!(r.stderr.contains("symbolic link"), "{}", r.all());
+    assert_eq!(
+        std::fs::read_to_string(&elsewhere).unwrap(),
+        "not a token\n"
+    );
+    assert_eq!(mode(&elsewhere), 0o644);
     let r = run(&sb, &fake, &["tunnel", "token", "--stdout"]);
     assert_eq!(
         r.stdout.trim(),

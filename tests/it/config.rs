@@ -233,9 +233,40 @@ fn config_init_writes_a_private_file_and_never_overwrites() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--force"));
+    // Issue 11: --force over a world-readable file leaves a 0600 file …
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     sb.cmd()
         .args(["config", "init", "--force", "--path"])
         .arg(&path)
         .assert()
         .success();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // … and a symlink is refused (one line, exit 2) with its target untouched.
+    let target = sb.path().join("shared.toml");
+    std::fs::write(&target, "actor = \"someone\"\n").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = sb.path().join("link.toml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = sb
+        .cmd()
+        .args(["config", "init", "--force", "--no-input", "--path"])
+        .arg(&link)
+        .args(["--database-url", "postgres://a:pw@b/c"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "actor = \"someone\"\n"
+    );
+    assert_eq!(
+        std::fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
 }
