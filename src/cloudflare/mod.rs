@@ -11,6 +11,7 @@ pub mod dns;
 pub mod plan;
 pub mod rulesets;
 pub mod scope;
+mod text;
 pub mod tunnels;
 pub mod waf_policy;
 pub mod zones;
@@ -448,7 +449,7 @@ impl Client {
                     status: status.as_u16(),
                     method: method.to_string(),
                     path: path.to_string(),
-                    errors: env.errors,
+                    errors: env.errors.iter().map(|e| self.clean(e)).collect(),
                 }
                 .into()),
                 None => Err(ApiError {
@@ -462,6 +463,30 @@ impl Client {
         }
     }
 
+    /// An error item as it may be printed: the token masked, control characters escaped.
+    fn clean(&self, item: &ApiMessage) -> ApiMessage {
+        ApiMessage {
+            code: item.code,
+            message: text::clean(&item.message, &self.token.0),
+            error_chain: item.error_chain.iter().map(|c| self.clean(c)).collect(),
+        }
+    }
+
+    /// `result` as `T`. serde's message may quote a value from the response: it is cleaned too.
+    fn decode<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        result: Option<Value>,
+    ) -> Result<T> {
+        serde_json::from_value(result.unwrap_or(Value::Null)).map_err(|e| {
+            anyhow::anyhow!(
+                "cloudflare: unexpected response shape: {} ({method} {path})",
+                text::clean(&e.to_string(), &self.token.0)
+            )
+        })
+    }
+
     /// GET and decode `result`.
     pub async fn get<T: DeserializeOwned>(
         &self,
@@ -469,7 +494,7 @@ impl Client {
         query: &[(&str, String)],
     ) -> Result<T> {
         let env = self.call(Method::GET, path, query, None).await?;
-        decode("GET", path, env.result)
+        self.decode("GET", path, env.result)
     }
 
     /// GET that maps 404 to `None`.
@@ -479,7 +504,7 @@ impl Client {
         query: &[(&str, String)],
     ) -> Result<Option<T>> {
         match self.call(Method::GET, path, query, None).await {
-            Ok(env) => decode("GET", path, env.result).map(Some),
+            Ok(env) => self.decode("GET", path, env.result).map(Some),
             Err(err) if is_not_found(&err) => Ok(None),
             Err(err) => Err(err),
         }
@@ -500,7 +525,7 @@ impl Client {
             q.push(("page", page.to_string()));
             q.push(("per_page", per_page.to_string()));
             let env = self.call(Method::GET, path, &q, None).await?;
-            let batch: Vec<Value> = decode("GET", path, env.result)?;
+            let batch: Vec<Value> = self.decode("GET", path, env.result)?;
             // An endpoint that ignores `page` sends the same page again: stop there.
             if page > 1 && !batch.is_empty() && batch.first() == previous_first.as_ref() {
                 break;
@@ -520,22 +545,22 @@ impl Client {
             }
             page += 1;
         }
-        decode("GET", path, Some(Value::Array(items)))
+        self.decode("GET", path, Some(Value::Array(items)))
     }
 
     pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T> {
         let env = self.call(Method::POST, path, &[], Some(body)).await?;
-        decode("POST", path, env.result)
+        self.decode("POST", path, env.result)
     }
 
     pub async fn put<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T> {
         let env = self.call(Method::PUT, path, &[], Some(body)).await?;
-        decode("PUT", path, env.result)
+        self.decode("PUT", path, env.result)
     }
 
     pub async fn patch<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T> {
         let env = self.call(Method::PATCH, path, &[], Some(body)).await?;
-        decode("PATCH", path, env.result)
+        self.decode("PATCH", path, env.result)
     }
 
     /// DELETE; a 404 counts as done (deleting what is already gone succeeds).
@@ -564,7 +589,7 @@ fn network_error(
             chain.push_str(&format!(": {s}"));
             source = s.source();
         }
-        format!("{}{chain}", err.without_url())
+        text::escape_controls(&format!("{}{chain}", err.without_url()))
     };
     NetworkError {
         method: method.to_string(),
@@ -572,12 +597,6 @@ fn network_error(
         detail,
     }
     .into()
-}
-
-fn decode<T: DeserializeOwned>(method: &str, path: &str, result: Option<Value>) -> Result<T> {
-    serde_json::from_value(result.unwrap_or(Value::Null)).map_err(|e| {
-        anyhow::anyhow!("cloudflare: unexpected response shape: {e} ({method} {path})")
-    })
 }
 
 /// True for an API 404 (missing entry point, deleted resource).

@@ -338,6 +338,40 @@ fn unauthorized_and_forbidden_are_explained_without_the_token() {
     assert!(r.stderr.contains("\"Zone: DNS Edit\""), "{}", r.stderr);
 }
 
+/// Issue 11: an API error that echoes the token or carries terminal escapes is printed with the
+/// token masked and the escapes made visible.
+#[test]
+fn api_error_text_is_masked_and_escaped() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    fake.fail_saying(
+        "GET",
+        "/cfd_tunnel",
+        400,
+        &format!(
+            "bad token {} \x1b]0;owned\x07\x1b[2J\u{9b}31m\nsecond line",
+            cf_fake::TOKEN
+        ),
+    );
+    // `run` also checks that the token is nowhere in stdout or stderr.
+    let r = run(&sb, &fake, &["tunnel", "status"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        !r.all().chars().any(|c| c.is_control() && c != '\n'),
+        "raw control characters: {:?}",
+        r.all()
+    );
+    assert!(
+        r.stderr.contains(
+            "cloudflare: 10000 bad token ******** \\x1b]0;owned\\x07\\x1b[2J\\u{9b}31m\\nsecond line (GET "
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
+
 #[test]
 fn account_owned_tokens_verify_at_the_account() {
     let sb = Sandbox::new();

@@ -36,6 +36,8 @@ struct Fault {
     path_contains: String,
     status: u16,
     retry_after: Option<u64>,
+    /// The error item's message (default: a generic one for the status).
+    message: Option<String>,
     remaining: u32,
 }
 
@@ -163,7 +165,21 @@ impl CfFake {
             path_contains: path_contains.into(),
             status,
             retry_after: None,
+            message: None,
             remaining: times,
+        });
+    }
+
+    /// The next matching request fails with `status` and an error item saying `message` (an
+    /// API that echoes the token, or sends terminal escapes).
+    pub fn fail_saying(&self, method: &str, path_contains: &str, status: u16, message: &str) {
+        self.lock().faults.push(Fault {
+            method: method.into(),
+            path_contains: path_contains.into(),
+            status,
+            retry_after: None,
+            message: Some(message.into()),
+            remaining: 1,
         });
     }
 
@@ -174,6 +190,7 @@ impl CfFake {
             path_contains: path_contains.into(),
             status: 429,
             retry_after: Some(secs),
+            message: None,
             remaining: times,
         });
     }
@@ -463,7 +480,9 @@ async fn handle(
         .find(|f| f.remaining > 0 && f.method == method.as_str() && path.contains(&f.path_contains))
     {
         f.remaining -= 1;
-        let mut resp = if f.status == 429 {
+        let mut resp = if let Some(message) = &f.message {
+            err(f.status, 10000, message)
+        } else if f.status == 429 {
             err(
                 429,
                 971,
