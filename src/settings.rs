@@ -21,6 +21,7 @@ use crate::exit::usage;
 
 mod private_file;
 pub mod redact;
+mod validate;
 
 pub use private_file::write_private_file;
 
@@ -648,7 +649,9 @@ pub fn read_config_file(path: &Path) -> Result<FileConfig> {
 
 /// Parse config text; the error text starts with `:LINE: ` where a position is known.
 pub fn parse_config(text: &str) -> std::result::Result<FileConfig, String> {
-    toml::from_str::<FileConfig>(text).map_err(|e| describe_toml_error(text, &e))
+    let file = toml::from_str::<FileConfig>(text).map_err(|e| describe_toml_error(text, &e))?;
+    validate::check(text, &file)?;
+    Ok(file)
 }
 
 pub(crate) fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {

@@ -191,6 +191,42 @@ fn config_file_errors_name_file_line_and_key() {
         .stderr(predicate::str::contains("/nonexistent/taskdb.toml"));
 }
 
+/// Issue 11: a bad `[health]` section stopped only `health`; the README says an invalid config
+/// file is exit 2 everywhere. The file is checked before any connection is attempted.
+#[test]
+fn an_invalid_health_section_stops_every_command() {
+    let sb = Sandbox::new();
+    let nowhere = sb.path().join("no-such-socket-dir");
+    let cfg = sb.path().join("c.toml");
+    for (text, expect) in [
+        (
+            "actor = \"a\"\n\n[health.thresholds.connections]\nwarn = \"lots\"\n",
+            ":4: key `health.thresholds.connections.warn`: ",
+        ),
+        (
+            "[health]\ntimeout = \"soon\"\n",
+            ":2: key `health.timeout`: ",
+        ),
+    ] {
+        std::fs::write(&cfg, text).unwrap();
+        let out = sb
+            .cmd()
+            .env("TASKDB_CONFIG", &cfg)
+            .env("DATABASE_URL", format!("host={} user=u", nowhere.display()))
+            .args(["task", "list"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(&format!("{}{expect}", cfg.display())),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
 #[test]
 fn bad_environment_values_are_usage_errors() {
     Sandbox::new()

@@ -1187,7 +1187,7 @@ fn thresholds_and_webhook_from_the_config_file() {
     let (code, out, err) = run(&sb, &db.url(), &["--check", "connect"]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(
-        err.contains("[health.thresholds.nosuch]: unknown threshold"),
+        err.contains("taskdb.toml:2: key `health.thresholds.nosuch.warn`: unknown threshold"),
         "{err}"
     );
     std::fs::write(&cfg, "[health.thresholds.connections]\nwarn = \"lots\"\n").unwrap();

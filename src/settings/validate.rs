@@ -1,0 +1,169 @@
+//! Checks of config-file values that serde's types cannot express (durations, thresholds, the
+//! webhook URL), run when the file is read, so an invalid file is an error for every command
+//! and not only for the one that uses the section. Errors name the line and the key.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{FileConfig, FileThreshold};
+use crate::health::thresholds::Thresholds;
+
+/// The `[health]` values again, with where they are in the text.
+#[derive(Deserialize, Default)]
+struct Doc {
+    #[serde(default)]
+    health: Health,
+}
+
+#[derive(Deserialize, Default)]
+struct Health {
+    timeout: Option<Spanned<toml::Value>>,
+    alert_cooldown: Option<Spanned<toml::Value>>,
+    alert_webhook: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    thresholds: BTreeMap<String, Spanned<Threshold>>,
+}
+
+#[derive(Deserialize)]
+struct Threshold {
+    warn: Option<Spanned<toml::Value>>,
+    crit: Option<Spanned<toml::Value>>,
+}
+
+/// The shortest `[health] timeout` (as `taskdb health --timeout` enforces).
+const MIN_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Check a parsed file; the error reads `:LINE: key `KEY`: why` like a TOML error.
+pub fn check(text: &str, file: &FileConfig) -> Result<(), String> {
+    // The text already parsed into `file`, so it parses here too; the fallback is harmless.
+    let doc: Doc = toml::from_str(text).unwrap_or_default();
+    let at = |span: std::ops::Range<usize>, key: &str, why: String| {
+        let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+        Err(format!(":{line}: key `{key}`: {why}"))
+    };
+    let h = &file.health;
+    if let (Some(t), Some(s)) = (&h.timeout, &doc.health.timeout) {
+        match crate::units::parse_duration(t) {
+            Err(e) => return at(s.span(), "health.timeout", e),
+            Ok(d) if d < MIN_TIMEOUT => {
+                return at(
+                    s.span(),
+                    "health.timeout",
+                    format!("{t:?} is too short (minimum 100ms)"),
+                )
+            }
+            Ok(_) => {}
+        }
+    }
+    if let (Some(t), Some(s)) = (&h.alert_cooldown, &doc.health.alert_cooldown) {
+        if let Err(e) = crate::units::parse_duration(t) {
+            return at(s.span(), "health.alert_cooldown", e);
+        }
+    }
+    if let (Some(url), Some(s)) = (&h.alert_webhook, &doc.health.alert_webhook) {
+        let ok = reqwest::Url::parse(url)
+            .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .unwrap_or(false);
+        if !ok {
+            // Not echoed: a webhook URL carries its token.
+            return at(
+                s.span(),
+                "health.alert_webhook",
+                "must be an http:// or https:// URL".into(),
+            );
+        }
+    }
+    for (name, t) in &h.thresholds {
+        let Some(spans) = doc.health.thresholds.get(name) else {
+            continue;
+        };
+        if let Err(why) = threshold(name, t) {
+            let key = format!("health.thresholds.{name}");
+            let warn = spans.get_ref().warn.as_ref().map(|s| s.span());
+            let crit = spans.get_ref().crit.as_ref().map(|s| s.span());
+            // Blame the value that is wrong alone; warn and crit in the wrong order: crit.
+            let alone = |ft: FileThreshold| threshold(name, &ft).is_err();
+            let (span, key) = if warn.is_some()
+                && alone(FileThreshold {
+                    warn: t.warn.clone(),
+                    crit: None,
+                })
+                && why.contains("] warn:")
+            {
+                (warn, format!("{key}.warn"))
+            } else if let Some(c) = crit {
+                (Some(c), format!("{key}.crit"))
+            } else if warn.is_some() {
+                (warn, format!("{key}.warn"))
+            } else {
+                (None, key)
+            };
+            return at(span.unwrap_or_else(|| spans.span()), &key, reason(&why));
+        }
+    }
+    Ok(())
+}
+
+fn threshold(name: &str, t: &FileThreshold) -> Result<Thresholds, String> {
+    Thresholds::build(&BTreeMap::from([(name.to_string(), t.clone())]), &[], &[])
+}
+
+/// The message without the `config [health.thresholds.NAME] warn:` prefix (the key is named).
+fn reason(why: &str) -> String {
+    match why.strip_prefix("config [") {
+        Some(rest) => rest
+            .split_once(']')
+            .map(|(_, r)| r.trim_start_matches(" warn").trim_start_matches(" crit"))
+            .map(|r| r.trim_start_matches(':').trim().to_string())
+            .unwrap_or_else(|| why.to_string()),
+        None => why.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_config;
+
+    #[test]
+    fn health_values_are_checked_with_line_and_key() {
+        for (text, expect) in [
+            (
+                "[health]\ntimeout = \"soon\"\n",
+                ":2: key `health.timeout`: ",
+            ),
+            (
+                "[health]\n\ntimeout = \"5ms\"\n",
+                ":3: key `health.timeout`: \"5ms\" is too short",
+            ),
+            (
+                "[health]\nalert_cooldown = \"x\"\n",
+                ":2: key `health.alert_cooldown`",
+            ),
+            (
+                "[health]\nalert_webhook = \"ftp://h/tok\"\n",
+                ":2: key `health.alert_webhook`: must be an http",
+            ),
+            (
+                "actor = \"a\"\n[health.thresholds.connections]\ncrit = \"90%\"\nwarn = \"lots\"\n",
+                ":4: key `health.thresholds.connections.warn`: ",
+            ),
+            (
+                "[health.thresholds.connections]\nwarn = \"90%\"\ncrit = \"80%\"\n",
+                ":3: key `health.thresholds.connections.crit`: threshold connections: crit",
+            ),
+            (
+                "[health.thresholds.nosuch]\nwarn = 1\n",
+                ":2: key `health.thresholds.nosuch.warn`: unknown threshold",
+            ),
+        ] {
+            let err = parse_config(text).unwrap_err();
+            assert!(err.starts_with(expect), "{text:?}: {err}");
+            assert!(!err.contains("tok"), "{err}");
+        }
+        // Values that are only valid together are accepted.
+        parse_config("[health.thresholds.connections]\nwarn = \"97%\"\ncrit = \"99%\"\n").unwrap();
+        parse_config("[health]\ntimeout = \"20s\"\nalert_cooldown = \"15m\"\n").unwrap();
+    }
+}
