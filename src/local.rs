@@ -359,16 +359,31 @@ pub fn find_bindir() -> Result<PathBuf> {
 }
 
 fn server_version(bindir: &Path) -> Result<String> {
-    let out = Command::new(bindir.join("postgres"))
+    let program = bindir.join("postgres");
+    let out = Command::new(&program)
         .arg("--version")
         .output()
-        .with_context(|| format!("cannot run {}/postgres", bindir.display()))?;
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .to_string())
+        .with_context(|| format!("cannot run {}", program.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    match parse_version(&text) {
+        Some(v) if out.status.success() => Ok(v.to_string()),
+        _ => Err(failed(format!(
+            "{} --version did not print a PostgreSQL version",
+            program.display()
+        ))),
+    }
+}
+
+/// The version from `postgres --version`: "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+/// is 15.18, not the packager's suffix (the last word, which this used to take).
+fn parse_version(text: &str) -> Option<&str> {
+    let line = text.lines().next()?;
+    let after = line
+        .split_once("(PostgreSQL)")
+        .map_or(line, |(_, rest)| rest);
+    after
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 fn port_is_free(port: u16) -> bool {
@@ -443,4 +458,29 @@ pub async fn ensure_database(cluster: &Cluster, port: u16) -> Result<()> {
         "cannot connect to the local cluster: {}",
         last_err.map(|e| e.to_string()).unwrap_or_default()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn versions_come_from_the_version_word_not_the_packager_suffix() {
+        for (text, want) in [
+            (
+                "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n",
+                "15.18",
+            ),
+            (
+                "postgres (PostgreSQL) 16.4 (Ubuntu 16.4-1.pgdg22.04+2)\n",
+                "16.4",
+            ),
+            ("postgres (PostgreSQL) 17.2\n", "17.2"),
+            ("postgres (PostgreSQL) 14.5 (Homebrew)\n", "14.5"),
+            ("postgres (PostgreSQL) 18devel\n", "18devel"),
+            ("postgres (PostgreSQL) 16beta2\n", "16beta2"),
+        ] {
+            assert_eq!(super::parse_version(text), Some(want), "{text}");
+        }
+        assert_eq!(super::parse_version("not postgres\n"), None);
+        assert_eq!(super::parse_version(""), None);
+    }
 }
