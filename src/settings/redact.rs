@@ -41,7 +41,9 @@ pub const NOT_SHOWN: &str =
 /// (`postgres://u:pass`) parses with the password in the host, port or database name. Such a
 /// string cannot connect anyway (libpq rejects the same ports and hosts), so it is not shown.
 fn plausible(s: &str, params: &Params) -> bool {
+    // Trimmed as `db::spec` trims them.
     let host_ok = |h: &str| {
+        let h = h.trim();
         h.starts_with('/')
             || h.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '%'))
@@ -224,6 +226,10 @@ mod tests {
         assert_eq!(
             conninfo("host=db password='correct horse battery staple' user=bob"),
             "host=db password=******** user=bob"
+        );
+        assert_eq!(
+            conninfo("host='db1, db2' password=x"),
+            "host='db1, db2' password=********"
         );
         assert_eq!(
             conninfo("host=db password=it\\'s\\ secret"),
