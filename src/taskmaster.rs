@@ -515,6 +515,8 @@ fn resolve_deps(
         None => Ref::Task(id),
     };
     let mut out = Vec::new();
+    // A set beside the list: one task may name tens of thousands of dependencies.
+    let mut seen = HashSet::new();
     for d in raw.and_then(Value::as_array).into_iter().flatten() {
         let r = resolve_dep(d, parent, index, prefer_task)
             .map_err(|e| ParseError(format!("tag {tag:?}, task {}: {e}", me.display())))?;
@@ -524,7 +526,7 @@ fn resolve_deps(
                 me.display()
             ));
         }
-        if !out.contains(&r) {
+        if seen.insert(r) {
             out.push(r);
         }
     }
@@ -820,10 +822,21 @@ pub fn to_import_rows(file: TmFile, only: &[String]) -> Result<ImportSet, ParseE
     if let Some(cycle) = find_cycle(&set.deps) {
         return err(format!(
             "dependency cycle in the file: {}",
-            cycle.join(" → ")
+            shorten_cycle(&cycle)
         ));
     }
     Ok(set)
+}
+
+/// A cycle for an error line: whole up to 25 ids, else its first 16 and last 7 (the closing id
+/// among them) with the count between, as the database's TD001 message shortens it.
+fn shorten_cycle(cycle: &[String]) -> String {
+    if cycle.len() <= 25 {
+        return cycle.join(" → ");
+    }
+    let head = cycle[..16].join(" → ");
+    let tail = cycle[cycle.len() - 7..].join(" → ");
+    format!("{head} → ... ({} more) ... → {tail}", cycle.len() - 23)
 }
 
 /// A dependency cycle among the edges, as the external keys' ids (`3 → 5 → 3`), if any.

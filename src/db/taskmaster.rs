@@ -81,9 +81,18 @@ fn status_path(edges: &HashMap<String, Vec<String>>, from: &str, to: &str) -> Op
     None
 }
 
+/// Key of the transaction advisory lock that serialises imports ("taskdbim").
+const IMPORT_LOCK_KEY: i64 = 0x7461_736b_6462_696d;
+
 /// Import a parsed file. Either everything is written or nothing (one transaction).
 pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Result<ImportReport> {
     let tx = client.transaction().await.map_err(db_error)?;
+    // Imports run one at a time: two imports of one file would otherwise both see a key as new
+    // and the second fail on the unique external key. Waiting is right (the second then finds
+    // the tasks and updates nothing); a transaction lock also holds through a transaction pooler.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&IMPORT_LOCK_KEY])
+        .await
+        .map_err(db_error)?;
     tx.batch_execute(
         "CREATE TEMP TABLE tm_stage (ord int, external_key text, parent_key text, title text, \
            description text, details text, test_strategy text, status text, priority smallint, \

@@ -11,6 +11,7 @@ mod cloudflare;
 mod config;
 mod connect;
 mod generated;
+mod graph_scale;
 mod harness;
 mod health;
 mod local;

@@ -362,3 +362,38 @@ fn import_of_some_tags_only_and_from_stdin() {
     let v = crate::support::success_json(&out, "task import -: ");
     assert_eq!(v["created"], 6);
 }
+
+#[test]
+fn parallel_imports_of_one_file_all_succeed_and_create_each_task_once() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let sb = Sandbox::new();
+    let path = fixture("quirks.json");
+    // Without the import lock, two of these raced into "another task already has this
+    // external key" (exit 2) on most runs.
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            sb.std_cmd()
+                .env("DATABASE_URL", db.url())
+                .args(["--format", "json", "task", "import"])
+                .arg(&path)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut created = 0;
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let report = crate::support::success_json(&out, "a parallel import ");
+        created += report["created"].as_i64().unwrap();
+    }
+    assert_eq!(created, 22, "each task created by exactly one import");
+    let mut c = db.client();
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM tasks", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 22);
+}

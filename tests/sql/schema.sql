@@ -143,7 +143,8 @@ BEGIN
     FOREACH trg IN ARRAY ARRAY[
         'tasks.tasks_set_updated_at', 'tasks.tasks_status_guard', 'tasks.tasks_prevent_parent_cycle', 'tasks.tasks_audit',
         'task_contexts.task_contexts_set_updated_at',
-        'task_dependencies.task_dependencies_prevent_cycle', 'task_dependencies.task_dependencies_audit',
+        'task_dependencies.task_dependencies_acyclic_insert', 'task_dependencies.task_dependencies_acyclic_update',
+        'task_dependencies.task_dependencies_audit',
         'workflows.workflows_set_updated_at', 'workflows.workflows_status_guard', 'workflows.workflows_audit',
         'external_integrations.external_integrations_set_updated_at', 'external_integrations.external_integrations_audit'
     ] LOOP
