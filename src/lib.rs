@@ -12,6 +12,7 @@ pub mod health;
 pub mod local;
 pub mod output;
 pub mod settings;
+mod signals;
 pub mod taskmaster;
 pub mod units;
 
@@ -67,7 +68,9 @@ fn is_health_command() -> bool {
         .is_some_and(|m| m.subcommand_name() == Some("health"))
 }
 
-/// Run a parsed command line. Ctrl-C ends the command cleanly (prompts restore the terminal).
+/// Run a parsed command line. SIGINT (Ctrl-C) and SIGTERM cancel the statements in flight
+/// and stop child tools before taskdb exits (130 / 143): closing the socket alone would leave
+/// the server running them, holding their locks.
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let health = matches!(cli.command, cli::Command::Health(_));
     let ctx = match context::Context::new(cli.global) {
@@ -78,13 +81,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Err(e) => return Err(e),
     };
-    tokio::select! {
+    let caught = std::cell::Cell::new(None);
+    // Cancels while the command is still alive (its connections registered, its children
+    // unreaped); the command may then end first, with the cancel's error, which `caught` overrides.
+    let interrupted = async {
+        let signal = signals::wait().await;
+        caught.set(Some(signal));
+        db::cancel::cancel_all(std::time::Duration::from_secs(2)).await;
+        signal
+    };
+    tokio::pin!(interrupted);
+    let result = tokio::select! {
         result = commands::dispatch(cli.command, &ctx) => result,
-        _ = tokio::signal::ctrl_c() => {
-            let _ = console::Term::stderr().show_cursor();
-            Err(exit::failed("interrupted"))
-        }
+        signal = &mut interrupted => return Err(signals::interrupted(signal)),
+    };
+    if caught.get().is_some() {
+        let signal = interrupted.await;
+        return Err(signals::interrupted(signal));
     }
+    result
 }
 
 /// Print an error as one line on stderr and return its exit code.

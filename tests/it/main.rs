@@ -18,6 +18,7 @@ mod maintain;
 mod metrics;
 mod migrate;
 mod schema_sql;
+mod signals;
 mod startup;
 mod taskmaster;
 mod tasks;
