@@ -189,7 +189,7 @@ struct CreateArgs {
 struct UpdateArgs {
     /// Task id: short id (42, #42) or UUID
     id: String,
-    /// New title
+    /// New title (one line, at most 500 characters)
     #[arg(long)]
     title: Option<String>,
     #[command(flatten)]
@@ -437,6 +437,23 @@ fn check_title(title: &str) -> Result<()> {
     }
     if title.contains('\0') {
         return Err(usage("the title contains a NUL character"));
+    }
+    refuse_line_breaks("the title", title)
+}
+
+/// A one-line value (a title, a step name) with a line break would break every one-line
+/// listing it appears in; refuse it (exit 2) and say where longer text goes.
+pub(crate) fn refuse_line_breaks(what: &str, text: &str) -> Result<()> {
+    let breaks = |c: char| {
+        matches!(
+            c,
+            '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        )
+    };
+    if text.contains(breaks) {
+        return Err(usage(format!(
+            "{what} contains a line break; it must be one line (put longer text in --description or --details)"
+        )));
     }
     Ok(())
 }
@@ -1329,7 +1346,7 @@ fn draw_tree(nodes: &[TreeNode]) -> String {
             "#{} [{}] {}",
             n.short_id,
             n.status,
-            q::truncate(&n.title, 70)
+            crate::output::escape_controls(&q::truncate(&n.title, 70))
         ));
         out.push_str(&line);
         out.push('\n');
@@ -1380,13 +1397,13 @@ async fn delete(a: DeleteArgs, ctx: &Context) -> Result<Exit> {
         format!(
             "delete task {} \"{}\" and all its descendants?",
             task.label(),
-            q::truncate(&task.title, 40)
+            crate::output::escape_controls(&q::truncate(&task.title, 40))
         )
     } else {
         format!(
             "delete task {} \"{}\"?",
             task.label(),
-            q::truncate(&task.title, 40)
+            crate::output::escape_controls(&q::truncate(&task.title, 40))
         )
     };
     ctx.out.confirm(&prompt).await?;
@@ -1589,7 +1606,7 @@ async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
                     t.label(),
                     t.status,
                     t.priority,
-                    q::truncate(&t.title, 70)
+                    crate::output::escape_controls(&q::truncate(&t.title, 70))
                 ));
             }
         }
@@ -1624,6 +1641,8 @@ async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
                 r.external_key
             )));
         }
+        refuse_line_breaks("the title", &r.title)
+            .map_err(|e| usage(format!("{name}: {}: {e}", r.external_key)))?;
         let text_nul = [
             Some(&r.title),
             r.description.as_ref(),

@@ -369,6 +369,19 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
     );
     refused(run(&["task", "create", ""]), 2, "the title is empty");
     refused(run(&["task", "create", "   "]), 2, "the title is empty");
+    // `--help` promises one line.
+    for title in ["two\nlines", "carriage\rreturn", "sep\u{2028}arator"] {
+        refused(
+            run(&["task", "create", title]),
+            2,
+            "the title contains a line break; it must be one line",
+        );
+    }
+    refused(
+        run(&["task", "update", "1", "--title", "a\nb"]),
+        2,
+        "the title contains a line break",
+    );
     // Close to the kernel's limit for one argument (128 KiB); a 1 MB title is refused on
     // import (see taskmaster tests) since argv cannot carry it.
     let long = "x".repeat(100_000);
@@ -800,4 +813,38 @@ fn the_dependency_graph_lock_is_bumped_once_per_transaction() {
         )
         .unwrap_err();
     assert_eq!(err.code().map(|s| s.code()), Some("TD001"));
+}
+
+#[test]
+fn terminal_escapes_in_titles_are_shown_escaped_and_kept_exact_in_json() {
+    let db = TestPg::get().migrated_db();
+    let sb = Sandbox::new();
+    let title = "evil \x1b]0;pwned\x07 \x1b[2J \u{9b}31m \u{202e}txt.exe";
+    assert_eq!(ok(&sb, &db, &["task", "create", title]), "1");
+    let raw_controls = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes);
+        text.chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}')
+    };
+    for args in [
+        &["task", "list"][..],
+        &["task", "show", "1"],
+        &["task", "tree"],
+        &["--format", "csv", "task", "list"],
+    ] {
+        let out = sb.cmd_db(&db).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            !raw_controls(&out.stdout),
+            "{args:?} printed raw control characters: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let shown = ok(&sb, &db, &["task", "show", "1"]);
+    assert!(shown.contains("\\x1b]0;pwned\\x07"), "{shown}");
+    assert!(shown.contains("\\u{202e}txt.exe"), "{shown}");
+    let t = json(&sb, &db, &["task", "show", "1"]);
+    assert_eq!(t["title"], title);
+    let list = json(&sb, &db, &["task", "list"]);
+    assert_eq!(list[0]["title"], title);
 }
