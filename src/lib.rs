@@ -111,8 +111,11 @@ fn report(err: &anyhow::Error) -> Exit {
     if let Some(exit::Error::Silent(_)) = err.downcast_ref::<exit::Error>() {
         return code;
     }
-    // `{:#}` joins the context chain on one line: "outer: inner: cause".
-    let text = format!("{err:#}").replace('\n', " ");
+    // `{:#}` joins the context chain on one line: "outer: inner: cause". A missing schema,
+    // wherever it surfaced, is said the one way that tells what to do.
+    let text = db::missing_schema_in(err)
+        .unwrap_or_else(|| format!("{err:#}"))
+        .replace('\n', " ");
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     if !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         eprintln!("{} {text}", console::style("error:").red().bold());

@@ -848,3 +848,27 @@ fn terminal_escapes_in_titles_are_shown_escaped_and_kept_exact_in_json() {
     let list = json(&sb, &db, &["task", "list"]);
     assert_eq!(list[0]["title"], title);
 }
+
+#[test]
+fn a_database_without_the_schema_says_run_migrate_up() {
+    let db = TestPg::get().fresh_db();
+    let sb = Sandbox::new();
+    for args in [
+        &["task", "list"][..],
+        &["task", "create", "x"],
+        &["task", "show", "1"],
+        &["workflow", "list"],
+        &["metrics", "dump"],
+        &["metrics", "record", "cpu", "1"],
+    ] {
+        let out = sb.cmd_db(&db).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: the database has no (or an incomplete) taskdb schema (")
+                && stderr.trim_end().ends_with("): run `taskdb migrate up`"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
