@@ -86,6 +86,10 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
             if io.kind() == std::io::ErrorKind::BrokenPipe {
                 return Exit::SUCCESS;
             }
+            // A file over its size limit is bad input, whoever passed the error up.
+            if crate::limits::too_large(io).is_some() {
+                return Exit::USAGE;
+            }
         }
     }
     Exit::FAILURE

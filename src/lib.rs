@@ -9,6 +9,7 @@ pub mod context;
 pub mod db;
 pub mod exit;
 pub mod health;
+pub mod limits;
 pub mod local;
 pub mod output;
 pub mod settings;

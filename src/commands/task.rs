@@ -19,6 +19,7 @@ use crate::cli::Format;
 use crate::context::Context;
 use crate::db::tasks::{self as q, db_error, DepRow, Task, TaskRef, MAX_TITLE_CHARS, STATUSES};
 use crate::exit::{usage, Exit};
+use crate::limits;
 use crate::taskmaster;
 
 #[derive(Debug, Args)]
@@ -346,6 +347,18 @@ struct ImportArgs {
     /// Report what would be created and updated; change nothing
     #[arg(long)]
     dry_run: bool,
+    /// Refuse a file larger than this (1048576, 512kB, 16MB, 1GB)
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_max_size)]
+    max_size: u64,
+}
+
+/// `--max-size`: a size of at least one byte.
+fn parse_max_size(text: &str) -> std::result::Result<u64, String> {
+    let bytes = crate::units::parse_bytes(text)?;
+    if !(1.0..=u64::MAX as f64).contains(&bytes) {
+        return Err(format!("{text:?} is not a positive size"));
+    }
+    Ok(bytes as u64)
 }
 
 #[derive(Debug, Args)]
@@ -1618,16 +1631,19 @@ async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
 
 async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
     let name = a.file.display().to_string();
-    let bytes = if name == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("cannot read stdin")?;
-        buf
+    let what = "task files";
+    let read = if name == "-" {
+        limits::read_from(std::io::stdin().lock(), a.max_size, what)
     } else {
-        std::fs::read(&a.file).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => usage(format!("{name}: no such file")),
-            _ => usage(format!("{name}: cannot read: {e}")),
-        })?
+        limits::read(&a.file, a.max_size, what)
     };
+    let bytes = read.map_err(|e| match e.kind() {
+        _ if limits::too_large(&e).is_some() => {
+            usage(format!("{name}: {e}; raise it with --max-size"))
+        }
+        std::io::ErrorKind::NotFound => usage(format!("{name}: no such file")),
+        _ => usage(format!("{name}: cannot read: {e}")),
+    })?;
     // Parse, then let go of the bytes and the parsed tree as soon as the rows exist.
     let file = taskmaster::parse(&bytes).map_err(|e| usage(format!("{name}: {e}")))?;
     drop(bytes);

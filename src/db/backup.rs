@@ -572,8 +572,8 @@ pub async fn verify(
         sha256_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mpath = manifest_path(path);
     let manifest = if mpath.is_file() {
-        let text =
-            std::fs::read(&mpath).map_err(|e| format!("cannot read {}: {e}", mpath.display()))?;
+        let text = crate::limits::read(&mpath, crate::limits::SMALL_FILE, "backup manifests")
+            .map_err(|e| format!("cannot read {}: {e}", mpath.display()))?;
         let m: Manifest = serde_json::from_slice(&text)
             .map_err(|e| format!("manifest {} does not parse: {e}", mpath.display()))?;
         if m.size_bytes != size_bytes || m.sha256 != sha256 {
@@ -654,7 +654,9 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>> {
         if !name.ends_with(".dump.json") {
             continue;
         }
-        let Ok(text) = std::fs::read(entry.path()) else {
+        let Ok(text) =
+            crate::limits::read(entry.path(), crate::limits::SMALL_FILE, "backup manifests")
+        else {
             continue;
         };
         let Ok(manifest) = serde_json::from_slice::<Manifest>(&text) else {

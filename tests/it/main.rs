@@ -13,6 +13,7 @@ mod connect;
 mod generated;
 mod harness;
 mod health;
+mod limits;
 mod local;
 mod maintain;
 mod metrics;
