@@ -342,7 +342,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Back up the database with pg_dump -Fc into the backup directory, verified')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests) and interrupted ones')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that a backup is readable to the end and matches its manifest')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into a new database (--into) or over the current one')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old backups from the backup directory (retention)')
@@ -447,7 +447,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
         }
         'taskdb;backup;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Back up the database with pg_dump -Fc into the backup directory, verified')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests) and interrupted ones')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that a backup is readable to the end and matches its manifest')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into a new database (--into) or over the current one')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old backups from the backup directory (retention)')
@@ -1846,7 +1846,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
         }
         'taskdb;help;backup' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Back up the database with pg_dump -Fc into the backup directory, verified')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests) and interrupted ones')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that a backup is readable to the end and matches its manifest')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into a new database (--into) or over the current one')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old backups from the backup directory (retention)')

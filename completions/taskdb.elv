@@ -314,7 +314,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand create 'Back up the database with pg_dump -Fc into the backup directory, verified'
-            cand list 'List the backups in the backup directory (from their manifests)'
+            cand list 'List the backups in the backup directory (from their manifests) and interrupted ones'
             cand verify 'Check that a backup is readable to the end and matches its manifest'
             cand restore 'Restore a backup into a new database (--into) or over the current one'
             cand prune 'Delete old backups from the backup directory (retention)'
@@ -413,7 +413,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;backup;help'= {
             cand create 'Back up the database with pg_dump -Fc into the backup directory, verified'
-            cand list 'List the backups in the backup directory (from their manifests)'
+            cand list 'List the backups in the backup directory (from their manifests) and interrupted ones'
             cand verify 'Check that a backup is readable to the end and matches its manifest'
             cand restore 'Restore a backup into a new database (--into) or over the current one'
             cand prune 'Delete old backups from the backup directory (retention)'
@@ -1689,7 +1689,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;help;backup'= {
             cand create 'Back up the database with pg_dump -Fc into the backup directory, verified'
-            cand list 'List the backups in the backup directory (from their manifests)'
+            cand list 'List the backups in the backup directory (from their manifests) and interrupted ones'
             cand verify 'Check that a backup is readable to the end and matches its manifest'
             cand restore 'Restore a backup into a new database (--into) or over the current one'
             cand prune 'Delete old backups from the backup directory (retention)'
