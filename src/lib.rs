@@ -117,6 +117,8 @@ fn report(err: &anyhow::Error) -> Exit {
     let text = db::missing_schema_in(err)
         .unwrap_or_else(|| format!("{err:#}"))
         .replace('\n', " ");
+    // Messages quote data (titles, server and API texts): no raw control characters.
+    let text = output::escape_controls(&text);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     if !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         eprintln!("{} {text}", console::style("error:").red().bold());

@@ -180,25 +180,26 @@ impl Output {
         format!("{table}\n")
     }
 
-    // ---- stderr: people-talk ------------------------------------------------------------
+    // ---- stderr: people-talk (control characters escaped: messages quote data) ---------
 
     /// A note for people (suppressed by --quiet).
     pub fn note(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", msg.as_ref());
+            eprintln!("{}", escape_controls(msg.as_ref()));
         }
     }
 
     /// A warning (shown even with --quiet).
     pub fn warn(&self, msg: impl AsRef<str>) {
         let label = self.paint_stderr("warning:", &Style::new().yellow().bold());
-        eprintln!("{label} {}", msg.as_ref());
+        eprintln!("{label} {}", escape_controls(msg.as_ref()));
     }
 
     /// Detail shown with -v (level 1) or -vv (level 2).
     pub fn debug(&self, level: u8, msg: impl AsRef<str>) {
         if self.verbose >= level {
-            eprintln!("{}", self.paint_stderr(msg.as_ref(), &Style::new().dim()));
+            let msg = escape_controls(msg.as_ref());
+            eprintln!("{}", self.paint_stderr(&msg, &Style::new().dim()));
         }
     }
 

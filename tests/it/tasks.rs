@@ -843,6 +843,15 @@ fn terminal_escapes_in_titles_are_shown_escaped_and_kept_exact_in_json() {
     let shown = ok(&sb, &db, &["task", "show", "1"]);
     assert!(shown.contains("\\x1b]0;pwned\\x07"), "{shown}");
     assert!(shown.contains("\\u{202e}txt.exe"), "{shown}");
+    // People-talk on stderr quotes titles too.
+    let out = sb.cmd_db(&db).args(["task", "next"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        !raw_controls(&out.stderr),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\\x1b[2J"));
     let t = json(&sb, &db, &["task", "show", "1"]);
     assert_eq!(t["title"], title);
     let list = json(&sb, &db, &["task", "list"]);
