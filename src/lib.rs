@@ -52,7 +52,10 @@ pub fn main_entry() -> ExitCode {
             return Exit::FAILURE.into();
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // Do not wait for a blocking task a signal interrupted (a prompt still reading stdin).
+    runtime.shutdown_background();
+    match result {
         Ok(code) => code.into(),
         Err(err) => report(&err).into(),
     }
@@ -88,17 +91,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let interrupted = async {
         let signal = signals::wait().await;
         caught.set(Some(signal));
-        db::cancel::cancel_all(std::time::Duration::from_secs(2)).await;
-        signal
+        let cancelled = db::cancel::cancel_all(std::time::Duration::from_secs(2)).await;
+        (signal, cancelled)
     };
     tokio::pin!(interrupted);
     let result = tokio::select! {
         result = commands::dispatch(cli.command, &ctx) => result,
-        signal = &mut interrupted => return Err(signals::interrupted(signal)),
+        (signal, cancelled) = &mut interrupted => return Err(signals::interrupted(signal, cancelled)),
     };
     if caught.get().is_some() {
-        let signal = interrupted.await;
-        return Err(signals::interrupted(signal));
+        let (signal, cancelled) = interrupted.await;
+        return Err(signals::interrupted(signal, cancelled));
     }
     result
 }

@@ -29,7 +29,7 @@ pub async fn wait() -> Signal {
 }
 
 /// The one-line error a signal ends the command with: 128 + the signal number, as shells do.
-pub fn interrupted(signal: Signal) -> anyhow::Error {
+pub fn interrupted(signal: Signal, cancelled: usize) -> anyhow::Error {
     // A prompt (dialoguer) may have hidden the cursor; give it back, but write escape codes
     // only to a terminal.
     if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
@@ -39,9 +39,10 @@ pub fn interrupted(signal: Signal) -> anyhow::Error {
         Signal::Interrupt => (Exit::INTERRUPTED, "SIGINT"),
         Signal::Terminate => (Exit::TERMINATED, "SIGTERM"),
     };
-    exit::Error::WithCode(
-        code,
-        format!("interrupted by {name}: the running statement was cancelled"),
-    )
-    .into()
+    let what = match cancelled {
+        0 => String::new(),
+        1 => "; asked the server to cancel the statement on its connection".into(),
+        n => format!("; asked the server to cancel the statements on its {n} connections"),
+    };
+    exit::Error::WithCode(code, format!("interrupted by {name}{what}")).into()
 }
