@@ -223,11 +223,12 @@ impl crate::output::Row for ListRow {
 
 fn list(ctx: &Context) -> Result<Exit> {
     let dir = &ctx.settings.backup_dir.value;
+    let leftovers = orphans::leftovers(dir)?;
     let mut items: Vec<ListRow> = backup::list(dir)?
         .into_iter()
+        .filter(|l| !orphans::owns(&leftovers, &l.manifest_path))
         .map(ListRow::backup)
         .collect();
-    let leftovers = orphans::leftovers(dir)?;
     if !leftovers.is_empty() {
         ctx.out.warn(format!(
             "{} incomplete backup(s) (interrupted; never verified): `taskdb backup prune` removes them",
@@ -260,7 +261,13 @@ fn prune(args: PruneArgs, ctx: &Context) -> Result<Exit> {
         }
     };
     let dir = &ctx.settings.backup_dir.value;
-    let listed = backup::list(dir)?;
+    // Interrupted backups never count as backups: they always go (a manifest written just
+    // before the interruption goes with its partial dump).
+    let leftovers = orphans::leftovers(dir)?;
+    let listed: Vec<backup::Listed> = backup::list(dir)?
+        .into_iter()
+        .filter(|l| !orphans::owns(&leftovers, &l.manifest_path))
+        .collect();
     let doomed: Vec<backup::Listed> = backup::prunable(
         &listed,
         args.keep.unwrap_or(1),
@@ -270,8 +277,6 @@ fn prune(args: PruneArgs, ctx: &Context) -> Result<Exit> {
     .into_iter()
     .map(|i| listed[i].clone())
     .collect();
-    // Interrupted backups never count as backups: they always go.
-    let leftovers = orphans::leftovers(dir)?;
     let freed: u64 = doomed
         .iter()
         .filter(|l| l.present)

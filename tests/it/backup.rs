@@ -601,6 +601,16 @@ fn a_killed_backup_create_leaves_only_an_incomplete_file_that_prune_removes() {
         left[0].ends_with(".dump.partial"),
         "no final-named dump: {left:?}"
     );
+    // As if it had been killed between writing the manifest and the rename: the manifest
+    // belongs to the incomplete backup (one row, and prune removes both).
+    let final_name = left[0].trim_end_matches(".partial").to_string();
+    let manifest = serde_json::json!({
+        "file": final_name, "database": db.name, "created_at": chrono::Utc::now(), "size_bytes": 1,
+        "sha256": "00", "server_version": "15", "pg_dump_version": "15", "schema_version": 1,
+        "reason": "interrupted", "actor": "x", "host": "h", "duration_ms": 1, "format": "custom"
+    });
+    std::fs::write(dir.join(format!("{final_name}.json")), manifest.to_string()).unwrap();
+    let left = taskdb_files(&dir);
 
     let out = sb
         .cmd_db(&db)

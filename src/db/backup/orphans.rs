@@ -174,6 +174,11 @@ pub fn leftovers(dir: &Path) -> Result<Vec<Leftover>> {
     Ok(out)
 }
 
+/// Whether `file` (a manifest) belongs to one of the leftovers.
+pub fn owns(leftovers: &[Leftover], file: &Path) -> bool {
+    leftovers.iter().any(|l| l.files.iter().any(|f| f == file))
+}
+
 /// Delete a leftover's files.
 pub fn remove(l: &Leftover) -> Result<()> {
     for f in &l.files {
