@@ -342,7 +342,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Back up the database with pg_dump -Fc into the backup directory, verified')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests) and interrupted ones')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that a backup is readable to the end and matches its manifest')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into a new database (--into) or over the current one')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old backups from the backup directory (retention)')
@@ -447,7 +447,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
         }
         'taskdb;backup;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Back up the database with pg_dump -Fc into the backup directory, verified')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests) and interrupted ones')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that a backup is readable to the end and matches its manifest')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into a new database (--into) or over the current one')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old backups from the backup directory (retention)')
@@ -651,7 +651,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             break
         }
         'taskdb;task;update' {
-            [CompletionResult]::new('--title', '--title', [CompletionResultType]::ParameterName, 'New title')
+            [CompletionResult]::new('--title', '--title', [CompletionResultType]::ParameterName, 'New title (one line, at most 500 characters)')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'One-paragraph description')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'One-paragraph description')
             [CompletionResult]::new('--details', '--details', [CompletionResultType]::ParameterName, 'Implementation notes')
@@ -853,6 +853,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
         'taskdb;task;import' {
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Import only these tags (repeatable; default: every tag in the file)')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Import only these tags (repeatable; default: every tag in the file)')
+            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Refuse a file larger than this (1048576, 512kB, 16MB, 1GB)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
@@ -1845,7 +1846,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
         }
         'taskdb;help;backup' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Back up the database with pg_dump -Fc into the backup directory, verified')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the backups in the backup directory (from their manifests) and interrupted ones')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check that a backup is readable to the end and matches its manifest')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Restore a backup into a new database (--into) or over the current one')
             [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Delete old backups from the backup directory (retention)')

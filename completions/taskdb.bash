@@ -4060,7 +4060,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__import)
-            opts="-t -q -v -y -h -V --tag --dry-run --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-t -q -v -y -h -V --tag --dry-run --max-size --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4071,6 +4071,10 @@ _taskdb() {
                     return 0
                     ;;
                 -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -314,7 +314,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand create 'Back up the database with pg_dump -Fc into the backup directory, verified'
-            cand list 'List the backups in the backup directory (from their manifests)'
+            cand list 'List the backups in the backup directory (from their manifests) and interrupted ones'
             cand verify 'Check that a backup is readable to the end and matches its manifest'
             cand restore 'Restore a backup into a new database (--into) or over the current one'
             cand prune 'Delete old backups from the backup directory (retention)'
@@ -413,7 +413,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;backup;help'= {
             cand create 'Back up the database with pg_dump -Fc into the backup directory, verified'
-            cand list 'List the backups in the backup directory (from their manifests)'
+            cand list 'List the backups in the backup directory (from their manifests) and interrupted ones'
             cand verify 'Check that a backup is readable to the end and matches its manifest'
             cand restore 'Restore a backup into a new database (--into) or over the current one'
             cand prune 'Delete old backups from the backup directory (retention)'
@@ -603,7 +603,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand --version 'Print version'
         }
         &'taskdb;task;update'= {
-            cand --title 'New title'
+            cand --title 'New title (one line, at most 500 characters)'
             cand -d 'One-paragraph description'
             cand --description 'One-paragraph description'
             cand --details 'Implementation notes'
@@ -792,6 +792,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;task;import'= {
             cand -t 'Import only these tags (repeatable; default: every tag in the file)'
             cand --tag 'Import only these tags (repeatable; default: every tag in the file)'
+            cand --max-size 'Refuse a file larger than this (1048576, 512kB, 16MB, 1GB)'
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
             cand --format 'Output format on stdout'
@@ -1688,7 +1689,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;help;backup'= {
             cand create 'Back up the database with pg_dump -Fc into the backup directory, verified'
-            cand list 'List the backups in the backup directory (from their manifests)'
+            cand list 'List the backups in the backup directory (from their manifests) and interrupted ones'
             cand verify 'Check that a backup is readable to the end and matches its manifest'
             cand restore 'Restore a backup into a new database (--into) or over the current one'
             cand prune 'Delete old backups from the backup directory (retention)'

@@ -283,7 +283,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_see
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "create" -d 'Back up the database with pg_dump -Fc into the backup directory, verified'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "list" -d 'List the backups in the backup directory (from their manifests)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "list" -d 'List the backups in the backup directory (from their manifests) and interrupted ones'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "prune" -d 'Delete old backups from the backup directory (retention)'
@@ -375,7 +375,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "create" -d 'Back up the database with pg_dump -Fc into the backup directory, verified'
-complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the backups in the backup directory (from their manifests)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the backups in the backup directory (from their manifests) and interrupted ones'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Delete old backups from the backup directory (retention)'
@@ -542,7 +542,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l title -d 'New title' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l title -d 'New title (one line, at most 500 characters)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s d -l description -d 'One-paragraph description' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l details -d 'Implementation notes' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l test-strategy -d 'How to verify the task is done' -r
@@ -655,6 +655,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s t -l tag -d 'Import only these tags (repeatable; default: every tag in the file)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l max-size -d 'Refuse a file larger than this (1048576, 512kB, 16MB, 1GB)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -1403,7 +1404,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "status" -d 'Show every migration: applied, pending, divergent (file changed) or missing (not in this taskdb)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "validate" -d 'Check the migrations: every up has a down, applied checksums match; --roundtrip rehearses them'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "create" -d 'Back up the database with pg_dump -Fc into the backup directory, verified'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "list" -d 'List the backups in the backup directory (from their manifests)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "list" -d 'List the backups in the backup directory (from their manifests) and interrupted ones'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "verify" -d 'Check that a backup is readable to the end and matches its manifest'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "prune" -d 'Delete old backups from the backup directory (retention)'

@@ -6,6 +6,8 @@
 //! | 1    | operation failed: database, API, I/O (health: WARNING)         |
 //! | 2    | invalid usage or input (health: CRITICAL)                      |
 //! | 3    | health: UNKNOWN (a probe could not run, or a health usage error) |
+//! | 130  | interrupted by SIGINT (Ctrl-C); statements in flight were cancelled |
+//! | 143  | terminated by SIGTERM; statements in flight were cancelled     |
 
 use std::fmt;
 
@@ -17,6 +19,9 @@ impl Exit {
     pub const SUCCESS: Exit = Exit(0);
     pub const FAILURE: Exit = Exit(1);
     pub const USAGE: Exit = Exit(2);
+    /// 128 + the signal number, as shells report a process a signal ended.
+    pub const INTERRUPTED: Exit = Exit(130);
+    pub const TERMINATED: Exit = Exit(143);
     /// Nagios states for `taskdb health`.
     pub const NAGIOS_OK: Exit = Exit(0);
     pub const NAGIOS_WARNING: Exit = Exit(1);
@@ -80,6 +85,10 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
             if io.kind() == std::io::ErrorKind::BrokenPipe {
                 return Exit::SUCCESS;
+            }
+            // A file over its size limit is bad input, whoever passed the error up.
+            if crate::limits::too_large(io).is_some() {
+                return Exit::USAGE;
             }
         }
     }

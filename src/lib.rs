@@ -9,9 +9,11 @@ pub mod context;
 pub mod db;
 pub mod exit;
 pub mod health;
+pub mod limits;
 pub mod local;
 pub mod output;
 pub mod settings;
+mod signals;
 pub mod taskmaster;
 pub mod units;
 
@@ -50,7 +52,10 @@ pub fn main_entry() -> ExitCode {
             return Exit::FAILURE.into();
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // Do not wait for a blocking task a signal interrupted (a prompt still reading stdin).
+    runtime.shutdown_background();
+    match result {
         Ok(code) => code.into(),
         Err(err) => report(&err).into(),
     }
@@ -67,7 +72,9 @@ fn is_health_command() -> bool {
         .is_some_and(|m| m.subcommand_name() == Some("health"))
 }
 
-/// Run a parsed command line. Ctrl-C ends the command cleanly (prompts restore the terminal).
+/// Run a parsed command line. SIGINT (Ctrl-C) and SIGTERM cancel the statements in flight
+/// and stop child tools before taskdb exits (130 / 143): closing the socket alone would leave
+/// the server running them, holding their locks.
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let health = matches!(cli.command, cli::Command::Health(_));
     let ctx = match context::Context::new(cli.global) {
@@ -78,13 +85,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Err(e) => return Err(e),
     };
-    tokio::select! {
+    let caught = std::cell::Cell::new(None);
+    // Cancels while the command is still alive (its connections registered, its children
+    // unreaped); the command may then end first, with the cancel's error, which `caught` overrides.
+    let interrupted = async {
+        let signal = signals::wait().await;
+        caught.set(Some(signal));
+        let cancelled = db::cancel::cancel_all(std::time::Duration::from_secs(2)).await;
+        (signal, cancelled)
+    };
+    tokio::pin!(interrupted);
+    let result = tokio::select! {
         result = commands::dispatch(cli.command, &ctx) => result,
-        _ = tokio::signal::ctrl_c() => {
-            let _ = console::Term::stderr().show_cursor();
-            Err(exit::failed("interrupted"))
-        }
+        (signal, cancelled) = &mut interrupted => return Err(signals::interrupted(signal, cancelled)),
+    };
+    if caught.get().is_some() {
+        let (signal, cancelled) = interrupted.await;
+        return Err(signals::interrupted(signal, cancelled));
     }
+    result
 }
 
 /// Print an error as one line on stderr and return its exit code.
@@ -96,8 +115,13 @@ fn report(err: &anyhow::Error) -> Exit {
     if let Some(exit::Error::Silent(_)) = err.downcast_ref::<exit::Error>() {
         return code;
     }
-    // `{:#}` joins the context chain on one line: "outer: inner: cause".
-    let text = format!("{err:#}").replace('\n', " ");
+    // `{:#}` joins the context chain on one line: "outer: inner: cause". A missing schema,
+    // wherever it surfaced, is said the one way that tells what to do.
+    let text = db::missing_schema_in(err)
+        .unwrap_or_else(|| format!("{err:#}"))
+        .replace('\n', " ");
+    // Messages quote data (titles, server and API texts): no raw control characters.
+    let text = output::escape_controls(&text);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     if !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         eprintln!("{} {text}", console::style("error:").red().bold());

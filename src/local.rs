@@ -72,7 +72,12 @@ impl Cluster {
     }
 
     pub fn record(&self) -> Option<ClusterRecord> {
-        let text = std::fs::read_to_string(self.record_path()).ok()?;
+        let text = crate::limits::read_to_string(
+            self.record_path(),
+            crate::limits::SMALL_FILE,
+            "state files",
+        )
+        .ok()?;
         serde_json::from_str(&text).ok()
     }
 

@@ -1,6 +1,7 @@
 //! Everything that reaches the terminal goes through here: data on stdout (table, JSON, CSV),
 //! people-talk on stderr (notes, warnings, progress), and confirmations.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
@@ -172,32 +173,33 @@ impl Output {
         if !self.color_stdout {
             table.force_no_tty();
         }
-        table.set_header(headers.iter().copied());
+        table.set_header(headers.iter().map(|h| escape_controls(h)));
         for row in rows {
-            table.add_row(row.iter().map(String::as_str));
+            table.add_row(row.iter().map(|c| escape_controls(c)));
         }
         format!("{table}\n")
     }
 
-    // ---- stderr: people-talk ------------------------------------------------------------
+    // ---- stderr: people-talk (control characters escaped: messages quote data) ---------
 
     /// A note for people (suppressed by --quiet).
     pub fn note(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", msg.as_ref());
+            eprintln!("{}", escape_controls(msg.as_ref()));
         }
     }
 
     /// A warning (shown even with --quiet).
     pub fn warn(&self, msg: impl AsRef<str>) {
         let label = self.paint_stderr("warning:", &Style::new().yellow().bold());
-        eprintln!("{label} {}", msg.as_ref());
+        eprintln!("{label} {}", escape_controls(msg.as_ref()));
     }
 
     /// Detail shown with -v (level 1) or -vv (level 2).
     pub fn debug(&self, level: u8, msg: impl AsRef<str>) {
         if self.verbose >= level {
-            eprintln!("{}", self.paint_stderr(msg.as_ref(), &Style::new().dim()));
+            let msg = escape_controls(msg.as_ref());
+            eprintln!("{}", self.paint_stderr(&msg, &Style::new().dim()));
         }
     }
 
@@ -290,12 +292,13 @@ pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> String {
                 out.push(',');
             }
             first = false;
+            let cell = escape_controls(cell);
             if cell.contains([',', '"', '\n', '\r']) {
                 out.push('"');
                 out.push_str(&cell.replace('"', "\"\""));
                 out.push('"');
             } else {
-                out.push_str(cell);
+                out.push_str(&cell);
             }
         }
         out.push('\n');
@@ -307,6 +310,34 @@ pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Text from the database (any client may have written it) made safe for a terminal: C0
+/// controls but newline, DEL, C1 controls and the bidi overrides/isolates become visible
+/// escapes (`\x1b`, `\u{202e}`), so data cannot move the cursor, retitle the window or
+/// reorder what is shown. Table cells, CSV cells and tree lines go through here; JSON stays
+/// exact. Newlines stay: table cells and quoted CSV fields hold several lines.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if unsafe_char(c) && (c as u32) < 0x100 => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Format an optional timestamp for tables (RFC 3339, seconds precision) or an empty cell.
 pub fn ts(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -316,6 +347,20 @@ pub fn ts(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        assert_eq!(
+            escape_controls("a\x1b]0;pwned\x07b\x1b[2J\u{9b}\u{7f}\t\r\u{202e}x\u{2069}\nok"),
+            "a\\x1b]0;pwned\\x07b\\x1b[2J\\x9b\\x7f\\t\\r\\u{202e}x\\u{2069}\nok"
+        );
+        assert!(matches!(
+            escape_controls("plain – ünïcode"),
+            Cow::Borrowed(_)
+        ));
+        let text = csv(&["t"], &[vec!["\x1b[2J".into()]]);
+        assert_eq!(text, "t\n\\x1b[2J\n");
+    }
 
     #[test]
     fn csv_quotes_only_when_needed() {

@@ -640,7 +640,7 @@ pub fn default_config_path(env: &dyn Env) -> PathBuf {
 /// Read and parse a config file; errors name the file, line and key (exit 2).
 pub fn read_config_file(path: &Path) -> Result<FileConfig> {
     // /dev/null is an explicit "no config" (handy in scripts and tests).
-    let text = std::fs::read(path)
+    let text = crate::limits::read(path, crate::limits::SMALL_FILE, "config files")
         .map_err(|e| usage(format!("cannot read config file {}: {e}", path.display())))?;
     let text = String::from_utf8(text)
         .map_err(|_| usage(format!("config file {} is not valid UTF-8", path.display())))?;

@@ -79,12 +79,13 @@ impl fmt::Debug for ApiToken {
 /// The API token from `--api-token-file`, `CLOUDFLARE_API_TOKEN` or the config file.
 pub fn resolve_token(settings: &Settings, token_file: Option<&Path>) -> Result<ApiToken> {
     if let Some(path) = token_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            usage(format!(
-                "cannot read API token file {}: {e}",
-                path.display()
-            ))
-        })?;
+        let text = crate::limits::read_to_string(path, crate::limits::SMALL_FILE, "token files")
+            .map_err(|e| {
+                usage(format!(
+                    "cannot read API token file {}: {e}",
+                    path.display()
+                ))
+            })?;
         return ApiToken::new(text);
     }
     match &settings.cloudflare_api_token {

@@ -183,7 +183,7 @@ fn invalid(key: &str, value: Option<&str>, message: impl Into<String>) -> Invali
 
 /// Read, parse and validate a policy file; errors name the file, line and key (exit 2).
 pub fn load(path: &Path) -> Result<Policy> {
-    let text = std::fs::read(path)
+    let text = crate::limits::read(path, crate::limits::SMALL_FILE, "policy files")
         .map_err(|e| usage(format!("cannot read policy file {}: {e}", path.display())))?;
     let text = String::from_utf8(text)
         .map_err(|_| usage(format!("policy file {} is not valid UTF-8", path.display())))?;

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::db::backup;
+use crate::db::backup::{self, orphans};
 use crate::db::migrations as mig;
 use crate::exit::{usage, Exit};
 
@@ -36,10 +36,14 @@ The file (0600, directory 0700) is named <database>_<UTC time>_v<schema version>
 and has a JSON manifest beside it (<file>.json: sha256, size, server and pg_dump versions,
 schema version, reason, actor, duration). The backup only counts once pg_restore has read it
 back completely and its sha256 matches; otherwise both files are removed and the command fails.
+Until then pg_dump writes <file>.partial, renamed only after verification and after the
+manifest is written. On SIGINT/SIGTERM pg_dump is stopped and both files are removed; after
+kill -9 (pg_dump dies with taskdb) the .partial file stays, shown by `backup list` as
+incomplete and removed by `backup prune`.
 pg_dump must be at least as new as the server (else the package to install is named)."
     )]
     Create(CreateArgs),
-    /// List the backups in the backup directory (from their manifests)
+    /// List the backups in the backup directory (from their manifests) and interrupted ones
     List,
     /// Check that a backup is readable to the end and matches its manifest
     Verify(VerifyArgs),
@@ -63,8 +67,10 @@ backup was: objects created after the backup are gone too."
 Per database, a backup goes when it is not among the newest --keep (default 1) AND, if
 --older-than is given, was taken longer ago than that. The newest backup of each database is
 always kept, so a retention job can never leave a database without a backup, not even when
-backups have stopped being made. Only backups with a taskdb manifest are considered; other
-files in the directory are never touched. No database connection is made."
+backups have stopped being made. Only backups with a taskdb manifest are considered, plus the
+leftovers of interrupted `backup create` runs (a `<name>.dump.partial` no running backup holds,
+a taskdb-named `.dump` without a manifest), which always go; other files in the directory are
+never touched. No database connection is made."
     )]
     Prune(PruneArgs),
 }
@@ -173,9 +179,63 @@ async fn create(args: CreateArgs, ctx: &Context) -> Result<Exit> {
     Ok(Exit::SUCCESS)
 }
 
+/// A row of `backup list`/`prune`: a backup with its manifest, or the leftover of an
+/// interrupted one (`status` "incomplete").
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum ListRow {
+    Backup {
+        status: &'static str,
+        #[serde(flatten)]
+        listed: backup::Listed,
+    },
+    Incomplete(orphans::Leftover),
+}
+
+impl ListRow {
+    fn backup(listed: backup::Listed) -> ListRow {
+        ListRow::Backup {
+            status: if listed.present { "ok" } else { "file_gone" },
+            listed,
+        }
+    }
+}
+
+impl crate::output::Row for ListRow {
+    fn columns() -> &'static [&'static str] {
+        backup::Listed::columns()
+    }
+    fn cells(&self) -> Vec<String> {
+        match self {
+            ListRow::Backup { listed, .. } => listed.cells(),
+            ListRow::Incomplete(l) => vec![
+                crate::output::ts(Some(l.created_at)),
+                l.database.clone(),
+                format!("v{}", l.schema_version),
+                l.reason.clone(),
+                format!("incomplete ({})", backup::human_bytes(l.size_bytes)),
+                String::new(),
+                l.path.display().to_string(),
+            ],
+        }
+    }
+}
+
 fn list(ctx: &Context) -> Result<Exit> {
     let dir = &ctx.settings.backup_dir.value;
-    let items = backup::list(dir)?;
+    let leftovers = orphans::leftovers(dir)?;
+    let mut items: Vec<ListRow> = backup::list(dir)?
+        .into_iter()
+        .filter(|l| !orphans::owns(&leftovers, &l.manifest_path))
+        .map(ListRow::backup)
+        .collect();
+    if !leftovers.is_empty() {
+        ctx.out.warn(format!(
+            "{} incomplete backup(s) (interrupted; never verified): `taskdb backup prune` removes them",
+            leftovers.len()
+        ));
+    }
+    items.extend(leftovers.into_iter().map(ListRow::Incomplete));
     ctx.out.list(&items)?;
     if items.is_empty() {
         ctx.out.note(format!("no backups in {}", dir.display()));
@@ -201,7 +261,13 @@ fn prune(args: PruneArgs, ctx: &Context) -> Result<Exit> {
         }
     };
     let dir = &ctx.settings.backup_dir.value;
-    let listed = backup::list(dir)?;
+    // Interrupted backups never count as backups: they always go (a manifest written just
+    // before the interruption goes with its partial dump).
+    let leftovers = orphans::leftovers(dir)?;
+    let listed: Vec<backup::Listed> = backup::list(dir)?
+        .into_iter()
+        .filter(|l| !orphans::owns(&leftovers, &l.manifest_path))
+        .collect();
     let doomed: Vec<backup::Listed> = backup::prunable(
         &listed,
         args.keep.unwrap_or(1),
@@ -215,24 +281,32 @@ fn prune(args: PruneArgs, ctx: &Context) -> Result<Exit> {
         .iter()
         .filter(|l| l.present)
         .map(|l| l.manifest.size_bytes)
+        .chain(leftovers.iter().map(|l| l.size_bytes))
         .sum();
     if !args.dry_run {
         for l in &doomed {
             backup::remove(l)?;
         }
+        for l in &leftovers {
+            orphans::remove(l)?;
+        }
     }
-    ctx.out.list(&doomed)?;
     let kept = listed.len() - doomed.len();
+    let (n, n_left) = (doomed.len(), leftovers.len());
+    let rows: Vec<ListRow> = doomed
+        .into_iter()
+        .map(ListRow::backup)
+        .chain(leftovers.into_iter().map(ListRow::Incomplete))
+        .collect();
+    ctx.out.list(&rows)?;
     ctx.out.note(if args.dry_run {
         format!(
-            "dry run: would delete {} backup(s) ({}), keeping {kept}",
-            doomed.len(),
+            "dry run: would delete {n} backup(s) and {n_left} incomplete one(s) ({}), keeping {kept}",
             backup::human_bytes(freed)
         )
     } else {
         format!(
-            "deleted {} backup(s) ({}), kept {kept} in {}",
-            doomed.len(),
+            "deleted {n} backup(s) and {n_left} incomplete one(s) ({}), kept {kept} in {}",
             backup::human_bytes(freed),
             dir.display()
         )

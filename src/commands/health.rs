@@ -309,9 +309,10 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
     if report.connected() {
         report.last_success = Some(checked_at.timestamp() as f64);
     } else if let Some(path) = &plan.textfile {
-        report.last_success = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|t| render::previous_last_success(&t));
+        report.last_success =
+            crate::limits::read_to_string(path, crate::limits::SMALL_FILE, "textfiles")
+                .ok()
+                .and_then(|t| render::previous_last_success(&t));
     }
     report.duration_seconds = started.elapsed().as_secs_f64();
 

@@ -7,7 +7,8 @@ use serde::Serialize;
 use crate::cli::Format;
 use crate::context::Context;
 use crate::db::metrics::{self, Agg, Filter};
-use crate::exit::{usage, Exit};
+use crate::db::tasks as tq;
+use crate::exit::{failed, usage, Exit};
 use crate::health::render::{sanitize_name, Exposition};
 use crate::units::{format_duration, parse_duration, parse_point_in_time};
 
@@ -137,6 +138,9 @@ struct Recorded<'a> {
     tags: &'a serde_json::Value,
 }
 
+/// The largest magnitude `metrics record` accepts.
+const MAX_ABS_VALUE: f64 = 1e300;
+
 async fn record(a: RecordArgs, ctx: &Context) -> Result<Exit> {
     ctx.out
         .require_format(&[Format::Table, Format::Json, Format::Csv])?;
@@ -147,6 +151,13 @@ async fn record(a: RecordArgs, ctx: &Context) -> Result<Exit> {
         .ok()
         .filter(|v: &f64| v.is_finite())
         .ok_or_else(|| usage(format!("value {:?} is not a finite number", a.value)))?;
+    // Sums, averages and percentile interpolation must stay finite in float8 (±1.8e308).
+    if value.abs() > MAX_ABS_VALUE {
+        return Err(usage(format!(
+            "value {:?} is out of range: at most ±1e300, so that aggregates stay finite",
+            a.value
+        )));
+    }
     if a.name.trim().is_empty() {
         return Err(usage("the metric name must not be blank"));
     }
@@ -252,7 +263,16 @@ async fn dump(a: DumpArgs, ctx: &Context) -> Result<Exit> {
         Some(secs) => {
             let rows = metrics::bucketed(&db, &filter, secs, a.agg)
                 .await
-                .context("cannot read system_metrics")?;
+                .map_err(|e| match tq::sqlstate(&e) {
+                    // Other clients may have stored values near ±1.8e308 (the schema only
+                    // requires finite ones); say what overflowed instead of the raw error.
+                    Some("22003") => failed(format!(
+                        "the {} of a bucket is beyond the float8 range (samples near ±1.8e308 are stored): \
+                         narrow --name/--since/--until or use --agg min, max or count",
+                        a.agg.name()
+                    )),
+                    _ => anyhow::Error::new(e).context("cannot read system_metrics"),
+                })?;
             if format == Format::Prometheus {
                 let mut e = Exposition::default();
                 // The newest bucket of each metric (rows come oldest first).

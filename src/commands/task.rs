@@ -19,6 +19,7 @@ use crate::cli::Format;
 use crate::context::Context;
 use crate::db::tasks::{self as q, db_error, DepRow, Task, TaskRef, MAX_TITLE_CHARS, STATUSES};
 use crate::exit::{usage, Exit};
+use crate::limits;
 use crate::taskmaster;
 
 #[derive(Debug, Args)]
@@ -189,7 +190,7 @@ struct CreateArgs {
 struct UpdateArgs {
     /// Task id: short id (42, #42) or UUID
     id: String,
-    /// New title
+    /// New title (one line, at most 500 characters)
     #[arg(long)]
     title: Option<String>,
     #[command(flatten)]
@@ -346,6 +347,18 @@ struct ImportArgs {
     /// Report what would be created and updated; change nothing
     #[arg(long)]
     dry_run: bool,
+    /// Refuse a file larger than this (1048576, 512kB, 16MB, 1GB)
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_max_size)]
+    max_size: u64,
+}
+
+/// `--max-size`: a size of at least one byte.
+fn parse_max_size(text: &str) -> std::result::Result<u64, String> {
+    let bytes = crate::units::parse_bytes(text)?;
+    if !(1.0..=u64::MAX as f64).contains(&bytes) {
+        return Err(format!("{text:?} is not a positive size"));
+    }
+    Ok(bytes as u64)
 }
 
 #[derive(Debug, Args)]
@@ -437,6 +450,23 @@ fn check_title(title: &str) -> Result<()> {
     }
     if title.contains('\0') {
         return Err(usage("the title contains a NUL character"));
+    }
+    refuse_line_breaks("the title", title)
+}
+
+/// A one-line value (a title, a step name) with a line break would break every one-line
+/// listing it appears in; refuse it (exit 2) and say where longer text goes.
+pub(crate) fn refuse_line_breaks(what: &str, text: &str) -> Result<()> {
+    let breaks = |c: char| {
+        matches!(
+            c,
+            '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        )
+    };
+    if text.contains(breaks) {
+        return Err(usage(format!(
+            "{what} contains a line break; it must be one line (put longer text in --description or --details)"
+        )));
     }
     Ok(())
 }
@@ -1329,7 +1359,7 @@ fn draw_tree(nodes: &[TreeNode]) -> String {
             "#{} [{}] {}",
             n.short_id,
             n.status,
-            q::truncate(&n.title, 70)
+            crate::output::escape_controls(&q::truncate(&n.title, 70))
         ));
         out.push_str(&line);
         out.push('\n');
@@ -1380,13 +1410,13 @@ async fn delete(a: DeleteArgs, ctx: &Context) -> Result<Exit> {
         format!(
             "delete task {} \"{}\" and all its descendants?",
             task.label(),
-            q::truncate(&task.title, 40)
+            crate::output::escape_controls(&q::truncate(&task.title, 40))
         )
     } else {
         format!(
             "delete task {} \"{}\"?",
             task.label(),
-            q::truncate(&task.title, 40)
+            crate::output::escape_controls(&q::truncate(&task.title, 40))
         )
     };
     ctx.out.confirm(&prompt).await?;
@@ -1589,7 +1619,7 @@ async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
                     t.label(),
                     t.status,
                     t.priority,
-                    q::truncate(&t.title, 70)
+                    crate::output::escape_controls(&q::truncate(&t.title, 70))
                 ));
             }
         }
@@ -1601,16 +1631,19 @@ async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
 
 async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
     let name = a.file.display().to_string();
-    let bytes = if name == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("cannot read stdin")?;
-        buf
+    let what = "task files";
+    let read = if name == "-" {
+        limits::read_from(std::io::stdin().lock(), a.max_size, what)
     } else {
-        std::fs::read(&a.file).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => usage(format!("{name}: no such file")),
-            _ => usage(format!("{name}: cannot read: {e}")),
-        })?
+        limits::read(&a.file, a.max_size, what)
     };
+    let bytes = read.map_err(|e| match e.kind() {
+        _ if limits::too_large(&e).is_some() => {
+            usage(format!("{name}: {e}; raise it with --max-size"))
+        }
+        std::io::ErrorKind::NotFound => usage(format!("{name}: no such file")),
+        _ => usage(format!("{name}: cannot read: {e}")),
+    })?;
     // Parse, then let go of the bytes and the parsed tree as soon as the rows exist.
     let file = taskmaster::parse(&bytes).map_err(|e| usage(format!("{name}: {e}")))?;
     drop(bytes);
@@ -1624,6 +1657,8 @@ async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
                 r.external_key
             )));
         }
+        refuse_line_breaks("the title", &r.title)
+            .map_err(|e| usage(format!("{name}: {}: {e}", r.external_key)))?;
         let text_nul = [
             Some(&r.title),
             r.description.as_ref(),

@@ -84,7 +84,7 @@ enum WorkflowCmd {
     Step {
         /// Workflow id
         id: String,
-        /// Step name
+        /// Step name (one line)
         step: String,
         #[arg(long, value_enum, default_value = "completed")]
         status: StepStatus,
@@ -304,6 +304,7 @@ pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
             if step.trim().is_empty() {
                 return Err(usage("the step name is empty"));
             }
+            crate::commands::task::refuse_line_breaks("the step name", &step)?;
             let result: Option<Value> = match result {
                 Some(text) => Some(
                     serde_json::from_str(&text)
@@ -368,12 +369,18 @@ pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
     }
 }
 
-/// Prefix the schema's refusal with which workflow it was about.
+/// Prefix the schema's refusal with which workflow it was about, unless the schema's message
+/// already starts by naming it ("workflow #3 has no retries left").
 fn with_label(w: &Workflow, e: tokio_postgres::Error) -> anyhow::Error {
     let refused = tq::sqlstate(&e).is_some_and(|c| c.starts_with("TD"));
     let err = db_error(e);
-    if refused {
-        usage(format!("{}: {err}", w.label()))
+    let label = w.label();
+    let text = err.to_string();
+    let names_it = text
+        .strip_prefix(&label)
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()));
+    if refused && !names_it {
+        usage(format!("{label}: {text}"))
     } else {
         err
     }

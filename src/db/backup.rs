@@ -2,6 +2,7 @@
 //!
 //! A backup is two files in the backup directory (0700): `<db>_<UTC>_v<schema>_<reason>.dump`
 //! (0600) and its manifest `<same>.dump.json` (0600; sha256, size, versions, reason, actor).
+//! While pg_dump writes, the dump is `<same>.dump.partial` (see [`orphans`]).
 //! The connection reaches pg_dump/pg_restore through PG* environment variables of the child,
 //! never through its command line, so the password is not visible in `ps`.
 
@@ -19,6 +20,8 @@ use tokio_postgres::Client;
 
 use crate::exit::failed;
 use crate::output::Output;
+
+pub mod orphans;
 
 /// What a backup's manifest records.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -386,41 +389,53 @@ pub async fn create(
         info.schema_version,
         slug(reason)
     );
-    // A fresh file (0600) that no earlier backup owns, even within the same second.
+    // A fresh name that no earlier backup owns, even within the same second. pg_dump writes
+    // the partial file, which this process holds locked (a leftover once nobody holds it).
     let mut n = 1;
-    let (path, file) = loop {
+    let (path, partial, lock) = loop {
         let name = if n == 1 {
             format!("{base}.dump")
         } else {
             format!("{base}-{n}.dump")
         };
         let path = dir.join(name);
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-        {
-            Ok(f) => break (path, f),
+        let partial = orphans::partial_path(&path);
+        let taken = path.exists() || manifest_path(&path).exists();
+        let opened = if taken {
+            Err(std::io::ErrorKind::AlreadyExists.into())
+        } else {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&partial)
+        };
+        match opened {
+            Ok(f) if orphans::try_lock(&f) => break (path, partial, f),
+            Ok(_) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(failed(format!("cannot lock {}", partial.display())));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
             Err(e) => {
                 return Err(failed(format!(
                     "backup directory {} is not usable: cannot create {}: {e}",
                     dir.display(),
-                    path.display()
+                    partial.display()
                 )))
             }
         }
     };
-    drop(file);
     let mpath = manifest_path(&path);
-    // Until verified, the files are removed however this ends (error, Ctrl-C dropping the future).
-    let mut unfinished = RemoveOnDrop(vec![path.clone(), mpath.clone()]);
+    // Until it has its final name, the files are removed however this ends (error, a signal
+    // dropping the future); kill -9 leaves the partial file, which `backup prune` removes.
+    let mut unfinished = RemoveOnDrop(vec![partial.clone(), mpath.clone()]);
     let manifest = dump_and_verify(
-        &tools, config, &path, &mpath, &info, reason, actor, out, started, created_at,
+        &tools, config, &partial, &path, &mpath, &info, reason, actor, out, started, created_at,
     )
     .await?;
     unfinished.0.clear();
+    drop(lock);
     Ok(Created {
         path,
         manifest_path: mpath,
@@ -444,6 +459,7 @@ async fn dump_and_verify(
     tools: &PgTools,
     config: &crate::db::ToolConn,
     path: &Path,
+    final_path: &Path,
     mpath: &Path,
     info: &ServerInfo,
     reason: &str,
@@ -462,9 +478,12 @@ async fn dump_and_verify(
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     apply_connection_env(&mut cmd, config);
+    orphans::die_with_parent(&mut cmd);
     let mut child = cmd
         .spawn()
         .with_context(|| format!("cannot run {}", tools.pg_dump.display()))?;
+    // On SIGINT/SIGTERM pg_dump gets SIGTERM (and cancels its own statement) before we exit.
+    let _running = crate::db::cancel::register_child(child.id());
     let mut stderr = child.stderr.take();
     let spinner = out.spinner(format!("pg_dump {}", info.database));
     let stderr_reader = tokio::spawn(async move {
@@ -496,8 +515,21 @@ async fn dump_and_verify(
         .with_context(|| format!("cannot chmod {}", path.display()))?;
     let (sha256, size_bytes) =
         sha256_file(path).with_context(|| format!("cannot read back {}", path.display()))?;
+    // It only counts once it reads back (archive readable to the end) unchanged.
+    let verified = verify(path, tools, out).await.map_err(|why| {
+        failed(format!(
+            "the new backup {} failed verification: {why}",
+            final_path.display()
+        ))
+    })?;
+    if verified.sha256 != sha256 || verified.size_bytes != size_bytes {
+        return Err(failed(format!(
+            "the new backup {} changed while it was verified",
+            final_path.display()
+        )));
+    }
     let manifest = Manifest {
-        file: path
+        file: final_path
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default(),
@@ -514,12 +546,13 @@ async fn dump_and_verify(
         duration_ms: started.elapsed().as_millis() as u64,
         format: "custom".into(),
     };
+    // Manifest first, then the final name: a `.dump` always has its manifest.
     crate::settings::write_private_file(mpath, &serde_json::to_vec_pretty(&manifest)?)?;
-    // It only counts once it reads back: archive readable to the end, hash as recorded.
-    verify(path, tools, out).await.map_err(|why| {
+    std::fs::rename(path, final_path).map_err(|e| {
         failed(format!(
-            "the new backup {} failed verification: {why}",
-            path.display()
+            "cannot rename {} to {}: {e}",
+            path.display(),
+            final_path.display()
         ))
     })?;
     Ok(manifest)
@@ -572,8 +605,8 @@ pub async fn verify(
         sha256_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mpath = manifest_path(path);
     let manifest = if mpath.is_file() {
-        let text =
-            std::fs::read(&mpath).map_err(|e| format!("cannot read {}: {e}", mpath.display()))?;
+        let text = crate::limits::read(&mpath, crate::limits::SMALL_FILE, "backup manifests")
+            .map_err(|e| format!("cannot read {}: {e}", mpath.display()))?;
         let m: Manifest = serde_json::from_slice(&text)
             .map_err(|e| format!("manifest {} does not parse: {e}", mpath.display()))?;
         if m.size_bytes != size_bytes || m.sha256 != sha256 {
@@ -654,7 +687,9 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>> {
         if !name.ends_with(".dump.json") {
             continue;
         }
-        let Ok(text) = std::fs::read(entry.path()) else {
+        let Ok(text) =
+            crate::limits::read(entry.path(), crate::limits::SMALL_FILE, "backup manifests")
+        else {
             continue;
         };
         let Ok(manifest) = serde_json::from_slice::<Manifest>(&text) else {
@@ -744,6 +779,7 @@ pub async fn restore_into_new(
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     apply_connection_env(&mut cmd, config);
+    orphans::die_with_parent(&mut cmd);
     let spinner = out.spinner(format!("pg_restore into {dbname}"));
     let result = cmd
         .output()
@@ -826,6 +862,8 @@ pub async fn restore_over(
     .stderr(Stdio::piped())
     .kill_on_drop(true);
     apply_connection_env(&mut psql, config);
+    orphans::die_with_parent(&mut script);
+    orphans::die_with_parent(&mut psql);
 
     let spinner = out.spinner(format!("restoring into {dbname}"));
     let mut psql = psql

@@ -7,6 +7,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::cancel;
 use super::spec::{ConnSpec, Endpoint};
 use super::tls::{self, SslMode};
 use crate::exit::failed;
@@ -106,17 +107,22 @@ impl ConnSpec {
     ) -> std::result::Result<Client, Attempt> {
         let connecting = async {
             match tls {
+                // Registered for cancelling on a signal while the driver runs.
                 Some(tls) => {
                     let (client, connection) = config.connect(tls.clone()).await?;
+                    let registration = cancel::register_connection(&client, Some(tls));
                     tokio::spawn(async move {
                         let _ = connection.await;
+                        drop(registration);
                     });
                     Ok(client)
                 }
                 None => {
                     let (client, connection) = config.connect(NoTls).await?;
+                    let registration = cancel::register_connection(&client, None);
                     tokio::spawn(async move {
                         let _ = connection.await;
+                        drop(registration);
                     });
                     Ok(client)
                 }

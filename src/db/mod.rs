@@ -9,6 +9,7 @@
 //! writable), turning each failure into one line with a hint.
 
 pub mod backup;
+pub mod cancel;
 mod connect;
 pub mod conninfo;
 pub mod metrics;
@@ -113,6 +114,31 @@ pub async fn connect(ctx: &Context) -> Result<Db> {
         port: endpoint.port,
         connect_time,
     })
+}
+
+/// When an error means the database lacks taskdb's schema (a table, function or schema of
+/// it does not exist: never migrated, or migrated by an older taskdb), the one line to show
+/// instead of the server's `relation "tasks" does not exist`.
+pub fn missing_schema(e: &tokio_postgres::Error) -> Option<String> {
+    use tokio_postgres::error::SqlState;
+    let db = e.as_db_error()?;
+    let code = db.code();
+    (*code == SqlState::UNDEFINED_TABLE
+        || *code == SqlState::UNDEFINED_FUNCTION
+        || *code == SqlState::INVALID_SCHEMA_NAME)
+        .then(|| {
+            format!(
+                "the database has no (or an incomplete) taskdb schema ({}): run `taskdb migrate up`",
+                db.message()
+            )
+        })
+}
+
+/// [`missing_schema`] anywhere in an error's chain.
+pub fn missing_schema_in(err: &anyhow::Error) -> Option<String> {
+    err.chain()
+        .filter_map(|c| c.downcast_ref::<tokio_postgres::Error>())
+        .find_map(missing_schema)
 }
 
 /// How a libpq tool (pg_dump, pg_restore, psql) reaches the configured server: the

@@ -49,7 +49,7 @@ pub fn load(path: &Path) -> Loaded {
             path.display()
         ));
     }
-    match std::fs::read_to_string(path) {
+    match crate::limits::read_to_string(path, crate::limits::SMALL_FILE, "password files") {
         Ok(text) => Loaded::Ok(PassFile {
             path: path.to_path_buf(),
             entries: parse(&text),

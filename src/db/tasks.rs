@@ -274,6 +274,9 @@ pub fn db_error(e: tokio_postgres::Error) -> anyhow::Error {
     let Some(db) = e.as_db_error() else {
         return failed(format!("database error: {e}"));
     };
+    if let Some(text) = super::missing_schema(&e) {
+        return failed(text);
+    }
     let code = db.code().code();
     let msg = db.message().to_string();
     let refused = code.starts_with("TD")

@@ -228,12 +228,12 @@ impl TlsSpec {
             )));
         }
         check_key_permissions(&self.client_key)?;
-        let pem = std::fs::read(&self.client_key).map_err(|e| {
-            failed(format!(
-                "cannot read private key {}: {e}",
-                self.client_key.display()
-            ))
-        })?;
+        let pem = crate::limits::read(&self.client_key, crate::limits::SMALL_FILE, "keys")
+            .map_err(|e| {
+                crate::limits::usage_if_too_large(e, |e| {
+                    format!("cannot read private key {}: {e}", self.client_key.display())
+                })
+            })?;
         let key = rustls_pemfile::private_key(&mut pem.as_slice())
             .ok()
             .flatten()
@@ -248,8 +248,12 @@ impl TlsSpec {
 }
 
 fn read_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>> {
-    let pem = std::fs::read(path)
-        .map_err(|e| failed(format!("cannot read {what} {}: {e}", path.display())))?;
+    let pem =
+        crate::limits::read(path, crate::limits::SMALL_FILE, "certificates").map_err(|e| {
+            crate::limits::usage_if_too_large(e, |e| {
+                format!("cannot read {what} {}: {e}", path.display())
+            })
+        })?;
     let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| failed(format!("{what} {} is not valid PEM: {e}", path.display())))?;

@@ -217,10 +217,14 @@ pub fn state_file(channel: &str) -> PathBuf {
 }
 
 pub fn load_file(channel: &str) -> AlertState {
-    std::fs::read(state_file(channel))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+    crate::limits::read(
+        state_file(channel),
+        crate::limits::SMALL_FILE,
+        "state files",
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice(&b).ok())
+    .unwrap_or_default()
 }
 
 pub fn store_file(channel: &str, state: &AlertState) -> Result<()> {

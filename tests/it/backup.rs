@@ -458,3 +458,197 @@ fn prune_deletes_old_backups_but_never_the_newest_of_a_database() {
     );
     assert_eq!(files_in(&dir).len(), 5);
 }
+
+/// Live (not zombie) processes whose command line mentions `marker`.
+fn processes_mentioning(marker: &str) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let zombie = std::fs::read_to_string(entry.path().join("stat"))
+            .map(|s| {
+                s.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+            .unwrap_or(true);
+        if !zombie && String::from_utf8_lossy(&cmdline).contains(marker) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// Sessions of taskdb and its pg_dump (application_name `taskdb backup`) running a statement.
+fn active_pg_dump_sessions(db: &TestDb) -> i64 {
+    db.client()
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
+             AND application_name LIKE 'taskdb%' AND state = 'active'",
+            &[&db.name],
+        )
+        .unwrap()
+        .get(0)
+}
+
+/// Start `backup create` while a lock keeps pg_dump waiting; return the child once pg_dump
+/// is waiting on the lock (the transaction holding it is `locker`).
+fn backup_blocked_by_a_lock(sb: &Sandbox, db: &TestDb) -> std::process::Child {
+    let mut child = sb
+        .std_cmd()
+        .env("DATABASE_URL", db.url())
+        .args(["backup", "create", "--reason", "interrupted"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::signals::wait_until(60, "pg_dump to wait on the lock", || {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            panic!("backup create ended early ({status}): {err}");
+        }
+        db.client()
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
+                 AND application_name LIKE 'taskdb%' AND wait_event_type = 'Lock'",
+                &[&db.name],
+            )
+            .unwrap()
+            .get::<_, i64>(0)
+            > 0
+    });
+    child
+}
+
+fn taskdb_files(dir: &Path) -> Vec<String> {
+    files_in(dir)
+        .into_iter()
+        .filter(|f| f.contains("_interrupted"))
+        .collect()
+}
+
+#[test]
+fn sigterm_during_backup_create_stops_pg_dump_and_leaves_no_dump() {
+    let db = db_with_data();
+    let sb = Sandbox::new();
+    let dir = backup_dir(&sb);
+    let marker = dir.to_string_lossy().to_string();
+    let mut locker = db.client();
+    let mut tx = locker.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE bk_items IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let mut child = backup_blocked_by_a_lock(&sb, &db);
+    assert!(!processes_mentioning(&marker).is_empty(), "pg_dump runs");
+    // SAFETY: kill(2) on our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = crate::signals::wait_child(&mut child, 60);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(143), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    crate::signals::wait_until(30, "pg_dump to exit", || {
+        processes_mentioning(&marker).is_empty()
+    });
+    // pg_dump cancelled its statement, although the lock is still held.
+    crate::signals::wait_until(30, "pg_dump's statement to stop", || {
+        active_pg_dump_sessions(&db) == 0
+    });
+    tx.rollback().unwrap();
+    assert_eq!(taskdb_files(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn a_killed_backup_create_leaves_only_an_incomplete_file_that_prune_removes() {
+    let db = db_with_data();
+    let sb = Sandbox::new();
+    let dir = backup_dir(&sb);
+    let marker = dir.to_string_lossy().to_string();
+    let mut locker = db.client();
+    let mut tx = locker.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE bk_items IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let mut child = backup_blocked_by_a_lock(&sb, &db);
+    // While it runs, the partial file is work in progress: neither listed nor pruned.
+    let out = sb
+        .cmd_db(&db)
+        .args(["--format", "json", "backup", "prune", "--keep", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        crate::support::success_json(&out, "prune: "),
+        serde_json::json!([])
+    );
+    assert_eq!(taskdb_files(&dir).len(), 1, "{:?}", files_in(&dir));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // pg_dump died with taskdb and cancelled its statement.
+    crate::signals::wait_until(30, "pg_dump to exit", || {
+        processes_mentioning(&marker).is_empty()
+    });
+    crate::signals::wait_until(30, "pg_dump's statement to stop", || {
+        active_pg_dump_sessions(&db) == 0
+    });
+    tx.rollback().unwrap();
+    let left = taskdb_files(&dir);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0].ends_with(".dump.partial"),
+        "no final-named dump: {left:?}"
+    );
+    // As if it had been killed between writing the manifest and the rename: the manifest
+    // belongs to the incomplete backup (one row, and prune removes both).
+    let final_name = left[0].trim_end_matches(".partial").to_string();
+    let manifest = serde_json::json!({
+        "file": final_name, "database": db.name, "created_at": chrono::Utc::now(), "size_bytes": 1,
+        "sha256": "00", "server_version": "15", "pg_dump_version": "15", "schema_version": 1,
+        "reason": "interrupted", "actor": "x", "host": "h", "duration_ms": 1, "format": "custom"
+    });
+    std::fs::write(dir.join(format!("{final_name}.json")), manifest.to_string()).unwrap();
+    let left = taskdb_files(&dir);
+
+    let out = sb
+        .cmd_db(&db)
+        .args(["--format", "json", "backup", "list"])
+        .output()
+        .unwrap();
+    let list = crate::support::success_json(&out, "list: ");
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["status"], "incomplete");
+    assert_eq!(list[0]["reason"], "interrupted");
+    assert!(
+        stderr(&out).contains("1 incomplete backup(s)"),
+        "{}",
+        stderr(&out)
+    );
+    let table = sb.cmd_db(&db).args(["backup", "list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&table.stdout).contains("incomplete ("));
+
+    // A stranger with a similar name is never touched.
+    std::fs::write(dir.join("mine.dump.partial"), "not ours").unwrap();
+    let out = sb
+        .cmd()
+        .args(["backup", "prune", "--keep", "1", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("would delete 0 backup(s) and 1 incomplete one(s)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(taskdb_files(&dir), left, "dry run deletes nothing");
+    let out = sb
+        .cmd()
+        .args(["backup", "prune", "--keep", "1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(taskdb_files(&dir), Vec::<String>::new());
+    assert_eq!(files_in(&dir), vec!["mine.dump.partial".to_string()]);
+}

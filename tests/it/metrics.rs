@@ -87,6 +87,8 @@ fn record_stores_one_row_and_bad_input_stores_none() {
             "unit \"furlongs\" is not allowed",
         ),
         (vec!["record", " ", "1"], "must not be blank"),
+        (vec!["record", "x", "1e308"], "out of range: at most ±1e300"),
+        (vec!["record", "x", "-2e300"], "out of range"),
         (
             vec!["record", "x", "1", "--tag", "novalue"],
             "expected KEY=VALUE",
@@ -427,4 +429,51 @@ fn prune_drops_whole_old_partitions_and_deletes_the_rest() {
     );
     let again: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(again["rows_removed"], 0);
+}
+
+#[test]
+fn dump_of_values_near_the_float8_limit_never_fails_with_a_raw_error() {
+    let db = TestPg::get().migrated_db();
+    let sb = Sandbox::new();
+    // The largest value `record` takes: its sums stay finite.
+    for _ in 0..3 {
+        let (code, _, err) = run(&sb, &db, &["record", "big", "1e300"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, out, err) = run(
+        &sb,
+        &db,
+        &[
+            "--format", "json", "dump", "--name", "big", "--bucket", "1d", "--agg", "sum",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let rows: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["value"], 3e300);
+    // Another client (the schema only asks for finite values) stores 1e308 twice.
+    db.client()
+        .batch_execute("SELECT record_metric('huge', 1e308); SELECT record_metric('huge', 1e308);")
+        .unwrap();
+    for agg in ["sum", "avg"] {
+        let (code, out, err) = run(
+            &sb,
+            &db,
+            &["dump", "--name", "huge", "--bucket", "1d", "--agg", agg],
+        );
+        assert_eq!(code, 1, "{agg}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "error: the {agg} of a bucket is beyond the float8 range"
+            )),
+            "{err}"
+        );
+    }
+    let (code, _, err) = run(
+        &sb,
+        &db,
+        &["dump", "--name", "huge", "--bucket", "1d", "--agg", "max"],
+    );
+    assert_eq!(code, 0, "{err}");
 }

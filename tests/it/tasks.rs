@@ -369,6 +369,19 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
     );
     refused(run(&["task", "create", ""]), 2, "the title is empty");
     refused(run(&["task", "create", "   "]), 2, "the title is empty");
+    // `--help` promises one line.
+    for title in ["two\nlines", "carriage\rreturn", "sep\u{2028}arator"] {
+        refused(
+            run(&["task", "create", title]),
+            2,
+            "the title contains a line break; it must be one line",
+        );
+    }
+    refused(
+        run(&["task", "update", "1", "--title", "a\nb"]),
+        2,
+        "the title contains a line break",
+    );
     // Close to the kernel's limit for one argument (128 KiB); a 1 MB title is refused on
     // import (see taskmaster tests) since argv cannot carry it.
     let long = "x".repeat(100_000);
@@ -800,4 +813,71 @@ fn the_dependency_graph_lock_is_bumped_once_per_transaction() {
         )
         .unwrap_err();
     assert_eq!(err.code().map(|s| s.code()), Some("TD001"));
+}
+
+#[test]
+fn terminal_escapes_in_titles_are_shown_escaped_and_kept_exact_in_json() {
+    let db = TestPg::get().migrated_db();
+    let sb = Sandbox::new();
+    let title = "evil \x1b]0;pwned\x07 \x1b[2J \u{9b}31m \u{202e}txt.exe";
+    assert_eq!(ok(&sb, &db, &["task", "create", title]), "1");
+    let raw_controls = |bytes: &[u8]| {
+        let text = String::from_utf8_lossy(bytes);
+        text.chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}')
+    };
+    for args in [
+        &["task", "list"][..],
+        &["task", "show", "1"],
+        &["task", "tree"],
+        &["--format", "csv", "task", "list"],
+    ] {
+        let out = sb.cmd_db(&db).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            !raw_controls(&out.stdout),
+            "{args:?} printed raw control characters: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let shown = ok(&sb, &db, &["task", "show", "1"]);
+    assert!(shown.contains("\\x1b]0;pwned\\x07"), "{shown}");
+    assert!(shown.contains("\\u{202e}txt.exe"), "{shown}");
+    // People-talk on stderr quotes titles too.
+    let out = sb.cmd_db(&db).args(["task", "next"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        !raw_controls(&out.stderr),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\\x1b[2J"));
+    let t = json(&sb, &db, &["task", "show", "1"]);
+    assert_eq!(t["title"], title);
+    let list = json(&sb, &db, &["task", "list"]);
+    assert_eq!(list[0]["title"], title);
+}
+
+#[test]
+fn a_database_without_the_schema_says_run_migrate_up() {
+    let db = TestPg::get().fresh_db();
+    let sb = Sandbox::new();
+    for args in [
+        &["task", "list"][..],
+        &["task", "create", "x"],
+        &["task", "show", "1"],
+        &["workflow", "list"],
+        &["metrics", "dump"],
+        &["metrics", "record", "cpu", "1"],
+    ] {
+        let out = sb.cmd_db(&db).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: the database has no (or an incomplete) taskdb schema (")
+                && stderr.trim_end().ends_with("): run `taskdb migrate up`"),
+            "{args:?}: {stderr}"
+        );
+    }
 }

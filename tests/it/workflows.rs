@@ -117,13 +117,16 @@ fn failures_retries_and_their_limit() {
     assert_eq!(w["retry_count"], 1);
     ok(&sb, &db, &["workflow", "fail", "1", "--reason", "again"]);
     let before = counts(&db);
-    refused(
-        sb.cmd_db(&db)
-            .args(["workflow", "retry", "1"])
-            .output()
-            .unwrap(),
-        2,
-        "no retries left (1 of 1 used)",
+    let out = sb
+        .cmd_db(&db)
+        .args(["workflow", "retry", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // The schema's message names the workflow already: no "workflow #1: workflow #1 …".
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: workflow #1 has no retries left (1 of 1 used)\n"
     );
     assert_eq!(counts(&db), before);
     let text = ok(&sb, &db, &["workflow", "show", "1"]);
@@ -233,6 +236,11 @@ fn workflow_bad_input_is_refused() {
         run(&["workflow", "step", "1", " "]),
         2,
         "step name is empty",
+    );
+    refused(
+        run(&["workflow", "step", "1", "build\nrm -rf"]),
+        2,
+        "the step name contains a line break; it must be one line",
     );
     refused(
         run(&["workflow", "list", "--status", "done"]),

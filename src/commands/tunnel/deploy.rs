@@ -674,7 +674,8 @@ pub(super) async fn run(a: DeployArgs, ctx: &Context) -> Result<Exit> {
         TunnelStep::Existing(t) => Some(t.id.clone()),
         TunnelStep::Create => None,
     };
-    let current_file = std::fs::read_to_string(&token_path).ok();
+    let current_file =
+        crate::limits::read_to_string(&token_path, crate::limits::SMALL_FILE, "token files").ok();
     let connector_token = match &existing_id {
         Some(id) => Some(tunnels::token(&c, &account, id).await?),
         None => None,

@@ -306,7 +306,9 @@ fn default_service_token_path(token_name: &str) -> PathBuf {
 }
 
 fn read_state(name: &str) -> Option<LocalState> {
-    let text = std::fs::read_to_string(state_path(name)).ok()?;
+    let text =
+        crate::limits::read_to_string(state_path(name), crate::limits::SMALL_FILE, "state files")
+            .ok()?;
     serde_json::from_str(&text).ok()
 }
 
