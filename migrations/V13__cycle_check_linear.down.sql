@@ -151,3 +151,22 @@ CREATE TRIGGER task_dependencies_prevent_cycle BEFORE UPDATE ON task_dependencie
 DROP FUNCTION raise_dependency_cycle_path(uuid[]);
 DROP FUNCTION dependency_cycle(uuid[], uuid[]);
 DROP FUNCTION dependency_reach(uuid[]);
+
+-- V9's recount with V11's setting.
+CREATE OR REPLACE FUNCTION refresh_open_blockers(p_task_ids uuid[]) RETURNS SETOF uuid
+    LANGUAGE sql
+    SET search_path FROM CURRENT
+    SET enable_seqscan = off
+AS $$
+    UPDATE tasks t
+       SET open_blockers = c.n
+      FROM (SELECT x.id,
+                   (SELECT count(*)::integer
+                      FROM task_dependencies e
+                      JOIN tasks d ON d.id = e.depends_on_task_id
+                     WHERE e.task_id = x.id AND e.dependency_type = 'blocks'
+                       AND d.status <> 'completed') AS n
+              FROM (SELECT DISTINCT u.id FROM unnest(p_task_ids) AS u(id)) AS x) AS c
+     WHERE t.id = c.id AND t.open_blockers <> c.n
+    RETURNING t.id
+$$;

@@ -21,6 +21,8 @@
 --   trigger task_dependencies_acyclic_update (AFTER UPDATE, per statement)
 -- Replaces
 --   function task_dependencies_check_new_edges() (V12): calls dependency_cycle once.
+--   function refresh_open_blockers(uuid[]) (V9, V11): the blocker's status by primary key per
+--       edge instead of a join; SET enable_nestloop = on (the importer turns it off).
 -- Drops
 --   trigger task_dependencies_prevent_cycle (BEFORE UPDATE, per row) and its function (V4),
 --   function raise_dependency_cycle(uuid, uuid, uuid, uuid) (V12).
@@ -42,6 +44,7 @@ CREATE FUNCTION dependency_reach(p_from uuid[]) RETURNS uuid[]
     STABLE
     SET search_path FROM CURRENT
     SET enable_seqscan = off
+    SET enable_nestloop = on
     SET enable_hashjoin = off
     SET enable_mergejoin = off
     SET plan_cache_mode = force_custom_plan
@@ -68,6 +71,7 @@ CREATE FUNCTION dependency_cycle(p_src uuid[], p_dst uuid[]) RETURNS uuid[]
     LANGUAGE plpgsql
     SET search_path FROM CURRENT
     SET enable_seqscan = off
+    SET enable_nestloop = on
     SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
@@ -287,6 +291,7 @@ COMMENT ON FUNCTION task_dependencies_check_new_edges() IS
 CREATE FUNCTION task_dependencies_check_changed_edges() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path FROM CURRENT
+    SET enable_nestloop = off
     SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
@@ -295,7 +300,8 @@ DECLARE
     v_cycle uuid[];
 BEGIN
     -- Only edges that were not blocking before the statement can close a cycle (the graph
-    -- before it was acyclic; removed or unchanged edges cannot).
+    -- before it was acyclic; removed or unchanged edges cannot). A hash anti-join: a nested
+    -- loop over two 300,000-row transition tables would be quadratic.
     SELECT array_agg(n.task_id), array_agg(n.depends_on_task_id) INTO v_src, v_dst
       FROM deps_new n
      WHERE n.dependency_type = 'blocks'
@@ -322,3 +328,26 @@ DROP FUNCTION raise_dependency_cycle(uuid, uuid, uuid, uuid);
 CREATE TRIGGER task_dependencies_acyclic_update AFTER UPDATE ON task_dependencies
     REFERENCING OLD TABLE AS deps_old NEW TABLE AS deps_new
     FOR EACH STATEMENT EXECUTE FUNCTION task_dependencies_check_changed_edges();
+
+-- The open-blocker recount looks each blocker's status up by primary key (a scalar subquery
+-- per edge, not a join the planner could turn into a scan of tasks per counted task when its
+-- statistics are stale), and keeps nested loops allowed whatever the calling session set:
+-- the importer turns them off for its own bulk joins.
+CREATE OR REPLACE FUNCTION refresh_open_blockers(p_task_ids uuid[]) RETURNS SETOF uuid
+    LANGUAGE sql
+    SET search_path FROM CURRENT
+    SET enable_seqscan = off
+    SET enable_nestloop = on
+AS $$
+    UPDATE tasks t
+       SET open_blockers = c.n
+      FROM (SELECT x.id,
+                   (SELECT count(*)::integer
+                      FROM task_dependencies e
+                     WHERE e.task_id = x.id AND e.dependency_type = 'blocks'
+                       AND (SELECT d.status FROM tasks d WHERE d.id = e.depends_on_task_id)
+                           <> 'completed') AS n
+              FROM (SELECT DISTINCT u.id FROM unnest(p_task_ids) AS u(id)) AS x) AS c
+     WHERE t.id = c.id AND t.open_blockers <> c.n
+    RETURNING t.id
+$$;

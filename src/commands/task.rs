@@ -1024,6 +1024,11 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
     ctx.out.require_format(&[Format::Table, Format::Json])?;
     let db = ctx.db().await?;
     let task = q::find(&*db, r, "task").await?;
+    // Point lookups: without statistics the planner expects hundreds of rows and starts
+    // parallel workers (~15 ms) to fetch two.
+    db.batch_execute("SET max_parallel_workers_per_gather = 0")
+        .await
+        .map_err(q::db_error)?;
     // The five reads are independent: issued together, they share the connection's round
     // trips (tokio-postgres pipelines concurrent requests) instead of waiting one by one.
     let completion = async {

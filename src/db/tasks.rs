@@ -442,11 +442,16 @@ pub async fn history<C: GenericClient>(
 ) -> Result<Vec<HistoryRow>> {
     let rows = db
         .query(
+            // OFFSET 0 fences the task's rows (a few, found through the record index) from the
+            // LIMIT: without statistics (right after a bulk load) the planner otherwise walks
+            // the whole log backwards by id, hoping to meet five of them early.
             "SELECT * FROM ( \
-               SELECT id, occurred_at, actor, table_name, action, changed_fields, old_values, new_values \
-                 FROM audit_log \
-                WHERE (table_name = 'tasks' AND record_id = $1) \
-                   OR (table_name = 'task_dependencies' AND record_id LIKE $1 || ':%') \
+               SELECT * FROM ( \
+                 SELECT id, occurred_at, actor, table_name, action, changed_fields, old_values, new_values \
+                   FROM audit_log \
+                  WHERE (table_name = 'tasks' AND record_id = $1) \
+                     OR (table_name = 'task_dependencies' AND record_id LIKE $1 || ':%') \
+                 OFFSET 0) mine \
                 ORDER BY id DESC LIMIT $2) h \
               ORDER BY id",
             &[&task.to_string(), &limit.unwrap_or(i64::MAX)],

@@ -397,3 +397,42 @@ fn parallel_imports_of_one_file_all_succeed_and_create_each_task_once() {
         .get(0);
     assert_eq!(n, 22);
 }
+
+#[test]
+fn a_bulk_import_analyzes_what_it_wrote_and_a_small_one_does_not() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let sb = Sandbox::new();
+    let analyzed = |db: &crate::support::TestDb| -> bool {
+        let mut c = db.client();
+        c.query_one(
+            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'tasks'",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    };
+    // A small file: autovacuum's business.
+    run_json(
+        &sb,
+        &db,
+        &["task", "import", fixture("quirks.json").to_str().unwrap()],
+    );
+    assert!(!analyzed(&db));
+    // 1,500 tasks: planned on real sizes from the next command on, not after autovacuum.
+    let tasks: Vec<Value> = (1..=1500)
+        .map(|i| {
+            json!({"id": i, "title": format!("bulk {i}"), "status": "pending",
+                        "dependencies": if i > 1 { vec![i - 1] } else { vec![] }})
+        })
+        .collect();
+    let file = sb.path().join("bulk.json");
+    std::fs::write(
+        &file,
+        serde_json::to_vec(&json!({"bulk": {"tasks": tasks}})).unwrap(),
+    )
+    .unwrap();
+    let report = run_json(&sb, &db, &["task", "import", file.to_str().unwrap()]);
+    assert_eq!(report["created"], 1500);
+    assert!(analyzed(&db), "the import analyzed tasks");
+}
