@@ -148,6 +148,7 @@ COMMENT ON FUNCTION task_dependencies_prevent_cycle() IS
 CREATE TRIGGER task_dependencies_prevent_cycle BEFORE UPDATE ON task_dependencies
     FOR EACH ROW EXECUTE FUNCTION task_dependencies_prevent_cycle();
 
+DROP FUNCTION refuse_dependency_cycles(uuid[], uuid[]);
 DROP FUNCTION raise_dependency_cycle_path(uuid[]);
 DROP FUNCTION dependency_cycle(uuid[], uuid[]);
 DROP FUNCTION dependency_reach(uuid[]);

@@ -16,11 +16,14 @@
 --       before ('dependency cycle: #4 -> #9 -> #2 -> #4', DETAIL the task uuids, HINT); a cycle
 --       longer than 24 tasks is shown as its first 16 and last 6 with the count between, so a
 --       100,000-task cycle makes a short message.
+--   function refuse_dependency_cycles(p_src uuid[], p_dst uuid[]) RETURNS void: takes the graph
+--       lock, then raises through raise_dependency_cycle_path when dependency_cycle finds one;
+--       what both statement triggers call.
 --   function task_dependencies_check_changed_edges(): AFTER UPDATE statement trigger (deps_old,
 --       deps_new): the edges that became 'blocks' edges, checked as new ones.
 --   trigger task_dependencies_acyclic_update (AFTER UPDATE, per statement)
 -- Replaces
---   function task_dependencies_check_new_edges() (V12): calls dependency_cycle once.
+--   function task_dependencies_check_new_edges() (V12): calls refuse_dependency_cycles once.
 --   function refresh_open_blockers(uuid[]) (V9, V11): the blocker's status by primary key per
 --       edge instead of a join; SET enable_nestloop = on (the importer turns it off).
 -- Drops
@@ -261,27 +264,40 @@ $$;
 COMMENT ON FUNCTION raise_dependency_cycle_path(uuid[]) IS
     'Raises TD001 naming the cycle p_path (task ids in dependency order); long cycles are shortened.';
 
+CREATE FUNCTION refuse_dependency_cycles(p_src uuid[], p_dst uuid[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+    SET plan_cache_mode = force_custom_plan
+AS $$
+DECLARE
+    v_cycle uuid[];
+BEGIN
+    IF p_src IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM lock_task_graph('dependencies');
+    v_cycle := dependency_cycle(p_src, p_dst);
+    IF v_cycle IS NOT NULL THEN
+        PERFORM raise_dependency_cycle_path(v_cycle);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION refuse_dependency_cycles(uuid[], uuid[]) IS
+    'Takes the graph lock and raises TD001 when the new blocks edges p_src[i] -> p_dst[i] close a cycle.';
+
 CREATE OR REPLACE FUNCTION task_dependencies_check_new_edges() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path FROM CURRENT
     SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
-    v_src   uuid[];
-    v_dst   uuid[];
-    v_cycle uuid[];
+    v_src uuid[];
+    v_dst uuid[];
 BEGIN
     SELECT array_agg(n.task_id), array_agg(n.depends_on_task_id) INTO v_src, v_dst
       FROM deps_new n
      WHERE n.dependency_type = 'blocks';
-    IF v_src IS NULL THEN
-        RETURN NULL;
-    END IF;
-    PERFORM lock_task_graph('dependencies');
-    v_cycle := dependency_cycle(v_src, v_dst);
-    IF v_cycle IS NOT NULL THEN
-        PERFORM raise_dependency_cycle_path(v_cycle);
-    END IF;
+    PERFORM refuse_dependency_cycles(v_src, v_dst);
     RETURN NULL;
 END
 $$;
@@ -295,9 +311,8 @@ CREATE FUNCTION task_dependencies_check_changed_edges() RETURNS trigger
     SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
-    v_src   uuid[];
-    v_dst   uuid[];
-    v_cycle uuid[];
+    v_src uuid[];
+    v_dst uuid[];
 BEGIN
     -- Only edges that were not blocking before the statement can close a cycle (the graph
     -- before it was acyclic; removed or unchanged edges cannot). A hash anti-join: a nested
@@ -308,14 +323,7 @@ BEGIN
        AND NOT EXISTS (SELECT 1 FROM deps_old o
                         WHERE o.task_id = n.task_id AND o.depends_on_task_id = n.depends_on_task_id
                           AND o.dependency_type = 'blocks');
-    IF v_src IS NULL THEN
-        RETURN NULL;
-    END IF;
-    PERFORM lock_task_graph('dependencies');
-    v_cycle := dependency_cycle(v_src, v_dst);
-    IF v_cycle IS NOT NULL THEN
-        PERFORM raise_dependency_cycle_path(v_cycle);
-    END IF;
+    PERFORM refuse_dependency_cycles(v_src, v_dst);
     RETURN NULL;
 END
 $$;

@@ -165,6 +165,7 @@ BEGIN
     ASSERT (SELECT bool_and('plan_cache_mode=force_custom_plan' = ANY (proconfig)) FROM pg_proc
              WHERE oid IN ('dependency_cycle(uuid[], uuid[])'::regprocedure,
                            'raise_dependency_cycle_path(uuid[])'::regprocedure,
+                           'refuse_dependency_cycles(uuid[], uuid[])'::regprocedure,
                            'task_dependencies_check_new_edges()'::regprocedure,
                            'task_dependencies_check_changed_edges()'::regprocedure)),
         'cycle check functions plan every call for its own arrays';
