@@ -1,11 +1,16 @@
 //! Command-line definition (clap derive). Nouns first, then verbs; each noun's arguments live in
 //! its own module under `commands/`.
 
-use std::path::PathBuf;
+use clap::{Parser, Subcommand};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+pub mod completions;
+
+use anyhow::Result;
 
 use crate::commands;
+use crate::context::Context;
+use crate::exit::Exit;
+use crate::options::GlobalOpts;
 
 /// Run the PostgreSQL database of an AI-driven CI/CD system and expose it through Cloudflare.
 ///
@@ -25,78 +30,6 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Options every command accepts.
-#[derive(Debug, Clone, Args)]
-pub struct GlobalOpts {
-    /// PostgreSQL URL or key=value conninfo [env: DATABASE_URL]
-    #[arg(long, global = true, value_name = "URL")]
-    pub database_url: Option<String>,
-
-    /// Config file to read instead of the default search [env: TASKDB_CONFIG]
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Output format on stdout
-    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
-    pub format: Option<Format>,
-
-    /// Print only data and errors
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    /// Say more on stderr (repeat for more)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-
-    /// Answer yes to confirmations (required for destructive commands without a terminal)
-    #[arg(short, long, global = true)]
-    pub yes: bool,
-
-    /// When to use colour (NO_COLOR is honoured with auto)
-    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-
-    /// Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]
-    #[arg(long, global = true, value_name = "NAME")]
-    pub actor: Option<String>,
-}
-
-/// Output formats. Not every command supports every format; those that don't say so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// Tables for people (the default)
-    #[value(alias = "human")]
-    Table,
-    /// One stable JSON document (snake_case keys, RFC 3339 timestamps)
-    Json,
-    /// Comma-separated values with a header row
-    Csv,
-    /// Nagios plugin output (health)
-    Nagios,
-    /// Prometheus text exposition (health, metrics dump)
-    Prometheus,
-}
-
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Table => "table",
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Nagios => "nagios",
-            Format::Prometheus => "prometheus",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,7 +53,7 @@ pub enum Command {
     /// Show, locate or create the configuration
     Config(commands::config::ConfigArgs),
     /// Print a shell completion script
-    Completions(commands::completions::CompletionsArgs),
+    Completions(completions::CompletionsArgs),
     /// Check the database: Nagios exit codes, Prometheus textfile, alerts
     ///
     /// Runs every probe (or those chosen with --check) on one connection, within --timeout for
@@ -143,5 +76,27 @@ pub enum Command {
     Maintain(commands::maintain::MaintainArgs),
     /// Write man pages into a directory (used to regenerate man/)
     #[command(hide = true)]
-    GenerateMan(commands::completions::GenerateManArgs),
+    GenerateMan(completions::GenerateManArgs),
+}
+
+impl Command {
+    /// Run the command.
+    pub async fn dispatch(self, ctx: &Context) -> Result<Exit> {
+        match self {
+            Command::Local(args) => commands::local::run(args, ctx).await,
+            Command::Migrate(args) => commands::migrate::run(args, ctx).await,
+            Command::Backup(args) => commands::backup::run(args, ctx).await,
+            Command::Bench(args) => commands::bench::run(args, ctx).await,
+            Command::Config(args) => commands::config::run(args, ctx).await,
+            Command::Health(args) => commands::health::run(args, ctx).await,
+            Command::Metrics(args) => commands::metrics::run(args, ctx).await,
+            Command::Maintain(args) => commands::maintain::run(args, ctx).await,
+            Command::Task(args) => commands::task::run(*args, ctx).await,
+            Command::Workflow(args) => commands::workflow::run(args, ctx).await,
+            Command::Tunnel(args) => commands::tunnel::run(args, ctx).await,
+            Command::Waf(args) => commands::waf::run(args, ctx).await,
+            Command::Completions(args) => completions::run(args),
+            Command::GenerateMan(args) => completions::generate_man(args),
+        }
+    }
 }

@@ -1,10 +1,12 @@
-//! The per-process context every command receives: settings, output, and a lazy database
-//! connection (connecting only when a command needs one keeps `--help` and friends instant).
+//! The per-process context every command receives: settings, output, and the connection spec,
+//! resolved on first use (so `--help` and commands without a database stay instant) and then
+//! shared by every connection and child tool of the process.
 
 use anyhow::Result;
+use tokio::sync::OnceCell;
 
-use crate::cli::GlobalOpts;
-use crate::db::Db;
+use crate::db::{ConnSpec, Db, ToolConn};
+use crate::options::GlobalOpts;
 use crate::output::Output;
 use crate::settings::Settings;
 
@@ -12,6 +14,7 @@ pub struct Context {
     pub settings: Settings,
     pub out: Output,
     pub global: GlobalOpts,
+    spec: OnceCell<ConnSpec>,
 }
 
 impl Context {
@@ -22,6 +25,7 @@ impl Context {
             settings,
             out,
             global,
+            spec: OnceCell::new(),
         })
     }
 
@@ -30,9 +34,28 @@ impl Context {
         &self.settings.actor.value
     }
 
-    /// Connect to the configured database (starting the managed local cluster when nothing is
-    /// configured). The session has `application_name=taskdb` and `taskdb.actor` set.
+    /// How to reach the configured database, resolved once per process (starting the managed
+    /// local cluster when nothing is configured). Its warnings are shown once.
+    pub async fn spec(&self) -> Result<&ConnSpec> {
+        self.spec
+            .get_or_try_init(|| async {
+                let spec = crate::db::resolve(&self.settings, &self.out).await?;
+                for warning in &spec.warnings {
+                    self.out.warn(warning);
+                }
+                Ok(spec)
+            })
+            .await
+    }
+
+    /// Connect to the configured database. The session has `application_name=taskdb` and
+    /// `taskdb.actor` set.
     pub async fn db(&self) -> Result<Db> {
-        crate::db::connect(self).await
+        crate::db::connect(self.spec().await?, self.actor(), &self.out).await
+    }
+
+    /// How pg_dump, pg_restore and psql reach the configured database.
+    pub async fn tool_conn(&self) -> Result<ToolConn> {
+        ToolConn::from_spec(self.spec().await?)
     }
 }

@@ -62,6 +62,27 @@ impl fmt::Display for Exit {
     }
 }
 
+/// A file over its size limit (see `limits`); travels inside an `io::Error` so call sites keep
+/// their handling, and [`code_for`] still finds it (exit 2).
+#[derive(Debug)]
+pub struct TooLarge {
+    pub limit: u64,
+    pub what: &'static str,
+}
+
+impl fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "larger than the {} limit for {}",
+            crate::units::size_text(self.limit),
+            self.what
+        )
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
 /// `Err(usage("…"))?` — invalid usage or input, exit 2.
 pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     Error::Usage(msg.into()).into()
@@ -87,7 +108,7 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
                 return Exit::SUCCESS;
             }
             // A file over its size limit is bad input, whoever passed the error up.
-            if crate::limits::too_large(io).is_some() {
+            if io.get_ref().is_some_and(|inner| inner.is::<TooLarge>()) {
                 return Exit::USAGE;
             }
         }

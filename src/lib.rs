@@ -5,13 +5,16 @@ pub mod bench;
 pub mod cli;
 pub mod cloudflare;
 pub mod commands;
+pub mod conninfo;
 pub mod context;
 pub mod db;
 pub mod exit;
 pub mod health;
 pub mod limits;
 pub mod local;
+pub mod options;
 pub mod output;
+pub mod platform;
 pub mod settings;
 mod signals;
 pub mod taskmaster;
@@ -96,7 +99,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     };
     tokio::pin!(interrupted);
     let result = tokio::select! {
-        result = commands::dispatch(cli.command, &ctx) => result,
+        result = cli.command.dispatch(&ctx) => result,
         (signal, cancelled) = &mut interrupted => return Err(signals::interrupted(signal, cancelled)),
     };
     if caught.get().is_some() {

@@ -4,44 +4,16 @@
 //! Reads stop after `limit + 1` bytes; a file that has them is refused without reading more.
 //! tasks.json for `task import` has its own limit, `--max-size` (default 256 MiB).
 
-use std::fmt;
 use std::io::{self, Read};
 use std::path::Path;
+
+pub use crate::exit::TooLarge;
+pub use crate::units::size_text;
 
 pub const MIB: u64 = 1024 * 1024;
 /// Config files, API/tunnel token files, WAF policy files, certificates and keys, the password
 /// file, backup manifests and taskdb's own state files (cluster.json and the like).
 pub const SMALL_FILE: u64 = MIB;
-
-/// A file over its limit; travels inside an `io::Error` so call sites keep their handling,
-/// and [`crate::exit::code_for`] still finds it (exit 2).
-#[derive(Debug)]
-pub struct TooLarge {
-    pub limit: u64,
-    pub what: &'static str,
-}
-
-impl fmt::Display for TooLarge {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "larger than the {} limit for {}",
-            size_text(self.limit),
-            self.what
-        )
-    }
-}
-
-impl std::error::Error for TooLarge {}
-
-/// `256 MiB`, or bytes when not a whole number of MiB.
-pub fn size_text(bytes: u64) -> String {
-    if bytes >= MIB && bytes % MIB == 0 {
-        format!("{} MiB", bytes / MIB)
-    } else {
-        format!("{bytes} bytes")
-    }
-}
 
 /// The [`TooLarge`] inside an I/O error, if that is what it is.
 pub fn too_large(e: &io::Error) -> Option<&TooLarge> {

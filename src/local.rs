@@ -17,9 +17,9 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::context::Context;
 use crate::exit::{failed, usage};
-use crate::settings::is_root;
+use crate::output::Output;
+use crate::platform::is_root;
 
 /// The database taskdb creates in the local cluster.
 pub const LOCAL_DATABASE: &str = "taskdb";
@@ -157,7 +157,7 @@ impl Cluster {
             bindir: bindir.clone(),
             version,
         };
-        crate::settings::write_private_file(
+        crate::platform::write_private_file(
             &self.record_path(),
             serde_json::to_string_pretty(&record)?.as_bytes(),
         )?;
@@ -402,16 +402,17 @@ fn free_port() -> Result<u16> {
 
 /// Used by every database command when nothing is configured: start the cluster on first use
 /// (saying so on stderr), make sure the `taskdb` database exists, and return how to connect.
-pub async fn ensure_running(ctx: &Context) -> Result<tokio_postgres::Config> {
-    let cluster = Cluster::new(&ctx.settings.local_data_dir.value);
-    let out = ctx.out.clone();
+pub async fn ensure_running(data_dir: &Path, out: &Output) -> Result<tokio_postgres::Config> {
+    let cluster = Cluster::new(data_dir);
     let root = cluster.root.clone();
-    let started = tokio::task::spawn_blocking(move || Cluster::new(root).start(&out)).await??;
+    let out_for_start = out.clone();
+    let started =
+        tokio::task::spawn_blocking(move || Cluster::new(root).start(&out_for_start)).await??;
     let record = cluster.record().ok_or_else(|| {
         failed("the local cluster has no cluster.json; run `taskdb local destroy`")
     })?;
     if started {
-        ctx.out.note(format!(
+        out.note(format!(
             "started the local PostgreSQL cluster ({}, port {})",
             cluster.root.display(),
             record.port

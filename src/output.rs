@@ -11,8 +11,8 @@ use console::Style;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::cli::{ColorChoice, Format, GlobalOpts};
 use crate::exit::usage;
+use crate::options::{ColorChoice, Format, GlobalOpts};
 
 /// A type that can be shown as one row of a table or CSV file.
 pub trait Row: Serialize {

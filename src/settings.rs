@@ -16,14 +16,13 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::GlobalOpts;
 use crate::exit::usage;
+use crate::options::GlobalOpts;
+use crate::platform::{config_home, data_home, hostname, is_root, state_home, Env, ProcessEnv};
 
-mod private_file;
 pub mod redact;
+pub mod thresholds;
 mod validate;
-
-pub use private_file::write_private_file;
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -210,20 +209,6 @@ pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_MIGRATE_LOCK_TIMEOUT_SECS: u64 = 5;
 pub const DEFAULT_MIGRATE_LOCK_WAIT_SECS: u64 = 60;
 
-/// Environment access behind a seam so the merge logic is unit-testable.
-pub trait Env {
-    fn get(&self, key: &str) -> Option<String>;
-}
-
-/// The real process environment (empty values count as unset).
-pub struct ProcessEnv;
-
-impl Env for ProcessEnv {
-    fn get(&self, key: &str) -> Option<String> {
-        std::env::var(key).ok().filter(|v| !v.is_empty())
-    }
-}
-
 impl Settings {
     /// Load settings from flags, the process environment and the config file.
     pub fn load(global: &GlobalOpts) -> Result<Settings> {
@@ -384,7 +369,7 @@ impl Settings {
             DatabaseTarget::Conninfo(s) => {
                 push("database.url", redact::conninfo(&s.value), &s.source);
                 // PG* variables fill keys the connection string leaves out (as in libpq).
-                let given = crate::db::conninfo::parse(&s.value).unwrap_or_default();
+                let given = crate::conninfo::parse(&s.value).unwrap_or_default();
                 for (key, (value, var)) in &self.libpq_defaults {
                     if !given.contains(key) {
                         let shown = if *key == "password" {
@@ -682,32 +667,6 @@ pub(crate) fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     }
 }
 
-// ---- XDG and other defaults -------------------------------------------------------------------
-
-pub fn home(env: &dyn Env) -> PathBuf {
-    env.get("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/"))
-}
-
-pub fn config_home(env: &dyn Env) -> PathBuf {
-    env.get("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home(env).join(".config"))
-}
-
-pub fn data_home(env: &dyn Env) -> PathBuf {
-    env.get("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home(env).join(".local").join("share"))
-}
-
-pub fn state_home(env: &dyn Env) -> PathBuf {
-    env.get("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home(env).join(".local").join("state"))
-}
-
 /// As root the server runs as `postgres`, which cannot reach /root: keep the data in /var/lib.
 fn default_local_data_dir(env: &dyn Env) -> PathBuf {
     if is_root() {
@@ -715,11 +674,6 @@ fn default_local_data_dir(env: &dyn Env) -> PathBuf {
     } else {
         data_home(env).join("taskdb").join("pg")
     }
-}
-
-pub fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
 }
 
 /// `user@host`, the default actor recorded in the audit log.
@@ -737,15 +691,6 @@ fn default_actor(env: &dyn Env) -> String {
     format!("{user}@{}", hostname())
 }
 
-pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".into())
-}
-
 /// Global options with no flags and no config file (`/dev/null`), for unit tests.
 #[cfg(test)]
 pub(crate) fn test_global_opts() -> GlobalOpts {
@@ -756,7 +701,7 @@ pub(crate) fn test_global_opts() -> GlobalOpts {
         quiet: false,
         verbose: 0,
         yes: false,
-        color: crate::cli::ColorChoice::Never,
+        color: crate::options::ColorChoice::Never,
         actor: None,
     }
 }

@@ -149,6 +149,58 @@ pub fn format_bytes(bytes: f64) -> String {
     }
 }
 
+const MIB_BYTES: u64 = 1024 * 1024;
+
+/// `256 MiB`, or bytes when not a whole number of MiB.
+pub fn size_text(bytes: u64) -> String {
+    if bytes >= MIB_BYTES && bytes % MIB_BYTES == 0 {
+        format!("{} MiB", bytes / MIB_BYTES)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// What a probe's headline value measures; decides parsing of thresholds and printing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Seconds,
+    Bytes,
+    Ratio,
+    Count,
+}
+
+impl Unit {
+    /// Nagios perfdata unit of measure.
+    pub fn uom(self) -> &'static str {
+        match self {
+            Unit::Seconds => "s",
+            Unit::Bytes => "B",
+            Unit::Ratio | Unit::Count => "",
+        }
+    }
+
+    pub fn show(self, value: f64) -> String {
+        match self {
+            Unit::Seconds => format_duration(value),
+            Unit::Bytes => format_bytes(value),
+            Unit::Ratio => format!("{:.1}%", value * 100.0),
+            Unit::Count => format!("{value:.0}"),
+        }
+    }
+
+    /// The unit stored in `system_metrics.metric_unit` (whose CHECK has no "ratio": ratios are
+    /// stored without a unit, their names end in `_ratio`).
+    pub fn metric_unit(self) -> Option<&'static str> {
+        match self {
+            Unit::Seconds => Some("seconds"),
+            Unit::Bytes => Some("bytes"),
+            Unit::Ratio => None,
+            Unit::Count => Some("count"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,10 +8,12 @@
 
 pub mod access;
 pub mod dns;
+pub mod names;
 pub mod plan;
 pub mod rulesets;
 pub mod scope;
 mod text;
+pub mod tunnel_state;
 pub mod tunnels;
 pub mod waf_policy;
 pub mod zones;
@@ -29,7 +31,8 @@ use serde_json::Value;
 
 use crate::exit::usage;
 use crate::output::Output;
-use crate::settings::{Env, ProcessEnv, Settings};
+use crate::platform::{Env, ProcessEnv};
+use crate::settings::Settings;
 
 /// Retries after the first attempt (5xx, network errors, 429).
 const MAX_RETRIES: u32 = 4;

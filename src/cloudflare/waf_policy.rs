@@ -261,7 +261,7 @@ pub fn is_country(code: &str) -> bool {
 impl Policy {
     pub fn validate(&self) -> std::result::Result<(), Invalid> {
         for h in &self.hostnames {
-            if crate::commands::tunnel::validate_hostname(h).is_err() {
+            if super::names::validate_hostname(h).is_err() {
                 return Err(invalid(
                     "hostnames",
                     Some(h),

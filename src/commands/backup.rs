@@ -115,7 +115,7 @@ struct PruneArgs {
 
 pub async fn run(args: BackupArgs, ctx: &Context) -> Result<Exit> {
     // Refuse an unsupported --format before anything is written, not when printing the result.
-    use crate::cli::Format;
+    use crate::options::Format;
     ctx.out
         .require_format(&[Format::Table, Format::Json, Format::Csv])?;
     match args.cmd {
@@ -145,7 +145,7 @@ fn manifest_fields(path: &std::path::Path, m: &backup::Manifest) -> Vec<(&'stati
 
 async fn create(args: CreateArgs, ctx: &Context) -> Result<Exit> {
     let db = ctx.db().await?;
-    let config = crate::db::tool_conn_for(ctx).await?;
+    let config = ctx.tool_conn().await?;
     let created = backup::create(
         &db,
         &config,
@@ -375,7 +375,7 @@ async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
         .await
         .map_err(|why| usage(format!("refusing to restore: {why}; nothing was changed")))?;
     let db = ctx.db().await?;
-    let config = crate::db::tool_conn_for(ctx).await?;
+    let config = ctx.tool_conn().await?;
     let info = backup::server_info(&db).await?;
     let tools = backup::find_tools(Some(info.major))?;
     let from = verified

@@ -9,9 +9,9 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::bench::{self, BenchClient, Layout, OpReport, Workload, SCRATCH_DB};
-use crate::cli::Format;
 use crate::context::Context;
 use crate::exit::{failed, usage, Exit};
+use crate::options::Format;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -161,8 +161,10 @@ async fn drop_scratch(admin: &tokio_postgres::Client) -> Result<()> {
 
 async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Result<Exit> {
     // The configured server and settings (TLS, failover, password), the scratch database.
-    let spec = crate::db::spec_for(ctx)
+    let spec = ctx
+        .spec()
         .await?
+        .clone()
         .with_database(SCRATCH_DB)
         .with_application_name("taskdb bench");
 

@@ -6,10 +6,11 @@ use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::cli::Format;
 use crate::context::Context;
 use crate::exit::{usage, Exit};
-use crate::settings::{self, ProcessEnv};
+use crate::options::Format;
+use crate::platform::ProcessEnv;
+use crate::settings;
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
@@ -191,7 +192,7 @@ async fn init_config(args: InitArgs, ctx: &Context) -> Result<Exit> {
     // What we write must read back: a typo in a flag value must not produce a broken file.
     settings::parse_config(&text)
         .map_err(|e| usage(format!("the generated config does not parse{e}")))?;
-    settings::write_private_file(&path, text.as_bytes())?;
+    crate::platform::write_private_file(&path, text.as_bytes())?;
     ctx.out.note(format!("wrote {}", path.display()));
     ctx.out.line(path.display().to_string())?;
     Ok(Exit::SUCCESS)

@@ -9,13 +9,13 @@ use anyhow::Result;
 use clap::Args;
 use tokio::time::Instant;
 
-use crate::cli::Format;
 use crate::context::Context;
 use crate::exit::{self, Exit};
 use crate::health::probes::{self, ProbeCtx, Session, PROBES};
 use crate::health::render::{self, Report};
-use crate::health::thresholds::{Thresholds, DEFS};
 use crate::health::{alert, overall, tunnel, ProbeResult, State};
+use crate::options::Format;
+use crate::settings::thresholds::{Thresholds, DEFS};
 use crate::units::parse_duration;
 
 const DEFAULT_TIMEOUT: &str = "10s";
@@ -58,7 +58,7 @@ pub struct HealthArgs {
     alert_webhook: Option<String>,
 
     /// Cloudflare Tunnel the `tunnel` probe looks at
-    #[arg(long = "tunnel", value_name = "NAME", default_value = tunnel::DEFAULT_TUNNEL)]
+    #[arg(long = "tunnel", value_name = "NAME", default_value = crate::cloudflare::tunnel_state::DEFAULT_TUNNEL_NAME)]
     tunnel_name: String,
 
     /// At most one alert per state within this time [default: 15m; config health.alert_cooldown]
@@ -135,7 +135,7 @@ fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
     let mut selected: Vec<&'static str> = Vec::new();
     if args.check.is_empty() {
         // The tunnel probe belongs to a default run only when Cloudflare is configured.
-        let cloudflare = tunnel::configured(ctx);
+        let cloudflare = tunnel::configured(&ctx.settings);
         selected.extend(
             PROBES
                 .iter()
@@ -287,8 +287,11 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
             return None;
         }
         Some(
-            match tokio::time::timeout_at(probe_deadline, tunnel::probe(ctx, &args.tunnel_name))
-                .await
+            match tokio::time::timeout_at(
+                probe_deadline,
+                tunnel::probe(&ctx.settings, &ctx.out, &args.tunnel_name),
+            )
+            .await
             {
                 Ok(r) => r,
                 Err(_) => ProbeResult::unknown(

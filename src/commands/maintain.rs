@@ -10,9 +10,9 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use serde::Serialize;
 
-use crate::cli::Format;
 use crate::context::Context;
 use crate::exit::{usage, Exit};
+use crate::options::Format;
 
 /// Session advisory lock key of `taskdb maintain` ("taskdbmt").
 const LOCK_KEY: i64 = 0x7461_736b_6462_6d74;

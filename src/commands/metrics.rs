@@ -4,12 +4,12 @@ use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use crate::cli::Format;
 use crate::context::Context;
 use crate::db::metrics::{self, Agg, Filter};
 use crate::db::tasks as tq;
 use crate::exit::{failed, usage, Exit};
 use crate::health::render::{sanitize_name, Exposition};
+use crate::options::Format;
 use crate::units::{format_duration, parse_duration, parse_point_in_time};
 
 #[derive(Debug, Args)]

@@ -120,7 +120,7 @@ struct ValidateArgs {
 
 pub async fn run(args: MigrateArgs, ctx: &Context) -> Result<Exit> {
     // Refuse an unsupported --format before anything is changed, not when printing the result.
-    use crate::cli::Format;
+    use crate::options::Format;
     let dry_run = matches!(&args.cmd, MigrateCmd::Up(a) if a.dry_run)
         || matches!(&args.cmd, MigrateCmd::Down(a) if a.dry_run);
     if dry_run {
@@ -162,7 +162,7 @@ struct RunSummary {
 }
 
 fn print_summary(ctx: &Context, summary: &RunSummary) -> Result<()> {
-    if ctx.out.format() == crate::cli::Format::Json {
+    if ctx.out.format() == crate::options::Format::Json {
         return ctx.out.json(summary);
     }
     if !summary.steps.is_empty() {
@@ -226,7 +226,7 @@ fn print_plan(
             sql,
         })
         .collect();
-    if ctx.out.format() == crate::cli::Format::Json {
+    if ctx.out.format() == crate::options::Format::Json {
         return ctx.out.json(&Plan {
             direction,
             dry_run: true,
@@ -236,7 +236,7 @@ fn print_plan(
         });
     }
     ctx.out
-        .require_format(&[crate::cli::Format::Table, crate::cli::Format::Json])?;
+        .require_format(&[crate::options::Format::Table, crate::options::Format::Json])?;
     if steps.is_empty() {
         ctx.out
             .note(format!("nothing to do: the schema is at V{from}"));
@@ -425,7 +425,7 @@ async fn take_backup(
     db: &crate::db::Db,
     reason: &str,
 ) -> Result<std::path::PathBuf> {
-    let config = crate::db::tool_conn_for(ctx).await?;
+    let config = ctx.tool_conn().await?;
     ctx.out.note(format!(
         "taking a backup first ({}; --no-backup to skip)",
         ctx.settings.backup_dir.value.display()
@@ -731,7 +731,7 @@ async fn validate(args: ValidateArgs, ctx: &Context) -> Result<Exit> {
 
 /// Rehearse every migration on a scratch database: dump, up, down, compare, up again.
 async fn roundtrip(ctx: &Context, files: &[MigrationFile]) -> Result<()> {
-    let base = crate::db::tool_conn_for(ctx).await?;
+    let base = ctx.tool_conn().await?;
     let admin = ctx.db().await?;
     let info = backup::server_info(&admin).await?;
     let tools = backup::find_tools(Some(info.major))?;
@@ -769,8 +769,10 @@ async fn rehearse(
     files: &[MigrationFile],
 ) -> Result<()> {
     // The configured server and settings (TLS, failover, password), the scratch database.
-    let mut client = crate::db::spec_for(ctx)
+    let mut client = ctx
+        .spec()
         .await?
+        .clone()
         .with_database(config.get_dbname().unwrap_or_default())
         .client()
         .await

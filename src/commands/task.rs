@@ -15,11 +15,11 @@ use serde_json::{json, Map, Value};
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
-use crate::cli::Format;
 use crate::context::Context;
 use crate::db::tasks::{self as q, db_error, DepRow, Task, TaskRef, MAX_TITLE_CHARS, STATUSES};
 use crate::exit::{usage, Exit};
 use crate::limits;
+use crate::options::Format;
 use crate::taskmaster;
 
 #[derive(Debug, Args)]

@@ -8,16 +8,16 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::Format;
 use crate::cloudflare::plan::{self, Action, PlanItem};
 use crate::cloudflare::rulesets::{self, PHASE_CUSTOM, PHASE_MANAGED, PHASE_RATELIMIT};
 use crate::cloudflare::scope::{self, ZoneBy};
 use crate::cloudflare::waf_policy::{self, Policy};
 use crate::cloudflare::zones::{self, Zone};
 use crate::cloudflare::{api_error, Client};
-use crate::commands::tunnel::ApiTokenOpt;
 use crate::context::Context;
 use crate::exit::{failed, usage, Exit};
+use crate::options::ApiTokenOpt;
+use crate::options::Format;
 
 const PHASES: [&str; 3] = [PHASE_MANAGED, PHASE_CUSTOM, PHASE_RATELIMIT];
 

@@ -6,11 +6,11 @@ use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
-use crate::cli::Format;
 use crate::context::Context;
 use crate::db::tasks::{self as tq, db_error, TaskRef};
 use crate::db::workflows::{self as q, Workflow, STATUSES, TYPES};
 use crate::exit::{usage, Exit};
+use crate::options::Format;
 use crate::output::{ts, Row};
 
 #[derive(Debug, Args)]

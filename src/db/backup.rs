@@ -542,12 +542,12 @@ async fn dump_and_verify(
         schema_version: info.schema_version,
         reason: reason.to_string(),
         actor: actor.to_string(),
-        host: crate::settings::hostname(),
+        host: crate::platform::hostname(),
         duration_ms: started.elapsed().as_millis() as u64,
         format: "custom".into(),
     };
     // Manifest first, then the final name: a `.dump` always has its manifest.
-    crate::settings::write_private_file(mpath, &serde_json::to_vec_pretty(&manifest)?)?;
+    crate::platform::write_private_file(mpath, &serde_json::to_vec_pretty(&manifest)?)?;
     std::fs::rename(path, final_path).map_err(|e| {
         failed(format!(
             "cannot rename {} to {}: {e}",

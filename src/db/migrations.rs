@@ -414,7 +414,7 @@ pub async fn release_lock(client: &Client) -> Result<()> {
 pub async fn identify_session(client: &Client, what: &str) -> Result<()> {
     let mut name = format!(
         "taskdb {what} {}:{}",
-        crate::settings::hostname(),
+        crate::platform::hostname(),
         std::process::id()
     );
     name.truncate(63);

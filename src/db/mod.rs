@@ -11,7 +11,6 @@
 pub mod backup;
 pub mod cancel;
 mod connect;
-pub mod conninfo;
 pub mod metrics;
 pub mod migrations;
 pub mod pgpass;
@@ -27,9 +26,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 use tokio_postgres::Client;
 
-use crate::context::Context;
 use crate::exit::usage;
-pub use spec::{spec_for, ConnSpec, Endpoint, Host};
+use crate::output::Output;
+pub use spec::{resolve, ConnSpec, Endpoint, Host};
 
 /// An open connection. The driver task ends when this is dropped.
 pub struct Db {
@@ -76,13 +75,9 @@ impl Deref for Db {
     }
 }
 
-/// Connect and prepare the session (actor for the audit trigger).
-pub async fn connect(ctx: &Context) -> Result<Db> {
-    let spec = spec_for(ctx).await?;
-    for warning in &spec.warnings {
-        ctx.out.warn(warning);
-    }
-    ctx.out.debug(
+/// Connect and prepare the session (`actor` for the audit trigger).
+pub async fn connect(spec: &ConnSpec, actor: &str, out: &Output) -> Result<Db> {
+    out.debug(
         1,
         format!(
             "connecting to {} as {} (database {}, sslmode={})",
@@ -97,7 +92,7 @@ pub async fn connect(ctx: &Context) -> Result<Db> {
         ),
     );
     let started = Instant::now();
-    let (client, endpoint) = spec.open(|m| ctx.out.debug(1, m)).await?;
+    let (client, endpoint) = spec.open(|m| out.debug(1, m)).await?;
     let connect_time = started.elapsed();
     // One simple-protocol round trip (a parameterised query would need two: prepare, execute).
     // JIT off: taskdb's statements are meant to take milliseconds, and on tables without
@@ -106,7 +101,7 @@ pub async fn connect(ctx: &Context) -> Result<Db> {
     client
         .batch_execute(&format!(
             "SELECT set_config('taskdb.actor', {}, false), set_config('jit', 'off', false)",
-            postgres_protocol::escape::escape_literal(ctx.actor())
+            postgres_protocol::escape::escape_literal(actor)
         ))
         .await
         .context("cannot set the session actor")?;
@@ -176,15 +171,16 @@ impl std::ops::DerefMut for ToolConn {
     }
 }
 
-/// The [`ToolConn`] for the configured database.
-pub async fn tool_conn_for(ctx: &Context) -> Result<ToolConn> {
-    let spec = spec_for(ctx).await?;
-    let first = spec
-        .endpoints
-        .first()
-        .ok_or_else(|| usage("the connection settings name no host"))?;
-    Ok(ToolConn {
-        env: spec.libpq_env(first),
-        config: spec.tokio_config()?,
-    })
+impl ToolConn {
+    /// How a libpq tool reaches the server `spec` names (its first host).
+    pub fn from_spec(spec: &ConnSpec) -> Result<ToolConn> {
+        let first = spec
+            .endpoints
+            .first()
+            .ok_or_else(|| usage("the connection settings name no host"))?;
+        Ok(ToolConn {
+            env: spec.libpq_env(first),
+            config: spec.tokio_config()?,
+        })
+    }
 }

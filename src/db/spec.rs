@@ -11,12 +11,13 @@ use std::time::Duration;
 use anyhow::Result;
 use tokio_postgres::config::SslMode as PgSslMode;
 
-use super::conninfo::{self, Params};
 use super::pgpass;
 use super::tls::{RootCert, SslMode, TlsSpec};
-use crate::context::Context;
+use crate::conninfo::{self, Params};
 use crate::exit::usage;
-use crate::settings::{DatabaseTarget, ProcessEnv, Settings};
+use crate::output::Output;
+use crate::platform::ProcessEnv;
+use crate::settings::{DatabaseTarget, Settings};
 
 // ---- what to connect to ---------------------------------------------------------------------------
 
@@ -63,7 +64,7 @@ impl Endpoint {
 
 /// Everything needed to connect, resolved from the settings; built before any network traffic
 /// so bad input is reported (exit 2) without side effects.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ConnSpec {
     pub endpoints: Vec<Endpoint>,
     pub user: String,
@@ -94,9 +95,10 @@ impl Origins {
 }
 
 /// Build the connection spec from the effective settings (starting the local cluster when
-/// nothing is configured).
-pub async fn spec_for(ctx: &Context) -> Result<ConnSpec> {
-    let (params, origins) = match &ctx.settings.database {
+/// nothing is configured). A process resolves it once (`Context::spec`); the client
+/// connections and the libpq tools' environment ([`super::ToolConn`]) both derive from it.
+pub async fn resolve(settings: &Settings, out: &Output) -> Result<ConnSpec> {
+    let (params, origins) = match &settings.database {
         DatabaseTarget::Conninfo(s) => {
             let mut params = conninfo::parse(&s.value).map_err(|e| {
                 usage(format!(
@@ -105,7 +107,7 @@ pub async fn spec_for(ctx: &Context) -> Result<ConnSpec> {
                 ))
             })?;
             let mut per_key = BTreeMap::new();
-            for (key, (value, var)) in &ctx.settings.libpq_defaults {
+            for (key, (value, var)) in &settings.libpq_defaults {
                 if !params.contains(key) {
                     params.set(key, value.clone());
                     per_key.insert(key.to_string(), format!("env {var}"));
@@ -131,11 +133,11 @@ pub async fn spec_for(ctx: &Context) -> Result<ConnSpec> {
             (params, origins)
         }
         DatabaseTarget::Local => {
-            let config = crate::local::ensure_running(ctx).await?;
-            return Ok(ConnSpec::local(&config, &ctx.settings));
+            let config = crate::local::ensure_running(&settings.local_data_dir.value, out).await?;
+            return Ok(ConnSpec::local(&config, settings));
         }
     };
-    ConnSpec::from_params(&params, &origins, &ctx.settings)
+    ConnSpec::from_params(&params, &origins, settings)
 }
 
 impl ConnSpec {
@@ -154,7 +156,7 @@ impl ConnSpec {
                 port: *port,
             })
             .collect();
-        let mut tls = TlsSpec::defaults(&crate::settings::home(&ProcessEnv));
+        let mut tls = TlsSpec::defaults(&crate::platform::home(&ProcessEnv));
         tls.mode = SslMode::Disable;
         let mut base = tokio_postgres::Config::new();
         base.application_name("taskdb");
@@ -270,7 +272,7 @@ impl ConnSpec {
         };
 
         // TLS.
-        let home = crate::settings::home(&ProcessEnv);
+        let home = crate::platform::home(&ProcessEnv);
         let mut tls = TlsSpec::defaults(&home);
         if let Some(mode) = params.get("sslmode") {
             tls.mode = SslMode::parse(mode).ok_or_else(|| {
@@ -586,7 +588,7 @@ mod tests {
     }
 
     struct NoEnv;
-    impl crate::settings::Env for NoEnv {
+    impl crate::platform::Env for NoEnv {
         fn get(&self, _: &str) -> Option<String> {
             None
         }

@@ -110,7 +110,7 @@ pub fn payload(report: &Report, previous: &str, reminder: bool) -> serde_json::V
         .filter(|r| r.state != State::Ok)
         .map(|r| serde_json::json!({"probe": r.name, "state": r.state, "message": r.message, "hint": r.hint}))
         .collect();
-    let host = crate::settings::hostname();
+    let host = crate::platform::hostname();
     let text = if report.state == State::Ok {
         format!(
             "taskdb health on {host}: back to OK (was {previous}) — {}",
@@ -211,7 +211,7 @@ pub async fn db_has_table(client: &Client) -> bool {
 }
 
 pub fn state_file(channel: &str) -> PathBuf {
-    crate::settings::state_home(&crate::settings::ProcessEnv)
+    crate::platform::state_home(&crate::platform::ProcessEnv)
         .join("taskdb")
         .join(format!("health-alert-{}.json", channel.replace(':', "-")))
 }
@@ -229,7 +229,7 @@ pub fn load_file(channel: &str) -> AlertState {
 
 pub fn store_file(channel: &str, state: &AlertState) -> Result<()> {
     let bytes = serde_json::to_vec_pretty(state)?;
-    crate::settings::write_private_file(&state_file(channel), &bytes)
+    crate::platform::write_private_file(&state_file(channel), &bytes)
 }
 
 #[cfg(test)]

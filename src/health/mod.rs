@@ -5,10 +5,12 @@
 pub mod alert;
 pub mod probes;
 pub mod render;
-pub mod thresholds;
 pub mod tunnel;
 
 use serde::Serialize;
+
+use crate::settings::thresholds::Breach;
+pub use crate::units::Unit;
 
 /// A Nagios state. The derive order is the severity order used for "the worst probe":
 /// OK < WARNING < UNKNOWN < CRITICAL (a known fault outranks not knowing).
@@ -62,43 +64,12 @@ impl State {
     }
 }
 
-/// What a probe's headline value measures; decides parsing of thresholds and printing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    Seconds,
-    Bytes,
-    Ratio,
-    Count,
-}
-
-impl Unit {
-    /// Nagios perfdata unit of measure.
-    pub fn uom(self) -> &'static str {
-        match self {
-            Unit::Seconds => "s",
-            Unit::Bytes => "B",
-            Unit::Ratio | Unit::Count => "",
-        }
-    }
-
-    pub fn show(self, value: f64) -> String {
-        match self {
-            Unit::Seconds => crate::units::format_duration(value),
-            Unit::Bytes => crate::units::format_bytes(value),
-            Unit::Ratio => format!("{:.1}%", value * 100.0),
-            Unit::Count => format!("{value:.0}"),
-        }
-    }
-
-    /// The unit stored in `system_metrics.metric_unit` (whose CHECK has no "ratio": ratios are
-    /// stored without a unit, their names end in `_ratio`).
-    pub fn metric_unit(self) -> Option<&'static str> {
-        match self {
-            Unit::Seconds => Some("seconds"),
-            Unit::Bytes => Some("bytes"),
-            Unit::Ratio => None,
-            Unit::Count => Some("count"),
+impl From<Breach> for State {
+    fn from(b: Breach) -> State {
+        match b {
+            Breach::None => State::Ok,
+            Breach::Warn => State::Warning,
+            Breach::Crit => State::Critical,
         }
     }
 }

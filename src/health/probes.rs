@@ -13,8 +13,8 @@ use tokio::time::Instant;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
-use super::thresholds::Thresholds;
 use super::{ProbeResult, State, Unit};
+use crate::settings::thresholds::Thresholds;
 use crate::units::{format_bytes, format_duration};
 
 /// Every probe, in output order. `--check` chooses among these.
@@ -232,7 +232,7 @@ fn judge(r: &mut ProbeResult, t: &Thresholds, threshold: &str, value: f64) {
         r.warn = w;
         r.crit = c;
     }
-    r.raise(t.state(threshold, value));
+    r.raise(State::from(t.breach(threshold, value)));
 }
 
 // ---- connect and server (from the session) ---------------------------------------------------
@@ -817,7 +817,7 @@ async fn wraparound(p: &ProbeCtx<'_>) -> Result<ProbeResult, tokio_postgres::Err
     r.value = Some(age as f64);
     judge(&mut r, p.t, "wraparound", age as f64);
     // Multixact IDs wrap around the same way; judge them by the same thresholds.
-    r.raise(p.t.state("wraparound", worst_mxid as f64));
+    r.raise(State::from(p.t.breach("wraparound", worst_mxid as f64)));
     const LIMIT: f64 = 2_147_483_648.0;
     r.message = format!(
         "oldest: {db} at xid age {age} ({:.1}% of wraparound, {:.0}% of autovacuum_freeze_max_age); max multixact age {worst_mxid}",
@@ -1051,8 +1051,10 @@ async fn primary(p: &ProbeCtx<'_>) -> Result<ProbeResult, tokio_postgres::Error>
     }
     r.value = Some(worst_secs);
     judge(&mut r, p.t, "replication_lag", worst_secs);
-    r.raise(p.t.state("replication_lag_bytes", worst_bytes));
-    let standby_state = p.t.state("standbys", streaming as f64);
+    r.raise(State::from(
+        p.t.breach("replication_lag_bytes", worst_bytes),
+    ));
+    let standby_state = State::from(p.t.breach("standbys", streaming as f64));
     if standby_state != State::Ok {
         problems.push(format!("only {streaming} standby(s) streaming"));
         r.raise(standby_state);
@@ -1110,7 +1112,7 @@ async fn standby(p: &ProbeCtx<'_>) -> Result<ProbeResult, tokio_postgres::Error>
     let mut r = ProbeResult::new("replication", Unit::Seconds);
     r.value = Some(secs);
     judge(&mut r, p.t, "replication_lag", secs);
-    r.raise(p.t.state("replication_lag_bytes", bytes));
+    r.raise(State::from(p.t.breach("replication_lag_bytes", bytes)));
     let receiving = receiver.as_deref() == Some("streaming");
     r.message = format!(
         "standby: replay lag {} / {}; WAL receiver {}",

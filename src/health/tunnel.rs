@@ -8,14 +8,12 @@ use serde_json::json;
 use super::{ProbeResult, State, Unit};
 use crate::cloudflare::scope::{self, ZoneBy};
 use crate::cloudflare::{tunnels, Client};
-use crate::context::Context;
-
-/// The tunnel `taskdb tunnel deploy` creates unless told otherwise.
-pub const DEFAULT_TUNNEL: &str = "taskdb";
+use crate::output::Output;
+use crate::settings::Settings;
 
 /// Whether Cloudflare is configured, i.e. whether the probe belongs in a default run.
-pub fn configured(ctx: &Context) -> bool {
-    ctx.settings.cloudflare_api_token.is_some()
+pub fn configured(settings: &Settings) -> bool {
+    settings.cloudflare_api_token.is_some()
 }
 
 /// The state a tunnel status maps to.
@@ -28,10 +26,10 @@ pub fn state_of(status: &str) -> State {
     }
 }
 
-pub async fn probe(ctx: &Context, name: &str) -> ProbeResult {
+pub async fn probe(settings: &Settings, out: &Output, name: &str) -> ProbeResult {
     let start = std::time::Instant::now();
     let mut r = ProbeResult::new("tunnel", Unit::Count);
-    if !configured(ctx) {
+    if !configured(settings) {
         r.state = State::Unknown;
         r.message = "Cloudflare is not configured".into();
         r.hint = Some(
@@ -41,16 +39,10 @@ pub async fn probe(ctx: &Context, name: &str) -> ProbeResult {
         return r;
     }
     let found = async {
-        let client = Client::from_settings(&ctx.settings, None, &ctx.out)?;
+        let client = Client::from_settings(settings, None, out)?;
         // CLOUDFLARE_ACCOUNT_ID, else the account `tunnel deploy` recorded on this host.
-        let deployed = crate::commands::tunnel::deployed_account(name);
-        let sc = scope::resolve(
-            &client,
-            &ctx.settings,
-            ZoneBy::Settings,
-            deployed.as_deref(),
-        )
-        .await?;
+        let deployed = crate::cloudflare::tunnel_state::deployed_account(name);
+        let sc = scope::resolve(&client, settings, ZoneBy::Settings, deployed.as_deref()).await?;
         tunnels::find_by_name(&client, &sc.account_id, name).await
     }
     .await;

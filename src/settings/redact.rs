@@ -4,7 +4,7 @@
 //! `password='a b'`, escapes, percent-encoding and `?password=` in URLs, and any text-based
 //! masking misses one of them. A string that does not parse is not shown at all.
 
-use crate::db::conninfo::{self, Params};
+use crate::conninfo::{self, Params};
 
 /// What a password is shown as.
 pub const MASK: &str = "********";

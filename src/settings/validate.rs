@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::thresholds::Thresholds;
 use super::{FileConfig, FileThreshold};
-use crate::health::thresholds::Thresholds;
 
 /// The `[health]` values again, with where they are in the text.
 #[derive(Deserialize, Default)]

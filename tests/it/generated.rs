@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use taskdb::commands::completions::{completion_scripts, man_pages};
+use taskdb::cli::completions::{completion_scripts, man_pages};
 
 fn check_dir(dir: &str, files: Vec<(String, Vec<u8>)>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);

@@ -3,7 +3,6 @@
 use anyhow::Result;
 use serde_json::json;
 
-use crate::cli::Format;
 use crate::cloudflare::access::{self};
 use crate::cloudflare::api_error;
 use crate::cloudflare::dns::{self};
@@ -11,6 +10,7 @@ use crate::cloudflare::plan::{Action, PlanItem};
 use crate::cloudflare::tunnels::{self};
 use crate::context::Context;
 use crate::exit::Exit;
+use crate::options::Format;
 
 use super::status::find;
 use super::*;

@@ -6,7 +6,6 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::cli::Format;
 use crate::cloudflare::access::{self, AccessApp, AccessPolicy};
 use crate::cloudflare::dns::{self, DnsRecord};
 use crate::cloudflare::plan::{self, Action, PlanItem};
@@ -15,7 +14,8 @@ use crate::cloudflare::tunnels::{self, Tunnel};
 use crate::cloudflare::{api_error, Client};
 use crate::context::Context;
 use crate::exit::{failed, Exit};
-use crate::settings::write_private_file;
+use crate::options::Format;
+use crate::platform::write_private_file;
 
 use super::status::first_hostname;
 use super::*;

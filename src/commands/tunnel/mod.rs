@@ -9,17 +9,20 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use serde::{Deserialize, Serialize};
 
+use crate::cloudflare::names::{validate_hostname, validate_service, validate_tunnel_name};
+use crate::cloudflare::tunnel_state::{
+    default_service_token_path, default_token_path, read_state, state_path, write_state,
+    LocalState, DEFAULT_TUNNEL_NAME,
+};
 use crate::context::Context;
 use crate::exit::{usage, Exit};
-use crate::settings::{state_home, write_private_file, ProcessEnv};
+use crate::options::ApiTokenOpt;
 
 mod delete;
 mod deploy;
 mod status;
 
-const DEFAULT_NAME: &str = "taskdb";
 const DNS_COMMENT: &str = "managed-by: taskdb";
 /// Access policies taskdb owns on its application are recognised by this name prefix.
 const POLICY_PREFIX: &str = "taskdb";
@@ -34,14 +37,6 @@ const POLICY_PREFIX: &str = "taskdb";
 pub struct TunnelArgs {
     #[command(subcommand)]
     cmd: TunnelCmd,
-}
-
-/// Where the Cloudflare API token comes from when not CLOUDFLARE_API_TOKEN / the config file.
-#[derive(Debug, Clone, Args)]
-pub struct ApiTokenOpt {
-    /// Read the Cloudflare API token from this file (beats CLOUDFLARE_API_TOKEN and the config)
-    #[arg(long, value_name = "FILE")]
-    pub api_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,7 +76,7 @@ struct DeployArgs {
     #[arg(long, value_name = "HOST")]
     hostname: String,
     /// Tunnel name (unique in the account)
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_NAME)]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_TUNNEL_NAME)]
     name: String,
     /// Where the connector reaches PostgreSQL (tcp://HOST:PORT)
     #[arg(long, value_name = "URL", default_value = "tcp://127.0.0.1:5432")]
@@ -120,7 +115,7 @@ struct DeployArgs {
 #[derive(Debug, Args)]
 struct LookupArgs {
     /// Tunnel name
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_NAME)]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_TUNNEL_NAME)]
     name: String,
     /// The tunnel's hostname (only needed when taskdb cannot find it: no state, no ingress)
     #[arg(long, value_name = "HOST")]
@@ -161,77 +156,10 @@ pub async fn run(args: TunnelArgs, ctx: &Context) -> Result<Exit> {
 
 // ---- input validation ---------------------------------------------------------------------------
 
-/// A DNS hostname with at least two labels, no port, no wildcard.
-pub fn validate_hostname(host: &str) -> Result<String> {
-    let h = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    let bad = |why: &str| usage(format!("--hostname {host:?}: {why}"));
-    if h.len() > 253 || h.is_empty() {
-        return Err(bad("not a hostname"));
-    }
-    let labels: Vec<&str> = h.split('.').collect();
-    if labels.len() < 2 {
-        return Err(bad("needs a domain (e.g. db.example.com)"));
-    }
-    for l in &labels {
-        let ok = !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-        if !ok {
-            return Err(bad(
-                "not a valid hostname (letters, digits, '-', dots; no port, no '*')",
-            ));
-        }
-    }
-    Ok(h)
-}
-
-/// `tcp://HOST:PORT` — cloudflared dials 7864 when the port is missing, and a path is rejected.
-pub fn validate_service(service: &str) -> Result<String> {
-    let bad = |why: &str| usage(format!("--service {service:?}: {why}"));
-    let rest = service
-        .strip_prefix("tcp://")
-        .ok_or_else(|| bad("must be tcp://HOST:PORT (PostgreSQL is proxied as raw TCP)"))?;
-    if rest.contains('/') || rest.contains('?') {
-        return Err(bad("must not have a path"));
-    }
-    let (host, port) = rest
-        .rsplit_once(':')
-        .ok_or_else(|| bad("needs an explicit port (e.g. tcp://127.0.0.1:5432)"))?;
-    if host.is_empty() {
-        return Err(bad("needs a host"));
-    }
-    match port.parse::<u16>() {
-        Ok(p) if p > 0 => Ok(service.to_string()),
-        _ => Err(bad("the port must be 1-65535")),
-    }
-}
-
-fn validate_name(name: &str) -> Result<()> {
-    if name.is_empty() || name.len() > 64 {
-        return Err(usage("--name must be 1-64 characters"));
-    }
-    if uuid::Uuid::parse_str(name).is_ok() {
-        return Err(usage(
-            "--name must not be a UUID (cloudflared would take it for an id)",
-        ));
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-    {
-        return Err(usage(
-            "--name may contain only letters, digits, '-', '_' and '.'",
-        ));
-    }
-    Ok(())
-}
-
 fn validate_deploy(a: &DeployArgs) -> Result<(String, String)> {
     let host = validate_hostname(&a.hostname)?;
     let service = validate_service(&a.service)?;
-    validate_name(&a.name)?;
+    validate_tunnel_name(&a.name)?;
     if a.connect_timeout == 0 || a.connect_timeout > 3600 {
         return Err(usage("--connect-timeout must be 1-3600 seconds"));
     }
@@ -272,84 +200,4 @@ fn validate_deploy(a: &DeployArgs) -> Result<(String, String)> {
         ));
     }
     Ok((host, service))
-}
-
-// ---- local state ----------------------------------------------------------------------------------
-
-/// What deploy remembers locally so status/token/delete need no flags. Always re-checked
-/// against the API.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct LocalState {
-    name: String,
-    hostname: Option<String>,
-    account_id: Option<String>,
-    zone_id: Option<String>,
-    tunnel_id: Option<String>,
-    /// The Access service token deploy created (a pre-existing one is never deleted).
-    service_token: Option<String>,
-}
-
-fn taskdb_state_dir() -> PathBuf {
-    state_home(&ProcessEnv).join("taskdb")
-}
-
-fn state_path(name: &str) -> PathBuf {
-    taskdb_state_dir().join(format!("tunnel-{name}.json"))
-}
-
-fn default_token_path(name: &str) -> PathBuf {
-    taskdb_state_dir().join(format!("tunnel-{name}.token"))
-}
-
-fn default_service_token_path(token_name: &str) -> PathBuf {
-    taskdb_state_dir().join(format!("access-service-token-{token_name}.json"))
-}
-
-fn read_state(name: &str) -> Option<LocalState> {
-    let text =
-        crate::limits::read_to_string(state_path(name), crate::limits::SMALL_FILE, "state files")
-            .ok()?;
-    serde_json::from_str(&text).ok()
-}
-
-/// The account `tunnel deploy` recorded for tunnel `name` on this host (for `health`).
-pub(crate) fn deployed_account(name: &str) -> Option<String> {
-    read_state(name).and_then(|s| s.account_id)
-}
-
-fn write_state(state: &LocalState) -> Result<()> {
-    let text = serde_json::to_vec_pretty(state)?;
-    write_private_file(&state_path(&state.name), &text)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hostnames_and_services_are_validated() {
-        assert_eq!(
-            validate_hostname("DB.Example.com.").unwrap(),
-            "db.example.com"
-        );
-        for bad in [
-            "localhost",
-            "db.example.com:5432",
-            "*.example.com",
-            "a..b",
-            "-a.b",
-        ] {
-            assert!(validate_hostname(bad).is_err(), "{bad}");
-        }
-        assert!(validate_service("tcp://127.0.0.1:5432").is_ok());
-        for bad in [
-            "postgresql://db:5432",
-            "tcp://db",
-            "tcp://db:5432/x",
-            "tcp://:5432",
-            "tcp://db:0",
-        ] {
-            assert!(validate_service(bad).is_err(), "{bad}");
-        }
-    }
 }

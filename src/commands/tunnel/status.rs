@@ -4,7 +4,6 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::cli::Format;
 use crate::cloudflare::access::{self, AccessApp};
 use crate::cloudflare::dns::{self, DnsRecord};
 use crate::cloudflare::scope::{self, ZoneBy};
@@ -12,7 +11,8 @@ use crate::cloudflare::tunnels::{self, Tunnel};
 use crate::cloudflare::Client;
 use crate::context::Context;
 use crate::exit::{failed, Exit};
-use crate::settings::write_private_file;
+use crate::options::Format;
+use crate::platform::write_private_file;
 
 use super::*;
 
@@ -27,7 +27,7 @@ pub(super) struct Found {
 }
 
 pub(super) async fn find(l: &LookupArgs, ctx: &Context) -> Result<Found> {
-    validate_name(&l.name)?;
+    validate_tunnel_name(&l.name)?;
     let host_flag = match &l.hostname {
         Some(h) => Some(validate_hostname(h)?),
         None => None,

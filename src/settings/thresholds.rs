@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{State, Unit};
-use crate::settings::{FileThreshold, ThresholdValue};
-use crate::units::{parse_bytes, parse_duration, parse_ratio};
+use super::{FileThreshold, ThresholdValue};
+use crate::units::{parse_bytes, parse_duration, parse_ratio, Unit};
 
 /// Which way is bad.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +173,14 @@ pub fn def(name: &str) -> Option<&'static Def> {
     DEFS.iter().find(|d| d.name == name)
 }
 
+/// Which threshold a value crosses (health turns it into a Nagios state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breach {
+    None,
+    Warn,
+    Crit,
+}
+
 /// The effective thresholds of this run.
 #[derive(Debug, Clone)]
 pub struct Thresholds {
@@ -288,10 +295,10 @@ impl Thresholds {
         self.values.get(name).copied().unwrap_or((None, None))
     }
 
-    /// The state of `value` against threshold `name`.
-    pub fn state(&self, name: &str, value: f64) -> State {
+    /// Which threshold (if any) `value` crosses for threshold `name`.
+    pub fn breach(&self, name: &str, value: f64) -> Breach {
         let Some(d) = def(name) else {
-            return State::Ok;
+            return Breach::None;
         };
         let (warn, crit) = self.get(name);
         let bad = |limit: Option<f64>| match (limit, d.direction) {
@@ -300,11 +307,11 @@ impl Thresholds {
             (None, _) => false,
         };
         if bad(crit) {
-            State::Critical
+            Breach::Crit
         } else if bad(warn) {
-            State::Warning
+            Breach::Warn
         } else {
-            State::Ok
+            Breach::None
         }
     }
 }
@@ -360,13 +367,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.get("idle_in_transaction"), (Some(2.0), Some(60.0)));
-        assert_eq!(t.state("idle_in_transaction", 1.0), State::Ok);
-        assert_eq!(t.state("idle_in_transaction", 2.0), State::Warning);
-        assert_eq!(t.state("idle_in_transaction", 61.0), State::Critical);
-        assert_eq!(t.state("hit_ratio", 0.99), State::Ok);
-        assert_eq!(t.state("hit_ratio", 0.93), State::Warning);
-        assert_eq!(t.state("hit_ratio", 0.5), State::Critical);
-        assert_eq!(t.state("database_size", 1e15), State::Ok);
+        assert_eq!(t.breach("idle_in_transaction", 1.0), Breach::None);
+        assert_eq!(t.breach("idle_in_transaction", 2.0), Breach::Warn);
+        assert_eq!(t.breach("idle_in_transaction", 61.0), Breach::Crit);
+        assert_eq!(t.breach("hit_ratio", 0.99), Breach::None);
+        assert_eq!(t.breach("hit_ratio", 0.93), Breach::Warn);
+        assert_eq!(t.breach("hit_ratio", 0.5), Breach::Crit);
+        assert_eq!(t.breach("database_size", 1e15), Breach::None);
     }
 
     #[test]

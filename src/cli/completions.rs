@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result};
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
-use crate::cli::Cli;
+use super::Cli;
 use crate::exit::Exit;
 
 #[derive(Debug, Args)]
