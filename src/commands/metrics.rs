@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::db::metrics::{self, Agg, Filter};
-use crate::db::tasks as tq;
 use crate::exit::{failed, usage, Exit};
 use crate::health::render::{sanitize_name, Exposition};
 use crate::options::Format;
@@ -263,7 +262,7 @@ async fn dump(a: DumpArgs, ctx: &Context) -> Result<Exit> {
         Some(secs) => {
             let rows = metrics::bucketed(&db, &filter, secs, a.agg)
                 .await
-                .map_err(|e| match tq::sqlstate(&e) {
+                .map_err(|e| match crate::db::sqlstate(&e) {
                     // Other clients may have stored values near ±1.8e308 (the schema only
                     // requires finite ones); say what overflowed instead of the raw error.
                     Some("22003") => failed(format!(

@@ -16,7 +16,8 @@ use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use crate::context::Context;
-use crate::db::tasks::{self as q, db_error, DepRow, Task, TaskRef, MAX_TITLE_CHARS, STATUSES};
+use crate::db::db_error;
+use crate::db::tasks::{self as q, DepRow, Task, TaskRef, MAX_TITLE_CHARS, STATUSES};
 use crate::exit::{usage, Exit};
 use crate::limits;
 use crate::options::Format;
@@ -781,7 +782,7 @@ async fn status(a: StatusArgs, ctx: &Context) -> Result<Exit> {
     )
     .await
     .map_err(|e| {
-        let refused = q::sqlstate(&e) == Some("TD010");
+        let refused = crate::db::sqlstate(&e) == Some("TD010");
         let err = db_error(e);
         if refused {
             usage(format!("task {}: {err}", task.label()))
@@ -1028,7 +1029,7 @@ async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
     // parallel workers (~15 ms) to fetch two.
     db.batch_execute("SET max_parallel_workers_per_gather = 0")
         .await
-        .map_err(q::db_error)?;
+        .map_err(db_error)?;
     // The five reads are independent: issued together, they share the connection's round
     // trips (tokio-postgres pipelines concurrent requests) instead of waiting one by one.
     let completion = async {

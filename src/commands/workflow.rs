@@ -7,7 +7,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
 use crate::context::Context;
-use crate::db::tasks::{self as tq, db_error, TaskRef};
+use crate::db::db_error;
+use crate::db::tasks::{self as tq, TaskRef};
 use crate::db::workflows::{self as q, Workflow, STATUSES, TYPES};
 use crate::exit::{usage, Exit};
 use crate::options::Format;
@@ -372,7 +373,7 @@ pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
 /// Prefix the schema's refusal with which workflow it was about, unless the schema's message
 /// already starts by naming it ("workflow #3 has no retries left").
 fn with_label(w: &Workflow, e: tokio_postgres::Error) -> anyhow::Error {
-    let refused = tq::sqlstate(&e).is_some_and(|c| c.starts_with("TD"));
+    let refused = crate::db::sqlstate(&e).is_some_and(|c| c.starts_with("TD"));
     let err = db_error(e);
     let label = w.label();
     let text = err.to_string();

@@ -11,6 +11,7 @@
 pub mod backup;
 pub mod cancel;
 mod connect;
+mod error;
 pub mod metrics;
 pub mod migrations;
 pub mod pgpass;
@@ -28,6 +29,7 @@ use tokio_postgres::Client;
 
 use crate::exit::usage;
 use crate::output::Output;
+pub use error::{db_error, missing_schema, missing_schema_in, sqlstate};
 pub use spec::{resolve, ConnSpec, Endpoint, Host};
 
 /// An open connection. The driver task ends when this is dropped.
@@ -112,31 +114,6 @@ pub async fn connect(spec: &ConnSpec, actor: &str, out: &Output) -> Result<Db> {
         port: endpoint.port,
         connect_time,
     })
-}
-
-/// When an error means the database lacks taskdb's schema (a table, function or schema of
-/// it does not exist: never migrated, or migrated by an older taskdb), the one line to show
-/// instead of the server's `relation "tasks" does not exist`.
-pub fn missing_schema(e: &tokio_postgres::Error) -> Option<String> {
-    use tokio_postgres::error::SqlState;
-    let db = e.as_db_error()?;
-    let code = db.code();
-    (*code == SqlState::UNDEFINED_TABLE
-        || *code == SqlState::UNDEFINED_FUNCTION
-        || *code == SqlState::INVALID_SCHEMA_NAME)
-        .then(|| {
-            format!(
-                "the database has no (or an incomplete) taskdb schema ({}): run `taskdb migrate up`",
-                db.message()
-            )
-        })
-}
-
-/// [`missing_schema`] anywhere in an error's chain.
-pub fn missing_schema_in(err: &anyhow::Error) -> Option<String> {
-    err.chain()
-        .filter_map(|c| c.downcast_ref::<tokio_postgres::Error>())
-        .find_map(missing_schema)
 }
 
 /// How a libpq tool (pg_dump, pg_restore, psql) reaches the configured server: the

@@ -12,7 +12,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::Client;
 use uuid::Uuid;
 
-use crate::db::tasks::db_error;
+use crate::db::db_error;
 use crate::exit::usage;
 use crate::taskmaster::{ExportRow, ImportSet, JsonText};
 

@@ -10,7 +10,8 @@ use serde_json::Value;
 use tokio_postgres::{GenericClient, Row as PgRow};
 use uuid::Uuid;
 
-use crate::exit::{failed, usage};
+use crate::db::db_error;
+use crate::exit::usage;
 use crate::output::{ts, Row};
 
 /// Every column of `tasks` as the CLI reads it (numeric hours as float8 — the driver has no
@@ -263,47 +264,6 @@ pub async fn find_for_update<C: GenericClient>(db: &C, r: TaskRef, what: &str) -
         Some(row) => Task::from_row(&row),
         None => Err(usage(format!("{what} {} not found", r.display()))),
     }
-}
-
-/// Turn a database error into an exit-coded error with one clear line.
-///
-/// The schema's rule violations (custom SQLSTATEs `TDnnn`, CHECK and unique violations,
-/// invalid parameters) are refused input: exit 2 with the server's message. Everything else
-/// is an operation failure (exit 1).
-pub fn db_error(e: tokio_postgres::Error) -> anyhow::Error {
-    let Some(db) = e.as_db_error() else {
-        return failed(format!("database error: {e}"));
-    };
-    if let Some(text) = super::missing_schema(&e) {
-        return failed(text);
-    }
-    let code = db.code().code();
-    let msg = db.message().to_string();
-    let refused = code.starts_with("TD")
-        || matches!(
-            code,
-            "23514" | "23505" | "23503" | "22023" | "22P02" | "23502" | "22001" | "22P05" | "22021"
-        );
-    if refused {
-        let text = match (code, db.constraint()) {
-            ("23505", Some("workflows_one_active_per_task")) => {
-                "the task already has an active (initialized or running) workflow".to_string()
-            }
-            ("23505", Some("tasks_external_key_key")) => {
-                "another task already has this external key".to_string()
-            }
-            ("23514", Some(c)) => format!("{msg} (constraint {c})"),
-            _ => msg,
-        };
-        usage(text)
-    } else {
-        failed(format!("database error: {msg}"))
-    }
-}
-
-/// `SQLSTATE` of a database error, if it is one.
-pub fn sqlstate(e: &tokio_postgres::Error) -> Option<&str> {
-    e.as_db_error().map(|d| d.code().code())
 }
 
 // ---- dependencies ---------------------------------------------------------------------------

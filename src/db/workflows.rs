@@ -8,7 +8,8 @@ use serde_json::Value;
 use tokio_postgres::{GenericClient, Row as PgRow};
 use uuid::Uuid;
 
-use crate::db::tasks::{db_error, truncate, TaskRef};
+use crate::db::db_error;
+use crate::db::tasks::{truncate, TaskRef};
 use crate::exit::usage;
 use crate::output::{ts, Row};
 

@@ -1,0 +1,70 @@
+//! Database errors as taskdb reports them: SQLSTATE → exit code (refused input is 2,
+//! everything else 1) and one line, and the missing-schema case said the one way that helps.
+
+use crate::exit::{failed, usage};
+
+/// When an error means the database lacks taskdb's schema (a table, function or schema of
+/// it does not exist: never migrated, or migrated by an older taskdb), the one line to show
+/// instead of the server's `relation "tasks" does not exist`.
+pub fn missing_schema(e: &tokio_postgres::Error) -> Option<String> {
+    use tokio_postgres::error::SqlState;
+    let db = e.as_db_error()?;
+    let code = db.code();
+    (*code == SqlState::UNDEFINED_TABLE
+        || *code == SqlState::UNDEFINED_FUNCTION
+        || *code == SqlState::INVALID_SCHEMA_NAME)
+        .then(|| {
+            format!(
+                "the database has no (or an incomplete) taskdb schema ({}): run `taskdb migrate up`",
+                db.message()
+            )
+        })
+}
+
+/// [`missing_schema`] anywhere in an error's chain.
+pub fn missing_schema_in(err: &anyhow::Error) -> Option<String> {
+    err.chain()
+        .filter_map(|c| c.downcast_ref::<tokio_postgres::Error>())
+        .find_map(missing_schema)
+}
+
+/// Turn a database error into an exit-coded error with one clear line.
+///
+/// The schema's rule violations (custom SQLSTATEs `TDnnn`, CHECK and unique violations,
+/// invalid parameters) are refused input: exit 2 with the server's message. Everything else
+/// is an operation failure (exit 1).
+pub fn db_error(e: tokio_postgres::Error) -> anyhow::Error {
+    let Some(db) = e.as_db_error() else {
+        return failed(format!("database error: {e}"));
+    };
+    if let Some(text) = missing_schema(&e) {
+        return failed(text);
+    }
+    let code = db.code().code();
+    let msg = db.message().to_string();
+    let refused = code.starts_with("TD")
+        || matches!(
+            code,
+            "23514" | "23505" | "23503" | "22023" | "22P02" | "23502" | "22001" | "22P05" | "22021"
+        );
+    if refused {
+        let text = match (code, db.constraint()) {
+            ("23505", Some("workflows_one_active_per_task")) => {
+                "the task already has an active (initialized or running) workflow".to_string()
+            }
+            ("23505", Some("tasks_external_key_key")) => {
+                "another task already has this external key".to_string()
+            }
+            ("23514", Some(c)) => format!("{msg} (constraint {c})"),
+            _ => msg,
+        };
+        usage(text)
+    } else {
+        failed(format!("database error: {msg}"))
+    }
+}
+
+/// `SQLSTATE` of a database error, if it is one.
+pub fn sqlstate(e: &tokio_postgres::Error) -> Option<&str> {
+    e.as_db_error().map(|d| d.code().code())
+}
