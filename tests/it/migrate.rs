@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support::schema::pg_dump_schema;
 use crate::support::{Sandbox, TestDb, TestPg};
 
 /// `migrate status --format json` rows.
@@ -29,16 +30,7 @@ fn shipped_versions(sb: &Sandbox) -> Vec<i64> {
 
 /// `pg_dump --schema-only` of a database (comments and random \restrict keys dropped).
 fn schema(db: &TestDb) -> String {
-    let out = std::process::Command::new(db.pg.bindir.join("pg_dump"))
-        .args(["--schema-only", "-d", &db.url()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
+    pg_dump_schema(db, &[])
         .lines()
         .filter(|l| {
             !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")

@@ -6,6 +6,7 @@ mod compat;
 pub mod metrics;
 pub mod pg;
 mod run;
+pub mod schema;
 
 use std::path::Path;
 
