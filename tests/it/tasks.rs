@@ -267,60 +267,80 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
     let sb = Sandbox::on(&db);
     sb.taskdb(&["task", "create", "Existing"]).ok();
     let before = db.counts();
-    sb.taskdb(&["task", "show", "abc"])
-        .refused(2, "malformed task id \"abc\"");
-    sb.taskdb(&["task", "show", "1; DROP TABLE tasks"])
-        .refused(2, "malformed task id");
-    sb.taskdb(&["task", "show", "42"])
-        .refused(2, "task #42 not found");
-    sb.taskdb(&["task", "show", "00000000-0000-0000-0000-000000000000"])
-        .refused(2, "not found");
-    sb.taskdb(&["task", "status", "1", "nope"])
-        .refused(2, "unknown status");
-    sb.taskdb(&["task", "create", "x", "--priority", "11"])
-        .refused(2, "invalid priority \"11\"");
-    sb.taskdb(&["task", "create", ""])
-        .refused(2, "the title is empty");
-    sb.taskdb(&["task", "create", "   "])
-        .refused(2, "the title is empty");
-    // `--help` promises one line.
-    for title in ["two\nlines", "carriage\rreturn", "sep\u{2028}arator"] {
-        sb.taskdb(&["task", "create", title])
-            .refused(2, "the title contains a line break; it must be one line");
-    }
-    sb.taskdb(&["task", "update", "1", "--title", "a\nb"])
-        .refused(2, "the title contains a line break");
     // Close to the kernel's limit for one argument (128 KiB); a 1 MB title is refused on
     // import (see taskmaster tests) since argv cannot carry it.
     let long = "x".repeat(100_000);
-    sb.taskdb(&["task", "create", &long])
-        .refused(2, "at most 500");
-    sb.taskdb(&["task", "create", "x", "--meta", "novalue"])
-        .refused(2, "has no '='");
-    sb.taskdb(&["task", "create", "x", "--meta-json", "{not json"])
-        .refused(2, "--meta-json is not valid JSON");
-    sb.taskdb(&["task", "create", "x", "--meta-json", "[1,2]"])
-        .refused(2, "must be a JSON object");
-    sb.taskdb(&["task", "create", "x", "--parent", "99"])
-        .refused(2, "parent task #99 not found");
-    sb.taskdb(&["task", "create", "x", "--depends-on", "99"])
-        .refused(2, "dependency task #99 not found");
-    sb.taskdb(&["task", "create", "x", "--type", "Bad Type"])
-        .refused(2, "invalid --type");
-    sb.taskdb(&["task", "create", "x", "--complexity", "11"])
-        .refused(2, "--complexity 11");
-    sb.taskdb(&["task", "deps", "add", "1", "1"])
-        .refused(2, "cannot depend on itself");
-    sb.taskdb(&["task", "update", "1"])
-        .refused(2, "nothing to change");
-    sb.taskdb(&["task", "update", "1", "--priority=-1"])
-        .refused(2, "invalid priority");
-    sb.taskdb(&["task", "update", "1", "--parent", "1"])
-        .refused(2, "cannot be its own parent");
-    sb.taskdb(&["task", "list", "--status", "bogus"])
-        .refused(2, "unknown status");
-    sb.taskdb(&["task", "deps", "rm", "1", "1"])
-        .refused(2, "does not depend on");
+    let one_line = "the title contains a line break; it must be one line";
+    for (args, needle) in [
+        (&["task", "show", "abc"][..], "malformed task id \"abc\""),
+        (
+            &["task", "show", "1; DROP TABLE tasks"],
+            "malformed task id",
+        ),
+        (&["task", "show", "42"], "task #42 not found"),
+        (
+            &["task", "show", "00000000-0000-0000-0000-000000000000"],
+            "not found",
+        ),
+        (&["task", "status", "1", "nope"], "unknown status"),
+        (
+            &["task", "create", "x", "--priority", "11"],
+            "invalid priority \"11\"",
+        ),
+        (&["task", "create", ""], "the title is empty"),
+        (&["task", "create", "   "], "the title is empty"),
+        // `--help` promises one line.
+        (&["task", "create", "two\nlines"], one_line),
+        (&["task", "create", "carriage\rreturn"], one_line),
+        (&["task", "create", "sep\u{2028}arator"], one_line),
+        (
+            &["task", "update", "1", "--title", "a\nb"],
+            "the title contains a line break",
+        ),
+        (&["task", "create", &long], "at most 500"),
+        (&["task", "create", "x", "--meta", "novalue"], "has no '='"),
+        (
+            &["task", "create", "x", "--meta-json", "{not json"],
+            "--meta-json is not valid JSON",
+        ),
+        (
+            &["task", "create", "x", "--meta-json", "[1,2]"],
+            "must be a JSON object",
+        ),
+        (
+            &["task", "create", "x", "--parent", "99"],
+            "parent task #99 not found",
+        ),
+        (
+            &["task", "create", "x", "--depends-on", "99"],
+            "dependency task #99 not found",
+        ),
+        (
+            &["task", "create", "x", "--type", "Bad Type"],
+            "invalid --type",
+        ),
+        (
+            &["task", "create", "x", "--complexity", "11"],
+            "--complexity 11",
+        ),
+        (
+            &["task", "deps", "add", "1", "1"],
+            "cannot depend on itself",
+        ),
+        (&["task", "update", "1"], "nothing to change"),
+        (
+            &["task", "update", "1", "--priority=-1"],
+            "invalid priority",
+        ),
+        (
+            &["task", "update", "1", "--parent", "1"],
+            "cannot be its own parent",
+        ),
+        (&["task", "list", "--status", "bogus"], "unknown status"),
+        (&["task", "deps", "rm", "1", "1"], "does not depend on"),
+    ] {
+        sb.taskdb(args).refused(2, needle);
+    }
     assert_eq!(db.counts(), before);
 }
 

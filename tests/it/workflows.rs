@@ -162,30 +162,35 @@ fn workflow_bad_input_is_refused() {
     sb.taskdb(&["task", "create", "t"]).ok();
     sb.taskdb(&["workflow", "create", "1"]).ok();
     let before = db.counts();
-    sb.taskdb(&["workflow", "create", "9"])
-        .refused(2, "task #9 not found");
-    sb.taskdb(&["workflow", "create", "x"])
-        .refused(2, "malformed task id");
-    sb.taskdb(&["workflow", "create", "1", "--type", "weird"])
-        .refused(2, "unknown workflow type");
-    sb.taskdb(&["workflow", "create", "1", "--steps", "0"])
-        .refused(2, "--steps");
-    sb.taskdb(&["workflow", "create", "1", "--timeout-minutes", "0"])
-        .refused(2, "--timeout-minutes");
-    sb.taskdb(&["workflow", "show", "w1"])
-        .refused(2, "malformed workflow id");
-    sb.taskdb(&["workflow", "show", "7"])
-        .refused(2, "workflow #7 not found");
-    sb.taskdb(&["workflow", "step", "1", "s", "--result", "{oops"])
-        .refused(2, "--result is not valid JSON");
-    sb.taskdb(&["workflow", "step", "1", " "])
-        .refused(2, "step name is empty");
-    sb.taskdb(&["workflow", "step", "1", "build\nrm -rf"])
-        .refused(
-            2,
+    for (args, needle) in [
+        (&["workflow", "create", "9"][..], "task #9 not found"),
+        (&["workflow", "create", "x"], "malformed task id"),
+        (
+            &["workflow", "create", "1", "--type", "weird"],
+            "unknown workflow type",
+        ),
+        (&["workflow", "create", "1", "--steps", "0"], "--steps"),
+        (
+            &["workflow", "create", "1", "--timeout-minutes", "0"],
+            "--timeout-minutes",
+        ),
+        (&["workflow", "show", "w1"], "malformed workflow id"),
+        (&["workflow", "show", "7"], "workflow #7 not found"),
+        (
+            &["workflow", "step", "1", "s", "--result", "{oops"],
+            "--result is not valid JSON",
+        ),
+        (&["workflow", "step", "1", " "], "step name is empty"),
+        (
+            &["workflow", "step", "1", "build\nrm -rf"],
             "the step name contains a line break; it must be one line",
-        );
-    sb.taskdb(&["workflow", "list", "--status", "done"])
-        .refused(2, "unknown workflow status");
+        ),
+        (
+            &["workflow", "list", "--status", "done"],
+            "unknown workflow status",
+        ),
+    ] {
+        sb.taskdb(args).refused(2, needle);
+    }
     assert_eq!(db.counts(), before);
 }
