@@ -53,13 +53,15 @@ impl Sandbox {
         self.dir.path()
     }
 
-    /// `taskdb` with an environment that cannot see the developer's own settings.
+    /// `taskdb` with an environment that cannot see the developer's own settings, as an
+    /// assert_cmd `Command` (tests/it/taskmaster.rs still uses it; tests use
+    /// [`Sandbox::taskdb`]).
     pub fn cmd(&self) -> Command {
         Command::from_std(self.std_cmd())
     }
 
-    /// The same as [`Sandbox::cmd`] as a `std::process::Command` (for tests that spawn and
-    /// kill processes).
+    /// The isolated environment as a `std::process::Command`: the base of [`Sandbox::taskdb`],
+    /// and of tests that need a `Command` of their own.
     pub fn std_cmd(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("taskdb"));
         for (key, _) in std::env::vars() {
@@ -85,7 +87,7 @@ impl Sandbox {
         cmd
     }
 
-    /// `taskdb` pointed at a test database.
+    /// [`Sandbox::cmd`] pointed at a test database (for tests/it/taskmaster.rs).
     pub fn cmd_db(&self, db: &TestDb) -> Command {
         let mut cmd = self.cmd();
         cmd.env("DATABASE_URL", db.url());

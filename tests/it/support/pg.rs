@@ -161,18 +161,10 @@ impl TestPg {
             self.client("postgres")
                 .batch_execute(&format!("CREATE DATABASE {name}"))
                 .expect("create template database");
-            let sandbox = super::Sandbox::new();
-            let out = sandbox
-                .cmd()
-                .env("DATABASE_URL", self.conninfo(&name))
-                .args(["migrate", "up", "--no-backup"])
-                .output()
-                .expect("run taskdb migrate up");
-            assert!(
-                out.status.success(),
-                "migrate up on the template failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            super::Sandbox::new()
+                .taskdb(&["migrate", "up", "--no-backup"])
+                .url(self.conninfo(&name))
+                .ok();
             name
         });
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
