@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use predicates::prelude::*;
-
 use crate::support::{Sandbox, TestPg};
 
 fn scratch_exists(db: &crate::support::TestDb) -> bool {
@@ -20,25 +18,14 @@ fn scratch_exists(db: &crate::support::TestDb) -> bool {
 #[test]
 fn bench_runs_cleans_up_and_reports_a_lost_server() {
     let db = TestPg::get().fresh_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
 
     // A short run: JSON report with every operation of the mix, and no scratch left behind.
-    let out = sb
-        .cmd_db(&db)
-        .args([
-            "--format",
-            "json",
-            "bench",
-            "--duration",
-            "1s",
-            "--warmup",
-            "0s",
-        ])
+    let report = sb
+        .taskdb(&["bench", "--duration", "1s", "--warmup", "0s"])
         .args(["--clients", "3", "--seed-rows", "1000"])
         .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
-    let report = crate::support::success_json(&out, "bench: ");
+        .ok_json();
     let ops: Vec<&str> = report["operations"]
         .as_array()
         .unwrap()
@@ -70,19 +57,15 @@ fn bench_runs_cleans_up_and_reports_a_lost_server() {
     db.client()
         .batch_execute("CREATE DATABASE taskdb_bench_scratch")
         .unwrap();
-    sb.cmd_db(&db)
-        .args(["bench", "--duration", "1s"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("bench --clean"));
-    sb.cmd_db(&db).args(["bench", "--clean"]).assert().success();
+    sb.taskdb(&["bench", "--duration", "1s"])
+        .expect_exit(1)
+        .stderr_contains("bench --clean");
+    sb.taskdb(&["bench", "--clean"]).ok();
     assert!(!scratch_exists(&db));
 
     // The server goes away mid-run (its backends are terminated): an error, not a hang.
     let child = sb
-        .std_cmd()
-        .env("DATABASE_URL", db.url())
-        .args([
+        .taskdb(&[
             "bench",
             "--duration",
             "60s",
@@ -93,10 +76,7 @@ fn bench_runs_cleans_up_and_reports_a_lost_server() {
             "--seed-rows",
             "500",
         ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn();
     // Wait until the workload is running in the scratch database, then cut it off.
     let admin = || TestPg::get().client("postgres");
     let mut running = false;
@@ -121,11 +101,11 @@ fn bench_runs_cleans_up_and_reports_a_lost_server() {
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'taskdb_bench_scratch'",
         )
         .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("went away"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    child
+        .wait(300)
+        .expect_exit(1)
+        .stderr_contains("went away")
+        .no_panic();
     assert!(
         !scratch_exists(&db),
         "scratch database left behind after the failure"

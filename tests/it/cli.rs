@@ -1,80 +1,55 @@
 //! The command line itself: help, version, usage errors.
 
-use predicates::prelude::*;
-
 use crate::support::Sandbox;
 
 #[test]
 fn help_and_version() {
     let sb = Sandbox::new();
-    sb.cmd()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("Usage: taskdb"));
-    sb.cmd()
-        .arg("--version")
-        .assert()
-        .success()
-        .stdout(predicate::str::starts_with("taskdb "));
-    sb.cmd()
-        .args(["help", "local"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("start"));
+    sb.taskdb(&["--help"]).ok().stdout_contains("Usage: taskdb");
+    let r = sb.taskdb(&["--version"]).ok();
+    assert!(r.stdout.starts_with("taskdb "), "{r}");
+    sb.taskdb(&["help", "local"]).ok().stdout_contains("start");
 }
 
 #[test]
 fn unknown_subcommand_suggests_and_exits_2() {
     Sandbox::new()
-        .cmd()
-        .arg("confg")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("config"));
+        .taskdb(&["confg"])
+        .expect_exit(2)
+        .stderr_contains("config");
 }
 
 #[test]
 fn unknown_flag_exits_2() {
     Sandbox::new()
-        .cmd()
-        .args(["config", "show", "--bogus"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--bogus"));
+        .taskdb(&["config", "show", "--bogus"])
+        .expect_exit(2)
+        .stderr_contains("--bogus");
 }
 
 #[test]
 fn unsupported_format_exits_2() {
     Sandbox::new()
-        .cmd()
-        .args(["--format", "yaml", "config", "show"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("yaml"));
+        .taskdb(&["--format", "yaml", "config", "show"])
+        .expect_exit(2)
+        .stderr_contains("yaml");
     Sandbox::new()
-        .cmd()
-        .args(["--format", "nagios", "config", "show"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not supported"));
+        .taskdb(&["--format", "nagios", "config", "show"])
+        .expect_exit(2)
+        .stderr_contains("not supported");
 }
 
 #[test]
 fn completions_print_a_script_for_each_shell() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         Sandbox::new()
-            .cmd()
-            .args(["completions", shell])
-            .assert()
-            .success()
-            .stdout(predicate::str::contains("taskdb"));
+            .taskdb(&["completions", shell])
+            .ok()
+            .stdout_contains("taskdb");
     }
     Sandbox::new()
-        .cmd()
-        .args(["completions", "tcsh"])
-        .assert()
-        .code(2);
+        .taskdb(&["completions", "tcsh"])
+        .expect_exit(2);
 }
 
 #[test]

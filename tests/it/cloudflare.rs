@@ -7,45 +7,22 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::support::cf_fake::{self, CfFake};
-use crate::support::Sandbox;
+use crate::support::{Ran, Sandbox};
 
 const HOST: &str = "db.example.com";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn run(sb: &Sandbox, fake: &CfFake, args: &[&str]) -> Run {
-    let mut cmd = sb.cmd();
-    fake.env(&mut cmd);
-    let out = cmd.args(args).output().unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    // Secrets never reach the terminal, whatever happened.
+/// `taskdb <args>` against the fake. Secrets never reach the terminal, whatever happened (the
+/// connector token does with `--stdout`, which asks for it).
+fn cf(sb: &Sandbox, fake: &CfFake, args: &[&str]) -> Ran {
+    let r = sb.taskdb(args).envs(fake.env()).run();
     for secret in [
         cf_fake::TOKEN,
         cf_fake::CLIENT_SECRET_PREFIX,
         cf_fake::CONNECTOR_TOKEN_PREFIX,
     ] {
-        if args.contains(&"--stdout") && secret == cf_fake::CONNECTOR_TOKEN_PREFIX {
-            continue;
+        if !(args.contains(&"--stdout") && secret == cf_fake::CONNECTOR_TOKEN_PREFIX) {
+            r.lacks(secret);
         }
-        assert!(
-            !r.all().contains(secret),
-            "secret {secret} leaked:\n{}",
-            r.all()
-        );
     }
     r
 }
@@ -78,8 +55,8 @@ fn tunnel_id(fake: &CfFake) -> String {
 fn fresh_deploy_then_rerun_makes_no_writes() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
-    let r = run(&sb, &fake, &deploy_args());
-    assert_eq!(r.code, 0, "{}", r.all());
+    let r = cf(&sb, &fake, &deploy_args());
+    r.ok();
 
     // 1. a remotely-managed tunnel.
     let id = tunnel_id(&fake);
@@ -132,31 +109,29 @@ fn fresh_deploy_then_rerun_makes_no_writes() {
         format!("{}{id}", cf_fake::CONNECTOR_TOKEN_PREFIX)
     );
     // 6. what to run next.
-    assert!(r.stdout.contains(&format!(
+    r.stdout_contains(&format!(
         "cloudflared tunnel --no-autoupdate run --token-file {}",
         token_file.display()
-    )));
-    assert!(r.stdout.contains("[Service]"));
-    assert!(r
-        .stdout
-        .contains("cloudflared access tcp --hostname db.example.com --url localhost:15432"));
-    assert!(r.stdout.contains("psql -h localhost -p 15432"));
+    ))
+    .stdout_contains("[Service]")
+    .stdout_contains("cloudflared access tcp --hostname db.example.com --url localhost:15432")
+    .stdout_contains("psql -h localhost -p 15432");
 
     // Again: only reads.
     fake.clear_log();
-    let r = run(&sb, &fake, &deploy_args());
-    assert_eq!(r.code, 0, "{}", r.all());
+    let r = cf(&sb, &fake, &deploy_args());
+    r.ok();
     assert_eq!(fake.writes(), Vec::<String>::new());
     assert!(!fake.requests().is_empty());
-    assert!(r.stderr.contains("nothing changed"), "{}", r.stderr);
+    r.stderr_contains("nothing changed");
 
     // JSON output: the plan, all unchanged.
-    let r = run(
+    let r = cf(
         &sb,
         &fake,
         &[&["--format", "json"][..], &deploy_args()[1..]].concat(),
     );
-    assert_eq!(r.code, 0, "{}", r.all());
+    r.ok();
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["tunnel_id"], id.as_str());
     assert!(v["plan"]
@@ -173,22 +148,22 @@ fn dry_run_writes_nothing() {
     let fake = CfFake::start();
     let mut args = deploy_args();
     args.push("--dry-run");
-    let r = run(&sb, &fake, &args);
-    assert_eq!(r.code, 0, "{}", r.all());
+    let r = cf(&sb, &fake, &args);
+    r.ok();
     assert_eq!(fake.writes(), Vec::<String>::new());
-    assert!(r.stdout.contains("create"), "{}", r.stdout);
-    assert!(r.stdout.contains("tunnel configuration"));
+    r.stdout_contains("create")
+        .stdout_contains("tunnel configuration");
     assert!(!sb.path().join("state/taskdb/tunnel-taskdb.token").exists());
 
-    let r = run(
+    let r = cf(
         &sb,
         &fake,
         &["waf", "apply", "--zone", "example.com", "--dry-run"],
     );
-    assert_eq!(r.code, 0, "{}", r.all());
+    r.ok();
     assert_eq!(fake.writes(), Vec::<String>::new());
-    assert!(r.stdout.contains("taskdb:owasp"), "{}", r.stdout);
-    assert!(r.stdout.contains("min_tls_version"), "{}", r.stdout);
+    r.stdout_contains("taskdb:owasp")
+        .stdout_contains("min_tls_version");
 }
 
 #[test]
@@ -196,16 +171,15 @@ fn deploy_failing_at_dns_is_completed_by_the_next_run() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
     fake.fail("POST", "/dns_records", 500, 1);
-    let r = run(&sb, &fake, &deploy_args());
-    assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("cloudflare: 10013"), "{}", r.stderr);
-    assert!(r.stderr.contains("(POST /zones/"), "{}", r.stderr);
+    cf(&sb, &fake, &deploy_args())
+        .expect_exit(1)
+        .stderr_contains("cloudflare: 10013")
+        .stderr_contains("(POST /zones/");
     assert_eq!(fake.live_tunnels().len(), 1);
     assert!(fake.dns().is_empty());
 
     fake.clear_log();
-    let r = run(&sb, &fake, &deploy_args());
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &deploy_args()).ok();
     let id = tunnel_id(&fake);
     assert_eq!(fake.dns()[0]["content"], format!("{id}.cfargotunnel.com"));
     // Only the missing step was written: no second tunnel, app or token.
@@ -223,8 +197,7 @@ fn name_conflict_409_converges() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
     fake.race_next_tunnel_create();
-    let r = run(&sb, &fake, &deploy_args());
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &deploy_args()).ok();
     let id = tunnel_id(&fake);
     assert_eq!(fake.count("POST", "/cfd_tunnel"), 1);
     assert_eq!(fake.dns()[0]["content"], format!("{id}.cfargotunnel.com"));
@@ -235,8 +208,7 @@ fn retry_after_is_honoured() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
     fake.rate_limit("GET", "/user/tokens/verify", 1, 1);
-    let r = run(&sb, &fake, &["waf", "status", "--zone", "example.com"]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &["waf", "status", "--zone", "example.com"]).ok();
     let verify: Vec<_> = fake
         .requests()
         .into_iter()
@@ -255,16 +227,11 @@ fn a_request_without_answer_times_out_and_is_retried() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
     fake.delay("/user/tokens/verify", 5, 1);
-    let mut cmd = sb.cmd();
-    fake.env(&mut cmd);
-    let out = cmd
+    sb.taskdb(&["-v", "waf", "status", "--zone", "example.com"])
+        .envs(fake.env())
         .env("TASKDB_CLOUDFLARE_TIMEOUT_SECS", "1")
-        .args(["-v", "waf", "status", "--zone", "example.com"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("retrying"), "{err}");
+        .expect_exit(0)
+        .stderr_contains("retrying");
     assert_eq!(fake.count("GET", "/user/tokens/verify"), 2);
 }
 
@@ -274,8 +241,7 @@ fn server_errors_are_retried_then_given_up() {
     let fake = CfFake::start();
     // Transient: two 503s, then fine.
     fake.fail("GET", "/rulesets/phases/http_ratelimit", 503, 2);
-    let r = run(&sb, &fake, &["waf", "status", "--zone", "example.com"]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &["waf", "status", "--zone", "example.com"]).ok();
 
     // Persistent: 1 try + 4 retries, then a clear error naming the call.
     fake.clear_log();
@@ -285,14 +251,9 @@ fn server_errors_are_retried_then_given_up() {
         503,
         100,
     );
-    let r = run(&sb, &fake, &["waf", "status", "--zone", "example.com"]);
-    assert_eq!(r.code, 1, "{}", r.all());
-    assert!(
-        r.stderr
-            .contains("cloudflare: 10013 Service temporarily unavailable (GET /zones/"),
-        "{}",
-        r.stderr
-    );
+    cf(&sb, &fake, &["waf", "status", "--zone", "example.com"])
+        .expect_exit(1)
+        .stderr_contains("cloudflare: 10013 Service temporarily unavailable (GET /zones/");
     assert_eq!(fake.count("GET", "http_request_firewall_managed"), 5);
 }
 
@@ -301,41 +262,29 @@ fn unauthorized_and_forbidden_are_explained_without_the_token() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
     // A wrong token: 401 at verification, nothing else attempted.
-    let mut cmd = sb.cmd();
-    fake.env(&mut cmd);
-    let out = cmd
+    let r = sb
+        .taskdb(&["-vv", "tunnel", "deploy", "--hostname", HOST, "--no-access"])
+        .envs(fake.env())
         .env("CLOUDFLARE_API_TOKEN", "wrong-token-value-123")
-        .args(["-vv", "tunnel", "deploy", "--hostname", HOST, "--no-access"])
-        .output()
-        .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.status.code(), Some(1), "{all}");
+        .expect_exit(1);
     assert!(
-        all.contains("cloudflare: 1000 Invalid API Token (GET /user/tokens/verify)"),
-        "{all}"
+        r.all()
+            .contains("cloudflare: 1000 Invalid API Token (GET /user/tokens/verify)"),
+        "{r}"
     );
-    assert!(!all.contains("wrong-token-value-123"), "{all}");
+    r.lacks("wrong-token-value-123");
     assert_eq!(fake.writes(), Vec::<String>::new());
 
     // A token without DNS Write: 403 names the permission.
     fake.deny("POST", "/dns_records");
-    let r = run(
+    cf(
         &sb,
         &fake,
         &["-vv", "tunnel", "deploy", "--hostname", HOST, "--no-access"],
-    );
-    assert_eq!(r.code, 1, "{}", r.all());
-    assert!(
-        r.stderr
-            .contains("9109 Unauthorized to access requested resource"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("\"Zone: DNS Edit\""), "{}", r.stderr);
+    )
+    .expect_exit(1)
+    .stderr_contains("9109 Unauthorized to access requested resource")
+    .stderr_contains("\"Zone: DNS Edit\"");
 }
 
 /// Issue 11: an API error that echoes the token or carries terminal escapes is printed with the
@@ -344,7 +293,7 @@ fn unauthorized_and_forbidden_are_explained_without_the_token() {
 fn api_error_text_is_masked_and_escaped() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
-    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    cf(&sb, &fake, &deploy_args()).ok();
     fake.fail_saying(
         "GET",
         "/cfd_tunnel",
@@ -354,22 +303,18 @@ fn api_error_text_is_masked_and_escaped() {
             cf_fake::TOKEN
         ),
     );
-    // `run` also checks that the token is nowhere in stdout or stderr.
-    let r = run(&sb, &fake, &["tunnel", "status"]);
-    assert_eq!(r.code, 1, "{}", r.all());
+    // `cf` also checks that the token is nowhere in stdout or stderr.
+    let r = cf(&sb, &fake, &["tunnel", "status"]);
+    r.expect_exit(1);
     assert!(
         !r.all().chars().any(|c| c.is_control() && c != '\n'),
         "raw control characters: {:?}",
         r.all()
     );
-    assert!(
-        r.stderr.contains(
-            "cloudflare: 10000 bad token ******** \\x1b]0;owned\\x07\\x1b[2J\\u{9b}31m\\nsecond line (GET "
-        ),
-        "{}",
-        r.stderr
-    );
-    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    r.stderr_contains(
+        "cloudflare: 10000 bad token ******** \\x1b]0;owned\\x07\\x1b[2J\\u{9b}31m\\nsecond line (GET ",
+    )
+    .stderr_line();
 }
 
 #[test]
@@ -377,12 +322,12 @@ fn account_owned_tokens_verify_at_the_account() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
     fake.account_owned_token();
-    let r = run(
+    cf(
         &sb,
         &fake,
         &["tunnel", "deploy", "--hostname", HOST, "--no-access"],
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
+    )
+    .ok();
     assert_eq!(
         fake.count(
             "GET",
@@ -398,23 +343,14 @@ fn zone_not_visible_to_the_token() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
     fake.hide_zone("example.com");
-    let r = run(
+    cf(
         &sb,
         &fake,
         &["tunnel", "deploy", "--hostname", HOST, "--no-access"],
-    );
-    assert_eq!(r.code, 1, "{}", r.all());
-    assert!(
-        r.stderr
-            .contains("no Cloudflare zone for db.example.com is visible to this token"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("tried db.example.com, example.com"),
-        "{}",
-        r.stderr
-    );
+    )
+    .expect_exit(1)
+    .stderr_contains("no Cloudflare zone for db.example.com is visible to this token")
+    .stderr_contains("tried db.example.com, example.com");
     assert_eq!(fake.writes(), Vec::<String>::new());
 }
 
@@ -423,17 +359,16 @@ fn foreign_dns_record_is_refused_unless_forced() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
     fake.add_dns("A", HOST, "192.0.2.10");
-    let r = run(&sb, &fake, &deploy_args());
-    assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("A -> 192.0.2.10"), "{}", r.stderr);
-    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    cf(&sb, &fake, &deploy_args())
+        .expect_exit(1)
+        .stderr_contains("A -> 192.0.2.10")
+        .stderr_contains("--force");
     // Found while planning: nothing at all was written.
     assert_eq!(fake.writes(), Vec::<String>::new());
 
     let mut args = deploy_args();
     args.push("--force");
-    let r = run(&sb, &fake, &args);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &args).ok();
     let dns = fake.dns();
     assert_eq!(dns.len(), 1);
     assert_eq!(dns[0]["type"], "CNAME");
@@ -474,10 +409,10 @@ fn bad_deploy_flags_exit_2_without_calls() {
             "not an email",
         ),
     ] {
-        let r = run(&sb, &fake, &[&["tunnel", "deploy"][..], &args].concat());
-        assert_eq!(r.code, 2, "{args:?}: {}", r.all());
-        assert!(r.stderr.contains(msg), "{args:?}: {}", r.stderr);
-        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        cf(&sb, &fake, &[&["tunnel", "deploy"][..], &args].concat())
+            .expect_exit(2)
+            .stderr_contains(msg)
+            .stderr_line();
     }
     assert!(fake.requests().is_empty());
 }
@@ -486,12 +421,12 @@ fn bad_deploy_flags_exit_2_without_calls() {
 fn status_token_and_delete_in_order_idempotently() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
-    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    cf(&sb, &fake, &deploy_args()).ok();
     let id = tunnel_id(&fake);
     fake.add_connector(&id);
 
-    let r = run(&sb, &fake, &["--format", "json", "tunnel", "status"]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    let r = cf(&sb, &fake, &["--format", "json", "tunnel", "status"]);
+    r.ok();
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["tunnel_id"], id.as_str());
     assert_eq!(v["hostname"], HOST);
@@ -501,26 +436,27 @@ fn status_token_and_delete_in_order_idempotently() {
     assert_eq!(v["connections"][0]["client_version"], "2025.1.0");
     assert_eq!(v["dns_record"]["content"], format!("{id}.cfargotunnel.com"));
     assert_eq!(v["access_application"]["domain"], HOST);
-    let r = run(&sb, &fake, &["tunnel", "status"]);
-    assert!(r.stdout.contains("DFW") && r.stdout.contains("(catch-all) -> http_status:404"));
+    cf(&sb, &fake, &["tunnel", "status"])
+        .stdout_contains("DFW")
+        .stdout_contains("(catch-all) -> http_status:404");
 
     // token: to a file, or explicitly to stdout.
     let tf = sb.path().join("conn.token");
-    let r = run(
+    cf(
         &sb,
         &fake,
         &["tunnel", "token", "--token-file", tf.to_str().unwrap()],
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
+    )
+    .ok();
     assert_eq!(mode(&tf), 0o600);
     // Issue 11: over an existing world-readable file the token still ends up 0600 …
     std::fs::set_permissions(&tf, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let r = run(
+    cf(
         &sb,
         &fake,
         &["tunnel", "token", "--token-file", tf.to_str().unwrap()],
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
+    )
+    .ok();
     assert_eq!(mode(&tf), 0o600);
     // … and a symlink is refused, leaving what it points to untouched.
     let elsewhere = sb.path().join("elsewhere");
@@ -528,20 +464,19 @@ fn status_token_and_delete_in_order_idempotently() {
     std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o644)).unwrap();
     let link = sb.path().join("link.token");
     std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
-    let r = run(
+    let r = cf(
         &sb,
         &fake,
         &["tunnel", "token", "--token-file", link.to_str().unwrap()],
     );
-    assert_eq!(r.code, 2, "{}", r.all());
-    assert_eq!(r.stderr.lines().count(), 1, "{}", r.all());
-    assert!(r.stderr.contains("symbolic link"), "{}", r.all());
+    r.expect_exit(2).stderr_line();
+    r.stderr_contains("symbolic link");
     assert_eq!(
         std::fs::read_to_string(&elsewhere).unwrap(),
         "not a token\n"
     );
     assert_eq!(mode(&elsewhere), 0o644);
-    let r = run(&sb, &fake, &["tunnel", "token", "--stdout"]);
+    let r = cf(&sb, &fake, &["tunnel", "token", "--stdout"]);
     assert_eq!(
         r.stdout.trim(),
         format!("{}{id}", cf_fake::CONNECTOR_TOKEN_PREFIX)
@@ -549,16 +484,13 @@ fn status_token_and_delete_in_order_idempotently() {
 
     // No terminal and no --yes: refused, nothing deleted.
     fake.clear_log();
-    let r = run(&sb, &fake, &["tunnel", "delete"]);
-    assert_eq!(r.code, 2, "{}", r.all());
+    cf(&sb, &fake, &["tunnel", "delete"]).expect_exit(2);
     assert_eq!(fake.writes(), Vec::<String>::new());
     // --dry-run: the plan only.
-    let r = run(&sb, &fake, &["tunnel", "delete", "--dry-run"]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &["tunnel", "delete", "--dry-run"]).ok();
     assert_eq!(fake.writes(), Vec::<String>::new());
 
-    let r = run(&sb, &fake, &["tunnel", "delete", "--yes"]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &["tunnel", "delete", "--yes"]).ok();
     let writes = fake.writes();
     let kinds: Vec<&str> = writes
         .iter()
@@ -597,12 +529,12 @@ fn status_token_and_delete_in_order_idempotently() {
 
     // Again: nothing left, success, no writes.
     fake.clear_log();
-    let r = run(
+    cf(
         &sb,
         &fake,
         &["tunnel", "delete", "--yes", "--hostname", HOST],
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
+    )
+    .ok();
     assert_eq!(fake.writes(), Vec::<String>::new());
 }
 
@@ -611,12 +543,11 @@ fn lists_are_paginated() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
     fake.add_foreign_apps(130);
-    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    cf(&sb, &fake, &deploy_args()).ok();
     assert_eq!(fake.apps().len(), 131);
     // taskdb's application is on the second page: found, not created again.
     fake.clear_log();
-    let r = run(&sb, &fake, &deploy_args());
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &deploy_args()).ok();
     assert_eq!(fake.writes(), Vec::<String>::new());
     assert_eq!(fake.apps().len(), 131);
 }
@@ -628,10 +559,9 @@ fn an_endpoint_that_ignores_paging_is_read_once() {
     fake.apps_unpaginated();
     // 99 + taskdb's = exactly one full page of 100, repeated for every `page`.
     fake.add_foreign_apps(99);
-    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    cf(&sb, &fake, &deploy_args()).ok();
     fake.clear_log();
-    let r = run(&sb, &fake, &deploy_args());
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &deploy_args()).ok();
     assert_eq!(fake.writes(), Vec::<String>::new());
     assert_eq!(fake.apps().len(), 100);
     // The list twice (page 2 repeats page 1: stop), then taskdb's app's policies once.
@@ -643,11 +573,10 @@ fn an_endpoint_that_ignores_paging_is_read_once() {
 fn a_new_hostname_replaces_the_old_one() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
-    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    cf(&sb, &fake, &deploy_args()).ok();
     let mut args = deploy_args();
     args[4] = "pg.example.com";
-    let r = run(&sb, &fake, &args);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &args).ok();
     let id = tunnel_id(&fake);
     let dns = fake.dns();
     assert_eq!(dns.len(), 1, "{dns:?}");
@@ -666,24 +595,16 @@ fn unreachable_api_and_missing_tunnel_fail_clearly() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
     // Nothing deployed yet.
-    let r = run(&sb, &fake, &["tunnel", "token", "--hostname", HOST]);
-    assert_eq!(r.code, 1, "{}", r.all());
-    assert!(
-        r.stderr.contains("tunnel taskdb does not exist"),
-        "{}",
-        r.stderr
-    );
-    let r = run(&sb, &fake, &["tunnel", "status", "--hostname", HOST]);
-    assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stdout.contains("not deployed"), "{}", r.stdout);
+    cf(&sb, &fake, &["tunnel", "token", "--hostname", HOST])
+        .expect_exit(1)
+        .stderr_contains("tunnel taskdb does not exist");
+    cf(&sb, &fake, &["tunnel", "status", "--hostname", HOST])
+        .ok()
+        .stdout_contains("not deployed");
     // No API token at all: bad input.
-    let out = sb
-        .cmd()
-        .args(["tunnel", "deploy", "--hostname", HOST, "--no-access"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no Cloudflare API token"));
+    sb.taskdb(&["tunnel", "deploy", "--hostname", HOST, "--no-access"])
+        .expect_exit(2)
+        .stderr_contains("no Cloudflare API token");
 
     // A closed port: retried, then one clear line naming the call.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -691,22 +612,17 @@ fn unreachable_api_and_missing_tunnel_fail_clearly() {
         .local_addr()
         .unwrap()
         .port();
-    let mut cmd = sb.cmd();
-    fake.env(&mut cmd);
-    let out = cmd
+    sb.taskdb(&["waf", "status", "--zone", "example.com"])
+        .envs(fake.env())
         .env(
             "CLOUDFLARE_BASE_URL",
             format!("http://127.0.0.1:{port}/client/v4"),
         )
-        .args(["waf", "status", "--zone", "example.com"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("cloudflare: request failed:"), "{err}");
-    assert!(err.contains("(GET /user/tokens/verify)"), "{err}");
-    assert!(!err.contains(cf_fake::TOKEN));
-    assert_eq!(err.lines().count(), 1, "{err}");
+        .expect_exit(1)
+        .stderr_contains("cloudflare: request failed:")
+        .stderr_contains("(GET /user/tokens/verify)")
+        .stderr_lacks(cf_fake::TOKEN)
+        .stderr_line();
 }
 
 #[test]
@@ -719,17 +635,13 @@ fn waf_policy_hostnames_must_be_in_the_zone() {
         "hostnames = [\"db.example.com\", \"db.other.org\"]\n",
     )
     .unwrap();
-    let r = run(
+    cf(
         &sb,
         &fake,
         &["waf", "apply", "--policy", policy.to_str().unwrap()],
-    );
-    assert_eq!(r.code, 2, "{}", r.all());
-    assert!(
-        r.stderr.contains("db.other.org is not in zone example.com"),
-        "{}",
-        r.stderr
-    );
+    )
+    .expect_exit(2)
+    .stderr_contains("db.other.org is not in zone example.com");
     assert_eq!(fake.writes(), Vec::<String>::new());
 }
 
@@ -737,15 +649,14 @@ fn waf_policy_hostnames_must_be_in_the_zone() {
 fn changed_access_flags_update_only_the_policies() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
-    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    cf(&sb, &fake, &deploy_args()).ok();
     let app_id = fake.apps()[0]["id"].as_str().unwrap().to_string();
 
     // Another email: one PUT of taskdb's allow policy.
     fake.clear_log();
     let mut args = deploy_args();
     args.extend(["--access-allow-email", "dba@example.com"]);
-    let r = run(&sb, &fake, &args);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &args).ok();
     let writes = fake.writes();
     assert_eq!(writes.len(), 1, "{writes:?}");
     assert!(writes[0].starts_with(&format!(
@@ -761,7 +672,7 @@ fn changed_access_flags_update_only_the_policies() {
 
     // No more service token: its policy goes (the token itself stays), foreign policies stay.
     fake.clear_log();
-    let r = run(
+    cf(
         &sb,
         &fake,
         &[
@@ -772,8 +683,8 @@ fn changed_access_flags_update_only_the_policies() {
             "--access-allow-email",
             "ops@example.com",
         ],
-    );
-    assert_eq!(r.code, 0, "{}", r.all());
+    )
+    .ok();
     let writes = fake.writes();
     assert_eq!(writes.len(), 2, "{writes:?}");
     assert_eq!(fake.policies(&app_id).len(), 1);
@@ -785,15 +696,11 @@ fn a_service_token_taskdb_did_not_create_is_used_and_never_deleted() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
     fake.add_service_token("ci");
-    let r = run(&sb, &fake, &deploy_args());
-    assert_eq!(r.code, 0, "{}", r.all());
+    let r = cf(&sb, &fake, &deploy_args());
+    r.ok();
     assert_eq!(fake.service_tokens().len(), 1);
     // Its secret is not ours to know: deploy says so.
-    assert!(
-        r.stderr.contains("Cloudflare shows it only at creation"),
-        "{}",
-        r.stderr
-    );
+    r.stderr_contains("Cloudflare shows it only at creation");
     let app_id = fake.apps()[0]["id"].as_str().unwrap().to_string();
     let svc = fake
         .policies(&app_id)
@@ -805,8 +712,7 @@ fn a_service_token_taskdb_did_not_create_is_used_and_never_deleted() {
         fake.service_tokens()[0]["id"]
     );
 
-    let r = run(&sb, &fake, &["tunnel", "delete", "--yes"]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &["tunnel", "delete", "--yes"]).ok();
     assert!(fake.live_tunnels().is_empty());
     assert_eq!(fake.service_tokens().len(), 1);
 }
@@ -827,19 +733,10 @@ fn settings_from_the_config_file_and_token_file() {
         ),
     )
     .unwrap();
-    let mut cmd = sb.cmd();
-    let out = cmd
+    sb.taskdb(&["-vv", "tunnel", "deploy", "--hostname", HOST, "--no-access"])
         .env("TASKDB_CLOUDFLARE_RETRY_BASE_MS", "5")
-        .args(["-vv", "tunnel", "deploy", "--hostname", HOST, "--no-access"])
-        .output()
-        .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.status.code(), Some(0), "{all}");
-    assert!(!all.contains(cf_fake::TOKEN), "{all}");
+        .expect_exit(0)
+        .lacks(cf_fake::TOKEN);
     // The zone id was given: no lookup by name.
     let reqs = fake.requests();
     assert!(reqs
@@ -850,33 +747,22 @@ fn settings_from_the_config_file_and_token_file() {
     // --api-token-file beats a wrong CLOUDFLARE_API_TOKEN.
     let tf = sb.path().join("api.token");
     std::fs::write(&tf, format!("{}\n", cf_fake::TOKEN)).unwrap();
-    let r = {
-        let mut cmd = sb.cmd();
-        fake.env(&mut cmd);
-        cmd.env("CLOUDFLARE_API_TOKEN", "wrong")
-            .args(["tunnel", "status", "--api-token-file", tf.to_str().unwrap()])
-            .output()
-            .unwrap()
-    };
-    assert_eq!(
-        r.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    assert!(String::from_utf8_lossy(&r.stdout).contains(HOST));
+    sb.taskdb(&["tunnel", "status", "--api-token-file", tf.to_str().unwrap()])
+        .envs(fake.env())
+        .env("CLOUDFLARE_API_TOKEN", "wrong")
+        .expect_exit(0)
+        .stdout_contains(HOST);
 }
 
 #[test]
 fn delete_cleans_up_after_a_tunnel_deleted_elsewhere() {
     let sb = Sandbox::new();
     let fake = CfFake::start();
-    assert_eq!(run(&sb, &fake, &deploy_args()).code, 0);
+    cf(&sb, &fake, &deploy_args()).ok();
     fake.delete_tunnel_elsewhere(&tunnel_id(&fake));
     // Someone else's record on another name is not touched.
     fake.add_dns("CNAME", "www.example.com", "example.com");
-    let r = run(&sb, &fake, &["tunnel", "delete", "--yes"]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &["tunnel", "delete", "--yes"]).ok();
     let dns = fake.dns();
     assert_eq!(dns.len(), 1, "{dns:?}");
     assert_eq!(dns[0]["name"], "www.example.com");
@@ -885,12 +771,12 @@ fn delete_cleans_up_after_a_tunnel_deleted_elsewhere() {
 
 /// `waf status --format json` with the policy file.
 fn waf_status(sb: &Sandbox, fake: &CfFake, policy: &str) -> Value {
-    let r = run(
+    let r = cf(
         sb,
         fake,
         &["--format", "json", "waf", "status", "--policy", policy],
     );
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.all()))
+    r.json()
 }
 
 const POLICY: &str = r#"
@@ -928,8 +814,8 @@ fn waf_apply_keeps_foreign_rules_and_is_idempotent() {
     std::fs::write(&policy, POLICY).unwrap();
     let p = policy.to_str().unwrap();
 
-    let r = run(&sb, &fake, &["waf", "apply", "--policy", p]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    let r = cf(&sb, &fake, &["waf", "apply", "--policy", p]);
+    r.ok();
     let custom = fake.rules("http_request_firewall_custom");
     assert_eq!(custom.len(), 4, "{custom:?}");
     assert_eq!(custom[0]["id"], foreign_custom["id"]);
@@ -967,8 +853,7 @@ fn waf_apply_keeps_foreign_rules_and_is_idempotent() {
 
     // Unchanged policy: no write.
     fake.clear_log();
-    let r = run(&sb, &fake, &["waf", "apply", "--policy", p]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &["waf", "apply", "--policy", p]).ok();
     assert_eq!(fake.writes(), Vec::<String>::new());
     let v = waf_status(&sb, &fake, p);
     assert_eq!(v["in_sync"], true, "{v}");
@@ -983,8 +868,7 @@ fn waf_apply_keeps_foreign_rules_and_is_idempotent() {
 
     // A changed rate: one PUT of the rate-limit phase (+ the ssl fix), foreign rule kept.
     std::fs::write(&policy, POLICY.replace("requests = 100", "requests = 50")).unwrap();
-    let r = run(&sb, &fake, &["waf", "apply", "--policy", p]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &["waf", "apply", "--policy", p]).ok();
     assert_eq!(
         fake.writes(),
         vec![
@@ -1011,7 +895,7 @@ fn waf_apply_leaves_settings_the_plan_locks_applies_the_rest_and_exits_1() {
     let p = policy.to_str().unwrap();
 
     // Dry run: the announced one is planned as "not editable", with a warning; exit 0.
-    let r = run(
+    let r = cf(
         &sb,
         &fake,
         &[
@@ -1024,7 +908,7 @@ fn waf_apply_leaves_settings_the_plan_locks_applies_the_rest_and_exits_1() {
             "--dry-run",
         ],
     );
-    assert_eq!(r.code, 0, "{}", r.all());
+    r.ok();
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let action_of = |name: &str| {
         v["plan"]
@@ -1036,29 +920,23 @@ fn waf_apply_leaves_settings_the_plan_locks_applies_the_rest_and_exits_1() {
     };
     assert_eq!(action_of("min_tls_version"), Some(json!("not_editable")));
     assert_eq!(action_of("ssl"), Some(json!("update")));
-    assert!(
-        r.stderr
-            .contains("min_tls_version (is 1.0, the policy wants 1.2)"),
-        "{}",
-        r.all()
-    );
+    r.stderr_contains("min_tls_version (is 1.0, the policy wants 1.2)");
     assert_eq!(fake.writes(), Vec::<String>::new());
 
     // Apply: everything else is written, the locked two are left, one error line, exit 1.
-    let r = run(&sb, &fake, &["waf", "apply", "--policy", p]);
-    assert_eq!(r.code, 1, "{}", r.all());
+    let r = cf(&sb, &fake, &["waf", "apply", "--policy", p]);
+    r.expect_exit(1);
     let error_lines: Vec<&str> = r
         .stderr
         .lines()
         .filter(|l| l.starts_with("error:"))
         .collect();
-    assert_eq!(error_lines.len(), 1, "{}", r.all());
+    assert_eq!(error_lines.len(), 1, "{r}");
     assert!(
         error_lines[0].contains("min_tls_version (is 1.0, the policy wants 1.2)")
             && error_lines[0].contains("always_use_https (is off, the policy wants on)")
             && error_lines[0].contains("skip_settings"),
-        "{}",
-        r.all()
+        "{r}"
     );
     assert_eq!(fake.setting("ssl"), "strict");
     assert_eq!(
@@ -1092,13 +970,12 @@ fn waf_apply_leaves_settings_the_plan_locks_applies_the_rest_and_exits_1() {
     )
     .unwrap();
     fake.clear_log();
-    let r = run(&sb, &fake, &["waf", "apply", "--policy", p]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    cf(&sb, &fake, &["waf", "apply", "--policy", p]).ok();
     assert_eq!(fake.writes(), Vec::<String>::new());
     std::fs::write(&policy, "[tls]\nskip_settings = [\"ipv6\"]\n").unwrap();
-    let r = run(&sb, &fake, &["waf", "apply", "--policy", p]);
-    assert_eq!(r.code, 2, "{}", r.all());
-    assert!(r.stderr.contains("tls.skip_settings"), "{}", r.all());
+    cf(&sb, &fake, &["waf", "apply", "--policy", p])
+        .expect_exit(2)
+        .stderr_contains("tls.skip_settings");
 }
 
 #[test]
@@ -1127,7 +1004,7 @@ fn bad_policy_files_exit_2_naming_file_line_and_key() {
     for (i, (text, want)) in cases.iter().enumerate() {
         let path = sb.path().join(format!("p{i}.toml"));
         std::fs::write(&path, text).unwrap();
-        let r = run(
+        cf(
             &sb,
             &fake,
             &[
@@ -1138,18 +1015,18 @@ fn bad_policy_files_exit_2_naming_file_line_and_key() {
                 "--policy",
                 path.to_str().unwrap(),
             ],
-        );
-        assert_eq!(r.code, 2, "{text}: {}", r.all());
-        assert!(r.stderr.contains(&format!("p{i}.toml")), "{}", r.stderr);
-        assert!(r.stderr.contains(want), "{text}: {}", r.stderr);
-        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        )
+        .expect_exit(2)
+        .stderr_contains(&format!("p{i}.toml"))
+        .stderr_contains(want)
+        .stderr_line();
     }
-    let r = run(
+    cf(
         &sb,
         &fake,
         &["waf", "apply", "--policy", "/nonexistent/waf.toml"],
-    );
-    assert_eq!(r.code, 2, "{}", r.all());
+    )
+    .expect_exit(2);
     // Validated before any call.
     assert!(fake.requests().is_empty());
 }

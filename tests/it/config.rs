@@ -1,15 +1,10 @@
 //! Settings precedence, `config show|path|init`, and config-file errors.
 
-use predicates::prelude::*;
+use crate::support::{Sandbox, Taskdb};
 
-use crate::support::Sandbox;
-
-fn show_json(cmd: &mut assert_cmd::Command) -> serde_json::Value {
-    let out = cmd
-        .args(["--format", "json", "config", "show"])
-        .output()
-        .unwrap();
-    crate::support::success_json(&out, "config show: ")
+/// `taskdb --format json config show`.
+fn show(sb: &Sandbox) -> Taskdb {
+    sb.taskdb(&["--format", "json", "config", "show"])
 }
 
 fn entry<'a>(v: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
@@ -27,19 +22,27 @@ fn precedence_flag_env_file_libpq_local() {
     std::fs::write(&cfg, "[database]\nurl = \"postgres://file/db\"\n").unwrap();
 
     // Nothing configured: the local cluster.
-    let v = show_json(&mut sb.cmd());
+    let v = show(&sb).ok().json();
     assert_eq!(
         entry(&v, "database.url")["value"],
         "(managed local cluster)"
     );
 
     // libpq variables.
-    let v = show_json(sb.cmd().env("PGHOST", "pghost").env("DB_PORT", "6000"));
+    let v = show(&sb)
+        .env("PGHOST", "pghost")
+        .env("DB_PORT", "6000")
+        .ok()
+        .json();
     assert_eq!(entry(&v, "database.host")["value"], "pghost");
     assert_eq!(entry(&v, "database.port")["source"], "env DB_PORT");
 
     // The file beats libpq variables.
-    let v = show_json(sb.cmd().env("PGHOST", "pghost").env("TASKDB_CONFIG", &cfg));
+    let v = show(&sb)
+        .env("PGHOST", "pghost")
+        .env("TASKDB_CONFIG", &cfg)
+        .ok()
+        .json();
     assert_eq!(entry(&v, "database.url")["value"], "postgres://file/db");
     assert!(entry(&v, "database.url")["source"]
         .as_str()
@@ -47,18 +50,18 @@ fn precedence_flag_env_file_libpq_local() {
         .starts_with("file "));
 
     // Env beats the file, the flag beats env.
-    let v = show_json(
-        sb.cmd()
-            .env("TASKDB_CONFIG", &cfg)
-            .env("DATABASE_URL", "postgres://env/db"),
-    );
+    let v = show(&sb)
+        .env("TASKDB_CONFIG", &cfg)
+        .url("postgres://env/db")
+        .ok()
+        .json();
     assert_eq!(entry(&v, "database.url")["source"], "env DATABASE_URL");
-    let v = show_json(
-        sb.cmd()
-            .env("TASKDB_CONFIG", &cfg)
-            .env("DATABASE_URL", "postgres://env/db")
-            .args(["--database-url", "postgres://flag/db"]),
-    );
+    let v = show(&sb)
+        .env("TASKDB_CONFIG", &cfg)
+        .url("postgres://env/db")
+        .args(["--database-url", "postgres://flag/db"])
+        .ok()
+        .json();
     assert_eq!(entry(&v, "database.url")["value"], "postgres://flag/db");
     assert_eq!(entry(&v, "database.url")["source"], "flag --database-url");
 }
@@ -66,24 +69,16 @@ fn precedence_flag_env_file_libpq_local() {
 #[test]
 fn secrets_are_redacted_everywhere() {
     let sb = Sandbox::new();
-    let out = sb
-        .cmd()
-        .env("DATABASE_URL", "postgres://bob:hunter2@db/x")
+    let r = sb
+        .taskdb(&["-vv", "config", "show"])
+        .url("postgres://bob:hunter2@db/x")
         .env("CLOUDFLARE_API_TOKEN", "cf-secret-token-value")
         .env("PGPASSWORD", "pgpass-secret")
-        .args(["-vv", "config", "show"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .ok();
     for secret in ["hunter2", "cf-secret-token-value", "pgpass-secret"] {
-        assert!(!all.contains(secret), "{secret} leaked: {all}");
+        assert!(!r.all().contains(secret), "{secret} leaked:\n{r}");
     }
-    assert!(all.contains("********"));
+    assert!(r.all().contains("********"), "{r}");
 }
 
 /// Issue 11: redaction works on the parsed string, so every spelling libpq accepts is masked,
@@ -114,22 +109,15 @@ fn passwords_are_masked_in_every_spelling() {
         ),
     ] {
         for format in ["table", "json"] {
-            let out = sb
-                .cmd()
-                .env("DATABASE_URL", url)
-                .args(["-vv", "--format", format, "config", "show"])
-                .output()
-                .unwrap();
-            let all = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert!(out.status.success(), "{all}");
+            let r = sb
+                .taskdb(&["-vv", "--format", format, "config", "show"])
+                .url(url)
+                .ok();
+            let all = r.all();
             for secret in secrets {
-                assert!(!all.contains(secret), "{secret} of {url:?} leaked: {all}");
+                assert!(!all.contains(secret), "{secret} of {url:?} leaked:\n{r}");
             }
-            assert!(all.contains(shown), "{url:?} not shown as {shown:?}: {all}");
+            assert!(all.contains(shown), "{url:?} not shown as {shown:?}:\n{r}");
         }
     }
 }
@@ -138,21 +126,17 @@ fn passwords_are_masked_in_every_spelling() {
 fn config_path_and_discovery() {
     let sb = Sandbox::new();
     // No file: the XDG default, with a note.
-    sb.cmd()
-        .args(["config", "path"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("config/taskdb/config.toml"));
+    sb.taskdb(&["config", "path"])
+        .ok()
+        .stdout_contains("config/taskdb/config.toml");
     // ./taskdb.toml in the current directory is found.
     std::fs::write(sb.path().join("taskdb.toml"), "actor = \"local-file\"\n").unwrap();
-    sb.cmd()
-        .args(["config", "path"])
-        .assert()
-        .success()
-        .stdout("taskdb.toml\n");
-    let v = show_json(&mut sb.cmd());
+    sb.taskdb(&["config", "path"])
+        .ok()
+        .stdout_is("taskdb.toml\n");
+    let v = show(&sb).ok().json();
     assert_eq!(entry(&v, "actor")["value"], "tester@test"); // env TASKDB_ACTOR beats the file
-    let v = show_json(sb.cmd().env_remove("TASKDB_ACTOR"));
+    let v = show(&sb).env_remove("TASKDB_ACTOR").ok().json();
     assert_eq!(entry(&v, "actor")["value"], "local-file");
 }
 
@@ -175,20 +159,17 @@ fn config_file_errors_name_file_line_and_key() {
     for (text, name, expect) in cases {
         let path = sb.path().join(name);
         std::fs::write(&path, text).unwrap();
-        sb.cmd()
-            .args(["--config"])
+        sb.taskdb(&["--config"])
             .arg(&path)
             .args(["config", "show"])
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(predicate::str::contains(expect).and(predicate::str::contains(name)));
+            .expect_exit(2)
+            .stdout_is("")
+            .stderr_contains(expect)
+            .stderr_contains(name);
     }
-    sb.cmd()
-        .args(["--config", "/nonexistent/taskdb.toml", "config", "show"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("/nonexistent/taskdb.toml"));
+    sb.taskdb(&["--config", "/nonexistent/taskdb.toml", "config", "show"])
+        .expect_exit(2)
+        .stderr_contains("/nonexistent/taskdb.toml");
 }
 
 /// Issue 11: a bad `[health]` section stopped only `health`; the README says an invalid config
@@ -209,33 +190,23 @@ fn an_invalid_health_section_stops_every_command() {
         ),
     ] {
         std::fs::write(&cfg, text).unwrap();
-        let out = sb
-            .cmd()
+        sb.taskdb(&["task", "list"])
             .env("TASKDB_CONFIG", &cfg)
-            .env("DATABASE_URL", format!("host={} user=u", nowhere.display()))
-            .args(["task", "list"])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        assert!(
-            stderr.contains(&format!("{}{expect}", cfg.display())),
-            "{stderr}"
-        );
-        assert!(out.stdout.is_empty());
+            .url(format!("host={} user=u", nowhere.display()))
+            .expect_exit(2)
+            .stderr_contains(&format!("{}{expect}", cfg.display()))
+            .stdout_is("")
+            .stderr_line();
     }
 }
 
 #[test]
 fn bad_environment_values_are_usage_errors() {
     Sandbox::new()
-        .cmd()
+        .taskdb(&["config", "show"])
         .env("TASKDB_CONNECT_TIMEOUT", "abc")
-        .args(["config", "show"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("TASKDB_CONNECT_TIMEOUT"));
+        .expect_exit(2)
+        .stderr_contains("TASKDB_CONNECT_TIMEOUT");
 }
 
 #[test]
@@ -243,8 +214,7 @@ fn config_init_writes_a_private_file_and_never_overwrites() {
     use std::os::unix::fs::PermissionsExt;
     let sb = Sandbox::new();
     let path = sb.path().join("new/config.toml");
-    sb.cmd()
-        .args(["config", "init", "--path"])
+    sb.taskdb(&["config", "init", "--path"])
         .arg(&path)
         .args([
             "--backup-dir",
@@ -252,30 +222,25 @@ fn config_init_writes_a_private_file_and_never_overwrites() {
             "--database-url",
             "postgres://a@b/c",
         ])
-        .assert()
-        .success();
+        .ok();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("dir = \"/var/backups/x\""));
     // The written file is read back correctly.
-    let v = show_json(sb.cmd().arg("--config").arg(&path));
+    let v = show(&sb).arg("--config").arg(&path).ok().json();
     assert_eq!(entry(&v, "backup.dir")["value"], "/var/backups/x");
     assert_eq!(entry(&v, "database.url")["value"], "postgres://a@b/c");
 
-    sb.cmd()
-        .args(["config", "init", "--path"])
+    sb.taskdb(&["config", "init", "--path"])
         .arg(&path)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--force"));
+        .expect_exit(2)
+        .stderr_contains("--force");
     // Issue 11: --force over a world-readable file leaves a 0600 file …
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    sb.cmd()
-        .args(["config", "init", "--force", "--path"])
+    sb.taskdb(&["config", "init", "--force", "--path"])
         .arg(&path)
-        .assert()
-        .success();
+        .ok();
     assert_eq!(
         std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
         0o600
@@ -286,17 +251,12 @@ fn config_init_writes_a_private_file_and_never_overwrites() {
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
     let link = sb.path().join("link.toml");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let out = sb
-        .cmd()
-        .args(["config", "init", "--force", "--no-input", "--path"])
+    sb.taskdb(&["config", "init", "--force", "--no-input", "--path"])
         .arg(&link)
         .args(["--database-url", "postgres://a:pw@b/c"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("symbolic link"), "{stderr}");
+        .expect_exit(2)
+        .stderr_contains("symbolic link")
+        .stderr_line();
     assert_eq!(
         std::fs::read_to_string(&target).unwrap(),
         "actor = \"someone\"\n"

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
 
 use crate::support::pg::{free_port, ExtraPg, ExtraPgSetup};
-use crate::support::Sandbox;
+use crate::support::{Sandbox, Taskdb};
 
 const PW_USER: &str = "pwuser";
 const PW: &str = "correct-horse-battery";
@@ -118,44 +118,9 @@ fn private_file(sb: &Sandbox, name: &str, contents: &str) -> PathBuf {
     path
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut assert_cmd::Command) -> Run {
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 /// `taskdb --format json config check` with this database URL.
-fn check(sb: &Sandbox, url: &str) -> Run {
-    run(sb
-        .cmd()
-        .env("DATABASE_URL", url)
-        .args(["--format", "json", "config", "check"]))
-}
-
-fn ok_json(r: &Run) -> serde_json::Value {
-    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
-    serde_json::from_str(&r.stdout).unwrap()
-}
-
-/// A failure: the expected exit code, exactly one line on stderr containing `needle`, nothing
-/// on stdout, no panic.
-fn assert_one_line_failure(r: &Run, code: i32, needle: &str) {
-    assert_eq!(r.code, code, "stderr: {}", r.stderr);
-    assert!(r.stdout.is_empty(), "stdout: {}", r.stdout);
-    let lines: Vec<&str> = r.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line expected: {}", r.stderr);
-    assert!(lines[0].starts_with("error: "), "{}", r.stderr);
-    assert!(lines[0].contains(needle), "{needle:?} not in: {}", r.stderr);
-    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+fn check(sb: &Sandbox, url: &str) -> Taskdb {
+    sb.taskdb(&["--format", "json", "config", "check"]).url(url)
 }
 
 #[test]
@@ -168,13 +133,13 @@ fn verify_full_accepts_the_right_ca_and_refuses_a_wrong_ca_or_host_name() {
 
     // The certificate names localhost; hostaddr skips name resolution, the name is still
     // checked against `host`.
-    let v = ok_json(&check(
+    let v = check(
         &sb,
         &format!(
             "host=localhost hostaddr=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=verify-full sslrootcert={}",
             ca.display()
         ),
-    ));
+    ).ok().json();
     assert_eq!(v["tls"], true, "{v}");
     assert!(
         v["tls_version"].as_str().unwrap().starts_with("TLSv1."),
@@ -186,69 +151,70 @@ fn verify_full_accepts_the_right_ca_and_refuses_a_wrong_ca_or_host_name() {
     assert_eq!(v["in_recovery"], false);
 
     // A CA that did not sign the server certificate.
-    let r = check(
+    check(
         &sb,
         &format!(
             "postgres://postgres@localhost:{port}/postgres?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert={}",
             other.display()
         ),
-    );
-    assert_one_line_failure(&r, 1, "certificate verify failed for host localhost");
-    assert!(r.stderr.contains("hint:"), "{}", r.stderr);
+    ).refused(1, "certificate verify failed for host localhost").stderr_contains("hint:");
 
     // The system's trusted CAs do not include the test CA.
-    let r = check(
+    check(
         &sb,
         &format!(
             "postgres://postgres@localhost:{port}/postgres?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert=system"
         ),
-    );
-    assert_one_line_failure(&r, 1, "not signed by a trusted CA");
+    ).refused(1, "not signed by a trusted CA");
 
     // The right CA, but the certificate does not name 127.0.0.1.
-    let r = check(
+    check(
         &sb,
         &format!(
             "postgres://postgres@127.0.0.1:{port}/postgres?sslmode=verify-full&sslrootcert={}",
             ca.display()
         ),
-    );
-    assert_one_line_failure(&r, 1, "not valid for the name 127.0.0.1");
+    )
+    .refused(1, "not valid for the name 127.0.0.1");
 
     // verify-ca checks the chain only: the same connection passes.
-    let v = ok_json(&check(
+    let v = check(
         &sb,
         &format!(
             "postgres://postgres@127.0.0.1:{port}/postgres?sslmode=verify-ca&sslrootcert={}",
             ca.display()
         ),
-    ));
+    )
+    .ok()
+    .json();
     assert_eq!(v["tls"], true);
     // ... but still refuses a chain it cannot verify.
-    let r = check(
+    check(
         &sb,
         &format!(
             "postgres://postgres@127.0.0.1:{port}/postgres?sslmode=verify-ca&sslrootcert={}",
             other.display()
         ),
-    );
-    assert_one_line_failure(&r, 1, "not signed by a trusted CA");
+    )
+    .refused(1, "not signed by a trusted CA");
 
     // require encrypts without verifying ...
-    let v = ok_json(&check(
+    let v = check(
         &sb,
         &format!("postgres://postgres@127.0.0.1:{port}/postgres?sslmode=require"),
-    ));
+    )
+    .ok()
+    .json();
     assert_eq!(v["tls"], true);
     // ... unless a root certificate is given: then the chain is verified, as in libpq.
-    let r = check(
+    check(
         &sb,
         &format!(
             "postgres://postgres@127.0.0.1:{port}/postgres?sslmode=require&sslrootcert={}",
             other.display()
         ),
-    );
-    assert_one_line_failure(&r, 1, "certificate verify failed");
+    )
+    .refused(1, "certificate verify failed");
 }
 
 #[test]
@@ -261,28 +227,28 @@ fn tls_settings_come_from_pg_variables_when_the_url_has_none() {
         "postgres://postgres@localhost:{}/postgres?hostaddr=127.0.0.1",
         server.pg.port
     );
-    let r = run(sb
-        .cmd()
-        .env("DATABASE_URL", &url)
+    let v = sb
+        .taskdb(&["--format", "json", "config", "check"])
+        .url(&url)
         .env("PGSSLMODE", "verify-full")
         .env("PGSSLROOTCERT", &ca)
-        .args(["--format", "json", "config", "check"]));
-    assert_eq!(ok_json(&r)["tls"], true);
-    let r = run(sb
-        .cmd()
-        .env("DATABASE_URL", &url)
+        .ok()
+        .json();
+    assert_eq!(v["tls"], true);
+    sb.taskdb(&["--format", "json", "config", "check"])
+        .url(&url)
         .env("PGSSLMODE", "verify-full")
         .env("PGSSLROOTCERT", &other)
-        .args(["--format", "json", "config", "check"]));
-    assert_one_line_failure(&r, 1, "certificate verify failed");
+        .refused(1, "certificate verify failed");
     // The URL's own sslmode wins over PGSSLMODE.
-    let r = run(sb
-        .cmd()
-        .env("DATABASE_URL", format!("{url}&sslmode=require"))
+    let v = sb
+        .taskdb(&["--format", "json", "config", "check"])
+        .url(format!("{url}&sslmode=require"))
         .env("PGSSLMODE", "verify-full")
         .env("PGSSLROOTCERT", sb.path().join("missing.crt"))
-        .args(["--format", "json", "config", "check"]));
-    assert_eq!(ok_json(&r)["tls"], true);
+        .ok()
+        .json();
+    assert_eq!(v["tls"], true);
 }
 
 #[test]
@@ -297,32 +263,34 @@ fn client_certificate_authentication() {
         server.pg.port,
         ca.display()
     );
-    let v = ok_json(&check(
+    let v = check(
         &sb,
         &format!("{base} sslcert={} sslkey={}", cert.display(), key.display()),
-    ));
+    )
+    .ok()
+    .json();
     assert_eq!(v["user"], "certuser");
     assert_eq!(v["tls"], true);
 
     // Without a certificate the server refuses.
-    let r = check(&sb, &base);
-    assert_one_line_failure(&r, 1, "rejected user \"certuser\"");
-    assert!(r.stderr.contains("sslcert"), "{}", r.stderr);
+    check(&sb, &base)
+        .refused(1, "rejected user \"certuser\"")
+        .stderr_contains("sslcert");
 
     // libpq's default location is used when present.
     let dir = sb.path().join(".postgresql");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(&cert, dir.join("postgresql.crt")).unwrap();
     std::fs::copy(&key, dir.join("postgresql.key")).unwrap();
-    assert_eq!(ok_json(&check(&sb, &base))["user"], "certuser");
+    assert_eq!(check(&sb, &base).ok().json()["user"], "certuser");
 
     // A key others can read is refused before connecting, as libpq does.
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let r = check(
+    check(
         &sb,
         &format!("{base} sslcert={} sslkey={}", cert.display(), key.display()),
-    );
-    assert_one_line_failure(&r, 1, "group or world access");
+    )
+    .refused(1, "group or world access");
 }
 
 #[test]
@@ -332,91 +300,79 @@ fn failover_picks_the_writable_host() {
     let sb = Sandbox::new();
 
     // Without target_session_attrs the first host that answers wins, read-only or not.
-    let v = ok_json(&check(
+    let v = check(
         &sb,
         &format!(
             "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres",
             ro.port, rw.pg.port
         ),
-    ));
+    )
+    .ok()
+    .json();
     assert_eq!(v["port"], ro.port);
 
     // With read-write the read-only server is skipped (URL and key=value forms).
-    let v = ok_json(&check(
+    let v = check(
         &sb,
         &format!(
             "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
             ro.port, rw.pg.port
         ),
-    ));
+    ).ok().json();
     assert_eq!(v["port"], rw.pg.port);
-    let v = ok_json(&check(
+    let v = check(
         &sb,
         &format!(
             "host=127.0.0.1,127.0.0.1 port={},{} user=postgres dbname=postgres target_session_attrs=read-write",
             ro.port, rw.pg.port
         ),
-    ));
+    ).ok().json();
     assert_eq!(v["port"], rw.pg.port);
 
     // A first host that refuses connections is skipped too.
     let closed = free_port();
-    let v = ok_json(&check(
+    let v = check(
         &sb,
         &format!(
             "postgres://postgres@127.0.0.1:{closed},127.0.0.1:{}/postgres?target_session_attrs=read-write",
             rw.pg.port
         ),
-    ));
+    ).ok().json();
     assert_eq!(v["port"], rw.pg.port);
 
     // Only read-only hosts: one line naming each host and why.
-    let r = check(
+    check(
         &sb,
         &format!(
             "postgres://postgres@127.0.0.1:{closed},127.0.0.1:{}/postgres?target_session_attrs=read-write",
             ro.port
         ),
-    );
-    assert_one_line_failure(&r, 1, "could not connect to any of the 2 hosts");
-    assert!(
-        r.stderr
-            .contains(&format!("connection refused by 127.0.0.1:{closed}")),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains(&format!("127.0.0.1:{} is read-only", ro.port)),
-        "{}",
-        r.stderr
-    );
+    ).refused(1, "could not connect to any of the 2 hosts").stderr_contains(&format!("connection refused by 127.0.0.1:{closed}"))
+    .stderr_contains(&format!("127.0.0.1:{} is read-only", ro.port));
 }
 
 #[test]
 fn sslmode_require_against_a_server_without_ssl() {
     let ro = read_only_server();
     let sb = Sandbox::new();
-    let r = check(
+    check(
         &sb,
         &format!(
             "postgres://postgres@127.0.0.1:{}/postgres?sslmode=require",
             ro.port
         ),
-    );
-    assert_one_line_failure(
-        &r,
-        1,
-        "does not support SSL, but sslmode=require requires it",
-    );
+    )
+    .refused(1, "does not support SSL, but sslmode=require requires it");
     // prefer falls back to plain text.
-    let v = ok_json(&check(
+    let v = check(
         &sb,
         &format!(
             "postgres://postgres@127.0.0.1:{}/postgres?sslmode=prefer",
             ro.port
         ),
-    ));
+    )
+    .ok()
+    .json();
     assert_eq!(v["tls"], false);
 }
 
@@ -426,44 +382,35 @@ fn wrong_password_names_the_user_and_never_the_password() {
     let sb = Sandbox::new();
     let port = server.pg.port;
     let wrong = "not-the-Right-pw-4711";
-    let r = check(
+    check(
         &sb,
         &format!("postgres://{PW_USER}:{wrong}@127.0.0.1:{port}/postgres?sslmode=require"),
-    );
-    assert_one_line_failure(
-        &r,
+    )
+    .refused(
         1,
         &format!("password authentication failed for user \"{PW_USER}\" at 127.0.0.1:{port}"),
-    );
-    assert!(!r.stderr.contains(wrong), "{}", r.stderr);
+    )
+    .stderr_lacks(wrong);
     // -vv does not leak it either.
-    let r = run(sb
-        .cmd()
-        .env(
-            "DATABASE_URL",
-            format!("postgres://{PW_USER}:{wrong}@127.0.0.1:{port}/postgres"),
-        )
-        .args(["-vv", "config", "check"]));
-    assert_eq!(r.code, 1);
-    assert!(
-        !r.stderr.contains(wrong) && !r.stdout.contains(wrong),
-        "{}",
-        r.stderr
-    );
+    sb.taskdb(&["-vv", "config", "check"])
+        .url(format!(
+            "postgres://{PW_USER}:{wrong}@127.0.0.1:{port}/postgres"
+        ))
+        .expect_exit(1)
+        .lacks(wrong);
 
     // The right one works; PGPASSWORD is used when the URL has none.
     let url = format!("postgres://{PW_USER}@127.0.0.1:{port}/postgres");
-    let r = run(sb
-        .cmd()
-        .env("DATABASE_URL", &url)
+    let r = sb
+        .taskdb(&["--format", "json", "config", "check"])
+        .url(&url)
         .env("PGPASSWORD", PW)
-        .args(["--format", "json", "config", "check"]));
-    assert_eq!(ok_json(&r)["user"], PW_USER);
-    assert!(!r.stdout.contains(PW) && !r.stderr.contains(PW));
+        .ok();
+    assert_eq!(r.json()["user"], PW_USER);
+    r.lacks(PW);
 
     // No password anywhere: say so.
-    let r = check(&sb, &url);
-    assert_one_line_failure(&r, 1, "asks for a password for user \"pwuser\"");
+    check(&sb, &url).refused(1, "asks for a password for user \"pwuser\"");
 }
 
 #[test]
@@ -477,19 +424,20 @@ fn pgpass_is_used_and_ignored_when_others_can_read_it() {
         ".pgpass",
         &format!("# taskdb test\nother:*:*:*:nope\n127.0.0.1:{port}:*:{PW_USER}:{PW}\n"),
     );
-    let r = check(&sb, &url);
-    assert_eq!(ok_json(&r)["user"], PW_USER);
-    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let r = check(&sb, &url).ok();
+    assert_eq!(r.json()["user"], PW_USER);
+    r.stderr_is("");
 
     // PGPASSFILE points elsewhere.
     let elsewhere = private_file(&sb, "pgpass-elsewhere", &format!("*:*:*:{PW_USER}:{PW}\n"));
     std::fs::remove_file(&pgpass).unwrap();
-    let r = run(sb
-        .cmd()
-        .env("DATABASE_URL", &url)
+    let v = sb
+        .taskdb(&["--format", "json", "config", "check"])
+        .url(&url)
         .env("PGPASSFILE", &elsewhere)
-        .args(["--format", "json", "config", "check"]));
-    assert_eq!(ok_json(&r)["user"], PW_USER);
+        .ok()
+        .json();
+    assert_eq!(v["user"], PW_USER);
 
     // A wrong password from the file: the message says where it came from.
     let bad = private_file(
@@ -497,19 +445,20 @@ fn pgpass_is_used_and_ignored_when_others_can_read_it() {
         ".pgpass",
         &format!("*:*:*:{PW_USER}:wrong-from-file\n"),
     );
-    let r = check(&sb, &url);
-    assert_one_line_failure(&r, 1, "password authentication failed");
-    assert!(r.stderr.contains(".pgpass") && !r.stderr.contains("wrong-from-file"));
+    check(&sb, &url)
+        .refused(1, "password authentication failed")
+        .stderr_contains(".pgpass")
+        .stderr_lacks("wrong-from-file");
 
     // 0644: ignored with a warning, as libpq does.
     std::fs::write(&bad, format!("*:*:*:{PW_USER}:{PW}\n")).unwrap();
     std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let r = check(&sb, &url);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("group or world access"), "{}", r.stderr);
-    assert!(r.stderr.contains("asks for a password"), "{}", r.stderr);
-    assert!(!r.stderr.contains(PW), "{}", r.stderr);
-    assert!(r.stdout.is_empty());
+    check(&sb, &url)
+        .expect_exit(1)
+        .stderr_contains("group or world access")
+        .stderr_contains("asks for a password")
+        .stderr_lacks(PW)
+        .stdout_is("");
 }
 
 #[test]
@@ -517,33 +466,32 @@ fn missing_database_refused_port_and_timeout_are_one_line_each() {
     let server = tls_server();
     let sb = Sandbox::new();
 
-    let r = check(
+    check(
         &sb,
         &format!(
             "postgres://postgres@127.0.0.1:{}/no_such_db?sslmode=require",
             server.pg.port
         ),
-    );
-    assert_one_line_failure(&r, 1, "database \"no_such_db\" does not exist");
-    assert!(r.stderr.contains("createdb"), "{}", r.stderr);
+    )
+    .refused(1, "database \"no_such_db\" does not exist")
+    .stderr_contains("createdb");
 
     let closed = free_port();
-    let r = check(&sb, &format!("postgres://u@127.0.0.1:{closed}/db"));
-    assert_one_line_failure(&r, 1, &format!("connection refused by 127.0.0.1:{closed}"));
+    check(&sb, &format!("postgres://u@127.0.0.1:{closed}/db"))
+        .refused(1, &format!("connection refused by 127.0.0.1:{closed}"));
 
     // A socket that accepts TCP connections but never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
-    let r = check(
+    check(
         &sb,
         &format!("postgres://u@127.0.0.1:{port}/db?connect_timeout=1"),
-    );
-    assert_one_line_failure(
-        &r,
+    )
+    .refused(
         1,
         &format!("timed out after 1 s connecting to 127.0.0.1:{port}"),
-    );
-    assert!(r.stderr.contains("connect_timeout"), "{}", r.stderr);
+    )
+    .stderr_contains("connect_timeout");
     drop(silent);
 }
 
@@ -560,27 +508,25 @@ fn unparsable_urls_exit_2_naming_the_source_without_the_password() {
         format!("mysql://bob:{secret}@db/x"),
     ];
     for url in &cases {
-        let r = check(&sb, url);
-        assert_one_line_failure(&r, 2, "env DATABASE_URL");
-        assert!(!r.stderr.contains(secret), "{url}: {}", r.stderr);
+        check(&sb, url)
+            .refused(2, "env DATABASE_URL")
+            .stderr_lacks(secret);
     }
     // From the flag and from the config file.
-    let r = run(sb
-        .cmd()
-        .args(["--database-url", &cases[0], "config", "check"]));
-    assert_one_line_failure(&r, 2, "flag --database-url");
-    assert!(!r.stderr.contains(secret));
+    sb.taskdb(&["--database-url", &cases[0], "config", "check"])
+        .refused(2, "flag --database-url")
+        .stderr_lacks(secret);
     let cfg = sb.path().join("taskdb.toml");
     std::fs::write(&cfg, format!("[database]\nurl = \"{}\"\n", cases[1])).unwrap();
-    let r = run(sb.cmd().args(["config", "check"]));
-    assert_one_line_failure(&r, 2, "file taskdb.toml");
-    assert!(!r.stderr.contains(secret));
+    sb.taskdb(&["config", "check"])
+        .refused(2, "file taskdb.toml")
+        .stderr_lacks(secret);
     // sslrootcert=system needs verify-full (libpq's rule).
-    let r = check(
+    check(
         &sb,
         "postgres://bob@db/x?sslmode=require&sslrootcert=system",
-    );
-    assert_one_line_failure(&r, 2, "sslrootcert=system needs sslmode=verify-full");
+    )
+    .refused(2, "sslrootcert=system needs sslmode=verify-full");
 }
 
 #[test]
@@ -589,8 +535,7 @@ fn config_check_table_output_and_the_local_test_database() {
     let pg = crate::support::TestPg::get();
     let db = pg.fresh_db();
     let sb = Sandbox::new();
-    let r = run(sb.cmd_db(&db).args(["config", "check"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = sb.taskdb(&["config", "check"]).db(&db).ok();
     for field in [
         "server_version",
         "host",
@@ -601,11 +546,13 @@ fn config_check_table_output_and_the_local_test_database() {
         "in_recovery",
         "connect_ms",
     ] {
-        assert!(r.stdout.contains(field), "{field} missing: {}", r.stdout);
+        r.stdout_contains(field);
     }
-    assert!(r.stdout.contains(&db.name), "{}", r.stdout);
-    let r = run(sb.cmd_db(&db).args(["--format", "csv", "config", "check"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.stdout_contains(&db.name);
+    let r = sb
+        .taskdb(&["--format", "csv", "config", "check"])
+        .db(&db)
+        .ok();
     assert!(r
         .stdout
         .starts_with("server_version,host,port,database,user,tls,"));
@@ -618,12 +565,12 @@ fn sslmode_allow_and_disable_follow_libpq() {
     let url = format!("postgres://postgres@127.0.0.1:{}/postgres", server.pg.port);
     // The server takes `postgres` over TLS only: allow tries plain text, is turned down, and
     // retries with TLS.
-    let v = ok_json(&check(&sb, &format!("{url}?sslmode=allow")));
+    let v = check(&sb, &format!("{url}?sslmode=allow")).ok().json();
     assert_eq!(v["tls"], true);
     // disable never tries TLS, so pg_hba.conf turns it down, with a hint about sslmode.
-    let r = check(&sb, &format!("{url}?sslmode=disable"));
-    assert_one_line_failure(&r, 1, "rejected user \"postgres\"");
-    assert!(r.stderr.contains("sslmode=require"), "{}", r.stderr);
+    check(&sb, &format!("{url}?sslmode=disable"))
+        .refused(1, "rejected user \"postgres\"")
+        .stderr_contains("sslmode=require");
 }
 
 #[test]
@@ -631,8 +578,8 @@ fn pg_and_seed_variables_say_where_to_connect() {
     let server = tls_server();
     let sb = Sandbox::new();
     let port = server.pg.port.to_string();
-    let r = run(sb
-        .cmd()
+    let v = sb
+        .taskdb(&["--format", "json", "config", "check"])
         .env("PGHOST", "127.0.0.1")
         .env("PGPORT", &port)
         .env("PGUSER", PW_USER)
@@ -640,44 +587,40 @@ fn pg_and_seed_variables_say_where_to_connect() {
         .env("PGPASSWORD", PW)
         .env("PGSSLMODE", "require")
         .env("PGAPPNAME", "taskdb-preflight")
-        .args(["--format", "json", "config", "check"]));
-    let v = ok_json(&r);
+        .ok()
+        .json();
     assert_eq!(
         (v["user"].as_str(), v["tls"].as_bool()),
         (Some(PW_USER), Some(true))
     );
     // The seed's DB_* variables (DB_SSL_MODE=require: encrypted, unverified).
-    let r = run(sb
-        .cmd()
+    let v = sb
+        .taskdb(&["--format", "json", "config", "check"])
         .env("DB_HOST", "127.0.0.1")
         .env("DB_PORT", &port)
         .env("DB_USER", PW_USER)
         .env("DB_NAME", "postgres")
         .env("DB_PASSWORD", PW)
         .env("DB_SSL_MODE", "require")
-        .args(["--format", "json", "config", "check"]));
-    let v = ok_json(&r);
+        .ok()
+        .json();
     assert_eq!(
         (v["port"].as_u64(), v["tls"].as_bool()),
         (Some(server.pg.port.into()), Some(true))
     );
     // A bad PGPORT names the variable (exit 2).
-    let r = run(sb
-        .cmd()
+    sb.taskdb(&["config", "check"])
         .env("PGHOST", "127.0.0.1")
         .env("PGPORT", "fivefourthreetwo")
-        .args(["config", "check"]));
-    assert_one_line_failure(&r, 2, "env PGPORT");
+        .refused(2, "env PGPORT");
     // PGCONNECT_TIMEOUT is the connect timeout unless taskdb's own setting is given.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let silent_port = silent.local_addr().unwrap().port().to_string();
-    let r = run(sb
-        .cmd()
+    sb.taskdb(&["config", "check"])
         .env("PGHOST", "127.0.0.1")
         .env("PGPORT", &silent_port)
         .env("PGCONNECT_TIMEOUT", "1")
-        .args(["config", "check"]));
-    assert_one_line_failure(&r, 1, "timed out after 1 s");
+        .refused(1, "timed out after 1 s");
     drop(silent);
 }
 
@@ -685,15 +628,15 @@ fn pg_and_seed_variables_say_where_to_connect() {
 fn config_show_lists_pg_variables_that_fill_the_url() {
     let sb = Sandbox::new();
     let show = |url: &str| -> serde_json::Value {
-        let r = run(sb
-            .cmd()
-            .env("DATABASE_URL", url)
+        sb.taskdb(&["--format", "json", "config", "show"])
+            .url(url)
             .env("PGSSLMODE", "verify-full")
             .env("PGPASSWORD", "pg-variable-secret")
             .env("PGCONNECT_TIMEOUT", "7")
-            .args(["--format", "json", "config", "show"]));
-        assert!(!r.stdout.contains("pg-variable-secret"));
-        ok_json(&r)
+            .run()
+            .stdout_lacks("pg-variable-secret")
+            .ok()
+            .json()
     };
     let find = |v: &serde_json::Value, key: &str| {
         v.as_array()
@@ -727,40 +670,34 @@ fn failover_skips_a_hot_standby_and_reaches_the_primary() {
     let sb = Sandbox::new();
     let hosts = format!("127.0.0.1:{},127.0.0.1:{}", standby.port, primary.port);
     // Any session: the standby, first in the list, answers (and says it is in recovery).
-    let v = ok_json(&check(
-        &sb,
-        &format!("postgres://postgres@{hosts}/postgres"),
-    ));
+    let v = check(&sb, &format!("postgres://postgres@{hosts}/postgres"))
+        .ok()
+        .json();
     assert_eq!(
         (v["port"].as_u64(), v["in_recovery"].as_bool()),
         (Some(standby.port.into()), Some(true))
     );
     // read-write: the standby is passed over for the primary.
-    let v = ok_json(&check(
+    let v = check(
         &sb,
         &format!("postgres://postgres@{hosts}/postgres?target_session_attrs=read-write"),
-    ));
+    )
+    .ok()
+    .json();
     assert_eq!(
         (v["port"].as_u64(), v["in_recovery"].as_bool()),
         (Some(primary.port.into()), Some(false))
     );
     // -v says which host was passed over and why.
-    let r = run(sb
-        .cmd()
-        .env(
-            "DATABASE_URL",
-            format!("postgres://postgres@{hosts}/postgres?target_session_attrs=read-write"),
-        )
-        .args(["-v", "config", "check"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stderr.contains(&format!(
+    sb.taskdb(&["-v", "config", "check"])
+        .url(format!(
+            "postgres://postgres@{hosts}/postgres?target_session_attrs=read-write"
+        ))
+        .ok()
+        .stderr_contains(&format!(
             "skipped 127.0.0.1:{}: the server at 127.0.0.1:{} is read-only",
             standby.port, standby.port
-        )),
-        "{}",
-        r.stderr
-    );
+        ));
 }
 
 #[test]
@@ -778,13 +715,9 @@ fn commands_that_open_more_connections_keep_tls_verification() {
             root.display()
         )
     };
-    let r = run(sb.cmd().env("DATABASE_URL", url(&ca)).args([
-        "bench",
-        "--prepare-only",
-        "--seed-rows",
-        "100",
-    ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    sb.taskdb(&["bench", "--prepare-only", "--seed-rows", "100"])
+        .url(url(&ca))
+        .ok();
     // pg_hba.conf takes `postgres` over TCP only with TLS, so the scratch database exists only
     // if bench's own connections used TLS (and passed verify-full).
     let scratch: i64 = server
@@ -802,23 +735,14 @@ fn commands_that_open_more_connections_keep_tls_verification() {
         .admin()
         .batch_execute("DROP DATABASE taskdb_bench_scratch WITH (FORCE)")
         .unwrap();
-    let r = run(sb.cmd().env("DATABASE_URL", url(&other)).args([
-        "bench",
-        "--prepare-only",
-        "--seed-rows",
-        "100",
-    ]));
-    assert_one_line_failure(&r, 1, "certificate verify failed");
+    sb.taskdb(&["bench", "--prepare-only", "--seed-rows", "100"])
+        .url(url(&other))
+        .refused(1, "certificate verify failed");
 
     // `migrate validate --roundtrip` rehearses on a scratch database through the same spec.
-    let r = run(sb.cmd().env("DATABASE_URL", url(&ca)).args([
-        "--format",
-        "json",
-        "migrate",
-        "validate",
-        "--roundtrip",
-    ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    sb.taskdb(&["--format", "json", "migrate", "validate", "--roundtrip"])
+        .url(url(&ca))
+        .ok();
 }
 
 #[test]
@@ -838,23 +762,13 @@ fn backups_reach_a_verify_full_server_with_the_same_certificates() {
         cert.display(),
         key.display()
     );
-    let out = sb
-        .cmd()
-        .env("DATABASE_URL", &url)
-        .args(["--format", "json", "backup", "create", "--reason", "tls"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let listed = sb
-        .cmd()
-        .env("DATABASE_URL", &url)
-        .args(["--format", "json", "backup", "list"])
-        .output()
-        .unwrap();
-    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    sb.taskdb(&["--format", "json", "backup", "create", "--reason", "tls"])
+        .url(&url)
+        .ok();
+    let list = sb
+        .taskdb(&["--format", "json", "backup", "list"])
+        .url(&url)
+        .run()
+        .json();
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
 }

@@ -148,32 +148,19 @@ fn write_chain(path: &Path, n: usize, close: bool) {
 fn a_100000_deep_chain_imports_and_a_closed_one_is_named_briefly() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     let file = sb.path().join("chain.json");
     write_chain(&file, 100_000, false);
-    let out = sb
-        .cmd_db(&db)
-        .args(["--format", "json", "task", "import"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let report = crate::support::success_json(&out, "import of a 100,000-deep chain ");
+    let report = sb.taskdb(&["task", "import"]).arg(&file).ok_json();
     assert_eq!(report["created"], 100_000);
     assert_eq!(report["dependencies_added"], 99_999);
     assert!(db.open_blocker_mismatches().is_empty());
 
     // The same chain closed: the file's own check refuses it with one short line, exit 2.
     write_chain(&file, 100_000, true);
-    let out = sb
-        .cmd_db(&db)
-        .args(["task", "import"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("dependency cycle in the file"), "{stderr}");
-    assert!(stderr.contains("more) ..."), "{stderr}");
-    assert!(stderr.len() < 400, "{stderr}");
+    let r = sb.taskdb(&["task", "import"]).arg(&file).expect_exit(2);
+    r.stderr_contains("dependency cycle in the file")
+        .stderr_contains("more) ...")
+        .stderr_line();
+    assert!(r.stderr.len() < 400, "{r}");
 }

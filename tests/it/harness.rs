@@ -22,10 +22,8 @@ fn each_test_gets_its_own_empty_database() {
     assert_eq!(n, 0);
     // The binary gets the database through DATABASE_URL.
     let sb = Sandbox::new();
-    let out = sb
-        .cmd_db(&a)
-        .args(["--format", "json", "config", "show"])
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&a.name));
+    sb.taskdb(&["--format", "json", "config", "show"])
+        .db(&a)
+        .run()
+        .stdout_contains(&a.name);
 }

@@ -1,6 +1,5 @@
 //! `taskdb health` against real servers: each condition is provoked, not simulated.
 
-use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -8,34 +7,18 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{DedicatedPg, Sandbox, TestPg};
+use crate::support::metrics::parse_prometheus;
+use crate::support::{DedicatedPg, Ran, Sandbox, Taskdb, TestPg};
 
 /// Probes that need no taskdb schema.
 const SCHEMALESS: &str = "connect,server,connections,hit_ratio,longest_transaction,idle_in_transaction,blocked,wraparound,database_size,dead_tuples,replication";
 
-fn run(sb: &Sandbox, url: &str, args: &[&str]) -> (i32, String, String) {
-    let out = sb
-        .cmd()
-        .env("DATABASE_URL", url)
-        .arg("health")
+/// `taskdb health <args>` against `url` (a hang fails after a minute).
+fn health(sb: &Sandbox, url: &str, args: &[&str]) -> Taskdb {
+    sb.taskdb(&["health"])
+        .url(url)
         .args(args)
         .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
-
-fn run_json(sb: &Sandbox, url: &str, args: &[&str]) -> (i32, Value) {
-    let mut all = vec!["--format", "json"];
-    all.extend_from_slice(args);
-    let (code, stdout, stderr) = run(sb, url, &all);
-    let v: Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
-    (code, v)
 }
 
 fn probe<'a>(doc: &'a Value, name: &str) -> &'a Value {
@@ -45,119 +28,6 @@ fn probe<'a>(doc: &'a Value, name: &str) -> &'a Value {
         .iter()
         .find(|p| p["name"] == name)
         .unwrap_or_else(|| panic!("no probe {name} in {doc:#}"))
-}
-
-/// A strict reader of the Prometheus text exposition format (what node_exporter's textfile
-/// collector accepts): HELP/TYPE at most once and before the samples, families contiguous,
-/// valid names and escaped labels, no timestamps, no duplicate series, final newline.
-/// Returns series → value.
-pub fn parse_prometheus(text: &str) -> HashMap<String, f64> {
-    assert!(text.ends_with('\n'), "must end with a newline");
-    let name_ok = |n: &str| {
-        !n.is_empty()
-            && n.chars().enumerate().all(|(i, c)| {
-                c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
-            })
-    };
-    let mut help = BTreeSet::new();
-    let mut typed = HashMap::new();
-    let mut finished = BTreeSet::new();
-    let mut current: Option<String> = None;
-    let mut series = HashMap::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("# HELP ") {
-            let name = rest.split(' ').next().unwrap();
-            assert!(name_ok(name), "bad name in {line}");
-            assert!(help.insert(name.to_string()), "second HELP for {name}");
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix("# TYPE ") {
-            let mut parts = rest.split(' ');
-            let name = parts.next().unwrap().to_string();
-            let kind = parts.next().unwrap();
-            assert!(parts.next().is_none(), "junk after TYPE: {line}");
-            assert!(
-                ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
-                "{line}"
-            );
-            assert!(
-                !finished.contains(&name) && current.as_deref() != Some(&name),
-                "TYPE after samples of {name}"
-            );
-            assert!(
-                typed.insert(name, kind.to_string()).is_none(),
-                "second TYPE: {line}"
-            );
-            continue;
-        }
-        assert!(!line.starts_with('#'), "unexpected comment {line}");
-        assert!(!line.trim().is_empty(), "blank line");
-        // name, optional {labels}, one space, value; nothing after (no timestamps).
-        let (name, rest) = match line.find(['{', ' ']) {
-            Some(i) => line.split_at(i),
-            None => panic!("no value: {line}"),
-        };
-        assert!(name_ok(name), "bad metric name in {line}");
-        let (labels, value) = if let Some(inner) = rest.strip_prefix('{') {
-            // Walk the label set honouring escapes.
-            let mut chars = inner.char_indices();
-            let mut in_quotes = false;
-            let mut end = None;
-            while let Some((i, c)) = chars.next() {
-                match c {
-                    '\\' if in_quotes => {
-                        let (_, e) = chars.next().unwrap();
-                        assert!(matches!(e, '\\' | '"' | 'n'), "bad escape in {line}");
-                    }
-                    '"' => in_quotes = !in_quotes,
-                    '}' if !in_quotes => {
-                        end = Some(i);
-                        break;
-                    }
-                    _ => {}
-                }
-            }
-            let end = end.unwrap_or_else(|| panic!("unclosed labels: {line}"));
-            let labels = &inner[..end];
-            for pair in labels.split("\",").filter(|p| !p.is_empty()) {
-                let (k, v) = pair
-                    .split_once('=')
-                    .unwrap_or_else(|| panic!("bad label {pair} in {line}"));
-                assert!(name_ok(k), "bad label name {k}");
-                assert!(v.starts_with('"'), "unquoted label value in {line}");
-            }
-            (format!("{{{labels}}}"), inner[end + 1..].to_string())
-        } else {
-            (String::new(), rest.to_string())
-        };
-        let value = value
-            .strip_prefix(' ')
-            .unwrap_or_else(|| panic!("no space before value: {line}"));
-        assert!(
-            !value.contains(' '),
-            "timestamp or junk after the value: {line}"
-        );
-        let v: f64 = match value {
-            "NaN" => f64::NAN,
-            "+Inf" => f64::INFINITY,
-            "-Inf" => f64::NEG_INFINITY,
-            v => v.parse().unwrap_or_else(|_| panic!("bad value in {line}")),
-        };
-        let family = name.to_string();
-        if current.as_deref() != Some(&family) {
-            if let Some(prev) = current.take() {
-                finished.insert(prev);
-            }
-            assert!(!finished.contains(&family), "family {family} is split");
-            current = Some(family.clone());
-        }
-        assert!(typed.contains_key(&family), "sample before TYPE: {line}");
-        assert!(
-            series.insert(format!("{name}{labels}"), v).is_none(),
-            "duplicate series {line}"
-        );
-    }
-    series
 }
 
 #[test]
@@ -187,8 +57,10 @@ fn quiet_database_is_ok_in_every_format() {
         "--crit",
         "blocked=2h",
     ];
-    let (code, doc) = run_json(&sb, &db.url(), &quiet);
-    assert_eq!(code, 0, "{doc:#}");
+    let doc = health(&sb, &db.url(), &quiet)
+        .format_json()
+        .expect_exit(0)
+        .json();
     assert_eq!(doc["status"], "healthy");
     assert_eq!(doc["state"], "OK");
     assert_eq!(doc["database"]["connected"], true);
@@ -226,11 +98,13 @@ fn quiet_database_is_ok_in_every_format() {
 
     let mut args = vec!["--format", "nagios"];
     args.extend_from_slice(&quiet);
-    let (code, out, _) = run(&sb, &db.url(), &args);
-    assert_eq!(code, 0);
-    assert!(out.starts_with("POSTGRES_TASKDB OK: 11 probes OK"), "{out}");
-    assert_eq!(out.lines().count(), 1);
-    let perf = out.split_once(" | ").unwrap().1;
+    let r = health(&sb, &db.url(), &args).ok();
+    assert!(
+        r.stdout.starts_with("POSTGRES_TASKDB OK: 11 probes OK"),
+        "{r}"
+    );
+    assert_eq!(r.stdout.lines().count(), 1);
+    let perf = r.stdout.split_once(" | ").unwrap().1;
     assert!(
         perf.contains(" connections=") && perf.contains(";0.8;0.95;0;1"),
         "{perf}"
@@ -238,18 +112,17 @@ fn quiet_database_is_ok_in_every_format() {
 
     let mut args = vec!["--format", "prometheus"];
     args.extend_from_slice(&quiet);
-    let (code, out, _) = run(&sb, &db.url(), &args);
-    assert_eq!(code, 0);
-    let series = parse_prometheus(&out);
+    let r = health(&sb, &db.url(), &args).ok();
+    let series = parse_prometheus(&r.stdout);
     assert_eq!(series["taskdb_health_state"], 0.0);
     assert_eq!(series["taskdb_pg_up"], 1.0);
     assert_eq!(series["taskdb_pg_max_connections"], max as f64);
     assert!(series["taskdb_health_last_success_timestamp_seconds"] > 1.7e9);
     assert_eq!(series["taskdb_probe_up{probe=\"wraparound\"}"], 1.0);
 
-    let (code, out, _) = run(&sb, &db.url(), &quiet);
-    assert_eq!(code, 0);
-    assert!(out.contains("overall: OK"), "{out}");
+    health(&sb, &db.url(), &quiet)
+        .ok()
+        .stdout_contains("overall: OK");
 }
 
 #[test]
@@ -269,8 +142,10 @@ fn idle_and_long_transactions_warn_then_go_critical() {
         "--warn",
         "longest_transaction=500ms",
     ]);
-    let (code, doc) = run_json(&sb, &db.url(), &args);
-    assert_eq!(code, 1, "{doc:#}");
+    let doc = health(&sb, &db.url(), &args)
+        .format_json()
+        .expect_exit(1)
+        .json();
     let idle = probe(&doc, "idle_in_transaction");
     assert_eq!(idle["state"], "WARNING");
     assert!(idle["value"].as_f64().unwrap() >= 1.0);
@@ -284,14 +159,16 @@ fn idle_and_long_transactions_warn_then_go_critical() {
     assert_eq!(probe(&doc, "longest_transaction")["state"], "WARNING");
 
     args.extend(["--crit", "idle_in_transaction=1s"]);
-    let (code, doc) = run_json(&sb, &db.url(), &args);
-    assert_eq!(code, 2, "{doc:#}");
+    let doc = health(&sb, &db.url(), &args)
+        .format_json()
+        .expect_exit(2)
+        .json();
     assert_eq!(doc["status"], "unhealthy");
     assert_eq!(probe(&doc, "idle_in_transaction")["state"], "CRITICAL");
     assert!(probe(&doc, "idle_in_transaction")["hint"].is_string());
 
     tx.rollback().unwrap();
-    let (code, doc) = run_json(
+    let r = health(
         &sb,
         &db.url(),
         &[
@@ -300,7 +177,10 @@ fn idle_and_long_transactions_warn_then_go_critical() {
             "--warn",
             "idle_in_transaction=500ms",
         ],
-    );
+    )
+    .format_json()
+    .run();
+    let doc = r.json();
     let still: Vec<i64> = probe(&doc, "idle_in_transaction")["details"]["sessions"]
         .as_array()
         .unwrap()
@@ -313,7 +193,7 @@ fn idle_and_long_transactions_warn_then_go_critical() {
     );
     // Other tests share this server; only when nobody else idles is this OK.
     if still.is_empty() {
-        assert_eq!(code, 0, "{doc:#}");
+        assert_eq!(r.code, 0, "{doc:#}");
     }
 }
 
@@ -350,7 +230,7 @@ fn blocked_session_names_who_blocks_whom() {
     }
     std::thread::sleep(Duration::from_millis(600));
     let sb = Sandbox::new();
-    let (code, doc) = run_json(
+    let r = health(
         &sb,
         &db.url(),
         &[
@@ -361,9 +241,12 @@ fn blocked_session_names_who_blocks_whom() {
             "--crit",
             "blocked=1h",
         ],
-    );
+    )
+    .format_json()
+    .run();
+    let doc = r.json();
     let b = probe(&doc, "blocked");
-    assert!(code >= 1, "{doc:#}");
+    assert!(r.code >= 1, "{doc:#}");
     assert_eq!(b["state"], "WARNING", "{b:#}");
     let sessions = b["details"]["sessions"].as_array().unwrap();
     let ours = sessions
@@ -398,15 +281,17 @@ fn role_without_pg_monitor_gets_unknown_with_a_hint() {
         .unwrap();
     let url = format!("{} user={role}", db.url());
     let sb = Sandbox::new();
-    let (code, doc) = run_json(
+    let doc = health(
         &sb,
         &url,
         &[
             "--check",
             "connections,idle_in_transaction,blocked,longest_transaction,replication,wraparound",
         ],
-    );
-    assert_eq!(code, 3, "{doc:#}");
+    )
+    .format_json()
+    .expect_exit(3)
+    .json();
     for name in [
         "idle_in_transaction",
         "blocked",
@@ -422,7 +307,10 @@ fn role_without_pg_monitor_gets_unknown_with_a_hint() {
     admin
         .batch_execute(&format!("GRANT pg_monitor TO {role}"))
         .unwrap();
-    let (_, doc) = run_json(&sb, &url, &["--check", "idle_in_transaction,blocked"]);
+    let doc = health(&sb, &url, &["--check", "idle_in_transaction,blocked"])
+        .format_json()
+        .run()
+        .json();
     assert_ne!(probe(&doc, "blocked")["state"], "UNKNOWN");
     drop(doc);
     admin
@@ -442,17 +330,16 @@ fn full_connections_on_a_small_cluster_warn_then_go_critical() {
     let sb = Sandbox::new();
     let url = pg.conninfo("postgres");
     let args = ["--check", "connections"];
-    let (code, doc) = run_json(&sb, &url, &args);
-    assert_eq!(code, 0, "{doc:#}");
+    let doc = health(&sb, &url, &args).format_json().expect_exit(0).json();
     assert_eq!(probe(&doc, "connections")["details"]["usable"], 5);
     let mut held: Vec<postgres::Client> = (0..4).map(|_| pg.client("postgres")).collect();
-    let (code, doc) = run_json(&sb, &url, &args);
+    let r = health(&sb, &url, &args).format_json().run();
+    let doc = r.json();
     let c = probe(&doc, "connections");
     assert_eq!(c["value"].as_f64().unwrap(), 0.8, "{c:#}");
-    assert_eq!((code, c["state"].as_str().unwrap()), (1, "WARNING"));
+    assert_eq!((r.code, c["state"].as_str().unwrap()), (1, "WARNING"));
     held.push(pg.client("postgres"));
-    let (code, doc) = run_json(&sb, &url, &args);
-    assert_eq!(code, 2, "{doc:#}");
+    let doc = health(&sb, &url, &args).format_json().expect_exit(2).json();
     assert!(probe(&doc, "connections")["message"]
         .as_str()
         .unwrap()
@@ -479,16 +366,21 @@ fn paused_server_returns_within_the_timeout() {
     for pid in &frozen.0 {
         assert_eq!(unsafe { libc::kill(*pid, libc::SIGSTOP) }, 0);
     }
-    let (code, doc) = run_json(&sb, &url, &["--timeout", "2s"]);
-    assert_eq!(code, 2, "{doc:#}");
+    let doc = health(&sb, &url, &["--timeout", "2s"])
+        .format_json()
+        .expect_exit(2)
+        .json();
     assert_eq!(doc["database"]["connected"], false);
     let c = probe(&doc, "connect");
     assert_eq!(c["state"], "CRITICAL");
     assert!(c["message"].as_str().unwrap().contains("timeout"), "{c:#}");
     assert_eq!(probe(&doc, "wraparound")["state"], "UNKNOWN");
     drop(frozen);
-    let (code, _) = run_json(&sb, &url, &["--check", "connect"]);
-    assert_eq!(code, 0, "the server works again after SIGCONT");
+    // The server works again after SIGCONT.
+    health(&sb, &url, &["--check", "connect"])
+        .format_json()
+        .ok()
+        .json();
 }
 
 #[test]
@@ -499,15 +391,16 @@ fn unreachable_database_is_critical() {
         "host={} port=5432 user=postgres dbname=postgres",
         dir.path().display()
     );
-    let (code, out, _) = run(
+    let r = health(
         &sb,
         &url,
         &["--format", "nagios", "--check", "connect,wraparound"],
-    );
-    assert_eq!(code, 2, "{out}");
+    )
+    .expect_exit(2);
     assert!(
-        out.starts_with("POSTGRES_TASKDB CRITICAL: connect CRITICAL: "),
-        "{out}"
+        r.stdout
+            .starts_with("POSTGRES_TASKDB CRITICAL: connect CRITICAL: "),
+        "{r}"
     );
 }
 
@@ -535,12 +428,14 @@ fn replication_seen_from_primary_and_standby() {
     }
     p.batch_execute("CREATE TABLE r AS SELECT generate_series(1, 1000) AS x")
         .unwrap();
-    let (code, doc) = run_json(
+    let doc = health(
         &sb,
         &purl,
         &["--check", "replication", "--crit", "standbys=1"],
-    );
-    assert_eq!(code, 0, "{doc:#}");
+    )
+    .format_json()
+    .expect_exit(0)
+    .json();
     let r = probe(&doc, "replication");
     assert_eq!(r["details"]["role"], "primary");
     let standbys = r["details"]["standbys"].as_array().unwrap();
@@ -549,8 +444,10 @@ fn replication_seen_from_primary_and_standby() {
     assert_eq!(standbys[0]["slot_name"], "standby1");
     assert_eq!(r["details"]["slots"][0]["active"], true);
 
-    let (code, doc) = run_json(&sb, &surl, &["--check", "server,replication"]);
-    assert_eq!(code, 0, "{doc:#}");
+    let doc = health(&sb, &surl, &["--check", "server,replication"])
+        .format_json()
+        .expect_exit(0)
+        .json();
     let r = probe(&doc, "replication");
     assert_eq!(r["details"]["role"], "standby");
     assert_eq!(r["details"]["wal_receiver"], "streaming");
@@ -575,7 +472,7 @@ fn replication_seen_from_primary_and_standby() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let (hook, got) = listener(200);
-    let (code, _, err) = run(
+    let r = health(
         &sb,
         &surl,
         &[
@@ -586,10 +483,13 @@ fn replication_seen_from_primary_and_standby() {
             "--alert-webhook",
             &hook,
         ],
-    );
-    assert_eq!(code, 2, "{err}");
-    assert_eq!(got.lock().unwrap().len(), 1, "{err}");
-    let (_, doc) = run_json(&sb, &surl, &["--check", "replication"]);
+    )
+    .expect_exit(2);
+    assert_eq!(got.lock().unwrap().len(), 1, "{r}");
+    let doc = health(&sb, &surl, &["--check", "replication"])
+        .format_json()
+        .run()
+        .json();
     assert_eq!(
         probe(&doc, "replication")["value"].as_f64().unwrap(),
         0.0,
@@ -611,12 +511,14 @@ fn replication_seen_from_primary_and_standby() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let (code, doc) = run_json(
+    let doc = health(
         &sb,
         &purl,
         &["--check", "replication", "--crit", "standbys=1"],
-    );
-    assert_eq!(code, 2, "{doc:#}");
+    )
+    .format_json()
+    .expect_exit(2)
+    .json();
     let msg = probe(&doc, "replication")["message"]
         .as_str()
         .unwrap()
@@ -633,7 +535,7 @@ fn textfile_is_replaced_atomically_and_keeps_the_last_success() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("taskdb.prom");
     let p = path.to_str().unwrap();
-    let (code, stdout, _) = run(
+    let r = health(
         &sb,
         &db.url(),
         &[
@@ -644,10 +546,10 @@ fn textfile_is_replaced_atomically_and_keeps_the_last_success() {
             "--format",
             "nagios",
         ],
-    );
-    assert_eq!(code, 0, "{stdout}");
+    )
+    .ok();
     assert!(
-        stdout.starts_with("POSTGRES_TASKDB OK"),
+        r.stdout.starts_with("POSTGRES_TASKDB OK"),
         "stdout keeps the chosen format"
     );
     let text = std::fs::read_to_string(&path).unwrap();
@@ -672,8 +574,7 @@ fn textfile_is_replaced_atomically_and_keeps_the_last_success() {
         "host={} user=postgres dbname=postgres",
         gone.path().display()
     );
-    let (code, _, _) = run(&sb, &bad, &["--check", "connect", "--textfile", p]);
-    assert_eq!(code, 2);
+    health(&sb, &bad, &["--check", "connect", "--textfile", p]).expect_exit(2);
     let text = std::fs::read_to_string(&path).unwrap();
     let series = parse_prometheus(&text);
     assert_eq!(series["taskdb_pg_up"], 0.0);
@@ -741,12 +642,12 @@ fn alert_cycle(sb: &Sandbox, url: &str) {
     let with = |extra: &[&str]| {
         let mut a = base.to_vec();
         a.extend_from_slice(extra);
-        let (code, _, stderr) = run(sb, url, &a);
+        let r = health(sb, url, &a).run();
         assert!(
-            !stderr.contains("secret-token"),
-            "webhook URL leaked: {stderr}"
+            !r.stderr.contains("secret-token"),
+            "webhook URL leaked: {r}"
         );
-        code
+        r.code
     };
     assert_eq!(with(&[]), 0);
     assert_eq!(count(), 0, "OK on a first run is not news");
@@ -793,7 +694,7 @@ fn failing_webhook_never_changes_the_exit_code() {
     let db = pg.fresh_db();
     let sb = Sandbox::new();
     let (hook, got) = listener(500);
-    let (code, _, stderr) = run(
+    health(
         &sb,
         &db.url(),
         &[
@@ -804,15 +705,12 @@ fn failing_webhook_never_changes_the_exit_code() {
             "--alert-webhook",
             &hook,
         ],
-    );
-    assert_eq!(code, 1);
-    assert!(
-        stderr.contains("alert not delivered: webhook answered HTTP 500"),
-        "{stderr}"
-    );
+    )
+    .expect_exit(1)
+    .stderr_contains("alert not delivered: webhook answered HTTP 500");
     assert_eq!(got.lock().unwrap().len(), 1);
     // Not delivered, so the next run tries again.
-    let (code, _, _) = run(
+    health(
         &sb,
         &db.url(),
         &[
@@ -823,15 +721,15 @@ fn failing_webhook_never_changes_the_exit_code() {
             "--alert-webhook",
             &hook,
         ],
-    );
-    assert_eq!(code, 1);
+    )
+    .expect_exit(1);
     assert_eq!(got.lock().unwrap().len(), 2);
     // Nobody listening at all.
     let closed = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    let (code, _, stderr) = run(
+    health(
         &sb,
         &db.url(),
         &[
@@ -842,9 +740,9 @@ fn failing_webhook_never_changes_the_exit_code() {
             "--warn",
             "database_size=1",
         ],
-    );
-    assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains("alert not delivered"), "{stderr}");
+    )
+    .expect_exit(1)
+    .stderr_contains("alert not delivered");
 }
 
 #[test]
@@ -883,14 +781,7 @@ fn bad_input_exits_unknown_and_writes_nothing() {
     for (args, expect) in cases {
         let mut all = args.clone();
         all.push("--record");
-        let (code, stdout, stderr) = run(&sb, &db.url(), &all);
-        assert_eq!(code, 3, "{args:?}: {stderr}");
-        assert!(stdout.is_empty(), "{args:?}: {stdout}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(
-            stderr.starts_with("error: ") && stderr.contains(expect),
-            "{args:?}: {stderr}"
-        );
+        health(&sb, &db.url(), &all).refused(3, expect);
     }
     assert!(!missing.parent().unwrap().exists());
     assert_eq!(
@@ -899,10 +790,8 @@ fn bad_input_exits_unknown_and_writes_nothing() {
         "nothing written"
     );
     // clap's own errors (an unknown flag, a missing value) are health usage errors too.
-    let (code, _, _) = run(&sb, &db.url(), &["--no-such-flag"]);
-    assert_eq!(code, 3);
-    let (code, _, _) = run(&sb, &db.url(), &["--check"]);
-    assert_eq!(code, 3);
+    health(&sb, &db.url(), &["--no-such-flag"]).expect_exit(3);
+    health(&sb, &db.url(), &["--check"]).expect_exit(3);
 }
 
 #[test]
@@ -911,8 +800,10 @@ fn schema_workflows_and_metrics_probes_on_the_taskdb_schema() {
     let db = pg.migrated_db();
     let sb = Sandbox::new();
     let check = ["--check", "schema,stuck_workflows,metrics_freshness"];
-    let (code, doc) = run_json(&sb, &db.url(), &check);
-    assert_eq!(code, 0, "{doc:#}");
+    let doc = health(&sb, &db.url(), &check)
+        .format_json()
+        .expect_exit(0)
+        .json();
     assert!(probe(&doc, "schema")["message"]
         .as_str()
         .unwrap()
@@ -929,8 +820,10 @@ fn schema_workflows_and_metrics_probes_on_the_taskdb_schema() {
          SELECT record_metric('app_heartbeat', 1, 'app', p_recorded_at => now() - interval '2 hours');",
     )
     .unwrap();
-    let (code, doc) = run_json(&sb, &db.url(), &check);
-    assert_eq!(code, 2, "{doc:#}");
+    let doc = health(&sb, &db.url(), &check)
+        .format_json()
+        .expect_exit(2)
+        .json();
     assert_eq!(probe(&doc, "stuck_workflows")["state"], "WARNING");
     assert_eq!(probe(&doc, "stuck_workflows")["value"], 1.0);
     let fresh = probe(&doc, "metrics_freshness");
@@ -940,7 +833,10 @@ fn schema_workflows_and_metrics_probes_on_the_taskdb_schema() {
     // A migration file that changed after it was applied: divergent, CRITICAL.
     c.batch_execute("UPDATE refinery_schema_history SET checksum = '1' WHERE version = 1")
         .unwrap();
-    let (_, doc) = run_json(&sb, &db.url(), &["--check", "schema"]);
+    let doc = health(&sb, &db.url(), &["--check", "schema"])
+        .format_json()
+        .run()
+        .json();
     assert_eq!(probe(&doc, "schema")["state"], "CRITICAL", "{doc:#}");
     assert!(probe(&doc, "schema")["message"]
         .as_str()
@@ -949,8 +845,10 @@ fn schema_workflows_and_metrics_probes_on_the_taskdb_schema() {
     // Not yet applied: pending, WARNING.
     // Nothing applied: all pending, WARNING.
     let fresh_db = pg.fresh_db();
-    let (code, doc) = run_json(&sb, &fresh_db.url(), &["--check", "schema"]);
-    assert_eq!(code, 1, "{doc:#}");
+    let doc = health(&sb, &fresh_db.url(), &["--check", "schema"])
+        .format_json()
+        .expect_exit(1)
+        .json();
     assert!(probe(&doc, "schema")["message"]
         .as_str()
         .unwrap()
@@ -966,7 +864,7 @@ fn record_stores_every_value_in_one_go() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
     let sb = Sandbox::new();
-    let (code, out, err) = run(
+    let r = health(
         &sb,
         &db.url(),
         &[
@@ -980,10 +878,11 @@ fn record_stores_every_value_in_one_go() {
             "--crit",
             "connect_time=off",
         ],
-    );
+    )
+    .run();
     // (The state depends on other tests' sessions too; what matters here is the recording.)
-    assert!(code <= 2, "{out}{err}");
-    let series = parse_prometheus(&out);
+    assert!(r.code <= 2, "{r}");
+    let series = parse_prometheus(&r.stdout);
     let mut c = db.client();
     let rows = c
         .query("SELECT metric_name, metric_value, tags, metric_type FROM system_metrics WHERE component = 'health'", &[])
@@ -1015,8 +914,10 @@ fn record_stores_every_value_in_one_go() {
         .get(0);
     assert_eq!(distinct, 1);
     // The freshness probe sees the recording.
-    let (code, doc) = run_json(&sb, &db.url(), &["--check", "metrics_freshness"]);
-    assert_eq!(code, 0);
+    let doc = health(&sb, &db.url(), &["--check", "metrics_freshness"])
+        .format_json()
+        .ok()
+        .json();
     assert!(probe(&doc, "metrics_freshness")["value"].as_f64().unwrap() < 600.0);
     // With counters recorded, the hit ratio is judged over the window since then.
     c.batch_execute("CREATE TABLE scanme AS SELECT g AS x FROM generate_series(1, 100000) g")
@@ -1025,7 +926,10 @@ fn record_stores_every_value_in_one_go() {
         c.query_one("SELECT sum(x) FROM scanme", &[]).unwrap();
     }
     std::thread::sleep(Duration::from_millis(1200)); // backends flush their stats at most every second
-    let (_, doc) = run_json(&sb, &db.url(), &["--check", "hit_ratio"]);
+    let doc = health(&sb, &db.url(), &["--check", "hit_ratio"])
+        .format_json()
+        .run()
+        .json();
     let h = probe(&doc, "hit_ratio");
     assert!(
         h["details"]["window"]
@@ -1041,7 +945,10 @@ fn record_stores_every_value_in_one_go() {
     for _ in 0..20 {
         c.query_one("SELECT txid_current()", &[]).unwrap();
     }
-    let (_, doc) = run_json(&sb, &db.url(), &["--check", "wraparound"]);
+    let doc = health(&sb, &db.url(), &["--check", "wraparound"])
+        .format_json()
+        .run()
+        .json();
     let w = probe(&doc, "wraparound");
     assert!(
         w["details"]["xids_per_second"].as_f64().unwrap() > 0.0,
@@ -1059,8 +966,7 @@ fn record_stores_every_value_in_one_go() {
         "{w:#}"
     );
     // Bad input with --record records nothing.
-    let (code, _, _) = run(&sb, &db.url(), &["--record", "--warn", "connections=abc"]);
-    assert_eq!(code, 3);
+    health(&sb, &db.url(), &["--record", "--warn", "connections=abc"]).expect_exit(3);
     let after: i64 = c
         .query_one("SELECT count(*) FROM system_metrics", &[])
         .unwrap()
@@ -1095,9 +1001,9 @@ fn webhook_cooldown_state_lives_in_the_database() {
         "--alert-webhook",
         hook.as_str(),
     ];
-    assert_eq!(run(&Sandbox::new(), &db.url(), &args).0, 1);
+    assert_eq!(health(&Sandbox::new(), &db.url(), &args).run().code, 1);
     assert_eq!(got.lock().unwrap().len(), 1);
-    assert_eq!(run(&Sandbox::new(), &db.url(), &args).0, 1);
+    assert_eq!(health(&Sandbox::new(), &db.url(), &args).run().code, 1);
     assert_eq!(
         got.lock().unwrap().len(),
         1,
@@ -1115,8 +1021,10 @@ fn a_locked_table_makes_its_probe_unknown_not_a_hang() {
         .unwrap();
     let sb = Sandbox::new();
     // The probes' lock_timeout (2s) gives up first.
-    let (code, doc) = run_json(&sb, &db.url(), &["--check", "stuck_workflows,wraparound"]);
-    assert_eq!(code, 3, "{doc:#}");
+    let doc = health(&sb, &db.url(), &["--check", "stuck_workflows,wraparound"])
+        .format_json()
+        .expect_exit(3)
+        .json();
     let p = probe(&doc, "stuck_workflows");
     assert_eq!(p["state"], "UNKNOWN");
     assert!(
@@ -1129,12 +1037,14 @@ fn a_locked_table_makes_its_probe_unknown_not_a_hang() {
         "other probes still report"
     );
     // A --timeout shorter than that: the deadline ends the probe.
-    let (code, doc) = run_json(
+    let doc = health(
         &sb,
         &db.url(),
         &["--check", "stuck_workflows", "--timeout", "1s"],
-    );
-    assert_eq!(code, 3, "{doc:#}");
+    )
+    .format_json()
+    .expect_exit(3)
+    .json();
     assert!(probe(&doc, "stuck_workflows")["message"]
         .as_str()
         .unwrap()
@@ -1156,8 +1066,10 @@ fn thresholds_and_webhook_from_the_config_file() {
         ),
     )
     .unwrap();
-    let (code, doc) = run_json(&sb, &db.url(), &["--check", "database_size"]);
-    assert_eq!(code, 1, "{doc:#}");
+    let doc = health(&sb, &db.url(), &["--check", "database_size"])
+        .format_json()
+        .expect_exit(1)
+        .json();
     let p = probe(&doc, "database_size");
     assert_eq!(p["warn"], 1.0);
     assert_eq!(p["crit"], 1024f64.powi(4));
@@ -1167,15 +1079,16 @@ fn thresholds_and_webhook_from_the_config_file() {
         "the config's webhook was used"
     );
     // Flags beat the file.
-    let (code, _) = run_json(
+    health(
         &sb,
         &db.url(),
         &["--check", "database_size", "--warn", "database_size=off"],
-    );
-    assert_eq!(code, 0);
+    )
+    .format_json()
+    .ok()
+    .json();
     // config show: the webhook's path (its token) is not printed.
-    let out = sb.cmd_db(&db).args(["config", "show"]).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = sb.taskdb(&["config", "show"]).db(&db).run().stdout;
     assert!(
         text.contains("health.alert_webhook") && !text.contains("secret-token"),
         "{text}"
@@ -1184,20 +1097,18 @@ fn thresholds_and_webhook_from_the_config_file() {
 
     // A bad threshold or an unknown key in the file: health usage errors (3).
     std::fs::write(&cfg, "[health.thresholds.nosuch]\nwarn = 1\n").unwrap();
-    let (code, out, err) = run(&sb, &db.url(), &["--check", "connect"]);
-    assert_eq!(code, 3, "{out}{err}");
-    assert!(
-        err.contains("taskdb.toml:2: key `health.thresholds.nosuch.warn`: unknown threshold"),
-        "{err}"
-    );
+    health(&sb, &db.url(), &["--check", "connect"])
+        .run()
+        .expect_exit(3)
+        .stderr_contains("taskdb.toml:2: key `health.thresholds.nosuch.warn`: unknown threshold");
     std::fs::write(&cfg, "[health.thresholds.connections]\nwarn = \"lots\"\n").unwrap();
-    let (code, _, err) = run(&sb, &db.url(), &["--check", "connect"]);
-    assert_eq!(code, 3);
-    assert!(err.contains("not a ratio"), "{err}");
+    health(&sb, &db.url(), &["--check", "connect"])
+        .expect_exit(3)
+        .stderr_contains("not a ratio");
     std::fs::write(&cfg, "[health]\nbogus = 1\n").unwrap();
-    let (code, _, err) = run(&sb, &db.url(), &["--check", "connect"]);
-    assert_eq!(code, 3, "{err}");
-    assert!(err.contains("health.bogus"), "{err}");
+    health(&sb, &db.url(), &["--check", "connect"])
+        .expect_exit(3)
+        .stderr_contains("health.bogus");
 }
 
 #[test]
@@ -1205,7 +1116,7 @@ fn check_and_skip_choose_probes_in_documented_order() {
     let pg = TestPg::get();
     let db = pg.fresh_db();
     let sb = Sandbox::new();
-    let (_, doc) = run_json(
+    let doc = health(
         &sb,
         &db.url(),
         &[
@@ -1216,7 +1127,10 @@ fn check_and_skip_choose_probes_in_documented_order() {
             "--skip",
             "database_size",
         ],
-    );
+    )
+    .format_json()
+    .run()
+    .json();
     let names: Vec<&str> = doc["probes"]
         .as_array()
         .unwrap()
@@ -1224,15 +1138,14 @@ fn check_and_skip_choose_probes_in_documented_order() {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["connect", "server", "wraparound"]);
-    let (code, out, _) = run(&sb, &db.url(), &["--format", "human", "--check", "server"]);
-    assert_eq!(code, 0);
+    let r = health(&sb, &db.url(), &["--format", "human", "--check", "server"]).ok();
     assert!(
-        out.contains("│ server") && out.contains("overall: OK"),
-        "{out}"
+        r.stdout.contains("│ server") && r.stdout.contains("overall: OK"),
+        "{r}"
     );
-    let (code, _, err) = run(&sb, &db.url(), &["--check", "connect", "--skip", "connect"]);
-    assert_eq!(code, 3);
-    assert!(err.contains("no probe left"), "{err}");
+    health(&sb, &db.url(), &["--check", "connect", "--skip", "connect"])
+        .expect_exit(3)
+        .stderr_contains("no probe left");
 }
 
 #[test]
@@ -1242,96 +1155,79 @@ fn cloudflare_tunnel_status_against_the_fake_api() {
     let db = pg.fresh_db();
     let sb = Sandbox::new();
     // Not configured: not part of a default run; asked for explicitly, UNKNOWN.
-    let (_, doc) = run_json(
+    let doc = health(
         &sb,
         &db.url(),
         &["--skip", "stuck_workflows,metrics_freshness,schema"],
-    );
+    )
+    .format_json()
+    .run()
+    .json();
     assert!(doc["probes"]
         .as_array()
         .unwrap()
         .iter()
         .all(|p| p["name"] != "tunnel"));
     assert!(doc.get("cloudflare").is_none());
-    let (code, doc) = run_json(&sb, &db.url(), &["--check", "tunnel"]);
-    assert_eq!(code, 3, "{doc:#}");
+    let doc = health(&sb, &db.url(), &["--check", "tunnel"])
+        .format_json()
+        .expect_exit(3)
+        .json();
     assert_eq!(
         probe(&doc, "tunnel")["message"],
         "Cloudflare is not configured"
     );
 
     let fake = CfFake::start();
-    let with_fake_env = |args: &[&str], account: Option<&str>| -> (i32, Value) {
-        let mut cmd = sb.cmd();
-        fake.env(&mut cmd);
+    let with_fake_env = |args: &[&str], account: Option<&str>| -> Ran {
+        let mut cmd = health(&sb, &db.url(), args).format_json().envs(fake.env());
         if let Some(a) = account {
-            cmd.env("CLOUDFLARE_ACCOUNT_ID", a);
+            cmd = cmd.env("CLOUDFLARE_ACCOUNT_ID", a);
         }
-        let out = cmd
-            .env("DATABASE_URL", db.url())
-            .args(["--format", "json", "health"])
-            .args(args)
-            .timeout(Duration::from_secs(60))
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-        let token = crate::support::cf_fake::TOKEN;
-        assert!(
-            !stdout.contains(token) && !stderr.contains(token),
-            "API token leaked"
-        );
-        let v = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout} {stderr}"));
-        (out.status.code().unwrap(), v)
+        let r = cmd.run();
+        r.lacks(crate::support::cf_fake::TOKEN);
+        r
     };
     let with_fake = |args: &[&str]| with_fake_env(args, None);
     // Nothing deployed from this host and no account configured: cannot know.
-    let (code, doc) = with_fake(&["--check", "tunnel"]);
-    assert_eq!(code, 3, "{doc:#}");
+    let doc = with_fake(&["--check", "tunnel"]).expect_exit(3).json();
     assert!(probe(&doc, "tunnel")["message"]
         .as_str()
         .unwrap()
         .contains("CLOUDFLARE_ACCOUNT_ID"));
-    let (code, doc) = with_fake_env(
+    let doc = with_fake_env(
         &["--check", "tunnel"],
         Some(crate::support::cf_fake::ACCOUNT),
-    );
-    assert_eq!(code, 2, "{doc:#}");
+    )
+    .expect_exit(2)
+    .json();
     assert_eq!(
         probe(&doc, "tunnel")["message"],
         "no tunnel named taskdb in the Cloudflare account"
     );
 
-    let mut deploy = sb.cmd();
-    fake.env(&mut deploy);
-    let out = deploy
-        .args([
-            "tunnel",
-            "deploy",
-            "--hostname",
-            "db.example.com",
-            "--access-allow-email",
-            "ops@example.com",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    sb.taskdb(&[
+        "tunnel",
+        "deploy",
+        "--hostname",
+        "db.example.com",
+        "--access-allow-email",
+        "ops@example.com",
+    ])
+    .envs(fake.env())
+    .ok();
     // Deployed, but no cloudflared connected yet: inactive is CRITICAL.
-    let (code, doc) = with_fake(&["--check", "tunnel,connect"]);
-    assert_eq!(code, 2, "{doc:#}");
+    let doc = with_fake(&["--check", "tunnel,connect"])
+        .expect_exit(2)
+        .json();
     assert_eq!(doc["cloudflare"]["tunnel_status"], "inactive");
     let id = fake.live_tunnels()[0]["id"].as_str().unwrap().to_string();
     fake.add_connector(&id);
-    let (code, doc) = with_fake(&["--check", "tunnel,connect"]);
-    assert_eq!(code, 0, "{doc:#}");
+    let doc = with_fake(&["--check", "tunnel,connect"]).ok().json();
     assert_eq!(doc["cloudflare"]["tunnel_status"], "healthy");
     assert_eq!(probe(&doc, "tunnel")["value"], 1.0);
     // Configured: part of a default run.
-    let (_, doc) = with_fake(&["--skip", "stuck_workflows,metrics_freshness,schema"]);
+    let doc = with_fake(&["--skip", "stuck_workflows,metrics_freshness,schema"]).json();
     assert!(doc["probes"]
         .as_array()
         .unwrap()
@@ -1339,8 +1235,7 @@ fn cloudflare_tunnel_status_against_the_fake_api() {
         .any(|p| p["name"] == "tunnel"));
     // The API failing is not knowing, not a tunnel fault.
     fake.fail("GET", "cfd_tunnel", 500, 100);
-    let (code, doc) = with_fake(&["--check", "tunnel"]);
-    assert_eq!(code, 3, "{doc:#}");
+    let doc = with_fake(&["--check", "tunnel"]).expect_exit(3).json();
     assert!(probe(&doc, "tunnel")["message"]
         .as_str()
         .unwrap()
@@ -1380,8 +1275,11 @@ fn passwords_never_reach_the_report_or_the_webhook() {
                 }
             };
             let expect = if reached { 0 } else { 2 };
-            let (code, doc) = run_json(&sb, &url, &["--check", "connect,database_size"]);
-            assert_eq!(code, expect, "{doc:#}");
+            let r = health(&sb, &url, &["--check", "connect,database_size"])
+                .format_json()
+                .run();
+            let doc = r.json();
+            assert_eq!(r.code, expect, "{doc:#}");
             leaked("health --format json", &doc.to_string());
             if !reached {
                 assert_eq!(
@@ -1392,10 +1290,10 @@ fn passwords_never_reach_the_report_or_the_webhook() {
                     )
                 );
             }
-            let (code, table, stderr) = run(&sb, &url, &["-v", "--check", "connect,database_size"]);
-            assert_eq!(code, expect, "{stderr}");
-            leaked("health -v table", &format!("{table}{stderr}"));
-            let (code, out, stderr) = run(
+            let r = health(&sb, &url, &["-v", "--check", "connect,database_size"]).run();
+            assert_eq!(r.code, expect, "{r}");
+            leaked("health -v table", &r.all());
+            let r = health(
                 &sb,
                 &url,
                 &[
@@ -1406,9 +1304,10 @@ fn passwords_never_reach_the_report_or_the_webhook() {
                     "--alert-webhook",
                     hook.as_str(),
                 ],
-            );
-            assert_eq!(code, if reached { 1 } else { 2 }, "{stderr}");
-            leaked("health", &format!("{out}{stderr}"));
+            )
+            .run();
+            assert_eq!(r.code, if reached { 1 } else { 2 }, "{r}");
+            leaked("health", &r.all());
             let bodies = got.lock().unwrap();
             assert_eq!(bodies.len(), 1, "the alert was posted");
             leaked("the webhook body", &bodies[0].to_string());

@@ -3,26 +3,18 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
-use crate::metrics::{month_name, seed_months};
-use crate::support::{Sandbox, TestDb, TestPg};
+use crate::support::metrics::{month_name, seed_months};
+use crate::support::{Sandbox, Taskdb, TestPg};
 
 /// The key `taskdb maintain` locks ("taskdbmt").
 const LOCK_KEY: i64 = 0x7461_736b_6462_6d74;
 
-fn maintain(sb: &Sandbox, db: &TestDb, args: &[&str]) -> (i32, Value, String) {
-    let out = sb
-        .cmd_db(db)
-        .args(["--format", "json", "maintain"])
+/// `taskdb --format json maintain <args>` on the sandbox's database (a hang fails after two
+/// minutes).
+fn maintain(sb: &Sandbox, args: &[&str]) -> Taskdb {
+    sb.taskdb(&["--format", "json", "maintain"])
         .args(args)
         .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let doc = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout} {stderr}"));
-    (out.status.code().unwrap_or(-1), doc, stderr)
 }
 
 #[test]
@@ -48,9 +40,8 @@ fn maintain_creates_partitions_applies_retention_and_is_idempotent() {
     )
     .unwrap();
     let ahead4 = month_name(&mut c, -4);
-    let sb = Sandbox::new();
-    let (code, doc, err) = maintain(&sb, &db, &["--months-ahead", "4"]);
-    assert_eq!(code, 0, "{err}");
+    let sb = Sandbox::on(&db);
+    let doc = maintain(&sb, &["--months-ahead", "4"]).ok().json();
     assert_eq!(doc["skipped"], false);
     let created: Vec<&str> = doc["partitions_created"]
         .as_array()
@@ -105,8 +96,7 @@ fn maintain_creates_partitions_applies_retention_and_is_idempotent() {
     assert!(analyzed_at.is_some());
 
     // Idempotent: nothing new to create or remove.
-    let (code, doc, _) = maintain(&sb, &db, &["--months-ahead", "4"]);
-    assert_eq!(code, 0);
+    let doc = maintain(&sb, &["--months-ahead", "4"]).ok().json();
     assert_eq!(doc["partitions_created"].as_array().unwrap().len(), 0);
     assert!(doc["retention"]
         .as_array()
@@ -123,8 +113,7 @@ fn maintain_creates_partitions_applies_retention_and_is_idempotent() {
     .unwrap();
     c.batch_execute("INSERT INTO api_access_logs (endpoint, method, occurred_at) VALUES ('/old2', 'GET', now() - interval '20 days')")
         .unwrap();
-    let (code, doc, _) = maintain(&sb, &db, &["--api-logs-days", "0"]);
-    assert_eq!(code, 0);
+    let doc = maintain(&sb, &["--api-logs-days", "0"]).ok().json();
     let tables: Vec<&str> = doc["retention"]
         .as_array()
         .unwrap()
@@ -166,68 +155,46 @@ fn maintain_recounts_a_wrong_open_blocker_count() {
     ))
     .unwrap();
     assert_eq!(db.open_blocker_mismatches().len(), 2);
-    let sb = Sandbox::new();
-    let (code, doc, err) = maintain(&sb, &db, &[]);
-    assert_eq!(code, 0, "{err}");
+    let sb = Sandbox::on(&db);
+    let doc = maintain(&sb, &[]).ok().json();
     assert_eq!(
         doc["blocker_counts_fixed"],
         serde_json::json!([blocked, free])
     );
     assert!(db.open_blocker_mismatches().is_empty());
-    let (_, doc, _) = maintain(&sb, &db, &[]);
+    let doc = maintain(&sb, &[]).run().json();
     assert_eq!(doc["blocker_counts_fixed"], serde_json::json!([]));
     // The human report says so too.
-    let out = sb.cmd_db(&db).args(["maintain"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("consistent"));
+    sb.taskdb(&["maintain"]).run().stdout_contains("consistent");
 }
 
 #[test]
 fn overlapping_runs_skip_or_wait_and_never_fail() {
     let db = TestPg::get().migrated_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     let mut holder = db.client();
     holder
         .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
         .unwrap();
-    let (code, doc, err) = maintain(&sb, &db, &[]);
-    assert_eq!(code, 0);
-    assert_eq!(doc["skipped"], true);
-    assert!(err.contains("another taskdb maintain is running"), "{err}");
+    let r = maintain(&sb, &[]).ok();
+    assert_eq!(r.json()["skipped"], true);
+    r.stderr_contains("another taskdb maintain is running");
 
     // --wait waits for the holder, then does the work.
-    let child = sb
-        .std_cmd()
-        .env("DATABASE_URL", db.url())
-        .args(["--format", "json", "maintain", "--wait"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = maintain(&sb, &["--wait"]).spawn();
     std::thread::sleep(Duration::from_millis(700));
     holder
         .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
         .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let doc = crate::support::success_json(&out, "maintain --wait: ");
+    let doc = child.wait(120).ok().json();
     assert_eq!(doc["skipped"], false);
 
     // Two at once: both exit 0, at most one skipped.
-    let spawn = || {
-        sb.std_cmd()
-            .env("DATABASE_URL", db.url())
-            .args(["--format", "json", "maintain"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (a, b) = (spawn(), spawn());
-    let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+    let (a, b) = (maintain(&sb, &[]).spawn(), maintain(&sb, &[]).spawn());
+    let runs = [a.wait(120), b.wait(120)];
     let mut skipped = 0;
-    for o in &outs {
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let d: Value = serde_json::from_slice(&o.stdout).unwrap();
-        if d["skipped"] == true {
+    for r in &runs {
+        if r.ok().json()["skipped"] == true {
             skipped += 1;
         }
     }
@@ -237,14 +204,12 @@ fn overlapping_runs_skip_or_wait_and_never_fail() {
 #[test]
 fn maintain_bad_input_exits_2() {
     let db = TestPg::get().migrated_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     for args in [
         vec!["maintain", "--months-ahead", "500"],
         vec!["maintain", "--audit-days", "-1"],
         vec!["--format", "prometheus", "maintain"],
     ] {
-        let out = sb.cmd_db(&db).args(&args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(out.stdout.is_empty());
+        sb.taskdb(&args).expect_exit(2).stdout_is("");
     }
 }

@@ -4,22 +4,14 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::health::parse_prometheus;
-use crate::support::{Sandbox, TestDb, TestPg};
+use crate::support::metrics::{parse_prometheus, seed_months};
+use crate::support::{Sandbox, Taskdb, TestDb, TestPg};
 
-fn run(sb: &Sandbox, db: &TestDb, args: &[&str]) -> (i32, String, String) {
-    let out = sb
-        .cmd_db(db)
-        .arg("metrics")
+/// `taskdb metrics <args>` on the sandbox's database (a hang fails after a minute).
+fn metrics(sb: &Sandbox, args: &[&str]) -> Taskdb {
+    sb.taskdb(&["metrics"])
         .args(args)
         .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
 }
 
 fn count(db: &TestDb) -> i64 {
@@ -32,10 +24,9 @@ fn count(db: &TestDb) -> i64 {
 #[test]
 fn record_stores_one_row_and_bad_input_stores_none() {
     let db = TestPg::get().migrated_db();
-    let sb = Sandbox::new();
-    let (code, out, err) = run(
+    let sb = Sandbox::on(&db);
+    let doc = metrics(
         &sb,
-        &db,
         &[
             "--format",
             "json",
@@ -53,9 +44,9 @@ fn record_stores_one_row_and_bad_input_stores_none() {
             "--tag",
             "region=eu",
         ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let doc: Value = serde_json::from_str(&out).unwrap();
+    )
+    .ok()
+    .json();
     let id = doc["id"].as_i64().unwrap();
     let row = db
         .client()
@@ -94,13 +85,9 @@ fn record_stores_one_row_and_bad_input_stores_none() {
             "expected KEY=VALUE",
         ),
     ] {
-        let (code, out, err) = run(&sb, &db, &args);
-        assert_eq!(code, 2, "{args:?}: {err}");
-        assert!(out.is_empty());
-        assert!(
-            err.starts_with("error: ") && err.contains(expect),
-            "{args:?}: {err}"
-        );
+        let r = metrics(&sb, &args).expect_exit(2);
+        r.stdout_is("").stderr_contains(expect);
+        assert!(r.stderr.starts_with("error: "), "{r}");
     }
     assert_eq!(count(&db), before, "nothing written");
 }
@@ -146,14 +133,13 @@ fn dump_aggregates_match_independent_arithmetic() {
         &[&(base as f64)],
     )
     .unwrap();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     let since = chrono::DateTime::from_timestamp(base, 0)
         .unwrap()
         .to_rfc3339();
     for agg in ["avg", "min", "max", "sum", "count", "p50", "p95", "p99"] {
-        let (code, out, err) = run(
+        let r = metrics(
             &sb,
-            &db,
             &[
                 "--format",
                 "json",
@@ -167,10 +153,10 @@ fn dump_aggregates_match_independent_arithmetic() {
                 "--agg",
                 agg,
             ],
-        );
-        assert_eq!(code, 0, "{err}");
-        let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
-        assert_eq!(rows.len(), 3, "{agg}: {out}");
+        )
+        .ok();
+        let rows: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(rows.len(), 3, "{r}");
         for (row, (start, vals)) in rows.iter().zip(&expected) {
             let want = match agg {
                 "avg" => vals.iter().sum::<f64>() / vals.len() as f64,
@@ -207,9 +193,8 @@ fn dump_aggregates_match_independent_arithmetic() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let (_, out, _) = run(
+    let csv = metrics(
         &sb,
-        &db,
         &[
             "--format",
             "csv",
@@ -219,8 +204,9 @@ fn dump_aggregates_match_independent_arithmetic() {
             "--bucket",
             "1h",
         ],
-    );
-    let lines: Vec<&str> = out.lines().collect();
+    )
+    .run();
+    let lines: Vec<&str> = csv.stdout.lines().collect();
     assert_eq!(lines[0], "bucket_start,name,agg,value,samples");
     let mut csv_avg: Vec<f64> = lines[1..]
         .iter()
@@ -235,9 +221,8 @@ fn dump_aggregates_match_independent_arithmetic() {
     }
 
     // Raw samples, paginated.
-    let (code, out, err) = run(
+    let r = metrics(
         &sb,
-        &db,
         &[
             "--format",
             "json",
@@ -247,13 +232,12 @@ fn dump_aggregates_match_independent_arithmetic() {
             "--limit",
             "20",
         ],
-    );
-    assert_eq!(code, 0);
-    assert_eq!(serde_json::from_str::<Vec<Value>>(&out).unwrap().len(), 20);
-    assert!(err.contains("--offset 20"), "{err}");
-    let (_, out, err) = run(
+    )
+    .ok();
+    assert_eq!(r.json().as_array().unwrap().len(), 20);
+    r.stderr_contains("--offset 20");
+    let r = metrics(
         &sb,
-        &db,
         &[
             "--format",
             "json",
@@ -265,19 +249,19 @@ fn dump_aggregates_match_independent_arithmetic() {
             "--offset",
             "20",
         ],
-    );
-    let page: Vec<Value> = serde_json::from_str(&out).unwrap();
+    )
+    .run();
+    let page: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(page.len(), 2, "22 samples in all");
-    assert!(!err.contains("--offset"), "{err}");
+    r.stderr_lacks("--offset");
 
     // Prometheus: newest value per series, parseable, no timestamps.
-    let (code, out, _) = run(
+    let r = metrics(
         &sb,
-        &db,
         &["--format", "prometheus", "dump", "--component", "api"],
-    );
-    assert_eq!(code, 0);
-    let series = parse_prometheus(&out);
+    )
+    .ok();
+    let series = parse_prometheus(&r.stdout);
     let newest = expected[2].1.iter().cloned().fold(f64::MIN, f64::max);
     assert_eq!(
         series["taskdb_latency_ms{component=\"api\"}"],
@@ -289,7 +273,7 @@ fn dump_aggregates_match_independent_arithmetic() {
 #[test]
 fn dump_rejects_bad_times_and_buckets() {
     let db = TestPg::get().migrated_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     for (args, expect) in [
         (
             vec!["dump", "--since", "yesterday-ish"],
@@ -306,49 +290,12 @@ fn dump_rejects_bad_times_and_buckets() {
         (vec!["prune", "--older-than", "-5d"], "negative"),
         (vec!["prune", "--older-than", "5s"], "at least 1m"),
     ] {
-        let (code, out, err) = run(&sb, &db, &args);
-        assert_eq!(code, 2, "{args:?}: {err}");
-        assert!(out.is_empty());
-        assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.contains(expect), "{args:?}: {err}");
+        metrics(&sb, &args)
+            .expect_exit(2)
+            .stdout_is("")
+            .stderr_contains(expect)
+            .stderr_line();
     }
-}
-
-/// Past-month partitions named as ensure_monthly_partitions names them, for months -4..-2.
-const OLD_PARTITIONS: &str = "DO $$
-DECLARE m date; n text;
-BEGIN
-  FOR i IN 2..4 LOOP
-    m := (date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => i))::date;
-    n := 'system_metrics_p' || to_char(m, 'YYYYMM');
-    EXECUTE format('CREATE TABLE %I PARTITION OF system_metrics FOR VALUES FROM (%L) TO (%L)',
-                   n, m::timestamp AT TIME ZONE 'UTC', (m + interval '1 month')::timestamp AT TIME ZONE 'UTC');
-    INSERT INTO system_metrics (metric_name, metric_value, recorded_at)
-    VALUES ('old', i, (m + interval '14 days')::timestamp AT TIME ZONE 'UTC');
-  END LOOP;
-END $$";
-
-pub fn month_name(c: &mut postgres::Client, months_back: i32) -> String {
-    c.query_one(
-        "SELECT 'system_metrics_p' || to_char(date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => $1), 'YYYYMM')",
-        &[&months_back],
-    )
-    .unwrap()
-    .get(0)
-}
-
-pub fn seed_months(db: &TestDb) -> Vec<String> {
-    let mut c = db.client();
-    c.batch_execute(OLD_PARTITIONS).unwrap();
-    // Last month (no partition of its own: it lands in the DEFAULT partition): one row early in
-    // the month (older than 30 days), plus a recent row.
-    c.batch_execute(
-        "INSERT INTO system_metrics (metric_name, metric_value, recorded_at) VALUES
-           ('old', 1, date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 month' + interval '1 hour'),
-           ('recent', 1, now() - interval '1 day')",
-    )
-    .unwrap();
-    (2..=4).map(|i| month_name(&mut c, i)).collect()
 }
 
 fn partitions(db: &TestDb) -> Vec<String> {
@@ -368,12 +315,11 @@ fn partitions(db: &TestDb) -> Vec<String> {
 fn prune_drops_whole_old_partitions_and_deletes_the_rest() {
     let db = TestPg::get().migrated_db();
     let old = seed_months(&db);
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     let before_parts = partitions(&db);
     let before_rows = count(&db);
-    let (code, out, err) = run(
+    let dry = metrics(
         &sb,
-        &db,
         &[
             "--format",
             "json",
@@ -382,9 +328,9 @@ fn prune_drops_whole_old_partitions_and_deletes_the_rest() {
             "30d",
             "--dry-run",
         ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let dry: Value = serde_json::from_str(&out).unwrap();
+    )
+    .ok()
+    .json();
     assert_eq!(dry["dry_run"], true);
     assert_eq!(dry["rows_removed"], 4, "{dry:#}");
     let mut dropped: Vec<String> = dry["partitions_dropped"]
@@ -400,13 +346,9 @@ fn prune_drops_whole_old_partitions_and_deletes_the_rest() {
     assert_eq!(partitions(&db), before_parts, "a dry run changes nothing");
     assert_eq!(count(&db), before_rows);
 
-    let (code, out, err) = run(
-        &sb,
-        &db,
-        &["--format", "json", "prune", "--older-than", "30d"],
-    );
-    assert_eq!(code, 0, "{err}");
-    let done: Value = serde_json::from_str(&out).unwrap();
+    let done = metrics(&sb, &["--format", "json", "prune", "--older-than", "30d"])
+        .ok()
+        .json();
     assert_eq!(done["rows_removed"], 4);
     assert_eq!(done["partitions_dropped"].as_array().unwrap().len(), 3);
     let now_parts = partitions(&db);
@@ -422,58 +364,50 @@ fn prune_drops_whole_old_partitions_and_deletes_the_rest() {
         .collect();
     assert_eq!(names, vec!["recent".to_string()]);
     // Again: nothing left to do.
-    let (_, out, _) = run(
-        &sb,
-        &db,
-        &["--format", "json", "prune", "--older-than", "30d"],
-    );
-    let again: Value = serde_json::from_str(&out).unwrap();
+    let again = metrics(&sb, &["--format", "json", "prune", "--older-than", "30d"])
+        .run()
+        .json();
     assert_eq!(again["rows_removed"], 0);
 }
 
 #[test]
 fn dump_of_values_near_the_float8_limit_never_fails_with_a_raw_error() {
     let db = TestPg::get().migrated_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     // The largest value `record` takes: its sums stay finite.
     for _ in 0..3 {
-        let (code, _, err) = run(&sb, &db, &["record", "big", "1e300"]);
-        assert_eq!(code, 0, "{err}");
+        metrics(&sb, &["record", "big", "1e300"]).ok();
     }
-    let (code, out, err) = run(
+    let rows = metrics(
         &sb,
-        &db,
         &[
             "--format", "json", "dump", "--name", "big", "--bucket", "1d", "--agg", "sum",
         ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let rows: Value = serde_json::from_str(&out).unwrap();
+    )
+    .ok()
+    .json();
     assert_eq!(rows[0]["value"], 3e300);
     // Another client (the schema only asks for finite values) stores 1e308 twice.
     db.client()
         .batch_execute("SELECT record_metric('huge', 1e308); SELECT record_metric('huge', 1e308);")
         .unwrap();
     for agg in ["sum", "avg"] {
-        let (code, out, err) = run(
+        let r = metrics(
             &sb,
-            &db,
             &["dump", "--name", "huge", "--bucket", "1d", "--agg", agg],
-        );
-        assert_eq!(code, 1, "{agg}: {err}");
-        assert!(out.is_empty());
-        assert_eq!(err.lines().count(), 1, "{err}");
+        )
+        .expect_exit(1);
+        r.stdout_is("");
         assert!(
-            err.starts_with(&format!(
+            r.stderr_line().starts_with(&format!(
                 "error: the {agg} of a bucket is beyond the float8 range"
             )),
-            "{err}"
+            "{r}"
         );
     }
-    let (code, _, err) = run(
+    metrics(
         &sb,
-        &db,
         &["dump", "--name", "huge", "--bucket", "1d", "--agg", "max"],
-    );
-    assert_eq!(code, 0, "{err}");
+    )
+    .ok();
 }

@@ -1,50 +1,26 @@
 //! `taskdb migrate`: up/down/status/validate against a real server, including concurrency,
 //! SIGKILL mid-run, round trips, divergence and bad input.
 
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support::schema::pg_dump_schema;
 use crate::support::{Sandbox, TestDb, TestPg};
 
-/// (version, name) of every row in the history table, oldest first (empty if no table).
-pub fn history(db: &TestDb) -> Vec<(i32, String)> {
-    let mut c = db.client();
-    let exists: bool = c
-        .query_one(
-            "SELECT to_regclass('refinery_schema_history') IS NOT NULL",
-            &[],
-        )
-        .unwrap()
-        .get(0);
-    if !exists {
-        return Vec::new();
-    }
-    c.query(
-        "SELECT version, name FROM refinery_schema_history ORDER BY version",
-        &[],
-    )
-    .unwrap()
-    .iter()
-    .map(|r| (r.get(0), r.get(1)))
-    .collect()
-}
-
 /// `migrate status --format json` rows.
-pub fn status(sb: &Sandbox, db: &TestDb) -> Vec<Value> {
-    let out = sb
-        .cmd_db(db)
-        .args(["--format", "json", "migrate", "status"])
-        .output()
-        .unwrap();
-    crate::support::success_json(&out, "migrate status: ")
+fn status(sb: &Sandbox, db: &TestDb) -> Vec<Value> {
+    sb.taskdb(&["migrate", "status"])
+        .db(db)
+        .ok_json()
         .as_array()
         .unwrap()
         .clone()
 }
 
 /// Every migration version shipped in the binary.
-pub fn shipped_versions(sb: &Sandbox) -> Vec<i64> {
+fn shipped_versions(sb: &Sandbox) -> Vec<i64> {
     let db = TestPg::get().fresh_db();
     status(sb, &db)
         .iter()
@@ -53,17 +29,8 @@ pub fn shipped_versions(sb: &Sandbox) -> Vec<i64> {
 }
 
 /// `pg_dump --schema-only` of a database (comments and random \restrict keys dropped).
-pub fn schema(db: &TestDb) -> String {
-    let out = std::process::Command::new(db.pg.bindir.join("pg_dump"))
-        .args(["--schema-only", "-d", &db.url()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
+fn schema(db: &TestDb) -> String {
+    pg_dump_schema(db, &[])
         .lines()
         .filter(|l| {
             !l.starts_with("--") && !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")
@@ -71,10 +38,6 @@ pub fn schema(db: &TestDb) -> String {
         .filter(|l| !l.trim().is_empty())
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
 }
 
 fn backup_files(sb: &Sandbox) -> Vec<String> {
@@ -97,18 +60,11 @@ fn up_applies_everything_once_and_status_is_clean() {
     let sb = Sandbox::new();
     let versions = shipped_versions(&sb);
     assert!(!versions.is_empty());
-    sb.cmd_db(&db)
-        .args(["migrate", "status", "--check"])
-        .assert()
-        .code(1);
+    sb.taskdb(&["migrate", "status", "--check"])
+        .db(&db)
+        .expect_exit(1);
 
-    let out = sb
-        .cmd_db(&db)
-        .args(["--format", "json", "migrate", "up"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = sb.taskdb(&["migrate", "up"]).db(&db).ok_json();
     assert_eq!(summary["steps"].as_array().unwrap().len(), versions.len());
     assert_eq!(summary["from_version"], 0);
     assert_eq!(
@@ -119,18 +75,20 @@ fn up_applies_everything_once_and_status_is_clean() {
     assert!(summary["backup"].is_null());
     assert!(backup_files(&sb).is_empty());
 
-    let h: Vec<i64> = history(&db).iter().map(|(v, _)| i64::from(*v)).collect();
+    let h: Vec<i64> = db
+        .migration_history()
+        .iter()
+        .map(|(v, _)| i64::from(*v))
+        .collect();
     assert_eq!(h, versions);
-    sb.cmd_db(&db)
-        .args(["migrate", "status", "--check"])
-        .assert()
-        .success();
+    sb.taskdb(&["migrate", "status", "--check"]).db(&db).ok();
     assert!(status(&sb, &db).iter().all(|r| r["state"] == "applied"));
 
     // Again: nothing to do.
-    let out = sb.cmd_db(&db).args(["migrate", "up"]).output().unwrap();
-    assert!(out.status.success());
-    assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+    sb.taskdb(&["migrate", "up"])
+        .db(&db)
+        .ok()
+        .stderr_contains("nothing to do");
 }
 
 #[test]
@@ -141,18 +99,11 @@ fn up_takes_a_verified_backup_when_the_database_holds_data() {
     let versions = shipped_versions(&sb);
     assert!(versions.len() >= 2, "needs two migrations");
     let first = versions[0].to_string();
-    sb.cmd_db(&db)
-        .args(["migrate", "up", "--target", &first])
-        .assert()
-        .success();
-    assert_eq!(history(&db).len(), 1);
-    let out = sb
-        .cmd_db(&db)
-        .args(["--format", "json", "migrate", "up"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    sb.taskdb(&["migrate", "up", "--target", &first])
+        .db(&db)
+        .ok();
+    assert_eq!(db.migration_history().len(), 1);
+    let summary = sb.taskdb(&["migrate", "up"]).db(&db).ok_json();
     let backup = summary["backup"].as_str().expect("a backup path");
     assert!(
         backup.contains(&format!("_v{first}_before-migrate-up")),
@@ -168,16 +119,14 @@ fn dry_run_prints_the_sql_and_changes_nothing() {
     let pg = TestPg::get();
     let db = pg.fresh_db();
     let sb = Sandbox::new();
-    let out = sb
-        .cmd_db(&db)
-        .args(["migrate", "up", "--dry-run"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = sb
+        .taskdb(&["migrate", "up", "--dry-run"])
+        .db(&db)
+        .ok()
+        .stdout;
     assert!(text.contains("-- migrations/V"), "{text}");
     assert!(text.to_uppercase().contains("CREATE TABLE"), "{text}");
-    assert!(history(&db).is_empty());
+    assert!(db.migration_history().is_empty());
     let tables: i64 = db
         .client()
         .query_one(
@@ -197,24 +146,23 @@ fn eight_concurrent_ups_all_succeed_and_apply_each_migration_once() {
     let versions = shipped_versions(&sb);
     let children: Vec<_> = (0..8)
         .map(|_| {
-            let mut c = sb.std_cmd();
-            c.env("DATABASE_URL", db.url())
-                .args(["--format", "json", "migrate", "up", "--no-backup"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped());
-            c.spawn().unwrap()
+            sb.taskdb(&["--format", "json", "migrate", "up", "--no-backup"])
+                .db(&db)
+                .spawn()
         })
         .collect();
     let mut applied_total = 0;
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let summary = child.wait(300).ok().json();
         applied_total += summary["steps"].as_array().unwrap().len();
     }
     // Each migration was applied by exactly one of the eight.
     assert_eq!(applied_total, versions.len());
-    let h: Vec<i64> = history(&db).iter().map(|(v, _)| i64::from(*v)).collect();
+    let h: Vec<i64> = db
+        .migration_history()
+        .iter()
+        .map(|(v, _)| i64::from(*v))
+        .collect();
     assert_eq!(h, versions);
 }
 
@@ -226,32 +174,27 @@ fn a_run_killed_mid_way_is_completed_by_the_next_up() {
     let versions = shipped_versions(&sb);
     assert!(versions.len() >= 2, "needs two migrations");
     let mut child = sb
-        .std_cmd()
-        .env("DATABASE_URL", db.url())
+        .taskdb(&["migrate", "up", "--no-backup"])
+        .db(&db)
         .env("TASKDB_TEST_MIGRATION_DELAY_MS", "60000")
-        .args(["migrate", "up", "--no-backup"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        .spawn_with(Stdio::null(), Stdio::null());
     // Wait until the first migration is committed, then kill while it sleeps before the next.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while history(&db).is_empty() {
+    while db.migration_history().is_empty() {
         assert!(Instant::now() < deadline, "first migration never applied");
         std::thread::sleep(Duration::from_millis(50));
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    let partial = history(&db).len();
+    child.child.kill().unwrap(); // SIGKILL
+    child.child.wait().unwrap();
+    let partial = db.migration_history().len();
     assert!(partial >= 1 && partial < versions.len(), "{partial}");
 
-    let out = sb
-        .cmd_db(&db)
-        .args(["migrate", "up", "--no-backup"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let h: Vec<i64> = history(&db).iter().map(|(v, _)| i64::from(*v)).collect();
+    sb.taskdb(&["migrate", "up", "--no-backup"]).db(&db).ok();
+    let h: Vec<i64> = db
+        .migration_history()
+        .iter()
+        .map(|(v, _)| i64::from(*v))
+        .collect();
     assert_eq!(h, versions);
     // History matches the schema: the same as a database migrated in one go.
     let reference = pg.migrated_db();
@@ -263,14 +206,11 @@ fn up_then_down_everything_then_up_gives_the_same_schema() {
     let pg = TestPg::get();
     let db = pg.fresh_db();
     let sb = Sandbox::new();
-    sb.cmd_db(&db).args(["migrate", "up"]).assert().success();
-    let out = sb
-        .cmd_db(&db)
-        .args(["migrate", "down", "--target", "0", "--yes", "--no-backup"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(history(&db).is_empty());
+    sb.taskdb(&["migrate", "up"]).db(&db).ok();
+    sb.taskdb(&["migrate", "down", "--target", "0", "--yes", "--no-backup"])
+        .db(&db)
+        .ok();
+    assert!(db.migration_history().is_empty());
     let left: i64 = db
         .client()
         .query_one(
@@ -282,7 +222,7 @@ fn up_then_down_everything_then_up_gives_the_same_schema() {
         .unwrap()
         .get(0);
     assert_eq!(left, 0, "down --target 0 left relations behind");
-    sb.cmd_db(&db).args(["migrate", "up"]).assert().success();
+    sb.taskdb(&["migrate", "up"]).db(&db).ok();
     let reference = pg.migrated_db();
     assert_eq!(schema(&db), schema(&reference));
 }
@@ -292,34 +232,27 @@ fn down_takes_a_backup_and_reverts_the_newest() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
     let sb = Sandbox::new();
-    let before = history(&db);
+    let before = db.migration_history();
     // Dry run: prints the down SQL, changes nothing.
-    let out = sb
-        .cmd_db(&db)
-        .args(["migrate", "down", "--dry-run"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains(".down.sql"));
-    assert_eq!(history(&db), before);
+    sb.taskdb(&["migrate", "down", "--dry-run"])
+        .db(&db)
+        .ok()
+        .stdout_contains(".down.sql");
+    assert_eq!(db.migration_history(), before);
     // Without a terminal and without --yes: refused, exit 2, nothing changed.
-    let out = sb.cmd_db(&db).args(["migrate", "down"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("--yes"));
-    assert_eq!(history(&db), before);
+    sb.taskdb(&["migrate", "down"])
+        .db(&db)
+        .expect_exit(2)
+        .stderr_contains("--yes");
+    assert_eq!(db.migration_history(), before);
     assert!(backup_files(&sb).is_empty());
 
-    let out = sb
-        .cmd_db(&db)
-        .args([
-            "--format", "json", "migrate", "down", "--steps", "1", "--yes",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = sb
+        .taskdb(&["migrate", "down", "--steps", "1", "--yes"])
+        .db(&db)
+        .ok_json();
     assert!(summary["backup"].as_str().unwrap().ends_with(".dump"));
-    assert_eq!(history(&db), before[..before.len() - 1].to_vec());
+    assert_eq!(db.migration_history(), before[..before.len() - 1].to_vec());
     assert_eq!(backup_files(&sb).len(), 2);
     let st = status(&sb, &db);
     assert_eq!(st.last().unwrap()["state"], "pending");
@@ -332,10 +265,9 @@ fn an_edited_applied_migration_is_divergent_and_up_refuses() {
     let sb = Sandbox::new();
     let versions = shipped_versions(&sb);
     let first = versions[0].to_string();
-    sb.cmd_db(&db)
-        .args(["migrate", "up", "--target", &first])
-        .assert()
-        .success();
+    sb.taskdb(&["migrate", "up", "--target", &first])
+        .db(&db)
+        .ok();
     // Files are embedded in the binary, so "edited afterwards" = the recorded checksum differs.
     db.client()
         .execute(
@@ -345,23 +277,17 @@ fn an_edited_applied_migration_is_divergent_and_up_refuses() {
         .unwrap();
     let st = status(&sb, &db);
     assert_eq!(st[0]["state"], "divergent");
-    sb.cmd_db(&db)
-        .args(["migrate", "status", "--check"])
-        .assert()
-        .code(1);
-    let out = sb.cmd_db(&db).args(["migrate", "up"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(err.contains(&format!("migrations/V{first}__")), "{err}");
-    assert!(err.contains("divergent"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert_eq!(history(&db).len(), 1, "up changed something");
-    let out = sb
-        .cmd_db(&db)
-        .args(["migrate", "validate"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    sb.taskdb(&["migrate", "status", "--check"])
+        .db(&db)
+        .expect_exit(1);
+    sb.taskdb(&["migrate", "up"])
+        .db(&db)
+        .expect_exit(1)
+        .stderr_contains(&format!("migrations/V{first}__"))
+        .stderr_contains("divergent")
+        .stderr_line();
+    assert_eq!(db.migration_history().len(), 1, "up changed something");
+    sb.taskdb(&["migrate", "validate"]).db(&db).expect_exit(1);
 }
 
 #[test]
@@ -370,34 +296,29 @@ fn bad_targets_and_steps_are_refused_with_exit_2_and_change_nothing() {
     let db = pg.fresh_db();
     let sb = Sandbox::new();
     let versions = shipped_versions(&sb);
-    let run = |args: &[&str]| {
-        let out = sb.cmd_db(&db).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        let err = stderr(&out);
-        assert!(err.starts_with("error:"), "{args:?}: {err}");
-        assert!(!err.contains("panicked"));
-        err
+    // Exit 2, an `error:` message, no panic.
+    let bad = |args: &[&str]| {
+        let r = sb.taskdb(args).db(&db).expect_exit(2);
+        r.no_panic();
+        assert!(r.stderr.starts_with("error:"), "{r}");
+        r
     };
-    let err = run(&["migrate", "up", "--target", "9999"]);
-    assert!(err.contains("beyond the newest"), "{err}");
-    run(&["migrate", "up", "--target", "abc"]);
+    bad(&["migrate", "up", "--target", "9999"]).stderr_contains("beyond the newest");
+    bad(&["migrate", "up", "--target", "abc"]);
     // An output format the command cannot print is refused before anything is applied.
-    let err = run(&["--format", "nagios", "migrate", "up"]);
-    assert!(err.contains("--format nagios"), "{err}");
-    run(&["--format", "csv", "migrate", "up", "--dry-run"]);
-    run(&["migrate", "down", "--steps", "0", "--yes"]);
-    assert!(history(&db).is_empty());
+    bad(&["--format", "nagios", "migrate", "up"]).stderr_contains("--format nagios");
+    bad(&["--format", "csv", "migrate", "up", "--dry-run"]);
+    bad(&["migrate", "down", "--steps", "0", "--yes"]);
+    assert!(db.migration_history().is_empty());
 
-    sb.cmd_db(&db).args(["migrate", "up"]).assert().success();
-    let before = history(&db);
+    sb.taskdb(&["migrate", "up"]).db(&db).ok();
+    let before = db.migration_history();
     let first = versions[0].to_string();
-    let err = run(&["migrate", "up", "--target", &first]);
-    assert!(err.contains("below the current version"), "{err}");
-    let err = run(&["migrate", "down", "--steps", "9999", "--yes"]);
-    assert!(err.contains("only"), "{err}");
-    run(&["migrate", "down", "--target", "9999", "--yes"]);
-    run(&["migrate", "down", "--steps", "1", "--target", "0", "--yes"]);
-    assert_eq!(history(&db), before);
+    bad(&["migrate", "up", "--target", &first]).stderr_contains("below the current version");
+    bad(&["migrate", "down", "--steps", "9999", "--yes"]).stderr_contains("only");
+    bad(&["migrate", "down", "--target", "9999", "--yes"]);
+    bad(&["migrate", "down", "--steps", "1", "--target", "0", "--yes"]);
+    assert_eq!(db.migration_history(), before);
     assert!(backup_files(&sb).is_empty());
 }
 
@@ -413,16 +334,12 @@ fn a_second_runner_waits_for_the_lock_and_names_the_holder() {
     holder
         .execute("SELECT pg_advisory_lock($1)", &[&0x7461_736b_6462_6d67_i64])
         .unwrap();
-    let out = sb
-        .cmd_db(&db)
-        .args(["migrate", "up", "--lock-wait", "1"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(err.contains("holder-under-test"), "{err}");
-    assert!(err.contains("pid "), "{err}");
-    assert!(history(&db).is_empty());
+    sb.taskdb(&["migrate", "up", "--lock-wait", "1"])
+        .db(&db)
+        .expect_exit(1)
+        .stderr_contains("holder-under-test")
+        .stderr_contains("pid ");
+    assert!(db.migration_history().is_empty());
     // Released: the next run goes through.
     holder
         .execute(
@@ -430,7 +347,7 @@ fn a_second_runner_waits_for_the_lock_and_names_the_holder() {
             &[&0x7461_736b_6462_6d67_i64],
         )
         .unwrap();
-    sb.cmd_db(&db).args(["migrate", "up"]).assert().success();
+    sb.taskdb(&["migrate", "up"]).db(&db).ok();
 }
 
 #[test]
@@ -438,13 +355,10 @@ fn validate_roundtrip_rehearses_every_migration() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
     let sb = Sandbox::new();
-    let out = sb
-        .cmd_db(&db)
-        .args(["--format", "json", "migrate", "validate", "--roundtrip"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let findings: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = sb
+        .taskdb(&["migrate", "validate", "--roundtrip"])
+        .db(&db)
+        .ok_json();
     let findings = findings.as_array().unwrap();
     assert!(findings.iter().all(|f| f["ok"] == true), "{findings:?}");
     assert!(findings.iter().any(|f| f["check"] == "roundtrip"));
@@ -468,24 +382,19 @@ fn ddl_blocked_by_a_long_transaction_is_rolled_back_and_retried() {
     let sb = Sandbox::new();
     let versions = shipped_versions(&sb);
     let first = versions[0].to_string();
-    sb.cmd_db(&db)
-        .args(["migrate", "up", "--target", &first])
-        .assert()
-        .success();
+    sb.taskdb(&["migrate", "up", "--target", &first])
+        .db(&db)
+        .ok();
     // A long transaction holding a lock the next migration's DDL needs (a FK to tasks).
     let mut holder = db.client();
     let mut tx = holder.transaction().unwrap();
     tx.batch_execute("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
         .unwrap();
     let mut child = sb
-        .std_cmd()
-        .env("DATABASE_URL", db.url())
-        .args(["migrate", "up", "--no-backup", "--lock-timeout", "1"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        .taskdb(&["migrate", "up", "--no-backup", "--lock-timeout", "1"])
+        .db(&db)
+        .spawn_with(Stdio::null(), Stdio::piped());
+    let mut lines = std::io::BufReader::new(child.child.stderr.take().unwrap()).lines();
     let mut seen = Vec::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
@@ -507,9 +416,9 @@ fn ddl_blocked_by_a_long_transaction_is_rolled_back_and_retried() {
     assert_eq!(applied, 1);
     tx.rollback().unwrap();
     let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
-    let status = child.wait().unwrap();
+    let status = child.child.wait().unwrap();
     assert!(status.success(), "{seen:?} {rest:?}");
-    assert_eq!(history(&db).len(), versions.len());
+    assert_eq!(db.migration_history().len(), versions.len());
 }
 
 #[test]
@@ -523,21 +432,18 @@ fn a_failing_migration_is_rolled_back_and_named_and_earlier_ones_stay() {
     db.client()
         .batch_execute("CREATE TABLE workflows (x int)")
         .unwrap();
-    let out = sb
-        .cmd_db(&db)
-        .args(["migrate", "up", "--no-backup"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains(&format!("migrations/V{}__", versions[1])),
-        "{err}"
-    );
-    assert!(err.contains("already exists"), "{err}");
-    assert!(err.contains("rolled back"), "{err}");
-    let h: Vec<i64> = history(&db).iter().map(|(v, _)| i64::from(*v)).collect();
+    sb.taskdb(&["migrate", "up", "--no-backup"])
+        .db(&db)
+        .expect_exit(1)
+        .stderr_contains(&format!("migrations/V{}__", versions[1]))
+        .stderr_contains("already exists")
+        .stderr_contains("rolled back")
+        .stderr_line();
+    let h: Vec<i64> = db
+        .migration_history()
+        .iter()
+        .map(|(v, _)| i64::from(*v))
+        .collect();
     assert_eq!(h, versions[..1].to_vec());
     // Nothing of the failed migration is left: the only workflows table is ours.
     let cols: i64 = db

@@ -1,38 +1,8 @@
 //! SIGINT and SIGTERM: taskdb cancels the statement it has in flight before it exits, so the
 //! server does not keep running it (and holding its locks) after the client is gone.
 
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
-
 use crate::support::pg::{ExtraPg, ExtraPgSetup};
-use crate::support::{Sandbox, TestPg};
-
-/// Poll `cond` every 50 ms for up to `secs` (a bound on a hang, not a timing assertion).
-pub fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "gave up waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Wait for a child with a bound; kill it if it hangs.
-pub fn wait_child(child: &mut Child, secs: u64) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > Duration::from_secs(secs) {
-            let _ = child.kill();
-            panic!("the child did not exit within {secs} s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use crate::support::{wait_until, Sandbox, TestPg};
 
 /// Where the blocked command runs: a client on its database (for locking and watching),
 /// the database name and the command's connection string (whose application_name it sets).
@@ -66,31 +36,19 @@ fn interrupted_statement_is_cancelled(t: &Target<'_>, signal: i32, code: i32, na
     let mut tx = locker.transaction().unwrap();
     tx.batch_execute("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
         .unwrap();
-    let mut child = sb
-        .std_cmd()
-        .env("DATABASE_URL", format!("{} application_name={app}", t.url))
-        .args(["task", "create", "blocked by a lock"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = sb
+        .taskdb(&["task", "create", "blocked by a lock"])
+        .url(format!("{} application_name={app}", t.url))
+        .spawn();
     wait_until(30, "the command to wait on the lock", || {
         sessions(t, &app).iter().any(|(state, wait, ssl)| {
             state == "active" && wait.as_deref() == Some("Lock") && *ssl == tls
         })
     });
-    // SAFETY: kill(2) on our own child.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
-    let status = wait_child(&mut child, 30);
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(status.code(), Some(code), "stderr: {stderr}");
-    assert_eq!(
-        stderr,
-        format!(
-            "error: interrupted by {name}; asked the server to cancel the statement on its connection\n"
-        )
-    );
+    child.signal(signal);
+    child.wait(30).expect_exit(code).stderr_is(&format!(
+        "error: interrupted by {name}; asked the server to cancel the statement on its connection\n"
+    ));
     // The server stopped the statement although the lock is still held.
     wait_until(30, "the server to stop the cancelled statement", || {
         !sessions(t, &app)
@@ -144,17 +102,7 @@ fn sigint_cancels_the_statement_of_a_tls_connection() {
         pg.port
     );
     let sb = Sandbox::new();
-    let out = sb
-        .cmd()
-        .env("DATABASE_URL", &url)
-        .args(["migrate", "up", "--no-backup"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    sb.taskdb(&["migrate", "up", "--no-backup"]).url(&url).ok();
     let socket = format!(
         "host={} port={} user=postgres dbname=sigtls",
         pg.dir.display(),

@@ -96,11 +96,7 @@ fn commands_without_database_work_never_connect() {
         &["backup", "prune", "--keep", "3", "--dry-run"],
     ];
     for args in commands {
-        sb.cmd()
-            .env("DATABASE_URL", &url)
-            .args(*args)
-            .assert()
-            .success();
+        sb.taskdb(args).url(&url).ok();
     }
     listener.set_nonblocking(true).unwrap();
     match listener.accept() {
@@ -116,15 +112,12 @@ fn database_commands_open_one_connection_each() {
     let sb = Sandbox::new();
     let proxy = CountingProxy::new(&db);
     let url = proxy.url(&db);
-    let run = |args: &[&str]| {
-        sb.cmd()
-            .env("DATABASE_URL", &url)
-            .args(args)
-            .assert()
-            .success();
-    };
-    run(&["task", "create", "first", "--priority", "high"]);
-    run(&["task", "create", "second", "--depends-on", "1"]);
+    sb.taskdb(&["task", "create", "first", "--priority", "high"])
+        .url(&url)
+        .ok();
+    sb.taskdb(&["task", "create", "second", "--depends-on", "1"])
+        .url(&url)
+        .ok();
     assert_eq!(proxy.settled_count(), 2, "task create, twice");
     let commands: &[&[&str]] = &[
         &["task", "show", "1"],
@@ -140,7 +133,7 @@ fn database_commands_open_one_connection_each() {
     ];
     for args in commands {
         let before = proxy.settled_count();
-        run(args);
+        sb.taskdb(args).url(&url).ok();
         assert_eq!(
             proxy.settled_count() - before,
             1,
@@ -150,10 +143,7 @@ fn database_commands_open_one_connection_each() {
     }
     // health runs every probe over the one connection (its exit code is the verdict, 0-3).
     let before = proxy.settled_count();
-    sb.cmd()
-        .env("DATABASE_URL", &url)
-        .args(["health", "--format", "json"])
-        .assert()
-        .code(predicates::ord::lt(4));
+    let r = sb.taskdb(&["health", "--format", "json"]).url(&url).run();
+    assert!((0..4).contains(&r.code), "{r}");
     assert_eq!(proxy.settled_count() - before, 1, "taskdb health");
 }

@@ -3,18 +3,15 @@
 use serde_json::Value;
 
 use crate::support::{Sandbox, TestPg};
-use crate::tasks::{counts, json, ok, refused};
 
 #[test]
 fn a_workflow_runs_its_steps_and_completes() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
-    ok(&sb, &db, &["task", "create", "Deploy"]);
-    let wf = ok(
-        &sb,
-        &db,
-        &[
+    let sb = Sandbox::on(&db);
+    sb.taskdb(&["task", "create", "Deploy"]).ok();
+    let wf = sb
+        .taskdb(&[
             "workflow",
             "create",
             "1",
@@ -22,80 +19,62 @@ fn a_workflow_runs_its_steps_and_completes() {
             "deployment",
             "--steps",
             "2",
-        ],
-    );
+        ])
+        .ok()
+        .text();
     assert_eq!(wf, "1");
-    let w = json(
-        &sb,
-        &db,
-        &["workflow", "step", "1", "build", "--status", "running"],
-    );
+    let w = sb
+        .taskdb(&["workflow", "step", "1", "build", "--status", "running"])
+        .ok_json();
     assert_eq!(w["status"], "running");
-    let w = json(
-        &sb,
-        &db,
-        &[
+    let w = sb
+        .taskdb(&[
             "workflow",
             "step",
             "1",
             "build",
             "--result",
             r#"{"artifact":"app.tar"}"#,
-        ],
-    );
+        ])
+        .ok_json();
     assert_eq!(w["steps_completed"], 1);
-    let w = json(
-        &sb,
-        &db,
-        &["workflow", "step", "1", "deploy", "--status", "skipped"],
-    );
+    let w = sb
+        .taskdb(&["workflow", "step", "1", "deploy", "--status", "skipped"])
+        .ok_json();
     assert_eq!(w["status"], "completed");
     assert!(w["completed_at"].is_string());
-    let shown = json(&sb, &db, &["workflow", "show", "1"]);
+    let shown = sb.taskdb(&["workflow", "show", "1"]).ok_json();
     let steps = shown["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 2);
     assert_eq!(steps[0]["name"], "build");
     assert_eq!(steps[0]["result"]["artifact"], "app.tar");
     assert!(steps[0]["duration_seconds"].as_f64().unwrap() >= 0.0);
-    let text = ok(&sb, &db, &["workflow", "show", "1"]);
+    let text = sb.taskdb(&["workflow", "show", "1"]).ok().text();
     assert!(
         text.contains("Steps") && text.contains("build") && text.contains("2/2"),
         "{text}"
     );
     // The task shows its workflows.
-    let t = json(&sb, &db, &["task", "show", "1"]);
+    let t = sb.taskdb(&["task", "show", "1"]).ok_json();
     assert_eq!(t["workflows"][0]["status"], "completed");
     // Completed is terminal: the database refuses, the message says why.
-    refused(
-        sb.cmd_db(&db)
-            .args(["workflow", "retry", "1"])
-            .output()
-            .unwrap(),
-        2,
-        "invalid workflow transition completed → running",
-    );
+    sb.taskdb(&["workflow", "retry", "1"])
+        .refused(2, "invalid workflow transition completed → running");
 }
 
 #[test]
 fn failures_retries_and_their_limit() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
-    ok(&sb, &db, &["task", "create", "Flaky"]);
-    ok(&sb, &db, &["workflow", "create", "1", "--max-retries", "1"]);
+    let sb = Sandbox::on(&db);
+    sb.taskdb(&["task", "create", "Flaky"]).ok();
+    sb.taskdb(&["workflow", "create", "1", "--max-retries", "1"])
+        .ok();
     // A second active workflow for the same task is refused.
-    refused(
-        sb.cmd_db(&db)
-            .args(["workflow", "create", "1"])
-            .output()
-            .unwrap(),
-        2,
-        "already has an active",
-    );
-    let w = json(
-        &sb,
-        &db,
-        &[
+    sb.taskdb(&["workflow", "create", "1"])
+        .refused(2, "already has an active");
+    let w = sb
+        .taskdb(&[
             "workflow",
             "step",
             "1",
@@ -104,65 +83,47 @@ fn failures_retries_and_their_limit() {
             "failed",
             "--error",
             "2 tests failed",
-        ],
-    );
+        ])
+        .ok_json();
     assert_eq!(w["status"], "failed");
     assert_eq!(w["error_log"][0]["message"], "2 tests failed");
-    let w = json(
-        &sb,
-        &db,
-        &["workflow", "retry", "1", "--reason", "flaky runner"],
-    );
+    let w = sb
+        .taskdb(&["workflow", "retry", "1", "--reason", "flaky runner"])
+        .ok_json();
     assert_eq!(w["status"], "running");
     assert_eq!(w["retry_count"], 1);
-    ok(&sb, &db, &["workflow", "fail", "1", "--reason", "again"]);
-    let before = counts(&db);
-    let out = sb
-        .cmd_db(&db)
-        .args(["workflow", "retry", "1"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    sb.taskdb(&["workflow", "fail", "1", "--reason", "again"])
+        .ok();
+    let before = db.counts();
     // The schema's message names the workflow already: no "workflow #1: workflow #1 …".
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "error: workflow #1 has no retries left (1 of 1 used)\n"
-    );
-    assert_eq!(counts(&db), before);
-    let text = ok(&sb, &db, &["workflow", "show", "1"]);
+    sb.taskdb(&["workflow", "retry", "1"])
+        .expect_exit(2)
+        .stderr_is("error: workflow #1 has no retries left (1 of 1 used)\n");
+    assert_eq!(db.counts(), before);
+    let text = sb.taskdb(&["workflow", "show", "1"]).ok().text();
     assert!(
         text.contains("Errors") && text.contains("flaky runner"),
         "{text}"
     );
     // Cancel and complete go through the same rules.
-    ok(&sb, &db, &["task", "create", "Other"]);
+    sb.taskdb(&["task", "create", "Other"]).ok();
     // (The refused create above used up an id: ids come from a sequence.)
-    let other = ok(&sb, &db, &["workflow", "create", "2"]);
-    ok(&sb, &db, &["workflow", "cancel", &other]);
-    refused(
-        sb.cmd_db(&db)
-            .args(["workflow", "complete", &other])
-            .output()
-            .unwrap(),
-        2,
-        "allowed from cancelled: none",
-    );
-    let failed = json(&sb, &db, &["workflow", "list", "--status", "failed"]);
+    let other = sb.taskdb(&["workflow", "create", "2"]).ok().text();
+    sb.taskdb(&["workflow", "cancel", &other]).ok();
+    sb.taskdb(&["workflow", "complete", &other])
+        .refused(2, "allowed from cancelled: none");
+    let failed = sb
+        .taskdb(&["workflow", "list", "--status", "failed"])
+        .ok_json();
     assert_eq!(failed.as_array().unwrap().len(), 1);
-    let of_task = json(&sb, &db, &["workflow", "list", "--task", "2"]);
+    let of_task = sb.taskdb(&["workflow", "list", "--task", "2"]).ok_json();
     assert_eq!(of_task[0]["status"], "cancelled");
     // Deleting asks first.
-    refused(
-        sb.cmd_db(&db)
-            .args(["workflow", "delete", &other])
-            .output()
-            .unwrap(),
-        2,
-        "pass --yes",
-    );
-    ok(&sb, &db, &["--yes", "workflow", "delete", &other]);
+    sb.taskdb(&["workflow", "delete", &other])
+        .refused(2, "pass --yes");
+    sb.taskdb(&["--yes", "workflow", "delete", &other]).ok();
     assert_eq!(
-        json(&sb, &db, &["workflow", "list", "--task", "2"]),
+        sb.taskdb(&["workflow", "list", "--task", "2"]).ok_json(),
         Value::Array(vec![])
     );
 }
@@ -171,28 +132,22 @@ fn failures_retries_and_their_limit() {
 fn stuck_workflows_are_listed_and_can_be_retried() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
-    ok(&sb, &db, &["task", "create", "Slow"]);
-    ok(
-        &sb,
-        &db,
-        &["workflow", "create", "1", "--timeout-minutes", "5"],
-    );
-    ok(
-        &sb,
-        &db,
-        &["workflow", "step", "1", "build", "--status", "running"],
-    );
+    let sb = Sandbox::on(&db);
+    sb.taskdb(&["task", "create", "Slow"]).ok();
+    sb.taskdb(&["workflow", "create", "1", "--timeout-minutes", "5"])
+        .ok();
+    sb.taskdb(&["workflow", "step", "1", "build", "--status", "running"])
+        .ok();
     assert_eq!(
-        json(&sb, &db, &["workflow", "list", "--stuck"]),
+        sb.taskdb(&["workflow", "list", "--stuck"]).ok_json(),
         Value::Array(vec![])
     );
     db.client()
         .batch_execute("UPDATE workflows SET started_at = now() - interval '10 minutes'")
         .unwrap();
-    let stuck = json(&sb, &db, &["workflow", "list", "--stuck"]);
+    let stuck = sb.taskdb(&["workflow", "list", "--stuck"]).ok_json();
     assert_eq!(stuck[0]["stuck"], true);
-    let w = json(&sb, &db, &["workflow", "retry", "1"]);
+    let w = sb.taskdb(&["workflow", "retry", "1"]).ok_json();
     assert_eq!(w["status"], "running");
     assert_eq!(w["retry_count"], 1);
     assert_eq!(w["stuck"], false);
@@ -203,49 +158,39 @@ fn stuck_workflows_are_listed_and_can_be_retried() {
 fn workflow_bad_input_is_refused() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
-    ok(&sb, &db, &["task", "create", "t"]);
-    ok(&sb, &db, &["workflow", "create", "1"]);
-    let before = counts(&db);
-    let run = |args: &[&str]| sb.cmd_db(&db).args(args).output().unwrap();
-    refused(run(&["workflow", "create", "9"]), 2, "task #9 not found");
-    refused(run(&["workflow", "create", "x"]), 2, "malformed task id");
-    refused(
-        run(&["workflow", "create", "1", "--type", "weird"]),
-        2,
-        "unknown workflow type",
-    );
-    refused(
-        run(&["workflow", "create", "1", "--steps", "0"]),
-        2,
-        "--steps",
-    );
-    refused(
-        run(&["workflow", "create", "1", "--timeout-minutes", "0"]),
-        2,
-        "--timeout-minutes",
-    );
-    refused(run(&["workflow", "show", "w1"]), 2, "malformed workflow id");
-    refused(run(&["workflow", "show", "7"]), 2, "workflow #7 not found");
-    refused(
-        run(&["workflow", "step", "1", "s", "--result", "{oops"]),
-        2,
-        "--result is not valid JSON",
-    );
-    refused(
-        run(&["workflow", "step", "1", " "]),
-        2,
-        "step name is empty",
-    );
-    refused(
-        run(&["workflow", "step", "1", "build\nrm -rf"]),
-        2,
-        "the step name contains a line break; it must be one line",
-    );
-    refused(
-        run(&["workflow", "list", "--status", "done"]),
-        2,
-        "unknown workflow status",
-    );
-    assert_eq!(counts(&db), before);
+    let sb = Sandbox::on(&db);
+    sb.taskdb(&["task", "create", "t"]).ok();
+    sb.taskdb(&["workflow", "create", "1"]).ok();
+    let before = db.counts();
+    for (args, needle) in [
+        (&["workflow", "create", "9"][..], "task #9 not found"),
+        (&["workflow", "create", "x"], "malformed task id"),
+        (
+            &["workflow", "create", "1", "--type", "weird"],
+            "unknown workflow type",
+        ),
+        (&["workflow", "create", "1", "--steps", "0"], "--steps"),
+        (
+            &["workflow", "create", "1", "--timeout-minutes", "0"],
+            "--timeout-minutes",
+        ),
+        (&["workflow", "show", "w1"], "malformed workflow id"),
+        (&["workflow", "show", "7"], "workflow #7 not found"),
+        (
+            &["workflow", "step", "1", "s", "--result", "{oops"],
+            "--result is not valid JSON",
+        ),
+        (&["workflow", "step", "1", " "], "step name is empty"),
+        (
+            &["workflow", "step", "1", "build\nrm -rf"],
+            "the step name contains a line break; it must be one line",
+        ),
+        (
+            &["workflow", "list", "--status", "done"],
+            "unknown workflow status",
+        ),
+    ] {
+        sb.taskdb(args).refused(2, needle);
+    }
+    assert_eq!(db.counts(), before);
 }

@@ -124,11 +124,14 @@ impl CfFake {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Point a command at the fake with the right token and short retry backoff.
-    pub fn env<'a>(&self, cmd: &'a mut assert_cmd::Command) -> &'a mut assert_cmd::Command {
-        cmd.env("CLOUDFLARE_BASE_URL", &self.url)
-            .env("CLOUDFLARE_API_TOKEN", TOKEN)
-            .env("TASKDB_CLOUDFLARE_RETRY_BASE_MS", "5")
+    /// The variables that point a command at the fake, with the right token and a short retry
+    /// backoff (for [`super::Taskdb::envs`]).
+    pub fn env(&self) -> [(&'static str, String); 3] {
+        [
+            ("CLOUDFLARE_BASE_URL", self.url.clone()),
+            ("CLOUDFLARE_API_TOKEN", TOKEN.to_string()),
+            ("TASKDB_CLOUDFLARE_RETRY_BASE_MS", "5".to_string()),
+        ]
     }
 
     pub fn requests(&self) -> Vec<Logged> {

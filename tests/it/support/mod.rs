@@ -1,17 +1,28 @@
-//! Shared test helpers: the PostgreSQL harness and a builder for running the real binary.
+//! Shared test helpers: the PostgreSQL harness, a fluent builder for running the real binary
+//! (run.rs), and what more than one test module needs. Test modules import from here only.
 
 pub mod cf_fake;
+mod compat;
+pub mod metrics;
 pub mod pg;
+mod run;
+pub mod schema;
 
 use std::path::Path;
 
 use assert_cmd::Command;
 
+pub use compat::success_json;
+#[allow(unused_imports)]
+pub(crate) use compat::{counts, json, ok, refused};
 pub use pg::{DedicatedPg, TestDb, TestPg};
+pub use run::{wait_until, Ran, Spawned, Taskdb};
 
-/// An isolated home for one test: HOME, XDG dirs, no config, no colour.
+/// An isolated home for one test: HOME, XDG dirs, no config, no colour; optionally the test
+/// database its commands use (like a shell with `DATABASE_URL` exported).
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    database_url: Option<String>,
 }
 
 impl Sandbox {
@@ -24,20 +35,33 @@ impl Sandbox {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
             .expect("chmod sandbox");
-        Sandbox { dir }
+        Sandbox {
+            dir,
+            database_url: None,
+        }
+    }
+
+    /// A sandbox whose [`Sandbox::taskdb`] commands use `db` (`DATABASE_URL`).
+    pub fn on(db: &TestDb) -> Sandbox {
+        Sandbox {
+            database_url: Some(db.url()),
+            ..Sandbox::new()
+        }
     }
 
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    /// `taskdb` with an environment that cannot see the developer's own settings.
+    /// `taskdb` with an environment that cannot see the developer's own settings, as an
+    /// assert_cmd `Command` (tests/it/taskmaster.rs still uses it; tests use
+    /// [`Sandbox::taskdb`]).
     pub fn cmd(&self) -> Command {
         Command::from_std(self.std_cmd())
     }
 
-    /// The same as [`Sandbox::cmd`] as a `std::process::Command` (for tests that spawn and
-    /// kill processes).
+    /// The isolated environment as a `std::process::Command`: the base of [`Sandbox::taskdb`],
+    /// and of tests that need a `Command` of their own.
     pub fn std_cmd(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("taskdb"));
         for (key, _) in std::env::vars() {
@@ -63,26 +87,10 @@ impl Sandbox {
         cmd
     }
 
-    /// `taskdb` pointed at a test database.
+    /// [`Sandbox::cmd`] pointed at a test database (for tests/it/taskmaster.rs).
     pub fn cmd_db(&self, db: &TestDb) -> Command {
         let mut cmd = self.cmd();
         cmd.env("DATABASE_URL", db.url());
         cmd
     }
-}
-
-/// Assert that a `taskdb --format json …` run succeeded (its stderr is the failure message,
-/// after `what`) and parse its stdout.
-pub fn success_json(out: &std::process::Output, what: &str) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{what}failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{what}stdout is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
 }

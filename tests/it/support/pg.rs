@@ -161,18 +161,10 @@ impl TestPg {
             self.client("postgres")
                 .batch_execute(&format!("CREATE DATABASE {name}"))
                 .expect("create template database");
-            let sandbox = super::Sandbox::new();
-            let out = sandbox
-                .cmd()
-                .env("DATABASE_URL", self.conninfo(&name))
-                .args(["migrate", "up", "--no-backup"])
-                .output()
-                .expect("run taskdb migrate up");
-            assert!(
-                out.status.success(),
-                "migrate up on the template failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            super::Sandbox::new()
+                .taskdb(&["migrate", "up", "--no-backup"])
+                .url(self.conninfo(&name))
+                .ok();
             name
         });
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
@@ -275,6 +267,44 @@ impl TestDb {
 
     pub fn client(&self) -> postgres::Client {
         self.pg.client(&self.name)
+    }
+
+    /// Row counts of the tables a task or workflow command may write (tasks, dependencies,
+    /// audit log, workflows), to prove that nothing changed.
+    pub fn counts(&self) -> (i64, i64, i64, i64) {
+        let row = self
+            .client()
+            .query_one(
+                "SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM task_dependencies), \
+                        (SELECT count(*) FROM audit_log), (SELECT count(*) FROM workflows)",
+                &[],
+            )
+            .unwrap();
+        (row.get(0), row.get(1), row.get(2), row.get(3))
+    }
+
+    /// (version, name) of every row in refinery's history table, oldest first (empty if there
+    /// is no such table).
+    pub fn migration_history(&self) -> Vec<(i32, String)> {
+        let mut c = self.client();
+        let exists: bool = c
+            .query_one(
+                "SELECT to_regclass('refinery_schema_history') IS NOT NULL",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if !exists {
+            return Vec::new();
+        }
+        c.query(
+            "SELECT version, name FROM refinery_schema_history ORDER BY version",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
     }
 
     /// Tasks whose `open_blockers` differs from a recount of their edges (V9's invariant),
