@@ -8,21 +8,37 @@
 //! 5. defaults; for the database, the managed local cluster.
 //!
 //! Every effective value remembers its source so `taskdb config show` can explain it.
+//!
+//! Here: the merge of flags, environment and file into [`Settings`], and the defaults. The file's
+//! types and parsing are in `file`, the `config show` rows in `show`, the `[health]` thresholds
+//! in `thresholds`, the checks of file values serde cannot express in `validate`, and secret
+//! masking in `redact`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::exit::usage;
 use crate::options::GlobalOpts;
-use crate::platform::{config_home, data_home, hostname, is_root, state_home, Env, ProcessEnv};
+use crate::platform::{data_home, hostname, is_root, state_home, Env, ProcessEnv};
 
+mod file;
 pub mod redact;
+mod show;
 pub mod thresholds;
 mod validate;
+
+pub(crate) use file::describe_toml_error;
+pub use file::{
+    default_config_path, locate_config_file, parse_config, read_config_file, FileBackup,
+    FileCloudflare, FileConfig, FileDatabase, FileHealth, FileLocal, FileMaintain, FileMigrate,
+    FileThreshold, ThresholdValue,
+};
+pub use show::SettingEntry;
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,115 +72,6 @@ impl<T> Sourced<T> {
     fn new(value: T, source: Source) -> Self {
         Sourced { value, source }
     }
-}
-
-// ---- the config file ------------------------------------------------------------------------
-
-/// The TOML config file. Unknown keys are errors (with file, line and key).
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    /// Who is acting (audit log).
-    pub actor: Option<String>,
-    #[serde(default)]
-    pub database: FileDatabase,
-    #[serde(default)]
-    pub local: FileLocal,
-    #[serde(default)]
-    pub backup: FileBackup,
-    #[serde(default)]
-    pub migrate: FileMigrate,
-    #[serde(default)]
-    pub cloudflare: FileCloudflare,
-    #[serde(default)]
-    pub health: FileHealth,
-    #[serde(default)]
-    pub maintain: FileMaintain,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileDatabase {
-    /// PostgreSQL URL or key=value conninfo.
-    pub url: Option<String>,
-    /// Seconds to wait for a connection.
-    pub connect_timeout: Option<u64>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileLocal {
-    /// Where the managed local cluster keeps its data.
-    pub data_dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileBackup {
-    /// Where backups are written.
-    pub dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileMigrate {
-    /// Seconds a DDL statement may wait for a table lock before it is retried.
-    pub lock_timeout: Option<u64>,
-    /// Seconds `migrate up|down` waits for another run's migration lock.
-    pub lock_wait: Option<u64>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileCloudflare {
-    pub api_token: Option<String>,
-    pub account_id: Option<String>,
-    pub zone_id: Option<String>,
-    pub base_url: Option<String>,
-}
-
-/// `[health]`: defaults for `taskdb health`.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileHealth {
-    /// Bound on the whole run, e.g. "10s".
-    pub timeout: Option<String>,
-    /// URL to POST alerts to when the overall state changes.
-    pub alert_webhook: Option<String>,
-    /// Minimum time between two alerts for the same state, e.g. "15m".
-    pub alert_cooldown: Option<String>,
-    /// `[health.thresholds.NAME] warn = … crit = …`
-    #[serde(default)]
-    pub thresholds: BTreeMap<String, FileThreshold>,
-}
-
-/// One threshold's warn/crit values: numbers, or strings with units ("5m", "80%", "16MB", "off").
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileThreshold {
-    pub warn: Option<ThresholdValue>,
-    pub crit: Option<ThresholdValue>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum ThresholdValue {
-    Number(f64),
-    Text(String),
-}
-
-/// `[maintain]`: what `taskdb maintain` keeps (its flags override these).
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileMaintain {
-    /// Monthly partitions to keep ready ahead of the current month.
-    pub months_ahead: Option<u32>,
-    /// Days of system_metrics to keep.
-    pub metrics_retention_days: Option<u32>,
-    /// Days of api_access_logs to keep.
-    pub api_logs_retention_days: Option<u32>,
-    /// Days of audit log to keep.
-    pub audit_retention_days: Option<u32>,
 }
 
 // ---- effective settings -----------------------------------------------------------------------
@@ -209,6 +116,39 @@ pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_MIGRATE_LOCK_TIMEOUT_SECS: u64 = 5;
 pub const DEFAULT_MIGRATE_LOCK_WAIT_SECS: u64 = 60;
 
+/// `taskdb health --timeout` / `[health] timeout` when neither is given.
+pub const DEFAULT_HEALTH_TIMEOUT: &str = "10s";
+/// The shortest health timeout accepted (flag or file).
+pub const MIN_HEALTH_TIMEOUT: Duration = Duration::from_millis(100);
+/// `taskdb health --alert-cooldown` / `[health] alert_cooldown` when neither is given.
+pub const DEFAULT_HEALTH_ALERT_COOLDOWN: &str = "15m";
+
+/// `taskdb maintain`'s defaults (its flags and `[maintain]` override them).
+pub const DEFAULT_MAINTAIN_MONTHS_AHEAD: u32 = 3;
+pub const DEFAULT_METRICS_RETENTION_DAYS: u32 = 30;
+pub const DEFAULT_API_LOGS_RETENTION_DAYS: u32 = 7;
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 90;
+
+/// A health timeout (flag or file): a duration of at least [`MIN_HEALTH_TIMEOUT`]. The error
+/// is the reason alone; callers say where the value came from.
+pub fn parse_health_timeout(text: &str) -> std::result::Result<Duration, String> {
+    let d = crate::units::parse_duration(text)?;
+    if d < MIN_HEALTH_TIMEOUT {
+        return Err(format!(
+            "{text:?} is too short (minimum {})",
+            crate::units::format_duration(MIN_HEALTH_TIMEOUT.as_secs_f64())
+        ));
+    }
+    Ok(d)
+}
+
+/// Whether an alert webhook (flag, env or file) is an http:// or https:// URL with a host.
+pub fn is_webhook_url(url: &str) -> bool {
+    reqwest::Url::parse(url)
+        .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .unwrap_or(false)
+}
+
 impl Settings {
     /// Load settings from flags, the process environment and the config file.
     pub fn load(global: &GlobalOpts) -> Result<Settings> {
@@ -221,58 +161,10 @@ impl Settings {
             Some(path) => read_config_file(path)?,
             None => FileConfig::default(),
         };
-        let file_src = || {
-            Source::File(
-                config_file
-                    .as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
-            )
-        };
+        let file_src = || file_source(config_file.as_deref());
 
-        let database = if let Some(url) = &global.database_url {
-            DatabaseTarget::Conninfo(Sourced::new(
-                url.clone(),
-                Source::Flag("--database-url".into()),
-            ))
-        } else if let Some(url) = env.get("DATABASE_URL") {
-            DatabaseTarget::Conninfo(Sourced::new(url, Source::Env("DATABASE_URL".into())))
-        } else if let Some(url) = env.get("TASKDB_DATABASE_URL") {
-            DatabaseTarget::Conninfo(Sourced::new(url, Source::Env("TASKDB_DATABASE_URL".into())))
-        } else if let Some(url) = &file.database.url {
-            DatabaseTarget::Conninfo(Sourced::new(url.clone(), file_src()))
-        } else {
-            let vars = libpq_environment(env);
-            if vars.is_empty() {
-                DatabaseTarget::Local
-            } else {
-                DatabaseTarget::Environment(vars)
-            }
-        };
-
-        let connect_timeout = match env.get("TASKDB_CONNECT_TIMEOUT") {
-            Some(v) => Sourced::new(
-                v.parse().map_err(|_| {
-                    usage(format!(
-                        "TASKDB_CONNECT_TIMEOUT must be a whole number of seconds, got {v:?}"
-                    ))
-                })?,
-                Source::Env("TASKDB_CONNECT_TIMEOUT".into()),
-            ),
-            None => match (file.database.connect_timeout, env.get("PGCONNECT_TIMEOUT")) {
-                (Some(v), _) => Sourced::new(v, file_src()),
-                (None, Some(v)) => Sourced::new(
-                    v.parse().map_err(|_| {
-                        usage(format!(
-                            "PGCONNECT_TIMEOUT must be a whole number of seconds, got {v:?}"
-                        ))
-                    })?,
-                    Source::Env("PGCONNECT_TIMEOUT".into()),
-                ),
-                (None, None) => Sourced::new(DEFAULT_CONNECT_TIMEOUT_SECS, Source::Default),
-            },
-        };
-
+        let database = database_target(global, env, &file, &file_src);
+        let connect_timeout = connect_timeout(env, &file, &file_src)?;
         let local_data_dir = pick_path(
             env,
             "TASKDB_LOCAL_DATA_DIR",
@@ -287,7 +179,6 @@ impl Settings {
             &file_src,
             state_home(env).join("taskdb").join("backups"),
         );
-
         let migrate_lock_timeout = pick_seconds(
             env,
             "TASKDB_MIGRATE_LOCK_TIMEOUT",
@@ -302,16 +193,7 @@ impl Settings {
             &file_src,
             DEFAULT_MIGRATE_LOCK_WAIT_SECS,
         )?;
-
-        let actor = if let Some(a) = &global.actor {
-            Sourced::new(a.clone(), Source::Flag("--actor".into()))
-        } else if let Some(a) = env.get("TASKDB_ACTOR") {
-            Sourced::new(a, Source::Env("TASKDB_ACTOR".into()))
-        } else if let Some(a) = &file.actor {
-            Sourced::new(a.clone(), file_src())
-        } else {
-            Sourced::new(default_actor(env), Source::Default)
-        };
+        let actor = actor(global, env, &file, &file_src);
 
         let cf = |var: &str, from_file: &Option<String>| -> Option<Sourced<String>> {
             env.get(var)
@@ -346,171 +228,90 @@ impl Settings {
             cloudflare_base_url,
         })
     }
+}
 
-    /// Every effective setting as (key, display value, source), secrets redacted.
-    pub fn entries(&self) -> Vec<SettingEntry> {
-        let mut out = Vec::new();
-        let mut push = |key: &str, value: String, source: &Source| {
-            out.push(SettingEntry {
-                key: key.to_string(),
-                value,
-                source: source.to_string(),
-            });
-        };
-        push(
-            "config_file",
-            self.config_file
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "(none)".into()),
-            &Source::Default,
-        );
-        match &self.database {
-            DatabaseTarget::Conninfo(s) => {
-                push("database.url", redact::conninfo(&s.value), &s.source);
-                // PG* variables fill keys the connection string leaves out (as in libpq).
-                let given = crate::conninfo::parse(&s.value).unwrap_or_default();
-                for (key, (value, var)) in &self.libpq_defaults {
-                    if !given.contains(key) {
-                        let shown = if *key == "password" {
-                            redact::MASK.to_string()
-                        } else {
-                            value.clone()
-                        };
-                        push(&format!("database.{key}"), shown, &Source::Env(var.clone()));
-                    }
-                }
-            }
-            DatabaseTarget::Environment(vars) => {
-                for (key, (value, var)) in vars {
-                    let shown = if *key == "password" {
-                        redact::MASK.to_string()
-                    } else {
-                        value.clone()
-                    };
-                    push(&format!("database.{key}"), shown, &Source::Env(var.clone()));
-                }
-            }
-            DatabaseTarget::Local => push(
-                "database.url",
-                "(managed local cluster)".into(),
-                &Source::Default,
-            ),
+/// The source of a value read from the config file (named even when there is none).
+fn file_source(config_file: Option<&Path>) -> Source {
+    Source::File(
+        config_file
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+    )
+}
+
+/// `--database-url`, `DATABASE_URL`, `TASKDB_DATABASE_URL`, the file, then libpq's and the
+/// seed's variables; nothing at all means the managed local cluster.
+fn database_target(
+    global: &GlobalOpts,
+    env: &dyn Env,
+    file: &FileConfig,
+    file_src: &dyn Fn() -> Source,
+) -> DatabaseTarget {
+    if let Some(url) = &global.database_url {
+        DatabaseTarget::Conninfo(Sourced::new(
+            url.clone(),
+            Source::Flag("--database-url".into()),
+        ))
+    } else if let Some(url) = env.get("DATABASE_URL") {
+        DatabaseTarget::Conninfo(Sourced::new(url, Source::Env("DATABASE_URL".into())))
+    } else if let Some(url) = env.get("TASKDB_DATABASE_URL") {
+        DatabaseTarget::Conninfo(Sourced::new(url, Source::Env("TASKDB_DATABASE_URL".into())))
+    } else if let Some(url) = &file.database.url {
+        DatabaseTarget::Conninfo(Sourced::new(url.clone(), file_src()))
+    } else {
+        let vars = libpq_environment(env);
+        if vars.is_empty() {
+            DatabaseTarget::Local
+        } else {
+            DatabaseTarget::Environment(vars)
         }
-        push(
-            "database.connect_timeout",
-            self.connect_timeout.value.to_string(),
-            &self.connect_timeout.source,
-        );
-        push(
-            "local.data_dir",
-            self.local_data_dir.value.display().to_string(),
-            &self.local_data_dir.source,
-        );
-        push(
-            "backup.dir",
-            self.backup_dir.value.display().to_string(),
-            &self.backup_dir.source,
-        );
-        push(
-            "migrate.lock_timeout",
-            self.migrate_lock_timeout.value.to_string(),
-            &self.migrate_lock_timeout.source,
-        );
-        push(
-            "migrate.lock_wait",
-            self.migrate_lock_wait.value.to_string(),
-            &self.migrate_lock_wait.source,
-        );
-        push("actor", self.actor.value.clone(), &self.actor.source);
-        match &self.cloudflare_api_token {
-            Some(s) => push("cloudflare.api_token", "********".into(), &s.source),
-            None => push("cloudflare.api_token", "(not set)".into(), &Source::Default),
-        }
-        for (key, val) in [
-            ("cloudflare.account_id", &self.cloudflare_account_id),
-            ("cloudflare.zone_id", &self.cloudflare_zone_id),
-        ] {
-            match val {
-                Some(s) => push(key, s.value.clone(), &s.source),
-                None => push(key, "(not set)".into(), &Source::Default),
-            }
-        }
-        push(
-            "cloudflare.base_url",
-            self.cloudflare_base_url.value.clone(),
-            &self.cloudflare_base_url.source,
-        );
-        match &self.health_alert_webhook {
-            Some(s) => push("health.alert_webhook", redact::url(&s.value), &s.source),
-            None => push("health.alert_webhook", "(not set)".into(), &Source::Default),
-        }
-        let file_src = Source::File(
-            self.config_file
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-        );
-        let h = &self.file.health;
-        for (key, value, default) in [
-            ("health.timeout", &h.timeout, "10s"),
-            ("health.alert_cooldown", &h.alert_cooldown, "15m"),
-        ] {
-            match value {
-                Some(v) => push(key, v.clone(), &file_src),
-                None => push(key, default.into(), &Source::Default),
-            }
-        }
-        for (name, t) in &h.thresholds {
-            let show = |v: &Option<ThresholdValue>| match v {
-                Some(ThresholdValue::Number(n)) => n.to_string(),
-                Some(ThresholdValue::Text(s)) => s.clone(),
-                None => "(default)".into(),
-            };
-            push(
-                &format!("health.thresholds.{name}"),
-                format!("warn={} crit={}", show(&t.warn), show(&t.crit)),
-                &file_src,
-            );
-        }
-        let m = &self.file.maintain;
-        for (key, value, default) in [
-            ("maintain.months_ahead", m.months_ahead, 3),
-            (
-                "maintain.metrics_retention_days",
-                m.metrics_retention_days,
-                30,
-            ),
-            (
-                "maintain.api_logs_retention_days",
-                m.api_logs_retention_days,
-                7,
-            ),
-            ("maintain.audit_retention_days", m.audit_retention_days, 90),
-        ] {
-            match value {
-                Some(v) => push(key, v.to_string(), &file_src),
-                None => push(key, default.to_string(), &Source::Default),
-            }
-        }
-        out
     }
 }
 
-/// One row of `taskdb config show`.
-#[derive(Debug, Clone, Serialize)]
-pub struct SettingEntry {
-    pub key: String,
-    pub value: String,
-    pub source: String,
+/// `TASKDB_CONNECT_TIMEOUT`, the file, `PGCONNECT_TIMEOUT`, the default (whole seconds).
+fn connect_timeout(
+    env: &dyn Env,
+    file: &FileConfig,
+    file_src: &dyn Fn() -> Source,
+) -> Result<Sourced<u64>> {
+    let seconds = |var: &str, v: String| {
+        v.parse().map_err(|_| {
+            usage(format!(
+                "{var} must be a whole number of seconds, got {v:?}"
+            ))
+        })
+    };
+    Ok(match env.get("TASKDB_CONNECT_TIMEOUT") {
+        Some(v) => Sourced::new(
+            seconds("TASKDB_CONNECT_TIMEOUT", v)?,
+            Source::Env("TASKDB_CONNECT_TIMEOUT".into()),
+        ),
+        None => match (file.database.connect_timeout, env.get("PGCONNECT_TIMEOUT")) {
+            (Some(v), _) => Sourced::new(v, file_src()),
+            (None, Some(v)) => Sourced::new(
+                seconds("PGCONNECT_TIMEOUT", v)?,
+                Source::Env("PGCONNECT_TIMEOUT".into()),
+            ),
+            (None, None) => Sourced::new(DEFAULT_CONNECT_TIMEOUT_SECS, Source::Default),
+        },
+    })
 }
 
-impl crate::output::Row for SettingEntry {
-    fn columns() -> &'static [&'static str] {
-        &["key", "value", "source"]
-    }
-    fn cells(&self) -> Vec<String> {
-        vec![self.key.clone(), self.value.clone(), self.source.clone()]
+/// `--actor`, `TASKDB_ACTOR`, the file, then `user@host`.
+fn actor(
+    global: &GlobalOpts,
+    env: &dyn Env,
+    file: &FileConfig,
+    file_src: &dyn Fn() -> Source,
+) -> Sourced<String> {
+    if let Some(a) = &global.actor {
+        Sourced::new(a.clone(), Source::Flag("--actor".into()))
+    } else if let Some(a) = env.get("TASKDB_ACTOR") {
+        Sourced::new(a, Source::Env("TASKDB_ACTOR".into()))
+    } else if let Some(a) = &file.actor {
+        Sourced::new(a.clone(), file_src())
+    } else {
+        Sourced::new(default_actor(env), Source::Default)
     }
 }
 
@@ -596,75 +397,6 @@ fn libpq_defaults(env: &dyn Env) -> BTreeMap<&'static str, (String, String)> {
         .iter()
         .filter_map(|&(key, pg, _)| env.get(pg).map(|v| (key, (v, pg.to_string()))))
         .collect()
-}
-
-// ---- file discovery and parsing -----------------------------------------------------------------
-
-/// The config file to read: `--config`, `TASKDB_CONFIG`, `./taskdb.toml`, XDG. Explicit paths are
-/// returned even when missing (reading them then fails with a clear error).
-pub fn locate_config_file(global: &GlobalOpts, env: &dyn Env) -> Option<PathBuf> {
-    if let Some(p) = &global.config {
-        return Some(p.clone());
-    }
-    if let Some(p) = env.get("TASKDB_CONFIG") {
-        return Some(PathBuf::from(p));
-    }
-    let local = PathBuf::from("taskdb.toml");
-    if local.is_file() {
-        return Some(local);
-    }
-    let xdg = default_config_path(env);
-    xdg.is_file().then_some(xdg)
-}
-
-/// `$XDG_CONFIG_HOME/taskdb/config.toml` (or `~/.config/taskdb/config.toml`).
-pub fn default_config_path(env: &dyn Env) -> PathBuf {
-    config_home(env).join("taskdb").join("config.toml")
-}
-
-/// Read and parse a config file; errors name the file, line and key (exit 2).
-pub fn read_config_file(path: &Path) -> Result<FileConfig> {
-    // /dev/null is an explicit "no config" (handy in scripts and tests).
-    let text = crate::limits::read(path, crate::limits::SMALL_FILE, "config files")
-        .map_err(|e| usage(format!("cannot read config file {}: {e}", path.display())))?;
-    let text = String::from_utf8(text)
-        .map_err(|_| usage(format!("config file {} is not valid UTF-8", path.display())))?;
-    parse_config(&text).map_err(|e| usage(format!("config file {}{}", path.display(), e)))
-}
-
-/// Parse config text; the error text starts with `:LINE: ` where a position is known.
-pub fn parse_config(text: &str) -> std::result::Result<FileConfig, String> {
-    let file = toml::from_str::<FileConfig>(text).map_err(|e| describe_toml_error(text, &e))?;
-    validate::check(text, &file)?;
-    Ok(file)
-}
-
-pub(crate) fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
-    let message = err.message().trim().replace('\n', " ");
-    let Some(span) = err.span() else {
-        return format!(": {message}");
-    };
-    let start = span.start.min(text.len());
-    let line_no = text[..start].matches('\n').count() + 1;
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line = text[line_start..line_end].trim();
-    // The section the line is in, so nested keys are named in full.
-    let section = text[..line_start]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('[') && l.ends_with(']'))
-        .map(|l| l.trim_matches(['[', ']']).trim().to_string());
-    let key = line
-        .split_once('=')
-        .map(|(k, _)| k.trim().trim_matches('"').to_string())
-        .filter(|k| !k.is_empty() && !k.starts_with('['));
-    match (key, section) {
-        (Some(k), Some(s)) => format!(":{line_no}: key `{s}.{k}`: {message}"),
-        (Some(k), None) => format!(":{line_no}: key `{k}`: {message}"),
-        _ => format!(":{line_no}: {message}"),
-    }
 }
 
 /// As root the server runs as `postgres`, which cannot reach /root: keep the data in /var/lib.
@@ -807,19 +539,5 @@ mod tests {
         );
         let env = MapEnv(HashMap::from([("PGCONNECT_TIMEOUT", "soon")]));
         assert!(Settings::load_with(&global(), &env).is_err());
-    }
-
-    #[test]
-    fn config_errors_name_line_and_key() {
-        let err =
-            parse_config("[database]\nurl = \"x\"\nconnect_timeout = \"soon\"\n").unwrap_err();
-        assert!(
-            err.starts_with(":3: key `database.connect_timeout`"),
-            "{err}"
-        );
-        let err = parse_config("actor = \"a\"\nbogus = 1\n").unwrap_err();
-        assert!(err.starts_with(":2: key `bogus`"), "{err}");
-        assert!(err.contains("unknown field"), "{err}");
-        assert!(parse_config("not toml [").is_err());
     }
 }
