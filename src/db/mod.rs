@@ -12,6 +12,7 @@ pub mod backup;
 pub mod cancel;
 mod connect;
 mod error;
+pub mod maintain;
 pub mod metrics;
 pub mod migrations;
 pub mod pgpass;
