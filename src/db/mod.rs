@@ -16,6 +16,7 @@ pub mod maintain;
 pub mod metrics;
 pub mod migrations;
 pub mod pgpass;
+pub mod pgtools;
 mod spec;
 pub mod taskmaster;
 pub mod tasks;
