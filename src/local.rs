@@ -240,6 +240,13 @@ impl Cluster {
         Ok(())
     }
 
+    /// [`Cluster::start`] on a blocking thread (initdb and pg_ctl take seconds).
+    pub async fn start_off_runtime(&self, out: &Output) -> Result<bool> {
+        let root = self.root.clone();
+        let out = out.clone();
+        tokio::task::spawn_blocking(move || Cluster::new(root).start(&out)).await?
+    }
+
     /// Stop the cluster (fast shutdown). Returns false when it was not running.
     pub fn stop(&self) -> Result<bool> {
         if self.running_pid().is_none() {
@@ -354,10 +361,7 @@ fn free_port() -> Result<u16> {
 /// (saying so on stderr), make sure the `taskdb` database exists, and return how to connect.
 pub async fn ensure_running(data_dir: &Path, out: &Output) -> Result<tokio_postgres::Config> {
     let cluster = Cluster::new(data_dir);
-    let root = cluster.root.clone();
-    let out_for_start = out.clone();
-    let started =
-        tokio::task::spawn_blocking(move || Cluster::new(root).start(&out_for_start)).await??;
+    let started = cluster.start_off_runtime(out).await?;
     let record = cluster.record().ok_or_else(|| {
         failed("the local cluster has no cluster.json; run `taskdb local destroy`")
     })?;
