@@ -426,13 +426,7 @@ struct Ready<'a> {
 
 /// `--into NAME`: a new database, dropped again when the restore fails.
 async fn restore_into(r: &Ready<'_>, name: &str, ctx: &Context) -> Result<Exit> {
-    let Ready {
-        args,
-        from,
-        tools,
-        config,
-        db,
-    } = r;
+    let (args, from, db) = (r.args, &r.from, &r.db);
     if backup::database_exists(db, name).await? {
         return Err(usage(format!(
             "database {name} already exists; --into needs a new name (or restore over the current database without --into); nothing was changed"
@@ -440,7 +434,8 @@ async fn restore_into(r: &Ready<'_>, name: &str, ctx: &Context) -> Result<Exit> 
     }
     // The name was checked to be a plain identifier.
     backup::create_database(db, name).await?;
-    if let Err(e) = backup::restore_into_new(tools, config, name, &args.file, &ctx.out).await {
+    if let Err(e) = backup::restore_into_new(&r.tools, &r.config, name, &args.file, &ctx.out).await
+    {
         backup::drop_database(db, name).await;
         return Err(e.context(format!("database {name} was dropped again")));
     }
@@ -467,13 +462,7 @@ async fn restore_into(r: &Ready<'_>, name: &str, ctx: &Context) -> Result<Exit> 
 /// Over the current database, after confirmation and a safety backup, with the migration lock
 /// held so no migration runs while the schema is replaced.
 async fn restore_over_current(r: &Ready<'_>, database: &str, ctx: &Context) -> Result<Exit> {
-    let Ready {
-        args,
-        from,
-        tools,
-        config,
-        db,
-    } = r;
+    let (args, from, db) = (r.args, &r.from, &r.db);
     ctx.out
         .confirm(&format!(
             "replace the objects and data of database {database} ({}) with backup {}{from}?",
@@ -496,7 +485,7 @@ async fn restore_over_current(r: &Ready<'_>, database: &str, ctx: &Context) -> R
                 .note("taking a safety backup of the current state first (--no-backup to skip)");
             let created = backup::create(
                 db,
-                config,
+                &r.config,
                 &ctx.settings.backup_dir.value,
                 "before restore",
                 ctx.actor(),
@@ -508,7 +497,7 @@ async fn restore_over_current(r: &Ready<'_>, database: &str, ctx: &Context) -> R
                 .note(format!("safety backup: {}", created.path.display()));
             Some(created.path)
         };
-        backup::restore_over(tools, config, database, &args.file, &ctx.out).await?;
+        backup::restore_over(&r.tools, &r.config, database, &args.file, &ctx.out).await?;
         Ok::<_, anyhow::Error>(safety)
     }
     .await;

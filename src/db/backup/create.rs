@@ -4,7 +4,6 @@
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -12,8 +11,10 @@ use chrono::Utc;
 use serde::Serialize;
 use tokio_postgres::Client;
 
-use super::{manifest_path, orphans, server_info, sha256_file, slug, verify, Manifest};
-use crate::db::pgtools::{apply_connection_env, find_tools, stderr_excerpt, PgTools};
+use super::{
+    connected_tool, manifest_path, orphans, server_info, sha256_file, slug, verify, Manifest,
+};
+use crate::db::pgtools::{find_tools, stderr_excerpt, PgTools};
 use crate::exit::failed;
 use crate::output::Output;
 use crate::units::format_bytes_iec;
@@ -187,17 +188,11 @@ async fn run_pg_dump(
     database: &str,
     out: &Output,
 ) -> Result<()> {
-    let mut cmd = tokio::process::Command::new(&tools.pg_dump);
+    let mut cmd = connected_tool(&tools.pg_dump, config);
     cmd.arg("--format=custom")
         .arg("--no-password")
         .arg("--file")
-        .arg(file)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    apply_connection_env(&mut cmd, config);
-    orphans::die_with_parent(&mut cmd);
+        .arg(file);
     let mut child = cmd
         .spawn()
         .with_context(|| format!("cannot run {}", tools.pg_dump.display()))?;

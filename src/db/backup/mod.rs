@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
@@ -148,6 +149,19 @@ pub fn slug(reason: &str) -> String {
     } else {
         s
     }
+}
+
+/// A client tool that connects where `config` points (through its environment), with stdin
+/// closed, stdout discarded and stderr kept for the error message, and that dies with taskdb.
+fn connected_tool(program: &Path, config: &crate::db::ToolConn) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    apply_connection_env(&mut cmd, config);
+    orphans::die_with_parent(&mut cmd);
+    cmd
 }
 
 /// `<dump>.json`.

@@ -9,8 +9,8 @@ use anyhow::{Context as _, Result};
 use postgres_protocol::escape::escape_identifier;
 use tokio_postgres::Client;
 
-use super::orphans;
-use crate::db::pgtools::{apply_connection_env, list_archive, stderr_excerpt, PgTools};
+use super::{connected_tool, orphans};
+use crate::db::pgtools::{list_archive, stderr_excerpt, PgTools};
 use crate::exit::failed;
 use crate::output::Output;
 
@@ -57,17 +57,11 @@ pub async fn restore_into_new(
     file: &Path,
     out: &Output,
 ) -> Result<()> {
-    let mut cmd = tokio::process::Command::new(&tools.pg_restore);
+    let mut cmd = connected_tool(&tools.pg_restore, config);
     cmd.args(["--no-password", "--single-transaction", "--exit-on-error"])
         .arg("--dbname")
         .arg(dbname_conninfo(dbname))
-        .arg(file)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    apply_connection_env(&mut cmd, config);
-    orphans::die_with_parent(&mut cmd);
+        .arg(file);
     let spinner = out.spinner(format!("pg_restore into {dbname}"));
     let result = cmd
         .output()
@@ -188,7 +182,8 @@ fn script_and_psql(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    let mut psql = tokio::process::Command::new(&tools.psql);
+    orphans::die_with_parent(&mut script);
+    let mut psql = connected_tool(&tools.psql, config);
     psql.args([
         "-X",
         "-q",
@@ -199,12 +194,6 @@ fn script_and_psql(
         "--dbname",
     ])
     .arg(dbname_conninfo(dbname))
-    .stdin(Stdio::piped())
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .kill_on_drop(true);
-    apply_connection_env(&mut psql, config);
-    orphans::die_with_parent(&mut script);
-    orphans::die_with_parent(&mut psql);
+    .stdin(Stdio::piped());
     (script, psql)
 }
