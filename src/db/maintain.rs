@@ -76,18 +76,35 @@ pub struct Retention {
 /// counted first so that rows in dropped partitions are reported too. Tables kept whole (0
 /// days) are not reported.
 pub async fn apply_retention(client: &Client, days: RetentionDays) -> Result<Vec<Retention>> {
+    in_transaction(
+        client,
+        retention_in_transaction(client, days),
+        "cannot commit the retention",
+        "retention failed (nothing was removed)",
+    )
+    .await
+}
+
+/// BEGIN, then `work`: COMMIT when it succeeds (`commit_failed` is the error if that fails),
+/// ROLLBACK when it does not (with `failed` as the error's context).
+async fn in_transaction<T>(
+    client: &Client,
+    work: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    commit_failed: &'static str,
+    failed: &'static str,
+) -> Result<T> {
     client.batch_execute("BEGIN").await?;
-    match retention_in_transaction(client, days).await {
-        Ok(removed) => {
+    match work.await {
+        Ok(done) => {
             client
                 .batch_execute("COMMIT")
                 .await
-                .context("cannot commit the retention")?;
-            Ok(removed)
+                .context(commit_failed)?;
+            Ok(done)
         }
         Err(e) => {
             let _ = client.batch_execute("ROLLBACK").await;
-            Err(anyhow::Error::new(e).context("retention failed (nothing was removed)"))
+            Err(anyhow::Error::new(e).context(failed))
         }
     }
 }
@@ -145,7 +162,6 @@ async fn retention_in_transaction(
 /// ready task or offers a blocked one. Recount those under the graph lock, in one transaction;
 /// returns the short ids of the tasks whose count was wrong.
 pub async fn recount_open_blockers(client: &Client) -> Result<Vec<i64>> {
-    client.batch_execute("BEGIN").await?;
     let recount = async {
         client
             .execute("SELECT lock_task_graph('dependencies')", &[])
@@ -158,22 +174,15 @@ pub async fn recount_open_blockers(client: &Client) -> Result<Vec<i64>> {
                 &[],
             )
             .await?;
-        Ok::<_, tokio_postgres::Error>(rows.iter().map(|r| r.get::<_, i64>(0)).collect())
-    }
-    .await;
-    match recount {
-        Ok(fixed) => {
-            client
-                .batch_execute("COMMIT")
-                .await
-                .context("cannot commit the recount")?;
-            Ok(fixed)
-        }
-        Err(e) => {
-            let _ = client.batch_execute("ROLLBACK").await;
-            Err(anyhow::Error::new(e).context("recounting open blockers failed"))
-        }
-    }
+        Ok(rows.iter().map(|r| r.get::<_, i64>(0)).collect())
+    };
+    in_transaction(
+        client,
+        recount,
+        "cannot commit the recount",
+        "recounting open blockers failed",
+    )
+    .await
 }
 
 /// ANALYZE taskdb's tables: the ordinary and partitioned tables of the schema taskdb lives in

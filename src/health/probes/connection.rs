@@ -18,13 +18,7 @@ pub fn connect_ok(t: &Thresholds, seconds: f64, target: &str) -> ProbeResult {
         format_duration(seconds)
     );
     r.duration_seconds = seconds;
-    r.sample(
-        "pg_up",
-        "1 when the database answered a query",
-        Unit::Count,
-        vec![],
-        1.0,
-    );
+    pg_up(&mut r, 1.0);
     r.sample(
         "pg_connect_seconds",
         "Time to connect and run a first query",
@@ -35,19 +29,24 @@ pub fn connect_ok(t: &Thresholds, seconds: f64, target: &str) -> ProbeResult {
     r
 }
 
+/// `pg_up`: whether the database answered (1) or not (0).
+fn pg_up(r: &mut ProbeResult, value: f64) {
+    r.sample(
+        "pg_up",
+        "1 when the database answered a query",
+        Unit::Count,
+        vec![],
+        value,
+    );
+}
+
 pub fn connect_failed(message: String, seconds: f64) -> ProbeResult {
     let mut r = ProbeResult::new("connect", Unit::Seconds);
     r.state = State::Critical;
     r.message = message;
     r.hint = Some("is the server running and reachable? (taskdb config show: database.url)".into());
     r.duration_seconds = seconds;
-    r.sample(
-        "pg_up",
-        "1 when the database answered a query",
-        Unit::Count,
-        vec![],
-        0.0,
-    );
+    pg_up(&mut r, 0.0);
     r
 }
 
