@@ -6,6 +6,8 @@
 //! - `server.log`       the server log
 //! - `cluster.json`     what taskdb recorded: port, bindir, version
 //!
+//! Where PostgreSQL's programs are (for this cluster and for the client tools): `bindir`.
+//!
 //! As root the server runs as the `postgres` system user (PostgreSQL refuses root), through
 //! `runuser`, and the data directory is owned by that user.
 
@@ -17,9 +19,13 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::exit::{failed, usage};
+use crate::exit::failed;
 use crate::output::Output;
 use crate::platform::is_root;
+
+pub mod bindir;
+
+use bindir::{find_bindir, parse_version};
 
 /// The database taskdb creates in the local cluster.
 pub const LOCAL_DATABASE: &str = "taskdb";
@@ -234,6 +240,13 @@ impl Cluster {
         Ok(())
     }
 
+    /// [`Cluster::start`] on a blocking thread (initdb and pg_ctl take seconds).
+    pub async fn start_off_runtime(&self, out: &Output) -> Result<bool> {
+        let root = self.root.clone();
+        let out = out.clone();
+        tokio::task::spawn_blocking(move || Cluster::new(root).start(&out)).await?
+    }
+
     /// Stop the cluster (fast shutdown). Returns false when it was not running.
     pub fn stop(&self) -> Result<bool> {
         if self.running_pid().is_none() {
@@ -319,50 +332,6 @@ fn server_user_ids() -> Result<(u32, u32)> {
     ))
 }
 
-/// Where the PostgreSQL server binaries are: `TASKDB_PG_BINDIR`, `initdb` on PATH,
-/// `pg_config --bindir`, or the highest `/usr/lib/postgresql/*/bin`.
-pub fn find_bindir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("TASKDB_PG_BINDIR").filter(|d| !d.is_empty()) {
-        let dir = PathBuf::from(dir);
-        if dir.join("initdb").is_file() {
-            return Ok(dir);
-        }
-        return Err(usage(format!(
-            "TASKDB_PG_BINDIR={} has no initdb",
-            dir.display()
-        )));
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            if dir.join("initdb").is_file() && dir.join("pg_ctl").is_file() {
-                return Ok(dir);
-            }
-        }
-    }
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
-        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if out.status.success() && dir.join("initdb").is_file() {
-            return Ok(dir);
-        }
-    }
-    let mut candidates: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let major: u32 = e.file_name().to_str()?.parse().ok()?;
-            let bin = e.path().join("bin");
-            bin.join("initdb").is_file().then_some((major, bin))
-        })
-        .collect();
-    candidates.sort();
-    candidates.pop().map(|(_, dir)| dir).ok_or_else(|| {
-        failed(
-            "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH, via pg_config, or under /usr/lib/postgresql; install the server package (Debian: apt-get install postgresql; Fedora: dnf install postgresql-server; macOS: brew install postgresql) or run ./install.sh --with-postgres",
-        )
-    })
-}
-
 fn server_version(bindir: &Path) -> Result<String> {
     let program = bindir.join("postgres");
     let out = Command::new(&program)
@@ -379,18 +348,6 @@ fn server_version(bindir: &Path) -> Result<String> {
     }
 }
 
-/// The version from `postgres --version`: "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
-/// is 15.18, not the packager's suffix (the last word, which this used to take).
-fn parse_version(text: &str) -> Option<&str> {
-    let line = text.lines().next()?;
-    let after = line
-        .split_once("(PostgreSQL)")
-        .map_or(line, |(_, rest)| rest);
-    after
-        .split_whitespace()
-        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
-}
-
 fn port_is_free(port: u16) -> bool {
     TcpListener::bind(("127.0.0.1", port)).is_ok()
 }
@@ -404,10 +361,7 @@ fn free_port() -> Result<u16> {
 /// (saying so on stderr), make sure the `taskdb` database exists, and return how to connect.
 pub async fn ensure_running(data_dir: &Path, out: &Output) -> Result<tokio_postgres::Config> {
     let cluster = Cluster::new(data_dir);
-    let root = cluster.root.clone();
-    let out_for_start = out.clone();
-    let started =
-        tokio::task::spawn_blocking(move || Cluster::new(root).start(&out_for_start)).await??;
+    let started = cluster.start_off_runtime(out).await?;
     let record = cluster.record().ok_or_else(|| {
         failed("the local cluster has no cluster.json; run `taskdb local destroy`")
     })?;
@@ -464,29 +418,4 @@ pub async fn ensure_database(cluster: &Cluster, port: u16) -> Result<()> {
         "cannot connect to the local cluster: {}",
         last_err.map(|e| e.to_string()).unwrap_or_default()
     )))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn versions_come_from_the_version_word_not_the_packager_suffix() {
-        for (text, want) in [
-            (
-                "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n",
-                "15.18",
-            ),
-            (
-                "postgres (PostgreSQL) 16.4 (Ubuntu 16.4-1.pgdg22.04+2)\n",
-                "16.4",
-            ),
-            ("postgres (PostgreSQL) 17.2\n", "17.2"),
-            ("postgres (PostgreSQL) 14.5 (Homebrew)\n", "14.5"),
-            ("postgres (PostgreSQL) 18devel\n", "18devel"),
-            ("postgres (PostgreSQL) 16beta2\n", "16beta2"),
-        ] {
-            assert_eq!(super::parse_version(text), Some(want), "{text}");
-        }
-        assert_eq!(super::parse_version("not postgres\n"), None);
-        assert_eq!(super::parse_version(""), None);
-    }
 }

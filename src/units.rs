@@ -131,22 +131,54 @@ pub fn format_duration(secs: f64) -> String {
     }
 }
 
-/// A human size like PostgreSQL's `pg_size_pretty`: `512 bytes`, `16 MB`, `1.5 GB`.
-pub fn format_bytes(bytes: f64) -> String {
-    let units = ["bytes", "kB", "MB", "GB", "TB", "PB"];
+/// How [`format_bytes_as`] labels a byte count. Both styles divide by 1024 per step; they
+/// differ in the labels and in how many decimals they print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteLabels {
+    /// PostgreSQL's `pg_size_pretty` labels (`bytes`, `kB`, `MB`, … meaning 1024-based units, as
+    /// in postgresql.conf): whole numbers from 100 up and for whole values, else one decimal.
+    /// Health output uses these.
+    Postgres,
+    /// IEC labels (`B`, `KiB`, `MiB`, `GiB`, `TiB`): always one decimal above bytes. Backup
+    /// output uses these.
+    Iec,
+}
+
+impl ByteLabels {
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            ByteLabels::Postgres => &["bytes", "kB", "MB", "GB", "TB", "PB"],
+            ByteLabels::Iec => &["B", "KiB", "MiB", "GiB", "TiB"],
+        }
+    }
+}
+
+/// A human size: the one byte formatter, in either labelling style.
+pub fn format_bytes_as(bytes: f64, labels: ByteLabels) -> String {
+    let names = labels.names();
     let mut value = bytes;
     let mut unit = 0;
-    while value.abs() >= 1024.0 && unit < units.len() - 1 {
+    while value.abs() >= 1024.0 && unit < names.len() - 1 {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{value:.0} {}", units[0])
-    } else if value.abs() >= 100.0 || value.fract() == 0.0 {
-        format!("{value:.0} {}", units[unit])
+    let whole = unit == 0
+        || (labels == ByteLabels::Postgres && (value.abs() >= 100.0 || value.fract() == 0.0));
+    if whole {
+        format!("{value:.0} {}", names[unit])
     } else {
-        format!("{value:.1} {}", units[unit])
+        format!("{value:.1} {}", names[unit])
     }
+}
+
+/// A human size like PostgreSQL's `pg_size_pretty`: `512 bytes`, `16 MB`, `1.5 GB`.
+pub fn format_bytes(bytes: f64) -> String {
+    format_bytes_as(bytes, ByteLabels::Postgres)
+}
+
+/// A human size in IEC units: `512 B`, `1.5 KiB`, `16.0 MiB`.
+pub fn format_bytes_iec(bytes: u64) -> String {
+    format_bytes_as(bytes as f64, ByteLabels::Iec)
 }
 
 const MIB_BYTES: u64 = 1024 * 1024;
@@ -258,5 +290,11 @@ mod tests {
         assert_eq!(format_bytes(512.0), "512 bytes");
         assert_eq!(format_bytes(16.0 * 1024.0 * 1024.0), "16 MB");
         assert_eq!(format_bytes(1.5 * 1024.0 * 1024.0 * 1024.0), "1.5 GB");
+        assert_eq!(format_bytes(150.0 * 1024.0 * 1024.0 + 1.0), "150 MB");
+        assert_eq!(format_bytes_iec(512), "512 B");
+        assert_eq!(format_bytes_iec(1536), "1.5 KiB");
+        assert_eq!(format_bytes_iec(16 * 1024 * 1024), "16.0 MiB");
+        assert_eq!(format_bytes_iec(150 * 1024 * 1024 + 1), "150.0 MiB");
+        assert_eq!(format_bytes_iec(u64::MAX), "16777216.0 TiB");
     }
 }

@@ -9,7 +9,9 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::db::backup::{self, orphans};
 use crate::db::migrations as mig;
+use crate::db::pgtools::{find_tools, PgTools};
 use crate::exit::{usage, Exit};
+use crate::units::format_bytes_iec;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -134,7 +136,7 @@ fn manifest_fields(path: &std::path::Path, m: &backup::Manifest) -> Vec<(&'stati
         ("created_at", crate::output::ts(Some(m.created_at))),
         ("schema_version", format!("v{}", m.schema_version)),
         ("reason", m.reason.clone()),
-        ("size", backup::human_bytes(m.size_bytes)),
+        ("size", format_bytes_iec(m.size_bytes)),
         ("sha256", m.sha256.clone()),
         ("server_version", m.server_version.clone()),
         ("pg_dump_version", m.pg_dump_version.clone()),
@@ -213,7 +215,7 @@ impl crate::output::Row for ListRow {
                 l.database.clone(),
                 format!("v{}", l.schema_version),
                 l.reason.clone(),
-                format!("incomplete ({})", backup::human_bytes(l.size_bytes)),
+                format!("incomplete ({})", format_bytes_iec(l.size_bytes)),
                 String::new(),
                 l.path.display().to_string(),
             ],
@@ -302,12 +304,12 @@ fn prune(args: PruneArgs, ctx: &Context) -> Result<Exit> {
     ctx.out.note(if args.dry_run {
         format!(
             "dry run: would delete {n} backup(s) and {n_left} incomplete one(s) ({}), keeping {kept}",
-            backup::human_bytes(freed)
+            format_bytes_iec(freed)
         )
     } else {
         format!(
             "deleted {n} backup(s) and {n_left} incomplete one(s) ({}), kept {kept} in {}",
-            backup::human_bytes(freed),
+            format_bytes_iec(freed),
             dir.display()
         )
     });
@@ -325,13 +327,13 @@ fn check_file_arg(file: &std::path::Path) -> Result<()> {
 
 async fn verify(args: VerifyArgs, ctx: &Context) -> Result<Exit> {
     check_file_arg(&args.file)?;
-    let tools = backup::find_tools(None)?;
+    let tools = find_tools(None)?;
     let v = backup::verify(&args.file, &tools, &ctx.out)
         .await
         .map_err(|why| crate::exit::failed(format!("verification failed: {why}")))?;
     let mut fields = vec![
         ("file", v.file.display().to_string()),
-        ("size", backup::human_bytes(v.size_bytes)),
+        ("size", format_bytes_iec(v.size_bytes)),
         ("sha256", v.sha256.clone()),
         ("toc_entries", v.toc_entries.to_string()),
         (
@@ -360,6 +362,15 @@ fn valid_db_name(name: &str) -> bool {
         && name.len() <= 63
 }
 
+/// What `backup restore` reports.
+#[derive(Serialize)]
+struct Restored {
+    file: PathBuf,
+    database: String,
+    created_database: bool,
+    safety_backup: Option<PathBuf>,
+}
+
 async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
     check_file_arg(&args.file)?;
     if let Some(name) = &args.into {
@@ -369,7 +380,7 @@ async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
             )));
         }
     }
-    let tools = backup::find_tools(None)?;
+    let tools = find_tools(None)?;
     // Refuse a bad file before touching anything.
     let verified = backup::verify(&args.file, &tools, &ctx.out)
         .await
@@ -377,7 +388,7 @@ async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
     let db = ctx.db().await?;
     let config = ctx.tool_conn().await?;
     let info = backup::server_info(&db).await?;
-    let tools = backup::find_tools(Some(info.major))?;
+    let tools = find_tools(Some(info.major))?;
     let from = verified
         .manifest
         .as_ref()
@@ -390,66 +401,78 @@ async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
             )
         })
         .unwrap_or_default();
-
-    #[derive(Serialize)]
-    struct Restored {
-        file: PathBuf,
-        database: String,
-        created_database: bool,
-        safety_backup: Option<PathBuf>,
+    let ready = Ready {
+        args: &args,
+        from,
+        tools,
+        config,
+        db,
+    };
+    match &args.into {
+        Some(name) => restore_into(&ready, name, ctx).await,
+        None => restore_over_current(&ready, &info.database, ctx).await,
     }
+}
 
-    if let Some(name) = args.into {
-        let exists = db
-            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
-            .await
-            .context("cannot list databases")?
-            .is_some();
-        if exists {
-            return Err(usage(format!(
-                "database {name} already exists; --into needs a new name (or restore over the current database without --into); nothing was changed"
-            )));
-        }
-        // The name was checked above to be a plain identifier.
-        db.batch_execute(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .with_context(|| format!("cannot create database {name} (needs CREATEDB)"))?;
-        if let Err(e) = backup::restore_into_new(&tools, &config, &name, &args.file, &ctx.out).await
-        {
-            let _ = db
-                .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await;
-            return Err(e.context(format!("database {name} was dropped again")));
-        }
-        ctx.out.note(format!(
-            "restored {}{from} into the new database {name}",
-            args.file.display()
-        ));
-        let r = Restored {
-            file: args.file.clone(),
-            database: name.clone(),
-            created_database: true,
-            safety_backup: None,
-        };
-        ctx.out.record(
-            &r,
-            &[("file", r.file.display().to_string()), ("database", name)],
-        )?;
-        return Ok(Exit::SUCCESS);
+/// A restore that passed its checks: the verified file, the tools, the connection.
+struct Ready<'a> {
+    args: &'a RestoreArgs,
+    /// " (database …, schema v…, …)" from the manifest, or nothing.
+    from: String,
+    tools: PgTools,
+    config: crate::db::ToolConn,
+    db: crate::db::Db,
+}
+
+/// `--into NAME`: a new database, dropped again when the restore fails.
+async fn restore_into(r: &Ready<'_>, name: &str, ctx: &Context) -> Result<Exit> {
+    let (args, from, db) = (r.args, &r.from, &r.db);
+    if backup::database_exists(db, name).await? {
+        return Err(usage(format!(
+            "database {name} already exists; --into needs a new name (or restore over the current database without --into); nothing was changed"
+        )));
     }
+    // The name was checked to be a plain identifier.
+    backup::create_database(db, name).await?;
+    if let Err(e) = backup::restore_into_new(&r.tools, &r.config, name, &args.file, &ctx.out).await
+    {
+        backup::drop_database(db, name).await;
+        return Err(e.context(format!("database {name} was dropped again")));
+    }
+    ctx.out.note(format!(
+        "restored {}{from} into the new database {name}",
+        args.file.display()
+    ));
+    let r = Restored {
+        file: args.file.clone(),
+        database: name.to_string(),
+        created_database: true,
+        safety_backup: None,
+    };
+    ctx.out.record(
+        &r,
+        &[
+            ("file", r.file.display().to_string()),
+            ("database", name.to_string()),
+        ],
+    )?;
+    Ok(Exit::SUCCESS)
+}
 
+/// Over the current database, after confirmation and a safety backup, with the migration lock
+/// held so no migration runs while the schema is replaced.
+async fn restore_over_current(r: &Ready<'_>, database: &str, ctx: &Context) -> Result<Exit> {
+    let (args, from, db) = (r.args, &r.from, &r.db);
     ctx.out
         .confirm(&format!(
-            "replace the objects and data of database {} ({}) with backup {}{from}?",
-            info.database,
+            "replace the objects and data of database {database} ({}) with backup {}{from}?",
             db.target,
             args.file.display()
         ))
         .await?;
-    // No migration may run while the schema is being replaced.
-    mig::identify_session(&db, "backup restore").await?;
+    mig::identify_session(db, "backup restore").await?;
     mig::acquire_lock(
-        &db,
+        db,
         std::time::Duration::from_secs(ctx.settings.migrate_lock_wait.value),
         &ctx.out,
     )
@@ -461,8 +484,8 @@ async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
             ctx.out
                 .note("taking a safety backup of the current state first (--no-backup to skip)");
             let created = backup::create(
-                &db,
-                &config,
+                db,
+                &r.config,
                 &ctx.settings.backup_dir.value,
                 "before restore",
                 ctx.actor(),
@@ -474,20 +497,19 @@ async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
                 .note(format!("safety backup: {}", created.path.display()));
             Some(created.path)
         };
-        backup::restore_over(&tools, &config, &info.database, &args.file, &ctx.out).await?;
+        backup::restore_over(&r.tools, &r.config, database, &args.file, &ctx.out).await?;
         Ok::<_, anyhow::Error>(safety)
     }
     .await;
-    let _ = mig::release_lock(&db).await;
+    let _ = mig::release_lock(db).await;
     let safety = result?;
     ctx.out.note(format!(
-        "restored {}{from} over database {}",
-        args.file.display(),
-        info.database
+        "restored {}{from} over database {database}",
+        args.file.display()
     ));
     let r = Restored {
         file: args.file.clone(),
-        database: info.database.clone(),
+        database: database.to_string(),
         created_database: false,
         safety_backup: safety,
     };

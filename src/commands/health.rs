@@ -11,15 +11,16 @@ use tokio::time::Instant;
 
 use crate::context::Context;
 use crate::exit::{self, Exit};
-use crate::health::probes::{self, ProbeCtx, Session, PROBES};
+use crate::health::probes::{self, recorded, ProbeCtx, Session, PROBES};
 use crate::health::render::{self, Report};
 use crate::health::{alert, overall, tunnel, ProbeResult, State};
 use crate::options::Format;
 use crate::settings::thresholds::{Thresholds, DEFS};
+use crate::settings::{
+    is_webhook_url, parse_health_timeout, FileHealth, DEFAULT_HEALTH_ALERT_COOLDOWN,
+    DEFAULT_HEALTH_TIMEOUT,
+};
 use crate::units::parse_duration;
-
-const DEFAULT_TIMEOUT: &str = "10s";
-const DEFAULT_COOLDOWN: &str = "15m";
 
 /// Arguments of `taskdb health` (the help text lives on the command in cli.rs).
 #[derive(Debug, Args)]
@@ -41,8 +42,10 @@ pub struct HealthArgs {
     #[arg(long, value_name = "NAME=VALUE")]
     crit: Vec<String>,
 
-    /// Bound on the whole run, connecting included [default: 10s; config health.timeout]
-    #[arg(long, value_name = "DURATION")]
+    // Bound on the whole run, connecting included (the default comes from settings)
+    #[arg(long, value_name = "DURATION", help = format!(
+        "Bound on the whole run, connecting included [default: {DEFAULT_HEALTH_TIMEOUT}; config health.timeout]"
+    ))]
     timeout: Option<String>,
 
     /// Also write the Prometheus output to FILE, atomically (temp file + rename in its directory)
@@ -61,8 +64,10 @@ pub struct HealthArgs {
     #[arg(long = "tunnel", value_name = "NAME", default_value = crate::cloudflare::tunnel_state::DEFAULT_TUNNEL_NAME)]
     tunnel_name: String,
 
-    /// At most one alert per state within this time [default: 15m; config health.alert_cooldown]
-    #[arg(long, value_name = "DURATION")]
+    // At most one alert per state within this time (the default comes from settings)
+    #[arg(long, value_name = "DURATION", help = format!(
+        "At most one alert per state within this time [default: {DEFAULT_HEALTH_ALERT_COOLDOWN}; config health.alert_cooldown]"
+    ))]
     alert_cooldown: Option<String>,
 }
 
@@ -119,6 +124,38 @@ fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
             format.name()
         )));
     }
+    let selected = select_probes(args, tunnel::configured(&ctx.settings))?;
+    let h = &ctx.settings.file.health;
+    let thresholds = Thresholds::build(&h.thresholds, &args.warn, &args.crit).map_err(usage3)?;
+    let (timeout, cooldown) = durations(args, h)?;
+    let webhook = args.alert_webhook.clone().or_else(|| {
+        ctx.settings
+            .health_alert_webhook
+            .as_ref()
+            .map(|s| s.value.clone())
+    });
+    if webhook.as_deref().is_some_and(|url| !is_webhook_url(url)) {
+        return Err(usage3(
+            "the alert webhook must be an http:// or https:// URL",
+        ));
+    }
+    if let Some(path) = &args.textfile {
+        check_textfile_target(path).map_err(usage3)?;
+    }
+    Ok(Plan {
+        format,
+        selected,
+        thresholds,
+        timeout,
+        textfile: args.textfile.clone(),
+        webhook,
+        cooldown,
+    })
+}
+
+/// The probes to run, in the documented order: `--check` (else all; `tunnel` only when
+/// Cloudflare is configured) minus `--skip`.
+fn select_probes(args: &HealthArgs, cloudflare: bool) -> Result<Vec<&'static str>> {
     let known: Vec<&str> = PROBES.iter().map(|(n, _)| *n).collect();
     let find = |flag: &str, name: &str| -> Result<&'static str> {
         PROBES
@@ -135,7 +172,6 @@ fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
     let mut selected: Vec<&'static str> = Vec::new();
     if args.check.is_empty() {
         // The tunnel probe belongs to a default run only when Cloudflare is configured.
-        let cloudflare = tunnel::configured(&ctx.settings);
         selected.extend(
             PROBES
                 .iter()
@@ -159,55 +195,25 @@ fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
     }
     // Keep the documented order whatever order --check used.
     selected.sort_by_key(|n| known.iter().position(|k| k == n));
+    Ok(selected)
+}
 
-    let h = &ctx.settings.file.health;
-    let thresholds = Thresholds::build(&h.thresholds, &args.warn, &args.crit).map_err(usage3)?;
+/// The run's timeout and the alert cooldown: flag, else `[health]`, else the default.
+fn durations(args: &HealthArgs, h: &FileHealth) -> Result<(Duration, Duration)> {
     let (timeout_text, timeout_src) = match (&args.timeout, &h.timeout) {
         (Some(t), _) => (t.as_str(), "--timeout"),
         (None, Some(t)) => (t.as_str(), "config health.timeout"),
-        _ => (DEFAULT_TIMEOUT, "default timeout"),
+        _ => (DEFAULT_HEALTH_TIMEOUT, "default timeout"),
     };
     let timeout =
-        parse_duration(timeout_text).map_err(|e| usage3(format!("{timeout_src}: {e}")))?;
-    if timeout < Duration::from_millis(100) {
-        return Err(usage3(format!(
-            "{timeout_src}: {timeout_text:?} is too short (minimum 100ms)"
-        )));
-    }
+        parse_health_timeout(timeout_text).map_err(|e| usage3(format!("{timeout_src}: {e}")))?;
     let (cd_text, cd_src) = match (&args.alert_cooldown, &h.alert_cooldown) {
         (Some(t), _) => (t.as_str(), "--alert-cooldown"),
         (None, Some(t)) => (t.as_str(), "config health.alert_cooldown"),
-        _ => (DEFAULT_COOLDOWN, "default cooldown"),
+        _ => (DEFAULT_HEALTH_ALERT_COOLDOWN, "default cooldown"),
     };
     let cooldown = parse_duration(cd_text).map_err(|e| usage3(format!("{cd_src}: {e}")))?;
-    let webhook = args.alert_webhook.clone().or_else(|| {
-        ctx.settings
-            .health_alert_webhook
-            .as_ref()
-            .map(|s| s.value.clone())
-    });
-    if let Some(url) = &webhook {
-        let ok = reqwest::Url::parse(url)
-            .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .unwrap_or(false);
-        if !ok {
-            return Err(usage3(
-                "the alert webhook must be an http:// or https:// URL",
-            ));
-        }
-    }
-    if let Some(path) = &args.textfile {
-        check_textfile_target(path).map_err(usage3)?;
-    }
-    Ok(Plan {
-        format,
-        selected,
-        thresholds,
-        timeout,
-        textfile: args.textfile.clone(),
-        webhook,
-        cooldown,
-    })
+    Ok((timeout, cooldown))
 }
 
 /// The textfile's directory must exist (we never create it: a typo would go unnoticed).
@@ -282,29 +288,10 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
     let checked_at = chrono::Utc::now();
 
     // The tunnel probe needs no database: it runs alongside the database probes.
-    let tunnel_probe = async {
-        if !plan.selected.contains(&"tunnel") {
-            return None;
-        }
-        Some(
-            match tokio::time::timeout_at(
-                probe_deadline,
-                tunnel::probe(&ctx.settings, &ctx.out, &args.tunnel_name),
-            )
-            .await
-            {
-                Ok(r) => r,
-                Err(_) => ProbeResult::unknown(
-                    "tunnel",
-                    crate::health::Unit::Count,
-                    "timed out: Cloudflare did not answer before the --timeout deadline",
-                    None,
-                ),
-            },
-        )
-    };
-    let (collected, tunnel_result) =
-        tokio::join!(collect(&plan, ctx, probe_deadline), tunnel_probe);
+    let (collected, tunnel_result) = tokio::join!(
+        collect(&plan, ctx, probe_deadline),
+        tunnel_probe(&plan, ctx, &args.tunnel_name, probe_deadline)
+    );
     let (mut report, db) = collected?;
     report.results.extend(tunnel_result);
     report.checked_at = checked_at;
@@ -321,25 +308,11 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
 
     let mut pipeline_broken = false;
     if args.record {
-        match &db {
-            Some(db) => match tokio::time::timeout_at(end, record(db, &report)).await {
-                Ok(Ok(n)) => ctx
-                    .out
-                    .debug(1, format!("recorded {n} values in system_metrics")),
-                Ok(Err(e)) => {
-                    ctx.out.warn(format!("--record failed: {e:#}"));
-                    pipeline_broken = true;
-                }
-                Err(_) => {
-                    ctx.out.warn("--record did not finish within --timeout");
-                    pipeline_broken = true;
-                }
-            },
-            None => ctx.out.warn("--record skipped: no database connection"),
-        }
+        pipeline_broken |= !record(ctx, db.as_ref(), &report, end).await;
     }
     if let Some(url) = &plan.webhook {
-        alert_if_needed(ctx, url, plan.cooldown, &report, db.as_ref(), end).await;
+        let client = db.as_ref().map(|d| &d.client);
+        alert::alert_if_needed(&ctx.out, url, plan.cooldown, &report, client, end).await;
     }
 
     let text = match plan.format {
@@ -373,22 +346,63 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
     Ok(Exit(state.code()))
 }
 
+/// The `tunnel` probe, when selected, bounded by the probes' deadline.
+async fn tunnel_probe(
+    plan: &Plan,
+    ctx: &Context,
+    tunnel_name: &str,
+    deadline: Instant,
+) -> Option<ProbeResult> {
+    if !plan.selected.contains(&"tunnel") {
+        return None;
+    }
+    Some(
+        match tokio::time::timeout_at(
+            deadline,
+            tunnel::probe(&ctx.settings, &ctx.out, tunnel_name),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => ProbeResult::unknown(
+                "tunnel",
+                crate::health::Unit::Count,
+                "timed out: Cloudflare did not answer before the --timeout deadline",
+                None,
+            ),
+        },
+    )
+}
+
+/// `--record`: store the report's values. False when that failed (the pipeline is broken).
+async fn record(ctx: &Context, db: Option<&crate::db::Db>, report: &Report, end: Instant) -> bool {
+    let Some(db) = db else {
+        ctx.out.warn("--record skipped: no database connection");
+        return true;
+    };
+    match tokio::time::timeout_at(end, recorded::record(db, &report.results)).await {
+        Ok(Ok(n)) => {
+            ctx.out
+                .debug(1, format!("recorded {n} values in system_metrics"));
+            true
+        }
+        Ok(Err(e)) => {
+            ctx.out.warn(format!("--record failed: {e:#}"));
+            false
+        }
+        Err(_) => {
+            ctx.out.warn("--record did not finish within --timeout");
+            false
+        }
+    }
+}
+
 /// Connect, read the session, run the probes. Only a configuration error is an `Err`.
 async fn collect(
     plan: &Plan,
     ctx: &Context,
     deadline: Instant,
 ) -> Result<(Report, Option<crate::db::Db>)> {
-    let wanted = |n: &str| plan.selected.contains(&n);
-    let not_run = |reason: &str| -> Vec<ProbeResult> {
-        plan.selected
-            .iter()
-            .filter(|n| !matches!(**n, "connect" | "tunnel"))
-            .map(|n| {
-                ProbeResult::unknown(n, probes::unit_of(n), format!("not run: {reason}"), None)
-            })
-            .collect()
-    };
     let mut report = Report {
         state: State::Unknown,
         checked_at: chrono::Utc::now(),
@@ -399,69 +413,24 @@ async fn collect(
         last_success: None,
     };
     let t0 = StdInstant::now();
-    let secs = |t: StdInstant| t.elapsed().as_secs_f64();
-    let timeout_text = crate::units::format_duration(plan.timeout.as_secs_f64());
-    let db = match tokio::time::timeout_at(deadline, ctx.db()).await {
-        Ok(Ok(db)) => db,
-        Ok(Err(e)) => {
-            if exit::code_for(&e) == Exit::USAGE {
-                return Err(usage3(format!("{e:#}")));
-            }
-            report
-                .results
-                .push(probes::connect_failed(format!("{e:#}"), secs(t0)));
-            report.results.extend(not_run("no connection"));
-            return Ok((report, None));
-        }
-        Err(_) => {
-            report.results.push(probes::connect_failed(
-                format!(
-                    "no connection within the {timeout_text} timeout: the server does not answer"
-                ),
-                secs(t0),
-            ));
-            report.results.extend(not_run("no connection"));
+    let (db, session) = match open_session(plan, ctx, deadline, t0).await? {
+        Ok(opened) => opened,
+        Err((failed, reason)) => {
+            report.results.push(failed);
+            report.results.extend(not_run(plan, reason));
             return Ok((report, None));
         }
     };
     report.target = db.target.clone();
-    // The server-side work is bounded too (a backstop a little after our own deadline, which
-    // normally fires first and says "timed out").
-    let statement_ms = deadline
-        .saturating_duration_since(Instant::now())
-        .as_millis()
-        + 1000;
-    let session = match tokio::time::timeout_at(deadline, Session::read(&db, statement_ms)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            report.results.push(probes::connect_failed(
-                format!(
-                    "connected, but a first query failed: {}",
-                    probes::from_error("connect", &e).message
-                ),
-                secs(t0),
-            ));
-            report.results.extend(not_run("no working session"));
-            return Ok((report, None));
-        }
-        Err(_) => {
-            report.results.push(probes::connect_failed(
-                format!("connected, but no answer to a query within the {timeout_text} timeout"),
-                secs(t0),
-            ));
-            report.results.extend(not_run("the server does not answer"));
-            return Ok((report, None));
-        }
-    };
-    let connect_secs = secs(t0);
-    if wanted("connect") {
+    let connect_secs = t0.elapsed().as_secs_f64();
+    if plan.selected.contains(&"connect") {
         report.results.push(probes::connect_ok(
             &plan.thresholds,
             connect_secs,
             &db.target,
         ));
     }
-    if wanted("server") {
+    if plan.selected.contains(&"server") {
         report
             .results
             .push(probes::server(&plan.thresholds, &session));
@@ -477,131 +446,79 @@ async fn collect(
     Ok((report, Some(db)))
 }
 
+/// The selected database probes, UNKNOWN because `reason` kept them from running.
+fn not_run(plan: &Plan, reason: &str) -> Vec<ProbeResult> {
+    plan.selected
+        .iter()
+        .filter(|n| !matches!(**n, "connect" | "tunnel"))
+        .map(|n| ProbeResult::unknown(n, probes::unit_of(n), format!("not run: {reason}"), None))
+        .collect()
+}
+
+/// A session that failed to open: the failed `connect` probe and why the others did not run.
+type Unopened = (ProbeResult, &'static str);
+
+/// Connect and read the session facts, both within the deadline. The outer `Err` is a
+/// configuration error (exit 3); the inner one a server that could not be used.
+async fn open_session(
+    plan: &Plan,
+    ctx: &Context,
+    deadline: Instant,
+    t0: StdInstant,
+) -> Result<std::result::Result<(crate::db::Db, Session), Unopened>> {
+    let secs = || t0.elapsed().as_secs_f64();
+    let timeout_text = crate::units::format_duration(plan.timeout.as_secs_f64());
+    let db = match tokio::time::timeout_at(deadline, ctx.db()).await {
+        Ok(Ok(db)) => db,
+        Ok(Err(e)) => {
+            if exit::code_for(&e) == Exit::USAGE {
+                return Err(usage3(format!("{e:#}")));
+            }
+            let failed = probes::connect_failed(format!("{e:#}"), secs());
+            return Ok(Err((failed, "no connection")));
+        }
+        Err(_) => {
+            let failed = probes::connect_failed(
+                format!(
+                    "no connection within the {timeout_text} timeout: the server does not answer"
+                ),
+                secs(),
+            );
+            return Ok(Err((failed, "no connection")));
+        }
+    };
+    // The server-side work is bounded too (a backstop a little after our own deadline, which
+    // normally fires first and says "timed out").
+    let statement_ms = deadline
+        .saturating_duration_since(Instant::now())
+        .as_millis()
+        + 1000;
+    match tokio::time::timeout_at(deadline, Session::read(&db, statement_ms)).await {
+        Ok(Ok(session)) => Ok(Ok((db, session))),
+        Ok(Err(e)) => {
+            let failed = probes::connect_failed(
+                format!(
+                    "connected, but a first query failed: {}",
+                    probes::from_error("connect", &e).message
+                ),
+                secs(),
+            );
+            Ok(Err((failed, "no working session")))
+        }
+        Err(_) => {
+            let failed = probes::connect_failed(
+                format!("connected, but no answer to a query within the {timeout_text} timeout"),
+                secs(),
+            );
+            Ok(Err((failed, "the server does not answer")))
+        }
+    }
+}
+
 fn describe_target(ctx: &Context) -> String {
     match &ctx.settings.database {
         crate::settings::DatabaseTarget::Conninfo(s) => crate::settings::redact::conninfo(&s.value),
         crate::settings::DatabaseTarget::Environment(_) => "(PG*/DB_* environment)".into(),
         crate::settings::DatabaseTarget::Local => "(managed local cluster)".into(),
     }
-}
-
-/// Every sample of every probe, in one INSERT (unnest of parallel arrays).
-async fn record(db: &crate::db::Db, report: &Report) -> Result<u64> {
-    let mut names = Vec::new();
-    let mut values = Vec::new();
-    let mut units = Vec::new();
-    let mut types = Vec::new();
-    let mut tags = Vec::new();
-    for r in &report.results {
-        for s in &r.samples {
-            if !s.value.is_finite() {
-                continue;
-            }
-            let mut t = serde_json::Map::new();
-            t.insert("probe".into(), r.name.into());
-            for (k, v) in &s.labels {
-                t.insert((*k).into(), v.clone().into());
-            }
-            names.push(s.name.to_string());
-            values.push(s.value);
-            units.push(s.unit.metric_unit().map(str::to_string));
-            types.push(
-                if s.name.ends_with("_total") {
-                    "counter"
-                } else {
-                    "gauge"
-                }
-                .to_string(),
-            );
-            tags.push(serde_json::Value::Object(t).to_string());
-        }
-        names.push(format!("probe_state.{}", r.name));
-        values.push(f64::from(r.state.code()));
-        units.push(Some("count".to_string()));
-        types.push("gauge".to_string());
-        tags.push(serde_json::json!({"probe": r.name, "state": r.state.name()}).to_string());
-    }
-    let n = db
-        .execute(
-            "INSERT INTO system_metrics (metric_name, metric_value, component, metric_type, metric_unit, tags, source_system)
-             SELECT n, v, 'health', k, u, t::jsonb, 'taskdb'
-             FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::text[]) AS x(n, v, u, t, k)",
-            &[&names, &values, &units, &tags, &types],
-        )
-        .await?;
-    Ok(n)
-}
-
-/// Decide and send an alert. Never changes the exit code; problems go to stderr.
-async fn alert_if_needed(
-    ctx: &Context,
-    url: &str,
-    cooldown: Duration,
-    report: &Report,
-    db: Option<&crate::db::Db>,
-    end: Instant,
-) {
-    let channel = alert::channel(url);
-    let work = async {
-        // A standby is read-only: its alert state lives in the state file.
-        let writable = report.session.as_ref().is_some_and(|s| !s.in_recovery);
-        if let Some(db) = db.filter(|_| writable) {
-            if alert::db_has_table(db).await {
-                // The row lock serialises overlapping runs: the second waits, then sees the first's send.
-                db.batch_execute("BEGIN").await?;
-                let prev = alert::load_db(db, &channel).await?;
-                let next = decide_and_send(ctx, url, cooldown, report, prev, end).await;
-                alert::store_db(db, &channel, &next).await?;
-                db.batch_execute("COMMIT").await?;
-                return Ok::<_, anyhow::Error>(());
-            }
-            ctx.out.debug(
-                1,
-                "no health_alert_state table (run `taskdb migrate up`): using the state file",
-            );
-        }
-        let prev = alert::load_file(&channel);
-        let next = decide_and_send(ctx, url, cooldown, report, prev.clone(), end).await;
-        if next != prev {
-            alert::store_file(&channel, &next)?;
-        }
-        Ok(())
-    };
-    match tokio::time::timeout_at(end, work).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => eprintln!("warning: alerting failed: {e:#}"),
-        Err(_) => eprintln!("warning: alerting did not finish within --timeout"),
-    }
-}
-
-async fn decide_and_send(
-    ctx: &Context,
-    url: &str,
-    cooldown: Duration,
-    report: &Report,
-    prev: alert::AlertState,
-    end: Instant,
-) -> alert::AlertState {
-    let now = chrono::Utc::now();
-    let decision = alert::decide(&prev, report.state, now, cooldown);
-    let mut delivered = false;
-    match &decision {
-        alert::Decision::Send { reminder } => {
-            let body = alert::payload(report, &prev.last_state, *reminder);
-            let budget = end
-                .saturating_duration_since(Instant::now())
-                .clamp(Duration::from_millis(100), Duration::from_secs(5));
-            match alert::post(url, &body, budget).await {
-                Ok(()) => {
-                    delivered = true;
-                    ctx.out
-                        .debug(1, format!("alert sent: {}", report.state.name()));
-                }
-                Err(e) => eprintln!("warning: alert not delivered: {e:#}"),
-            }
-        }
-        alert::Decision::Suppress(why) => ctx.out.debug(1, format!("alert suppressed: {why}")),
-        alert::Decision::Quiet => {}
-    }
-    alert::next_state(&prev, report.state, &decision, delivered, now)
 }

@@ -31,10 +31,7 @@ pub async fn run(args: LocalArgs, ctx: &Context) -> Result<Exit> {
     let cluster = Cluster::new(&ctx.settings.local_data_dir.value);
     match args.cmd {
         LocalCmd::Start => {
-            let out = ctx.out.clone();
-            let root = cluster.root.clone();
-            let started =
-                tokio::task::spawn_blocking(move || Cluster::new(root).start(&out)).await??;
+            let started = cluster.start_off_runtime(&ctx.out).await?;
             let port = cluster.record().map(|r| r.port).unwrap_or_default();
             crate::local::ensure_database(&cluster, port).await?;
             if started {

@@ -14,10 +14,12 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tokio::time::Instant;
 use tokio_postgres::Client;
 
 use super::render::Report;
 use super::State;
+use crate::output::Output;
 
 /// What was last announced on one channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,6 +232,84 @@ pub fn load_file(channel: &str) -> AlertState {
 pub fn store_file(channel: &str, state: &AlertState) -> Result<()> {
     let bytes = serde_json::to_vec_pretty(state)?;
     crate::platform::write_private_file(&state_file(channel), &bytes)
+}
+
+// ---- one run's alerting ----------------------------------------------------------------------------
+
+/// Decide and send an alert for this run's report; the last state lives in the database when
+/// it is a writable one with the table, else in the state file. Never fails: problems go to
+/// stderr, and everything is bounded by `end`.
+pub async fn alert_if_needed(
+    out: &Output,
+    url: &str,
+    cooldown: Duration,
+    report: &Report,
+    db: Option<&Client>,
+    end: Instant,
+) {
+    let channel = channel(url);
+    let work = async {
+        // A standby is read-only: its alert state lives in the state file.
+        let writable = report.session.as_ref().is_some_and(|s| !s.in_recovery);
+        if let Some(db) = db.filter(|_| writable) {
+            if db_has_table(db).await {
+                // The row lock serialises overlapping runs: the second waits, then sees the first's send.
+                db.batch_execute("BEGIN").await?;
+                let prev = load_db(db, &channel).await?;
+                let next = decide_and_send(out, url, cooldown, report, prev, end).await;
+                store_db(db, &channel, &next).await?;
+                db.batch_execute("COMMIT").await?;
+                return Ok::<_, anyhow::Error>(());
+            }
+            out.debug(
+                1,
+                "no health_alert_state table (run `taskdb migrate up`): using the state file",
+            );
+        }
+        let prev = load_file(&channel);
+        let next = decide_and_send(out, url, cooldown, report, prev.clone(), end).await;
+        if next != prev {
+            store_file(&channel, &next)?;
+        }
+        Ok(())
+    };
+    match tokio::time::timeout_at(end, work).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("warning: alerting failed: {e:#}"),
+        Err(_) => eprintln!("warning: alerting did not finish within --timeout"),
+    }
+}
+
+/// Apply the rule to the previous state, send when it says so, and return the next state.
+async fn decide_and_send(
+    out: &Output,
+    url: &str,
+    cooldown: Duration,
+    report: &Report,
+    prev: AlertState,
+    end: Instant,
+) -> AlertState {
+    let now = chrono::Utc::now();
+    let decision = decide(&prev, report.state, now, cooldown);
+    let mut delivered = false;
+    match &decision {
+        Decision::Send { reminder } => {
+            let body = payload(report, &prev.last_state, *reminder);
+            let budget = end
+                .saturating_duration_since(Instant::now())
+                .clamp(Duration::from_millis(100), Duration::from_secs(5));
+            match post(url, &body, budget).await {
+                Ok(()) => {
+                    delivered = true;
+                    out.debug(1, format!("alert sent: {}", report.state.name()));
+                }
+                Err(e) => eprintln!("warning: alert not delivered: {e:#}"),
+            }
+        }
+        Decision::Suppress(why) => out.debug(1, format!("alert suppressed: {why}")),
+        Decision::Quiet => {}
+    }
+    next_state(&prev, report.state, &decision, delivered, now)
 }
 
 #[cfg(test)]

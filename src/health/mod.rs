@@ -87,6 +87,18 @@ pub struct Sample {
     pub unit: Unit,
 }
 
+impl Sample {
+    /// Its Prometheus type (also stored as `system_metrics.metric_type`): names ending in
+    /// `_total` are counters, everything else a gauge.
+    pub fn kind(&self) -> &'static str {
+        if self.name.ends_with("_total") {
+            "counter"
+        } else {
+            "gauge"
+        }
+    }
+}
+
 /// The outcome of one probe.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProbeResult {

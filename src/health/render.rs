@@ -285,42 +285,7 @@ pub fn sanitize_name(s: &str) -> String {
 
 pub fn prometheus(report: &Report) -> String {
     let mut e = Exposition::default();
-    let owned = |labels: Vec<(&'static str, String)>| -> Vec<(String, String)> {
-        labels
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect()
-    };
-    e.add(
-        "taskdb_health_state".into(),
-        "Overall health state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
-        "gauge",
-        vec![],
-        f64::from(report.state.code()),
-    );
-    if let Some(ts) = report.last_success {
-        e.add(
-            "taskdb_health_last_success_timestamp_seconds".into(),
-            "Unix time of the last run in which the database answered",
-            "gauge",
-            vec![],
-            ts,
-        );
-    }
-    e.add(
-        "taskdb_health_duration_seconds".into(),
-        "Wall time of the whole health run",
-        "gauge",
-        vec![],
-        report.duration_seconds,
-    );
-    e.add(
-        "taskdb_build_info".into(),
-        "taskdb version that wrote these metrics",
-        "gauge",
-        vec![("version".into(), env!("CARGO_PKG_VERSION").to_string())],
-        1.0,
-    );
+    run_families(&mut e, report);
     for r in &report.results {
         let l = || vec![("probe".to_string(), r.name.to_string())];
         e.add(
@@ -351,20 +316,54 @@ pub fn prometheus(report: &Report) -> String {
         .flat_map(|r| r.samples.iter())
         .collect();
     for s in all {
-        let kind = if s.name.ends_with("_total") {
-            "counter"
-        } else {
-            "gauge"
-        };
+        let labels = s
+            .labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         e.add(
             format!("taskdb_{}", s.name),
             s.help,
-            kind,
-            owned(s.labels.clone()),
+            s.kind(),
+            labels,
             s.value,
         );
     }
     e.text()
+}
+
+/// The families about the run as a whole: state, last success, duration, version.
+fn run_families(e: &mut Exposition, report: &Report) {
+    e.add(
+        "taskdb_health_state".into(),
+        "Overall health state: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
+        "gauge",
+        vec![],
+        f64::from(report.state.code()),
+    );
+    if let Some(ts) = report.last_success {
+        e.add(
+            "taskdb_health_last_success_timestamp_seconds".into(),
+            "Unix time of the last run in which the database answered",
+            "gauge",
+            vec![],
+            ts,
+        );
+    }
+    e.add(
+        "taskdb_health_duration_seconds".into(),
+        "Wall time of the whole health run",
+        "gauge",
+        vec![],
+        report.duration_seconds,
+    );
+    e.add(
+        "taskdb_build_info".into(),
+        "taskdb version that wrote these metrics",
+        "gauge",
+        vec![("version".into(), env!("CARGO_PKG_VERSION").to_string())],
+        1.0,
+    );
 }
 
 fn escape_help(s: &str) -> String {

@@ -32,9 +32,6 @@ struct Threshold {
     crit: Option<Spanned<toml::Value>>,
 }
 
-/// The shortest `[health] timeout` (as `taskdb health --timeout` enforces).
-const MIN_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(100);
-
 /// Check a parsed file; the error reads `:LINE: key `KEY`: why` like a TOML error.
 pub fn check(text: &str, file: &FileConfig) -> Result<(), String> {
     // The text already parsed into `file`, so it parses here too; the fallback is harmless.
@@ -45,16 +42,8 @@ pub fn check(text: &str, file: &FileConfig) -> Result<(), String> {
     };
     let h = &file.health;
     if let (Some(t), Some(s)) = (&h.timeout, &doc.health.timeout) {
-        match crate::units::parse_duration(t) {
-            Err(e) => return at(s.span(), "health.timeout", e),
-            Ok(d) if d < MIN_TIMEOUT => {
-                return at(
-                    s.span(),
-                    "health.timeout",
-                    format!("{t:?} is too short (minimum 100ms)"),
-                )
-            }
-            Ok(_) => {}
+        if let Err(e) = super::parse_health_timeout(t) {
+            return at(s.span(), "health.timeout", e);
         }
     }
     if let (Some(t), Some(s)) = (&h.alert_cooldown, &doc.health.alert_cooldown) {
@@ -63,10 +52,7 @@ pub fn check(text: &str, file: &FileConfig) -> Result<(), String> {
         }
     }
     if let (Some(url), Some(s)) = (&h.alert_webhook, &doc.health.alert_webhook) {
-        let ok = reqwest::Url::parse(url)
-            .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .unwrap_or(false);
-        if !ok {
+        if !super::is_webhook_url(url) {
             // Not echoed: a webhook URL carries its token.
             return at(
                 s.span(),
