@@ -4,14 +4,12 @@
 
 use anyhow::Result;
 use serde_json::json;
-use uuid::Uuid;
 
 use super::input::{check_title, parse_status, validate_fields, Fields};
 use super::{
     CreateArgs, DeleteArgs, DepType, DepsArgs, DepsCmd, FieldArgs, StatusArgs, UpdateArgs,
 };
 use crate::context::Context;
-use crate::db::db_error;
 use crate::db::tasks::{self as q, NewTask, Task, TaskChanges, TaskRef};
 use crate::exit::{usage, Exit};
 use crate::options::Format;
@@ -20,24 +18,14 @@ use crate::output::escape_controls;
 pub(super) async fn create(a: CreateArgs, ctx: &Context) -> Result<Exit> {
     check_title(&a.title)?;
     let f = validate_fields(&a.fields)?;
-    let dep_refs: Vec<TaskRef> = a
+    let depends_on: Vec<TaskRef> = a
         .depends_on
         .iter()
         .map(|d| TaskRef::parse(d))
         .collect::<Result<_>>()?;
+    let new = new_task(a.title, a.fields, f, depends_on);
     let mut db = ctx.db().await?;
-    let tx = db.client.transaction().await.map_err(db_error)?;
-    let parent = match f.parent {
-        Some(r) => Some(q::find(&tx, r, "parent task").await?.id),
-        None => None,
-    };
-    let mut depends_on = Vec::new();
-    for r in dep_refs {
-        depends_on.push(q::find(&tx, r, "dependency task").await?.id);
-    }
-    let new = new_task(a.title, a.fields, f, parent, depends_on);
-    let task = q::create(&tx, &new).await?;
-    tx.commit().await.map_err(db_error)?;
+    let task = q::create(&mut db.client, &new).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&task)?;
     } else {
@@ -48,14 +36,8 @@ pub(super) async fn create(a: CreateArgs, ctx: &Context) -> Result<Exit> {
     Ok(Exit::SUCCESS)
 }
 
-/// The row `task create` asks for, from its flags (validated into `f`) and resolved ids.
-fn new_task(
-    title: String,
-    x: FieldArgs,
-    f: Fields,
-    parent: Option<Uuid>,
-    depends_on: Vec<Uuid>,
-) -> NewTask {
+/// The row `task create` asks for, from its flags (validated into `f`).
+fn new_task(title: String, x: FieldArgs, f: Fields, depends_on: Vec<TaskRef>) -> NewTask {
     NewTask {
         title,
         description: x.description,
@@ -65,7 +47,7 @@ fn new_task(
         priority: f.priority.unwrap_or(5),
         complexity: x.complexity,
         assigned_to: x.assign,
-        parent_task_id: parent,
+        parent: f.parent,
         tags: x.tags,
         requirements: x.requirements,
         acceptance_criteria: x.criteria,
@@ -87,19 +69,6 @@ pub(super) async fn update(a: UpdateArgs, ctx: &Context) -> Result<Exit> {
         check_title(t)?;
     }
     let f = validate_fields(&a.fields)?;
-    let mut db = ctx.db().await?;
-    let tx = db.client.transaction().await.map_err(db_error)?;
-    let task = q::find_for_update(&tx, r, "task").await?;
-    let parent = match f.parent {
-        Some(pr) => Some(q::find(&tx, pr, "parent task").await?.id),
-        None => None,
-    };
-    if parent == Some(task.id) {
-        return Err(usage(format!(
-            "task {} cannot be its own parent",
-            task.label()
-        )));
-    }
     let x = a.fields;
     let changes = TaskChanges {
         title: a.title,
@@ -116,7 +85,7 @@ pub(super) async fn update(a: UpdateArgs, ctx: &Context) -> Result<Exit> {
         priority: f.priority,
         assigned_to: x.assign,
         estimated_hours: x.estimate,
-        parent_task_id: parent,
+        parent: f.parent,
         tags: x.tags,
         requirements: x.requirements,
         acceptance_criteria: x.criteria,
@@ -125,13 +94,12 @@ pub(super) async fn update(a: UpdateArgs, ctx: &Context) -> Result<Exit> {
         unassign: a.unassign,
         metadata: f.meta,
     };
-    if changes.is_empty() {
+    let mut db = ctx.db().await?;
+    let Some(task) = q::update(&mut db.client, r, &changes).await? else {
         return Err(usage(
             "nothing to change: give at least one field (see `taskdb task update --help`)",
         ));
-    }
-    let task = q::update(&tx, task.id, &changes).await?;
-    tx.commit().await.map_err(db_error)?;
+    };
     print_task_brief(ctx, &task)?;
     Ok(Exit::SUCCESS)
 }
@@ -149,17 +117,14 @@ pub(super) async fn status(a: StatusArgs, ctx: &Context) -> Result<Exit> {
     let r = TaskRef::parse(&a.id)?;
     let new = parse_status(&a.status)?;
     let mut db = ctx.db().await?;
-    let tx = db.client.transaction().await.map_err(db_error)?;
-    let task = q::find(&tx, r, "task").await?;
-    let after = q::set_status(&tx, &task, new, a.note.as_deref()).await?;
-    tx.commit().await.map_err(db_error)?;
+    let (before, after) = q::set_status(&mut db.client, r, new, a.note.as_deref()).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&after)?;
     } else {
         ctx.out.note(format!(
             "{} {} → {}",
             after.label(),
-            task.status,
+            before.status,
             after.status
         ));
     }

@@ -7,11 +7,11 @@ use serde_json::{Map, Value};
 use tokio_postgres::{Client, GenericClient};
 use uuid::Uuid;
 
-use super::{find, Params, Task, TaskRef};
+use super::{find, find_for_update, Params, Task, TaskRef};
 use crate::db::db_error;
 use crate::exit::usage;
 
-/// A new task's fields (ids already resolved); None and empty lists take the schema's defaults.
+/// A new task's fields; None and empty lists take the schema's defaults.
 #[derive(Debug, Default)]
 pub struct NewTask {
     pub title: String,
@@ -23,14 +23,16 @@ pub struct NewTask {
     pub priority: i16,
     pub complexity: Option<i16>,
     pub assigned_to: Option<String>,
-    pub parent_task_id: Option<Uuid>,
+    /// Makes it a subtask of this task (which must exist).
+    pub parent: Option<TaskRef>,
     pub tags: Vec<String>,
     pub requirements: Vec<String>,
     pub acceptance_criteria: Vec<String>,
     pub affected_files: Vec<String>,
     pub metadata: Map<String, Value>,
     pub estimated_hours: Option<f64>,
-    pub depends_on: Vec<Uuid>,
+    /// Tasks it depends on (which must exist).
+    pub depends_on: Vec<TaskRef>,
     pub repository_url: Option<String>,
     pub branch_name: Option<String>,
     pub pr_number: Option<i32>,
@@ -43,8 +45,31 @@ fn json_list(items: &[String]) -> Value {
     Value::Array(items.iter().map(|s| Value::String(s.clone())).collect())
 }
 
-/// Create a task through the schema's `create_task` and return it as stored.
-pub async fn create<C: GenericClient>(tx: &C, t: &NewTask) -> Result<Task> {
+/// Create a task through the schema's `create_task`, in a transaction of its own, and return
+/// it as stored. A parent or dependency that does not exist is bad input (exit 2).
+pub async fn create(client: &mut Client, t: &NewTask) -> Result<Task> {
+    let tx = client.transaction().await.map_err(db_error)?;
+    let parent = match t.parent {
+        Some(r) => Some(find(&tx, r, "parent task").await?.id),
+        None => None,
+    };
+    let mut depends_on = Vec::new();
+    for r in &t.depends_on {
+        depends_on.push(find(&tx, *r, "dependency task").await?.id);
+    }
+    let id = insert(&tx, t, parent, &depends_on).await?;
+    let task = find(&tx, TaskRef::Uuid(id), "task").await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(task)
+}
+
+/// The statements of [`create`]: `create_task`, then the link columns it does not take.
+async fn insert<C: GenericClient>(
+    tx: &C,
+    t: &NewTask,
+    parent: Option<Uuid>,
+    depends_on: &[Uuid],
+) -> Result<Uuid> {
     let meta = Value::Object(t.metadata.clone());
     let row = tx
         .query_one(
@@ -60,7 +85,7 @@ pub async fn create<C: GenericClient>(tx: &C, t: &NewTask) -> Result<Task> {
                 &t.task_type,
                 &i32::from(t.priority),
                 &t.assigned_to,
-                &t.parent_task_id,
+                &parent,
                 &json_list(&t.requirements),
                 &meta,
                 &t.details,
@@ -69,7 +94,7 @@ pub async fn create<C: GenericClient>(tx: &C, t: &NewTask) -> Result<Task> {
                 &t.complexity.map(i32::from),
                 &json_list(&t.acceptance_criteria),
                 &json_list(&t.affected_files),
-                &t.depends_on,
+                &depends_on,
                 &t.estimated_hours,
             ],
         )
@@ -97,7 +122,7 @@ pub async fn create<C: GenericClient>(tx: &C, t: &NewTask) -> Result<Task> {
         .await
         .map_err(db_error)?;
     }
-    find(tx, TaskRef::Uuid(id), "task").await
+    Ok(id)
 }
 
 /// Changes to a task's fields: None and empty lists leave a field as it is.
@@ -117,7 +142,8 @@ pub struct TaskChanges {
     pub priority: Option<i16>,
     pub assigned_to: Option<String>,
     pub estimated_hours: Option<f64>,
-    pub parent_task_id: Option<Uuid>,
+    /// Makes it a subtask of this task (which must exist, and not be the task itself).
+    pub parent: Option<TaskRef>,
     /// Replaces the tags.
     pub tags: Vec<String>,
     /// Replace the lists.
@@ -133,8 +159,9 @@ pub struct TaskChanges {
 }
 
 impl TaskChanges {
-    /// The `SET` list and its parameters (`$1` is the task id, the rest follow).
-    fn assignments(&self, id: Uuid) -> (Vec<String>, Params) {
+    /// The `SET` list and its parameters (`$1` is the task id, the rest follow); `parent` is
+    /// [`TaskChanges::parent`] resolved.
+    fn assignments(&self, id: Uuid, parent: Option<Uuid>) -> (Vec<String>, Params) {
         let mut params = Params::default();
         params.push(id);
         let mut sets: Vec<String> = Vec::new();
@@ -162,7 +189,7 @@ impl TaskChanges {
         if let Some(h) = self.estimated_hours {
             set("estimated_hours", "::float8::numeric", params.push(h));
         }
-        opt!("parent_task_id", self.parent_task_id);
+        opt!("parent_task_id", parent);
         if !self.tags.is_empty() {
             set("tags", "", params.push(self.tags.clone()));
         }
@@ -187,31 +214,50 @@ impl TaskChanges {
         }
         (sets, params)
     }
-
-    /// Nothing would change.
-    pub fn is_empty(&self) -> bool {
-        self.assignments(Uuid::nil()).0.is_empty()
-    }
 }
 
-/// Apply `changes` to task `id` and return it as stored.
-pub async fn update<C: GenericClient>(tx: &C, id: Uuid, changes: &TaskChanges) -> Result<Task> {
-    let (sets, params) = changes.assignments(id);
-    if !sets.is_empty() {
-        let sql = format!("UPDATE tasks SET {} WHERE id = $1", sets.join(", "));
-        tx.execute(&sql, &params.refs()).await.map_err(db_error)?;
+/// Apply `changes` to task `r` in a transaction of its own (the row locked first) and return
+/// it as stored; None, with nothing written, when `changes` change nothing. A task or parent
+/// that does not exist, or a task made its own parent, is bad input (exit 2).
+pub async fn update(
+    client: &mut Client,
+    r: TaskRef,
+    changes: &TaskChanges,
+) -> Result<Option<Task>> {
+    let tx = client.transaction().await.map_err(db_error)?;
+    let task = find_for_update(&tx, r, "task").await?;
+    let parent = match changes.parent {
+        Some(pr) => Some(find(&tx, pr, "parent task").await?.id),
+        None => None,
+    };
+    if parent == Some(task.id) {
+        return Err(usage(format!(
+            "task {} cannot be its own parent",
+            task.label()
+        )));
     }
-    find(tx, TaskRef::Uuid(id), "task").await
+    let (sets, params) = changes.assignments(task.id, parent);
+    if sets.is_empty() {
+        return Ok(None);
+    }
+    let sql = format!("UPDATE tasks SET {} WHERE id = $1", sets.join(", "));
+    tx.execute(&sql, &params.refs()).await.map_err(db_error)?;
+    let task = find(&tx, TaskRef::Uuid(task.id), "task").await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(Some(task))
 }
 
-/// Move `task` to `status` through the schema's `update_task_status` (`note` kept with the
-/// change) and return it as stored. A transition the schema refuses is bad input (exit 2).
-pub async fn set_status<C: GenericClient>(
-    tx: &C,
-    task: &Task,
+/// Move task `r` to `status` through the schema's `update_task_status` (`note` kept with the
+/// change), in a transaction of its own; the task before and after. A transition the schema
+/// refuses is bad input (exit 2).
+pub async fn set_status(
+    client: &mut Client,
+    r: TaskRef,
     status: &str,
     note: Option<&str>,
-) -> Result<Task> {
+) -> Result<(Task, Task)> {
+    let tx = client.transaction().await.map_err(db_error)?;
+    let task = find(&tx, r, "task").await?;
     tx.execute(
         "SELECT 1 FROM update_task_status($1, $2, $3)",
         &[&task.id, &status, &note],
@@ -226,7 +272,9 @@ pub async fn set_status<C: GenericClient>(
             err
         }
     })?;
-    find(tx, TaskRef::Uuid(task.id), "task").await
+    let after = find(&tx, TaskRef::Uuid(task.id), "task").await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok((task, after))
 }
 
 /// How many tasks are children of `id`, and how many depend on it.
