@@ -5,9 +5,9 @@
 //! `update_task_status`, dependency cycles are refused by the schema's trigger; this module
 //! validates input before it writes anything and prints what the schema answered.
 //!
-//! Here: the flags (clap) and the dispatch. The parts: [`input`] checks flags, [`list`] lists,
-//! searches and shows history, [`show`] shows one task and draws the tree, [`write`] creates,
-//! changes, deletes and links tasks, [`next`] picks or claims the next task, [`transfer`]
+//! Here: the flags (clap) and the dispatch. The parts: `input` checks flags, `list` lists,
+//! searches and shows history, `show` shows one task and draws the tree, `write` creates,
+//! changes, deletes and links tasks, `next` picks or claims the next task, `transfer`
 //! imports and exports Task Master files. The SQL is in `crate::db::tasks`.
 
 mod input;

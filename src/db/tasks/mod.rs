@@ -3,8 +3,8 @@
 //! The rules (status transitions, cycles, audit) are the schema's; this module only turns
 //! requests into parameterised statements and the schema's SQLSTATEs into clear errors.
 //! Here: the task row ([`Task`]), ids ([`TaskRef`]) and lookups; the parts hold the reads of
-//! `task list` ([`list`]), `task show`/`tree` ([`read`]), the audit trail ([`history`]),
-//! dependencies ([`deps`]), the writes ([`write`]) and Task Master's `next` ([`next`]).
+//! `task list` (`list`), `task show`/`tree` (`read`), the audit trail (`history`),
+//! dependencies (`deps`), the writes (`write`) and Task Master's `next` (`next`).
 
 mod deps;
 mod history;
