@@ -3,8 +3,10 @@
 //! It runs the seed system's operations against a scratch database it creates (with the real
 //! schema, so the real triggers and functions run) and drops afterwards, over N connections
 //! with prepared statements, and measures throughput and latency per operation. The SQL of each
-//! operation is in [`Op::sql`]; `benches/compare.sh` runs the very same statements through
-//! pgbench so the two can be compared.
+//! operation is in [`Op::sql`], except the claim, which is `task next --claim`'s own
+//! ([`crate::db::tasks::claim_next`]); `benches/compare.sh` runs the very same statements
+//! through pgbench so the two can be compared. The scratch database itself is
+//! `crate::db::bench`'s.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -13,18 +15,7 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 use tokio_postgres::{Client, Statement};
 
-/// Apply the whole schema to the (empty) scratch database, as `migrate up` would.
-pub async fn apply_schema(client: &mut Client, out: &crate::output::Output) -> Result<()> {
-    for file in crate::db::migrations::catalog() {
-        crate::db::migrations::apply_up(client, &file, out)
-            .await
-            .context("cannot apply the schema to the scratch database")?;
-    }
-    Ok(())
-}
-
-/// The scratch database every run uses; its existence marks a crashed or `--keep` run.
-pub const SCRATCH_DB: &str = "taskdb_bench_scratch";
+use crate::db::tasks::{claim_next, ClaimStatements, ASSIGN_SQL, CLAIM_SQL};
 
 /// Operations of the seed system that the bench exercises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -63,9 +54,11 @@ impl Op {
     }
 
     /// The statement each operation runs. Parameters are whole numbers chosen by the client
-    /// (see [`Op::params`]), so pgbench can issue the very same SQL (`taskdb bench --pgbench-script`).
-    pub fn sql(self) -> &'static str {
-        match self {
+    /// (see [`Op::pgbench_vars`]), so pgbench can issue the very same SQL (`taskdb bench
+    /// --pgbench-script`). None for the claim: it runs `task next --claim`'s transaction
+    /// ([`claim_next`]: [`CLAIM_SQL`], then [`ASSIGN_SQL`]).
+    pub fn sql(self) -> Option<&'static str> {
+        Some(match self {
             Op::CreateTask => {
                 "SELECT short_id FROM create_task(p_title => 'bench created ' || $1::bigint, \
                  p_priority => $2::int, p_tags => ARRAY['bench-new']::text[])"
@@ -83,15 +76,7 @@ impl Op {
                  WHERE t.status = 'pending' AND t.open_blockers = 0 \
                  ORDER BY t.priority DESC, t.short_id LIMIT 20"
             }
-            // Any ready task, as `taskdb task next --claim` without --tag: with a tag filter every
-            // claim walks past all pending tasks of other tags ranked above the first match.
-            Op::ClaimNext => {
-                "WITH next AS (SELECT t.id FROM tasks t \
-                   WHERE t.status = 'pending' AND t.open_blockers = 0 \
-                   ORDER BY t.priority DESC, t.short_id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-                 UPDATE tasks SET status = 'in_progress', assigned_to = 'bench-agent-' || $1::bigint \
-                 FROM next WHERE tasks.id = next.id RETURNING tasks.short_id"
-            }
+            Op::ClaimNext => return None,
             Op::RecordMetric => {
                 "SELECT record_metric(p_name => 'bench.value', p_value => ($1::bigint / 10.0)::float8, \
                  p_component => 'bench')"
@@ -100,7 +85,7 @@ impl Op {
                 "SELECT log_api_call(p_integration_name => 'bench', p_endpoint => '/bench', \
                  p_method => 'GET', p_response_status => 200, p_response_time_ms => $1::int)"
             }
-        }
+        })
     }
 
     /// The pgbench variable that stands for each `$n` (set by the pgbench script's `\set`s).
@@ -110,12 +95,15 @@ impl Op {
             Op::GetTask => &["any"],
             Op::UpdateStatus => &["own"],
             Op::ListReady => &[],
-            Op::ClaimNext => &["client_id"],
+            Op::ClaimNext => &[],
             Op::RecordMetric => &["val"],
             Op::LogApiCall => &["ms"],
         }
     }
 }
+
+/// Who claims in the bench: this and the client's index (`bench-agent-3`).
+const CLAIMANT_PREFIX: &str = "bench-agent-";
 
 /// A pgbench custom script issuing the same statements with the same mix and parameter
 /// choices as `taskdb bench` (run it with `-D seed_rows=N -D clients=C -c C`).
@@ -134,16 +122,40 @@ pub fn pgbench_script(workload: Workload) -> String {
     let mut acc = 0;
     for (i, (op, weight)) in workload.weights().iter().enumerate() {
         acc += weight;
-        let mut sql = op.sql().split_whitespace().collect::<Vec<_>>().join(" ");
-        for (n, var) in op.pgbench_vars().iter().enumerate().rev() {
-            sql = sql.replace(&format!("${}", n + 1), &format!(":{var}"));
-        }
+        let body = match op.sql() {
+            Some(sql) => {
+                let vars: Vec<String> = op.pgbench_vars().iter().map(|v| format!(":{v}")).collect();
+                format!("{};\n", pgbench_statement(sql, &vars))
+            }
+            None => pgbench_claim(),
+        };
         let keyword = if i == 0 { "\\if" } else { "\\elif" };
-        s.push_str(&format!("{keyword} :r < {acc}\n{sql};\n"));
+        s.push_str(&format!("{keyword} :r < {acc}\n{body}"));
     }
     s.push_str("\\endif\n");
     s
 }
+
+/// `sql` on one line with `$n` replaced by `params[n - 1]`.
+fn pgbench_statement(sql: &str, params: &[String]) -> String {
+    let mut sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (n, text) in params.iter().enumerate().rev() {
+        sql = sql.replace(&format!("${}", n + 1), text);
+    }
+    sql
+}
+
+/// `task next --claim`'s transaction for pgbench, without a tag, as [`BenchClient`] runs it:
+/// the claim, then (when it claimed a task) the assignment.
+fn pgbench_claim() -> String {
+    let who = format!("('{CLAIMANT_PREFIX}' || :client_id)");
+    format!(
+        "\\set claimed_short_id 0\nBEGIN;\n{} \\aset\n\\if :claimed_short_id > 0\n{};\n\\endif\nEND;\n",
+        pgbench_statement(CLAIM_SQL, &["NULL".into(), who.clone()]),
+        pgbench_statement(ASSIGN_SQL, &[":claimed_id".into(), who]),
+    )
+}
+
 /// Which mix of operations to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -242,25 +254,6 @@ impl Layout {
         let k = rng.below(per_client);
         Some((2 * (client + self.clients * k) + 1) as i64)
     }
-}
-
-/// SQL that fills a freshly migrated scratch database: tasks whose odd ids form the update pool
-/// (each client toggles its own slice) and all of which can be claimed, one in ten depending on
-/// its predecessor (so "ready" means something), and the integration that `log_api_call`
-/// counts against.
-pub fn seed_sql(rows: u64) -> String {
-    format!(
-        "INSERT INTO tasks (title, priority, tags) \
-           SELECT 'bench task ' || i, (i * 7) % 11, \
-                  CASE WHEN i % 2 = 1 THEN ARRAY['bench-update'] ELSE ARRAY['bench-claim'] END \
-           FROM generate_series(1, {rows}) AS i;
-         INSERT INTO task_dependencies (task_id, depends_on_task_id) \
-           SELECT t.id, p.id FROM tasks t JOIN tasks p ON p.short_id = t.short_id - 1 \
-           WHERE t.short_id % 10 = 0;
-         INSERT INTO external_integrations (integration_type, integration_name, rate_limit_per_minute) \
-           VALUES ('webhook', 'bench', 10000);
-         ANALYZE;"
-    )
 }
 
 /// One client's measurements: per operation, latencies in microseconds, and error counts.
@@ -397,33 +390,62 @@ pub fn summarize(samples: &mut Samples, elapsed: Duration) -> Vec<OpReport> {
 pub struct BenchClient {
     client: Client,
     statements: BTreeMap<Op, Statement>,
+    /// The claim's statements, when the workload claims.
+    claim: Option<ClaimStatements>,
     index: u64,
 }
 
 impl BenchClient {
     pub async fn prepare(client: Client, index: u64, workload: Workload) -> Result<BenchClient> {
         let mut statements = BTreeMap::new();
+        let mut claim = None;
         for (op, _) in workload.weights() {
-            let stmt = client
-                .prepare(op.sql())
-                .await
-                .with_context(|| format!("cannot prepare {}", op.name()))?;
-            statements.insert(*op, stmt);
+            let cannot = || format!("cannot prepare {}", op.name());
+            match op.sql() {
+                Some(sql) => {
+                    let stmt = client.prepare(sql).await.with_context(cannot)?;
+                    statements.insert(*op, stmt);
+                }
+                None => {
+                    claim = Some(
+                        ClaimStatements::prepare(&client)
+                            .await
+                            .with_context(cannot)?,
+                    )
+                }
+            }
         }
         Ok(BenchClient {
             client,
             statements,
+            claim,
             index,
         })
     }
 
+    /// `task next --claim` without a tag, in a transaction of its own. Ok(false): nothing to
+    /// claim.
+    async fn claim(&mut self) -> Result<bool, tokio_postgres::Error> {
+        let Some(statements) = &self.claim else {
+            return Ok(true);
+        };
+        let who = format!("{CLAIMANT_PREFIX}{}", self.index);
+        let tx = self.client.transaction().await?;
+        let claimed = claim_next(&tx, statements, None, &who).await?;
+        tx.commit().await?;
+        Ok(claimed.is_some())
+    }
+
     /// Run one operation. Ok(true) = did work, Ok(false) = nothing to claim.
     async fn run_op(
-        &self,
+        &mut self,
         op: Op,
         rng: &mut Rng,
         layout: &Layout,
     ) -> Result<bool, tokio_postgres::Error> {
+        if op == Op::ClaimNext {
+            return self.claim().await;
+        }
         let Some(stmt) = self.statements.get(&op) else {
             return Ok(true);
         };
@@ -445,11 +467,7 @@ impl BenchClient {
             Op::ListReady => {
                 self.client.query(stmt, &[]).await?;
             }
-            Op::ClaimNext => {
-                let agent = self.index as i64;
-                let row = self.client.query_opt(stmt, &[&agent]).await?;
-                return Ok(row.is_some());
-            }
+            Op::ClaimNext => {}
             Op::RecordMetric => {
                 let v = rng.below(1000) as i64;
                 self.client.query_one(stmt, &[&v]).await?;
@@ -464,7 +482,7 @@ impl BenchClient {
 
     /// Run operations until `until`; only those started after `record_from` are measured.
     pub async fn run(
-        &self,
+        &mut self,
         workload: Workload,
         layout: Layout,
         record_from: Instant,

@@ -45,6 +45,28 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     finite_secs(total, text)
 }
 
+/// `10s`, `2m`, `500ms`, `1h`: a whole number and one unit (a bare number is seconds), as
+/// `taskdb bench` takes them. Stricter than [`parse_duration`] (no fractions, no compounds, no
+/// days) and with its own messages, which `bench`'s errors have always printed.
+pub fn parse_whole_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 10s, 2m or 500ms"))?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" | "" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        _ => return Err(format!("{text:?} has an unknown unit (use ms, s, m or h)")),
+    };
+    Ok(d)
+}
+
 fn finite_secs(secs: f64, text: &str) -> Result<Duration, String> {
     if !secs.is_finite() || !(0.0..=1e12).contains(&secs) {
         return Err(bad_duration(text));
@@ -128,6 +150,23 @@ pub fn format_duration(secs: f64) -> String {
         60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
         3600..=86_399 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
         _ => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// A duration as the workflow step timeline prints it: `5.2s` (tenths under a minute),
+/// `2m 5s`, `1h 2m` (truncated, spaced, no days). Not [`format_duration`]'s style
+/// (`5s`, `2m05s`, `1h02m`): `workflow show` has always printed this one.
+pub fn format_duration_spaced(secs: f64) -> String {
+    if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else if secs < 3600.0 {
+        format!("{}m {}s", (secs / 60.0) as u64, (secs % 60.0) as u64)
+    } else {
+        format!(
+            "{}h {}m",
+            (secs / 3600.0) as u64,
+            ((secs % 3600.0) / 60.0) as u64
+        )
     }
 }
 
@@ -252,6 +291,29 @@ mod tests {
     }
 
     #[test]
+    fn whole_durations() {
+        assert_eq!(
+            parse_whole_duration("10s").unwrap(),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            parse_whole_duration("500ms").unwrap(),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            parse_whole_duration("2m").unwrap(),
+            Duration::from_secs(120)
+        );
+        assert_eq!(parse_whole_duration("7").unwrap(), Duration::from_secs(7));
+        assert!(parse_whole_duration("soon").is_err());
+        assert!(parse_whole_duration("5x")
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert!(parse_whole_duration("-5s").is_err());
+        assert!(parse_whole_duration("1.5s").is_err());
+    }
+
+    #[test]
     fn points_in_time() {
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
             .unwrap()
@@ -287,6 +349,9 @@ mod tests {
         assert_eq!(format_duration(0.0123), "12ms");
         assert_eq!(format_duration(62.0), "1m02s");
         assert_eq!(format_duration(90_000.0), "1d01h");
+        assert_eq!(format_duration_spaced(5.25), "5.2s");
+        assert_eq!(format_duration_spaced(125.0), "2m 5s");
+        assert_eq!(format_duration_spaced(3725.0), "1h 2m");
         assert_eq!(format_bytes(512.0), "512 bytes");
         assert_eq!(format_bytes(16.0 * 1024.0 * 1024.0), "16 MB");
         assert_eq!(format_bytes(1.5 * 1024.0 * 1024.0 * 1024.0), "1.5 GB");

@@ -4,14 +4,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use crate::bench::{self, BenchClient, Layout, OpReport, Workload, SCRATCH_DB};
+use crate::bench::{self, BenchClient, Layout, OpReport, Workload};
 use crate::context::Context;
+use crate::db::bench::{self as scratch, SCRATCH_DB};
 use crate::exit::{failed, usage, Exit};
 use crate::options::Format;
+use crate::units::parse_whole_duration;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -29,10 +31,10 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=1000))]
     clients: u64,
     /// How long to measure (e.g. 10s, 2m, 500ms)
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_whole_duration)]
     duration: Duration,
     /// Unmeasured run-in before measuring
-    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, default_value = "2s", value_parser = parse_whole_duration)]
     warmup: Duration,
     /// Which operations to run
     #[arg(long, value_enum, default_value_t = Workload::Mixed)]
@@ -52,26 +54,6 @@ pub struct BenchArgs {
     /// Print a pgbench script with the same SQL and mix, then exit (see benches/compare.sh)
     #[arg(long, conflicts_with_all = ["keep", "clean"])]
     pgbench_script: bool,
-}
-
-/// Parse `10s`, `2m`, `500ms`, `1h` (a whole number and a unit).
-pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 10s, 2m or 500ms"))?;
-    let d = match unit {
-        "ms" => Duration::from_millis(n),
-        "s" | "" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
-        _ => return Err(format!("{text:?} has an unknown unit (use ms, s, m or h)")),
-    };
-    Ok(d)
 }
 
 /// The JSON document of a run.
@@ -101,16 +83,10 @@ pub async fn run(args: BenchArgs, ctx: &Context) -> Result<Exit> {
         return Err(usage("--duration must be longer than 0"));
     }
     let admin = ctx.db().await?;
-    let leftover = admin
-        .query_opt(
-            "SELECT 1 FROM pg_database WHERE datname = $1",
-            &[&SCRATCH_DB],
-        )
-        .await?
-        .is_some();
+    let leftover = scratch::scratch_exists(&admin).await?;
     if args.clean {
         if leftover {
-            drop_scratch(&admin).await?;
+            scratch::drop_scratch(&admin).await?;
             ctx.out
                 .note(format!("removed the scratch database {SCRATCH_DB}"));
         } else {
@@ -123,15 +99,7 @@ pub async fn run(args: BenchArgs, ctx: &Context) -> Result<Exit> {
             "a scratch database {SCRATCH_DB} from an earlier run exists (crashed, or run with --keep); remove it with `taskdb bench --clean`"
         )));
     }
-    admin
-        .batch_execute(&format!("CREATE DATABASE {SCRATCH_DB}"))
-        .await
-        .map_err(|e| {
-            failed(format!(
-                "cannot create the scratch database {SCRATCH_DB} (bench needs the CREATEDB privilege): {}",
-                e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string())
-            ))
-        })?;
+    scratch::create_scratch(&admin).await?;
     let result = run_in_scratch(&args, ctx, format).await;
     if args.prepare_only && result.is_ok() {
         ctx.out.note(format!(
@@ -140,7 +108,7 @@ pub async fn run(args: BenchArgs, ctx: &Context) -> Result<Exit> {
         return result;
     }
     if !args.keep {
-        if let Err(e) = drop_scratch(&admin).await {
+        if let Err(e) = scratch::drop_scratch(&admin).await {
             ctx.out.warn(format!("could not drop {SCRATCH_DB}: {e:#}"));
         }
     } else {
@@ -148,15 +116,6 @@ pub async fn run(args: BenchArgs, ctx: &Context) -> Result<Exit> {
             .note(format!("kept the scratch database {SCRATCH_DB}"));
     }
     result
-}
-
-async fn drop_scratch(admin: &tokio_postgres::Client) -> Result<()> {
-    admin
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)"
-        ))
-        .await
-        .context("cannot drop the scratch database")
 }
 
 async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Result<Exit> {
@@ -170,12 +129,9 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
 
     let spinner = ctx.out.spinner("preparing the scratch database");
     let mut setup = spec.client().await?;
-    bench::apply_schema(&mut setup, &ctx.out).await?;
-    setup
-        .batch_execute(&bench::seed_sql(args.seed_rows))
-        .await
-        .context("cannot seed the scratch database")?;
-    let server_version: String = setup.query_one("SHOW server_version", &[]).await?.get(0);
+    scratch::apply_schema(&mut setup, &ctx.out).await?;
+    scratch::seed(&setup, args.seed_rows).await?;
+    let server_version = scratch::server_version(&setup).await?;
     drop(setup);
     if args.prepare_only {
         spinner.finish_and_clear();
@@ -190,6 +146,17 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
     }
     spinner.finish_and_clear();
 
+    let (samples, measured) = measure(args, ctx, &mut clients).await;
+    report(args, ctx, format, server_version, samples, measured)
+}
+
+/// Run the workload on every client (warm-up, then `--duration` measured) with a progress
+/// line; the merged samples and the time measured.
+async fn measure(
+    args: &BenchArgs,
+    ctx: &Context,
+    clients: &mut [BenchClient],
+) -> (bench::Samples, Duration) {
     let layout = Layout {
         seed_rows: args.seed_rows,
         clients: args.clients,
@@ -222,7 +189,7 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
         })
     };
     let runs = clients
-        .iter()
+        .iter_mut()
         .map(|c| c.run(args.workload, layout, record_from, until, &counter));
     let parts = futures_util::future::join_all(runs).await;
     ticker.abort();
@@ -230,7 +197,18 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
     let measured = Instant::now()
         .saturating_duration_since(record_from)
         .min(args.duration);
-    let mut samples = bench::merge_all(parts);
+    (bench::merge_all(parts), measured)
+}
+
+/// Print what was measured; a lost server or any failed operation is a failure (exit 1).
+fn report(
+    args: &BenchArgs,
+    ctx: &Context,
+    format: Format,
+    server_version: String,
+    mut samples: bench::Samples,
+    measured: Duration,
+) -> Result<Exit> {
     let operations = bench::summarize(&mut samples, measured);
     let total = operations.last().map(|r| r.ops_per_sec).unwrap_or(0.0);
     let errors: u64 = samples.errors.values().sum();
@@ -277,19 +255,4 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
         )));
     }
     Ok(Exit::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_parse() {
-        assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5x").is_err());
-        assert!(parse_duration("-5s").is_err());
-    }
 }

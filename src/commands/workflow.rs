@@ -1,13 +1,13 @@
 //! `taskdb workflow …`: workflow runs of tasks. Every status change goes through the schema's
 //! `update_workflow_step` / `update_workflow_status`; the database refuses what the transition
-//! table does not allow (and retries past `max_retries`).
+//! table does not allow (and retries past `max_retries`). The flags are checked here, the SQL
+//! is `crate::db::workflows`'.
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
 use crate::context::Context;
-use crate::db::db_error;
 use crate::db::tasks::{self as tq, TaskRef};
 use crate::db::workflows::{self as q, Workflow, STATUSES, TYPES};
 use crate::exit::{usage, Exit};
@@ -147,20 +147,15 @@ pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
             }
             let db = ctx.db().await?;
             let t = tq::find(&*db, r, "task").await?;
-            let row = db
-                .query_one(
-                    "SELECT w.id FROM create_workflow($1, $2, $3, $4, $5) w",
-                    &[
-                        &t.id,
-                        &workflow_type,
-                        &steps,
-                        &timeout_minutes,
-                        &max_retries,
-                    ],
-                )
-                .await
-                .map_err(db_error)?;
-            let w = q::find(&*db, q::WorkflowRef::Uuid(row.try_get(0)?)).await?;
+            let w = q::create(
+                &*db,
+                t.id,
+                &workflow_type,
+                steps,
+                timeout_minutes,
+                max_retries,
+            )
+            .await?;
             print_brief(ctx, &w)
         }
         WorkflowCmd::List {
@@ -168,260 +163,218 @@ pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
             task,
             stuck,
             limit,
-        } => {
-            for s in &status {
-                if !STATUSES.contains(&s.as_str()) {
-                    return Err(usage(format!(
-                        "unknown workflow status {s:?}: use one of {}",
-                        STATUSES.join(", ")
-                    )));
-                }
-            }
-            if limit < 0 {
-                return Err(usage("--limit must be 0 (all) or more"));
-            }
-            let task = task.as_deref().map(TaskRef::parse).transpose()?;
-            let db = ctx.db().await?;
-            let task_id = match task {
-                Some(r) => Some(tq::find(&*db, r, "task").await?.id),
-                None => None,
-            };
-            let limit = if limit == 0 { i64::MAX } else { limit };
-            let rows = db
-                .query(
-                    &format!(
-                        "SELECT {} FROM workflows w \
-                          WHERE (cardinality($1::text[]) = 0 OR w.status = ANY($1)) \
-                            AND ($2::uuid IS NULL OR w.task_id = $2) \
-                            AND (NOT $3 OR (w.status = 'running' \
-                                 AND w.started_at < now() - make_interval(mins => w.timeout_minutes))) \
-                          ORDER BY w.short_id DESC LIMIT $4",
-                        q::WORKFLOW_COLUMNS
-                    ),
-                    &[&status, &task_id, &stuck, &limit],
-                )
-                .await
-                .map_err(db_error)?;
-            let list: Vec<Workflow> = rows.iter().map(Workflow::from_row).collect::<Result<_>>()?;
-            if list.is_empty() && ctx.out.format() == Format::Table {
-                ctx.out.note("no workflows match");
-                return Ok(Exit::SUCCESS);
-            }
-            ctx.out.list(&list)?;
-            Ok(Exit::SUCCESS)
-        }
-        WorkflowCmd::Show { id } => {
-            let r = q::parse_ref(&id)?;
-            ctx.out.require_format(&[Format::Table, Format::Json])?;
-            let db = ctx.db().await?;
-            let w = q::find(&*db, r).await?;
-            let steps = q::steps(&w);
-            if ctx.out.format() == Format::Json {
-                let mut v = serde_json::to_value(&w)?;
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("steps".into(), serde_json::to_value(&steps)?);
-                }
-                ctx.out.json(&v)?;
-                return Ok(Exit::SUCCESS);
-            }
-            let status = if w.stuck {
-                format!(
-                    "{} (stuck: running longer than {} min)",
-                    w.status, w.timeout_minutes
-                )
-            } else {
-                w.status.clone()
-            };
-            let fields = vec![
-                ("id".to_string(), format!("#{} ({})", w.short_id, w.id)),
-                (
-                    "task".to_string(),
-                    w.task_short_id.map(|t| format!("#{t}")).unwrap_or_default(),
-                ),
-                ("type".to_string(), w.workflow_type.clone()),
-                ("status".to_string(), status),
-                (
-                    "current_step".to_string(),
-                    w.current_step.clone().unwrap_or_default(),
-                ),
-                ("steps".to_string(), w.steps()),
-                (
-                    "retries".to_string(),
-                    format!("{} of {}", w.retry_count, w.max_retries),
-                ),
-                ("timeout".to_string(), format!("{} min", w.timeout_minutes)),
-                (
-                    "created".to_string(),
-                    format!("{} by {}", ts(Some(w.created_at)), w.created_by),
-                ),
-                ("started".to_string(), ts(w.started_at)),
-                ("finished".to_string(), ts(w.completed_at)),
-            ];
-            let rows: Vec<Vec<String>> = fields
-                .into_iter()
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(k, v)| vec![k, v])
-                .collect();
-            let mut text = ctx.out.table(&["field", "value"], &rows);
-            if !steps.is_empty() {
-                let rows: Vec<Vec<String>> = steps.iter().map(Row::cells).collect();
-                text.push_str("\nSteps\n");
-                text.push_str(&ctx.out.table(q::StepRow::columns(), &rows));
-            }
-            let errors: Vec<Vec<String>> = w
-                .error_log
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|e| {
-                    let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                    vec![
-                        s("at"),
-                        e.get("attempt").map(|a| a.to_string()).unwrap_or_default(),
-                        s("status"),
-                        s("step"),
-                        s("message"),
-                    ]
-                })
-                .collect();
-            if !errors.is_empty() {
-                text.push_str("\nErrors\n");
-                text.push_str(
-                    &ctx.out
-                        .table(&["at", "attempt", "status", "step", "message"], &errors),
-                );
-            }
-            ctx.out.raw(text)?;
-            Ok(Exit::SUCCESS)
-        }
+        } => list(status, task, stuck, limit, ctx).await,
+        WorkflowCmd::Show { id } => show(&id, ctx).await,
         WorkflowCmd::Step {
             id,
             step,
             status,
             result,
             error,
-        } => {
-            let r = q::parse_ref(&id)?;
-            if step.trim().is_empty() {
-                return Err(usage("the step name is empty"));
-            }
-            crate::commands::task::refuse_line_breaks("the step name", &step)?;
-            let result: Option<Value> = match result {
-                Some(text) => Some(
-                    serde_json::from_str(&text)
-                        .map_err(|e| usage(format!("--result is not valid JSON: {e}")))?,
-                ),
-                None => None,
-            };
-            let status = match status {
-                StepStatus::Running => "running",
-                StepStatus::Completed => "completed",
-                StepStatus::Failed => "failed",
-                StepStatus::Skipped => "skipped",
-            };
-            let db = ctx.db().await?;
-            let w = q::find(&*db, r).await?;
-            db.execute(
-                "SELECT 1 FROM update_workflow_step($1, $2, $3, $4, $5)",
-                &[&w.id, &step, &status, &result, &error],
-            )
-            .await
-            .map_err(|e| with_label(&w, e))?;
-            let after = q::find(&*db, q::WorkflowRef::Uuid(w.id)).await?;
-            if ctx.out.format() == Format::Json {
-                ctx.out.json(&after)?;
-            } else {
-                ctx.out.note(format!(
-                    "{}: step {step} {status}; workflow {} ({} steps done)",
-                    after.label(),
-                    after.status,
-                    after.steps()
-                ));
-            }
-            Ok(Exit::SUCCESS)
-        }
+        } => record_step(&id, &step, status, result, error, ctx).await,
         WorkflowCmd::Complete(a) => set_status(a, "completed", ctx).await,
         WorkflowCmd::Fail(a) => set_status(a, "failed", ctx).await,
         WorkflowCmd::Cancel(a) => set_status(a, "cancelled", ctx).await,
         WorkflowCmd::Retry(a) => set_status(a, "running", ctx).await,
-        WorkflowCmd::Delete { id } => {
-            let r = q::parse_ref(&id)?;
-            let db = ctx.db().await?;
-            let w = q::find(&*db, r).await?;
-            ctx.out
-                .confirm(&format!(
-                    "delete {} ({}, {})?",
-                    w.label(),
-                    w.workflow_type,
-                    w.status
-                ))
-                .await?;
-            db.execute("DELETE FROM workflows WHERE id = $1", &[&w.id])
-                .await
-                .map_err(db_error)?;
-            if ctx.out.format() == Format::Json {
-                ctx.out
-                    .json(&json!({"deleted": 1, "id": w.id, "short_id": w.short_id}))?;
-            } else {
-                ctx.out.note(format!("deleted {}", w.label()));
-            }
-            Ok(Exit::SUCCESS)
-        }
+        WorkflowCmd::Delete { id } => delete(&id, ctx).await,
     }
 }
 
-/// Prefix the schema's refusal with which workflow it was about, unless the schema's message
-/// already starts by naming it ("workflow #3 has no retries left").
-fn with_label(w: &Workflow, e: tokio_postgres::Error) -> anyhow::Error {
-    let refused = crate::db::sqlstate(&e).is_some_and(|c| c.starts_with("TD"));
-    let err = db_error(e);
-    let label = w.label();
-    let text = err.to_string();
-    let names_it = text
-        .strip_prefix(&label)
-        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()));
-    if refused && !names_it {
-        usage(format!("{label}: {text}"))
-    } else {
-        err
+async fn list(
+    status: Vec<String>,
+    task: Option<String>,
+    stuck: bool,
+    limit: i64,
+    ctx: &Context,
+) -> Result<Exit> {
+    for s in &status {
+        if !STATUSES.contains(&s.as_str()) {
+            return Err(usage(format!(
+                "unknown workflow status {s:?}: use one of {}",
+                STATUSES.join(", ")
+            )));
+        }
     }
+    if limit < 0 {
+        return Err(usage("--limit must be 0 (all) or more"));
+    }
+    let task = task.as_deref().map(TaskRef::parse).transpose()?;
+    let db = ctx.db().await?;
+    let task_id = match task {
+        Some(r) => Some(tq::find(&*db, r, "task").await?.id),
+        None => None,
+    };
+    let list = q::list(&*db, &status, task_id, stuck, limit).await?;
+    if list.is_empty() && ctx.out.format() == Format::Table {
+        ctx.out.note("no workflows match");
+        return Ok(Exit::SUCCESS);
+    }
+    ctx.out.list(&list)?;
+    Ok(Exit::SUCCESS)
+}
+
+async fn show(id: &str, ctx: &Context) -> Result<Exit> {
+    let r = q::parse_ref(id)?;
+    ctx.out.require_format(&[Format::Table, Format::Json])?;
+    let db = ctx.db().await?;
+    let w = q::find(&*db, r).await?;
+    let steps = q::steps(&w);
+    if ctx.out.format() == Format::Json {
+        let mut v = serde_json::to_value(&w)?;
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("steps".into(), serde_json::to_value(&steps)?);
+        }
+        ctx.out.json(&v)?;
+        return Ok(Exit::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = field_rows(&w)
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| vec![k.to_string(), v])
+        .collect();
+    let mut text = ctx.out.table(&["field", "value"], &rows);
+    if !steps.is_empty() {
+        let rows: Vec<Vec<String>> = steps.iter().map(Row::cells).collect();
+        text.push_str("\nSteps\n");
+        text.push_str(&ctx.out.table(q::StepRow::columns(), &rows));
+    }
+    let errors = error_rows(&w);
+    if !errors.is_empty() {
+        text.push_str("\nErrors\n");
+        text.push_str(
+            &ctx.out
+                .table(&["at", "attempt", "status", "step", "message"], &errors),
+        );
+    }
+    ctx.out.raw(text)?;
+    Ok(Exit::SUCCESS)
+}
+
+/// The field table of `workflow show` (empty values are left out by the caller).
+fn field_rows(w: &Workflow) -> Vec<(&'static str, String)> {
+    let status = if w.stuck {
+        format!(
+            "{} (stuck: running longer than {} min)",
+            w.status, w.timeout_minutes
+        )
+    } else {
+        w.status.clone()
+    };
+    vec![
+        ("id", format!("#{} ({})", w.short_id, w.id)),
+        (
+            "task",
+            w.task_short_id.map(|t| format!("#{t}")).unwrap_or_default(),
+        ),
+        ("type", w.workflow_type.clone()),
+        ("status", status),
+        ("current_step", w.current_step.clone().unwrap_or_default()),
+        ("steps", w.steps()),
+        ("retries", format!("{} of {}", w.retry_count, w.max_retries)),
+        ("timeout", format!("{} min", w.timeout_minutes)),
+        (
+            "created",
+            format!("{} by {}", ts(Some(w.created_at)), w.created_by),
+        ),
+        ("started", ts(w.started_at)),
+        ("finished", ts(w.completed_at)),
+    ]
+}
+
+/// The error log of a workflow as table rows.
+fn error_rows(w: &Workflow) -> Vec<Vec<String>> {
+    w.error_log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            vec![
+                s("at"),
+                e.get("attempt").map(|a| a.to_string()).unwrap_or_default(),
+                s("status"),
+                s("step"),
+                s("message"),
+            ]
+        })
+        .collect()
+}
+
+async fn record_step(
+    id: &str,
+    step: &str,
+    status: StepStatus,
+    result: Option<String>,
+    error: Option<String>,
+    ctx: &Context,
+) -> Result<Exit> {
+    let r = q::parse_ref(id)?;
+    if step.trim().is_empty() {
+        return Err(usage("the step name is empty"));
+    }
+    crate::commands::task::refuse_line_breaks("the step name", step)?;
+    let result: Option<Value> = match result {
+        Some(text) => Some(
+            serde_json::from_str(&text)
+                .map_err(|e| usage(format!("--result is not valid JSON: {e}")))?,
+        ),
+        None => None,
+    };
+    let status = match status {
+        StepStatus::Running => "running",
+        StepStatus::Completed => "completed",
+        StepStatus::Failed => "failed",
+        StepStatus::Skipped => "skipped",
+    };
+    let db = ctx.db().await?;
+    let w = q::find(&*db, r).await?;
+    let after = q::record_step(&*db, &w, step, status, result.as_ref(), error.as_deref()).await?;
+    if ctx.out.format() == Format::Json {
+        ctx.out.json(&after)?;
+    } else {
+        ctx.out.note(format!(
+            "{}: step {step} {status}; workflow {} ({} steps done)",
+            after.label(),
+            after.status,
+            after.steps()
+        ));
+    }
+    Ok(Exit::SUCCESS)
+}
+
+async fn delete(id: &str, ctx: &Context) -> Result<Exit> {
+    let r = q::parse_ref(id)?;
+    let db = ctx.db().await?;
+    let w = q::find(&*db, r).await?;
+    ctx.out
+        .confirm(&format!(
+            "delete {} ({}, {})?",
+            w.label(),
+            w.workflow_type,
+            w.status
+        ))
+        .await?;
+    q::delete(&*db, w.id).await?;
+    if ctx.out.format() == Format::Json {
+        ctx.out
+            .json(&json!({"deleted": 1, "id": w.id, "short_id": w.short_id}))?;
+    } else {
+        ctx.out.note(format!("deleted {}", w.label()));
+    }
+    Ok(Exit::SUCCESS)
 }
 
 async fn set_status(a: ReasonArgs, status: &str, ctx: &Context) -> Result<Exit> {
     let r = q::parse_ref(&a.id)?;
     let mut db = ctx.db().await?;
-    let tx = db.client.transaction().await.map_err(db_error)?;
-    let w = q::find(&tx, r).await?;
-    // A stuck workflow (running past its timeout) is timed out first, so that it can be retried.
-    if status == "running" && w.stuck {
-        tx.execute(
-            "SELECT 1 FROM update_workflow_status($1, 'timeout', $2)",
-            &[
-                &w.id,
-                &format!(
-                    "not finished within {} minutes of its start",
-                    w.timeout_minutes
-                ),
-            ],
-        )
-        .await
-        .map_err(|e| with_label(&w, e))?;
-    }
-    tx.execute(
-        "SELECT 1 FROM update_workflow_status($1, $2, $3)",
-        &[&w.id, &status, &a.reason],
-    )
-    .await
-    .map_err(|e| with_label(&w, e))?;
-    let after = q::find(&tx, q::WorkflowRef::Uuid(w.id)).await?;
-    tx.commit().await.map_err(db_error)?;
+    let (before, after) = q::set_status(&mut db.client, r, status, a.reason.as_deref()).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&after)?;
     } else {
         ctx.out.note(format!(
             "{}: {} → {}",
             after.label(),
-            w.status,
+            before.status,
             after.status
         ));
     }

@@ -9,6 +9,7 @@
 //! writable), turning each failure into one line with a hint.
 
 pub mod backup;
+pub mod bench;
 pub mod cancel;
 mod connect;
 mod error;

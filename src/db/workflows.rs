@@ -1,17 +1,19 @@
 //! Queries on `workflows`. Transitions, retries and step bookkeeping are the schema's
-//! (`update_workflow_step`, `update_workflow_status`, the status guard trigger).
+//! (`update_workflow_step`, `update_workflow_status`, the status guard trigger); this module
+//! binds the requests, reads the rows back and names the workflow in the schema's refusals.
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use tokio_postgres::{GenericClient, Row as PgRow};
+use tokio_postgres::{Client, GenericClient, Row as PgRow};
 use uuid::Uuid;
 
 use crate::db::db_error;
 use crate::db::tasks::{truncate, TaskRef};
 use crate::exit::usage;
 use crate::output::{ts, Row};
+use crate::units::format_duration_spaced;
 
 pub const WORKFLOW_COLUMNS: &str = "w.id, w.short_id, w.task_id, \
      (SELECT t.short_id FROM tasks t WHERE t.id = w.task_id) AS task_short_id, \
@@ -199,25 +201,10 @@ impl Row for StepRow {
                 .map(|t| ts(Some(t.with_timezone(&Utc))))
                 .unwrap_or_default(),
             self.duration_seconds
-                .map(human_duration)
+                .map(format_duration_spaced)
                 .unwrap_or_default(),
             truncate(self.error.as_deref().unwrap_or(""), 50),
         ]
-    }
-}
-
-/// `1h 2m`, `3m 4s`, `5.2s`.
-pub fn human_duration(secs: f64) -> String {
-    if secs < 60.0 {
-        format!("{secs:.1}s")
-    } else if secs < 3600.0 {
-        format!("{}m {}s", (secs / 60.0) as u64, (secs % 60.0) as u64)
-    } else {
-        format!(
-            "{}h {}m",
-            (secs / 3600.0) as u64,
-            ((secs % 3600.0) / 60.0) as u64
-        )
     }
 }
 
@@ -266,17 +253,187 @@ pub fn steps(w: &Workflow) -> Vec<StepRow> {
         .collect()
 }
 
+/// A new workflow of task `task_id` through the schema's `create_workflow`; returns it as
+/// stored.
+pub async fn create<C: GenericClient>(
+    db: &C,
+    task_id: Uuid,
+    workflow_type: &str,
+    steps: Option<i32>,
+    timeout_minutes: i32,
+    max_retries: i32,
+) -> Result<Workflow> {
+    let row = db
+        .query_one(
+            "SELECT w.id FROM create_workflow($1, $2, $3, $4, $5) w",
+            &[
+                &task_id,
+                &workflow_type,
+                &steps,
+                &timeout_minutes,
+                &max_retries,
+            ],
+        )
+        .await
+        .map_err(db_error)?;
+    find(db, WorkflowRef::Uuid(row.try_get(0)?)).await
+}
+
+/// Workflows, newest first: in `statuses` (empty: any), of `task_id`, only the `stuck` ones,
+/// at most `limit` (0 = all).
+pub async fn list<C: GenericClient>(
+    db: &C,
+    statuses: &[String],
+    task_id: Option<Uuid>,
+    stuck: bool,
+    limit: i64,
+) -> Result<Vec<Workflow>> {
+    let limit = if limit == 0 { i64::MAX } else { limit };
+    let rows = db
+        .query(
+            &format!(
+                "SELECT {WORKFLOW_COLUMNS} FROM workflows w \
+                  WHERE (cardinality($1::text[]) = 0 OR w.status = ANY($1)) \
+                    AND ($2::uuid IS NULL OR w.task_id = $2) \
+                    AND (NOT $3 OR (w.status = 'running' \
+                         AND w.started_at < now() - make_interval(mins => w.timeout_minutes))) \
+                  ORDER BY w.short_id DESC LIMIT $4"
+            ),
+            &[&statuses, &task_id, &stuck, &limit],
+        )
+        .await
+        .map_err(db_error)?;
+    rows.iter().map(Workflow::from_row).collect()
+}
+
+/// Record step `step` of `w` with `status` through the schema's `update_workflow_step`;
+/// returns the workflow as stored afterwards.
+pub async fn record_step<C: GenericClient>(
+    db: &C,
+    w: &Workflow,
+    step: &str,
+    status: &str,
+    result: Option<&Value>,
+    error: Option<&str>,
+) -> Result<Workflow> {
+    db.execute(
+        "SELECT 1 FROM update_workflow_step($1, $2, $3, $4, $5)",
+        &[&w.id, &step, &status, &result, &error],
+    )
+    .await
+    .map_err(|e| with_label(w, e))?;
+    find(db, WorkflowRef::Uuid(w.id)).await
+}
+
+/// Move `w` to `status` through the schema's `update_workflow_status` (`reason` goes to the
+/// error log) and return it as stored. A stuck workflow (running past its timeout) is timed
+/// out first, so that it can be retried.
+pub async fn set_status(
+    client: &mut Client,
+    r: WorkflowRef,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<(Workflow, Workflow)> {
+    let tx = client.transaction().await.map_err(db_error)?;
+    let w = find(&tx, r).await?;
+    if status == "running" && w.stuck {
+        tx.execute(
+            "SELECT 1 FROM update_workflow_status($1, 'timeout', $2)",
+            &[
+                &w.id,
+                &format!(
+                    "not finished within {} minutes of its start",
+                    w.timeout_minutes
+                ),
+            ],
+        )
+        .await
+        .map_err(|e| with_label(&w, e))?;
+    }
+    tx.execute(
+        "SELECT 1 FROM update_workflow_status($1, $2, $3)",
+        &[&w.id, &status, &reason],
+    )
+    .await
+    .map_err(|e| with_label(&w, e))?;
+    let after = find(&tx, WorkflowRef::Uuid(w.id)).await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok((w, after))
+}
+
+/// Delete workflow `id` (its steps are part of the row).
+pub async fn delete<C: GenericClient>(db: &C, id: Uuid) -> Result<()> {
+    db.execute("DELETE FROM workflows WHERE id = $1", &[&id])
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Prefix the schema's refusal with which workflow it was about, unless the schema's message
+/// already starts by naming it ("workflow #3 has no retries left").
+fn with_label(w: &Workflow, e: tokio_postgres::Error) -> anyhow::Error {
+    let refused = crate::db::sqlstate(&e).is_some_and(|c| c.starts_with("TD"));
+    let err = db_error(e);
+    let label = w.label();
+    let text = err.to_string();
+    let names_it = text
+        .strip_prefix(&label)
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()));
+    if refused && !names_it {
+        usage(format!("{label}: {text}"))
+    } else {
+        err
+    }
+}
+
+/// A workflow's headline, as `task show` lists a task's workflows.
+#[derive(Debug, Serialize)]
+pub struct WorkflowBrief {
+    pub id: Uuid,
+    pub short_id: i64,
+    pub workflow_type: String,
+    pub status: String,
+    pub current_step: Option<String>,
+    pub steps_completed: i32,
+    pub steps_total: Option<i32>,
+    pub retry_count: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The workflows of task `task_id`, by short id.
+pub async fn briefs_of_task<C: GenericClient>(db: &C, task_id: Uuid) -> Result<Vec<WorkflowBrief>> {
+    db.query(
+        "SELECT id, short_id, workflow_type, status, current_step, steps_completed, steps_total, \
+                retry_count, created_at FROM workflows WHERE task_id = $1 ORDER BY short_id",
+        &[&task_id],
+    )
+    .await
+    .map_err(db_error)?
+    .iter()
+    .map(|r| {
+        Ok(WorkflowBrief {
+            id: r.try_get(0)?,
+            short_id: r.try_get(1)?,
+            workflow_type: r.try_get(2)?,
+            status: r.try_get(3)?,
+            current_step: r.try_get(4)?,
+            steps_completed: r.try_get(5)?,
+            steps_total: r.try_get(6)?,
+            retry_count: r.try_get(7)?,
+            created_at: r.try_get(8)?,
+        })
+    })
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
-    fn refs_and_durations() {
+    fn refs() {
         assert_eq!(parse_ref("#3").unwrap(), TaskRef::Short(3));
         assert!(parse_ref("w3").is_err());
-        assert_eq!(human_duration(5.25), "5.2s");
-        assert_eq!(human_duration(125.0), "2m 5s");
-        assert_eq!(human_duration(3725.0), "1h 2m");
     }
 }

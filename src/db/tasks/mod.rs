@@ -2,17 +2,37 @@
 //!
 //! The rules (status transitions, cycles, audit) are the schema's; this module only turns
 //! requests into parameterised statements and the schema's SQLSTATEs into clear errors.
+//! Here: the task row ([`Task`]), ids ([`TaskRef`]) and lookups; the parts hold the reads of
+//! `task list` (`list`), `task show`/`tree` (`read`), the audit trail (`history`),
+//! dependencies (`deps`), the writes (`write`) and Task Master's `next` (`next`).
+
+mod deps;
+mod history;
+mod list;
+mod next;
+mod read;
+mod write;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, Row as PgRow};
 use uuid::Uuid;
 
 use crate::db::db_error;
 use crate::exit::usage;
-use crate::output::{ts, Row};
+use crate::output::Row;
+
+pub use deps::{add_dependency, deps_of, remove_dependency, DepRow};
+pub use history::{history, HistoryRow};
+pub use list::{list, Assignee, ListFilter, Page, TaskOrder};
+pub use next::{claim_next, claim_next_task, next_task, ClaimStatements, ASSIGN_SQL, CLAIM_SQL};
+pub use read::{details, tree, ChildBrief, Details, TreeNode};
+pub use write::{
+    create, delete, dependents_and_children, set_status, update, NewTask, TaskChanges,
+};
 
 /// Every column of `tasks` as the CLI reads it (numeric hours as float8 — the driver has no
 /// numeric type), plus the parent's short id.
@@ -266,172 +286,20 @@ pub async fn find_for_update<C: GenericClient>(db: &C, r: TaskRef, what: &str) -
     }
 }
 
-// ---- dependencies ---------------------------------------------------------------------------
+/// The parameters of a statement built at run time: [`Params::push`] binds a value and gives
+/// its placeholder (`$n`), so values are always parameters, never SQL text.
+#[derive(Default)]
+struct Params(Vec<Box<dyn ToSql + Sync + Send>>);
 
-/// A dependency edge seen from one task, with the other task's headline.
-#[derive(Debug, Clone, Serialize)]
-pub struct DepRow {
-    pub id: Uuid,
-    pub short_id: i64,
-    pub title: String,
-    pub status: String,
-    pub dependency_type: String,
-    /// "depends_on" (this task waits for it) or "dependent" (it waits for this task).
-    pub direction: String,
-}
-
-impl Row for DepRow {
-    fn columns() -> &'static [&'static str] {
-        &["direction", "id", "status", "type", "title"]
+impl Params {
+    fn push(&mut self, value: impl ToSql + Sync + Send + 'static) -> String {
+        self.0.push(Box::new(value));
+        format!("${}", self.0.len())
     }
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.direction.replace('_', " "),
-            format!("#{}", self.short_id),
-            self.status.clone(),
-            self.dependency_type.clone(),
-            truncate(&self.title, 60),
-        ]
+
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.0.iter().map(|p| p.as_ref() as _).collect()
     }
-}
-
-/// Dependencies (what `task` waits for) and dependents (what waits for `task`).
-pub async fn deps_of<C: GenericClient>(db: &C, task: Uuid) -> Result<Vec<DepRow>> {
-    let rows = db
-        .query(
-            "SELECT o.id, o.short_id, o.title, o.status, d.dependency_type, 'depends_on' \
-               FROM task_dependencies d JOIN tasks o ON o.id = d.depends_on_task_id \
-              WHERE d.task_id = $1 \
-             UNION ALL \
-             SELECT o.id, o.short_id, o.title, o.status, d.dependency_type, 'dependent' \
-               FROM task_dependencies d JOIN tasks o ON o.id = d.task_id \
-              WHERE d.depends_on_task_id = $1 \
-             ORDER BY 6 DESC, 2",
-            &[&task],
-        )
-        .await
-        .map_err(db_error)?;
-    rows.iter()
-        .map(|r| {
-            Ok(DepRow {
-                id: r.try_get(0)?,
-                short_id: r.try_get(1)?,
-                title: r.try_get(2)?,
-                status: r.try_get(3)?,
-                dependency_type: r.try_get(4)?,
-                direction: r.try_get(5)?,
-            })
-        })
-        .collect()
-}
-
-// ---- history --------------------------------------------------------------------------------
-
-/// One audit entry about a task (its own row or one of its dependency edges).
-#[derive(Debug, Clone, Serialize)]
-pub struct HistoryRow {
-    pub id: i64,
-    pub occurred_at: DateTime<Utc>,
-    pub actor: String,
-    pub table_name: String,
-    pub action: String,
-    pub changed_fields: Option<Vec<String>>,
-    pub old_values: Option<Value>,
-    pub new_values: Option<Value>,
-}
-
-impl HistoryRow {
-    /// "status: pending → in_progress; priority: 5 → 8", or what was created/deleted.
-    pub fn summary(&self) -> String {
-        let show = |v: Option<&Value>| match v {
-            None | Some(Value::Null) => "∅".to_string(),
-            Some(Value::String(s)) => truncate(s, 40),
-            Some(other) => truncate(&other.to_string(), 40),
-        };
-        match (self.table_name.as_str(), self.action.as_str()) {
-            ("task_dependencies", action) => {
-                let v = self.new_values.as_ref().or(self.old_values.as_ref());
-                let other = v
-                    .and_then(|v| v.get("depends_on_task_id"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("?");
-                let verb = if action == "DELETE" {
-                    "removed"
-                } else {
-                    "added"
-                };
-                format!("dependency {verb}: depends on {other}")
-            }
-            (_, "INSERT") => "created".to_string(),
-            (_, "DELETE") => "deleted".to_string(),
-            _ => self
-                .changed_fields
-                .iter()
-                .flatten()
-                .map(|f| {
-                    format!(
-                        "{f}: {} → {}",
-                        show(self.old_values.as_ref().and_then(|v| v.get(f))),
-                        show(self.new_values.as_ref().and_then(|v| v.get(f)))
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-        }
-    }
-}
-
-impl Row for HistoryRow {
-    fn columns() -> &'static [&'static str] {
-        &["when", "actor", "change"]
-    }
-    fn cells(&self) -> Vec<String> {
-        vec![
-            ts(Some(self.occurred_at)),
-            self.actor.clone(),
-            self.summary(),
-        ]
-    }
-}
-
-/// The audit trail of a task, newest last (`limit` newest entries when given).
-pub async fn history<C: GenericClient>(
-    db: &C,
-    task: Uuid,
-    limit: Option<i64>,
-) -> Result<Vec<HistoryRow>> {
-    let rows = db
-        .query(
-            // OFFSET 0 fences the task's rows (a few, found through the record index) from the
-            // LIMIT: without statistics (right after a bulk load) the planner otherwise walks
-            // the whole log backwards by id, hoping to meet five of them early.
-            "SELECT * FROM ( \
-               SELECT * FROM ( \
-                 SELECT id, occurred_at, actor, table_name, action, changed_fields, old_values, new_values \
-                   FROM audit_log \
-                  WHERE (table_name = 'tasks' AND record_id = $1) \
-                     OR (table_name = 'task_dependencies' AND record_id LIKE $1 || ':%') \
-                 OFFSET 0) mine \
-                ORDER BY id DESC LIMIT $2) h \
-              ORDER BY id",
-            &[&task.to_string(), &limit.unwrap_or(i64::MAX)],
-        )
-        .await
-        .map_err(db_error)?;
-    rows.iter()
-        .map(|r| {
-            Ok(HistoryRow {
-                id: r.try_get(0)?,
-                occurred_at: r.try_get(1)?,
-                actor: r.try_get(2)?,
-                table_name: r.try_get(3)?,
-                action: r.try_get(4)?,
-                changed_fields: r.try_get(5)?,
-                old_values: r.try_get(6)?,
-                new_values: r.try_get(7)?,
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]

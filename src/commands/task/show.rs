@@ -1,0 +1,285 @@
+//! `task show` (every field of a task, then its dependencies, children, workflows and recent
+//! changes) and `task tree` (the hierarchy drawn with box-drawing branches).
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{IdArg, TreeArgs};
+use crate::context::Context;
+use crate::db::tasks::{
+    self as q, ChildBrief, DepRow, Details, HistoryRow, Task, TaskRef, TreeNode,
+};
+use crate::db::workflows::WorkflowBrief;
+use crate::exit::Exit;
+use crate::options::Format;
+use crate::output::{escape_controls, ts, Output, Row};
+use crate::taskmaster;
+
+/// `task show`'s JSON: the task's fields, then the rest.
+#[derive(Debug, Serialize)]
+struct ShowDoc<'a> {
+    #[serde(flatten)]
+    task: &'a Task,
+    completion_percent: f64,
+    dependencies: Vec<&'a DepRow>,
+    dependents: Vec<&'a DepRow>,
+    children: &'a [ChildBrief],
+    workflows: &'a [WorkflowBrief],
+    recent_history: &'a [HistoryRow],
+}
+
+pub(super) async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
+    let r = TaskRef::parse(&a.id)?;
+    ctx.out.require_format(&[Format::Table, Format::Json])?;
+    let db = ctx.db().await?;
+    let task = q::find(&*db, r, "task").await?;
+    let details = q::details(&*db, task.id).await?;
+    if ctx.out.format() == Format::Json {
+        let deps = |direction: &str| {
+            details
+                .deps
+                .iter()
+                .filter(|d| d.direction == direction)
+                .collect()
+        };
+        ctx.out.json(&ShowDoc {
+            task: &task,
+            completion_percent: details.completion_percent,
+            dependencies: deps("depends_on"),
+            dependents: deps("dependent"),
+            children: &details.children,
+            workflows: &details.workflows,
+            recent_history: &details.recent_history,
+        })?;
+        return Ok(Exit::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = field_rows(&task, details.completion_percent)
+        .into_iter()
+        .map(|(k, v)| vec![k.to_string(), v])
+        .collect();
+    let mut text = ctx.out.table(&["field", "value"], &rows);
+    text.push_str(&sections(&ctx.out, &details));
+    ctx.out.raw(text)?;
+    Ok(Exit::SUCCESS)
+}
+
+/// The field table of `task show`: name and value, empty values left out.
+fn field_rows(t: &Task, completion: f64) -> Vec<(&'static str, String)> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let num = |v: Option<String>| v.unwrap_or_default();
+    let mut fields: Vec<(&str, String)> = vec![
+        ("id", format!("{} ({})", t.label(), t.id)),
+        ("title", t.title.clone()),
+        ("status", t.status.clone()),
+        (
+            "priority",
+            format!(
+                "{} ({})",
+                t.priority,
+                taskmaster::priority_from_db(i32::from(t.priority))
+            ),
+        ),
+        ("completion", format!("{completion:.0}%")),
+        ("type", t.task_type.clone()),
+    ];
+    let mut add = |k: &'static str, v: String| {
+        if !v.is_empty() {
+            fields.push((k, v));
+        }
+    };
+    add("assigned_to", opt(&t.assigned_to));
+    add("parent", num(t.parent_short_id.map(|p| format!("#{p}"))));
+    add("tags", t.tags.join(", "));
+    add("description", opt(&t.description));
+    add("details", opt(&t.details));
+    add("test_strategy", opt(&t.test_strategy));
+    add("complexity", num(t.complexity.map(|c| c.to_string())));
+    for (k, v) in [
+        ("requirements", &t.requirements),
+        ("acceptance_criteria", &t.acceptance_criteria),
+        ("affected_files", &t.affected_files),
+    ] {
+        let items: Vec<String> = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| x.to_string())
+            })
+            .collect();
+        add(k, items.join("\n"));
+    }
+    add(
+        "estimated_hours",
+        num(t.estimated_hours.map(|h| h.to_string())),
+    );
+    add("actual_hours", num(t.actual_hours.map(|h| h.to_string())));
+    add("repository_url", opt(&t.repository_url));
+    add("branch", opt(&t.branch_name));
+    add("pr_number", num(t.pr_number.map(|n| n.to_string())));
+    add("linear_issue", opt(&t.linear_issue_id));
+    add(
+        "github_issue",
+        num(t.github_issue_number.map(|n| n.to_string())),
+    );
+    add("external_key", opt(&t.external_key));
+    if t.metadata.as_object().is_some_and(|m| !m.is_empty()) {
+        add("metadata", t.metadata.to_string());
+    }
+    add(
+        "created",
+        format!("{} by {}", ts(Some(t.created_at)), t.created_by),
+    );
+    add("updated", ts(Some(t.updated_at)));
+    add("started", ts(t.started_at));
+    add("completed", ts(t.completed_at));
+    fields
+}
+
+/// The tables under the fields: dependencies, children, workflows, recent changes (each only
+/// when there is something to list).
+fn sections(out: &Output, d: &Details) -> String {
+    let mut text = String::new();
+    let mut section = |title: &str, columns: &[&str], rows: Vec<Vec<String>>| {
+        if !rows.is_empty() {
+            text.push_str(&format!("\n{title}\n"));
+            text.push_str(&out.table(columns, &rows));
+        }
+    };
+    section(
+        "Dependencies",
+        DepRow::columns(),
+        d.deps.iter().map(Row::cells).collect(),
+    );
+    let children = d.children.iter().map(|c| {
+        vec![
+            format!("#{}", c.short_id),
+            c.status.clone(),
+            c.priority.to_string(),
+            q::truncate(&c.title, 60),
+        ]
+    });
+    section(
+        "Children",
+        &["id", "status", "pri", "title"],
+        children.collect(),
+    );
+    let workflows = d.workflows.iter().map(|w| {
+        vec![
+            format!("#{}", w.short_id),
+            w.workflow_type.clone(),
+            w.status.clone(),
+            w.current_step.clone().unwrap_or_default(),
+            match w.steps_total {
+                Some(n) => format!("{}/{n}", w.steps_completed),
+                None => w.steps_completed.to_string(),
+            },
+        ]
+    });
+    section(
+        "Workflows",
+        &["id", "type", "status", "step", "steps"],
+        workflows.collect(),
+    );
+    section(
+        "Recent changes",
+        &["when", "actor", "change"],
+        d.recent_history.iter().map(Row::cells).collect(),
+    );
+    text
+}
+
+pub(super) async fn tree(a: TreeArgs, ctx: &Context) -> Result<Exit> {
+    let root = a.id.as_deref().map(TaskRef::parse).transpose()?;
+    ctx.out.require_format(&[Format::Table, Format::Json])?;
+    let db = ctx.db().await?;
+    let root = match root {
+        Some(r) => Some(q::find(&*db, r, "task").await?.id),
+        None => None,
+    };
+    let nodes = q::tree(&*db, root).await?;
+    if ctx.out.format() == Format::Json {
+        ctx.out.json(&nodes)?;
+        return Ok(Exit::SUCCESS);
+    }
+    if nodes.is_empty() {
+        ctx.out.note("no tasks");
+        return Ok(Exit::SUCCESS);
+    }
+    ctx.out.raw(draw_tree(&nodes))?;
+    Ok(Exit::SUCCESS)
+}
+
+/// Draw depth-first nodes (ordered by path) with box-drawing branches.
+fn draw_tree(nodes: &[TreeNode]) -> String {
+    let mut out = String::new();
+    // For each node: is it the last among its siblings?
+    let is_last: Vec<bool> = (0..nodes.len())
+        .map(|i| {
+            let n = &nodes[i];
+            nodes[i + 1..]
+                .iter()
+                .take_while(|m| m.depth >= n.depth)
+                .all(|m| m.depth > n.depth)
+        })
+        .collect();
+    let mut open: Vec<bool> = Vec::new(); // per depth: does a sibling follow below?
+    for (i, n) in nodes.iter().enumerate() {
+        let d = n.depth as usize;
+        open.truncate(d);
+        let mut line = String::new();
+        if d > 0 {
+            for more in open.iter().skip(1) {
+                line.push_str(if *more { "│   " } else { "    " });
+            }
+            line.push_str(if is_last[i] {
+                "└── "
+            } else {
+                "├── "
+            });
+        }
+        line.push_str(&format!(
+            "#{} [{}] {}",
+            n.short_id,
+            n.status,
+            escape_controls(&q::truncate(&n.title, 70))
+        ));
+        out.push_str(&line);
+        out.push('\n');
+        open.push(!is_last[i]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn tree_drawing() {
+        let n = |short_id, depth, path: Vec<i64>| TreeNode {
+            id: Uuid::nil(),
+            short_id,
+            parent_task_id: None,
+            title: format!("t{short_id}"),
+            status: "pending".into(),
+            priority: 5,
+            depth,
+            path,
+        };
+        let nodes = vec![
+            n(1, 0, vec![1]),
+            n(2, 1, vec![1, 2]),
+            n(4, 2, vec![1, 2, 4]),
+            n(3, 1, vec![1, 3]),
+            n(5, 0, vec![5]),
+        ];
+        assert_eq!(
+            draw_tree(&nodes),
+            "#1 [pending] t1\n├── #2 [pending] t2\n│   └── #4 [pending] t4\n└── #3 [pending] t3\n#5 [pending] t5\n"
+        );
+    }
+}
