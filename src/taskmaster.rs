@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
+pub mod strict_json;
+
 /// Keys of a task or subtask object that taskdb maps to columns; every other key is kept
 /// verbatim in `metadata.taskmaster.extra`.
 const KNOWN_KEYS: &[&str] = &[
@@ -140,9 +142,12 @@ pub fn parse(bytes: &[u8]) -> Result<TmFile, ParseError> {
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let root: Value = serde_json::from_str(text)
-        .map_err(|e| ParseError(format!("the file is not valid JSON: {e}")))?;
-    parse_value(root)
+    if text.bytes().all(|b| b.is_ascii_whitespace()) {
+        return err("the file holds only a byte order mark, not a Task Master tasks.json");
+    }
+    // Duplicate keys, lone surrogates and deep nesting are refused here, naming them.
+    let doc = strict_json::parse(text).map_err(|e| ParseError(e.to_string()))?;
+    parse_value(doc.value)
 }
 
 /// Parse an already-decoded JSON document.
