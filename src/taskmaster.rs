@@ -19,6 +19,8 @@ use serde_json::{json, Map, Value};
 use self::strict_json::Spellings;
 
 pub mod ids;
+#[cfg(test)]
+mod proptests;
 pub mod strict_json;
 
 /// Keys of a task or subtask object that taskdb maps to columns; every other key is kept
@@ -1483,7 +1485,7 @@ mod tests {
     }
 
     /// Turn import rows into export rows as the database would hold them.
-    fn db_rows(set: &ImportSet) -> Vec<ExportRow> {
+    pub(super) fn db_rows(set: &ImportSet) -> Vec<ExportRow> {
         let keys: HashMap<&str, uuid::Uuid> = set
             .rows
             .iter()
