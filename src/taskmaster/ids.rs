@@ -25,17 +25,18 @@ pub enum Problem {
     NotANumber,
 }
 
-/// `raw` as it is shown in a message: JSON, with a big integer as it was written.
+/// `raw` as it is shown in a message: JSON, with a big integer as it was written, cut after 60
+/// characters (an id may be a huge string, array or object).
 pub fn shown(raw: &Value, spellings: &Spellings) -> String {
-    match raw {
+    let text = match raw {
         Value::Number(n) => spellings
             .of(n)
             .map_or_else(|| n.to_string(), str::to_string),
-        Value::String(s) if s.chars().count() > 60 => {
-            let head: String = s.chars().take(60).collect();
-            format!("{head:?}…")
-        }
         other => other.to_string(),
+    };
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
     }
 }
 
@@ -233,8 +234,10 @@ mod tests {
                 format!("dependency \"1.99999999999999999999\" is too large (max {MAX_ID})"),
             ]
         );
-        let long = json!("z".repeat(10_000));
-        let message = refusal("task #1", &long, None, &Spellings::default());
-        assert!(message.len() < 200, "{message}");
+        for long in [json!("z".repeat(10_000)), json!([vec![1; 10_000]])] {
+            let message = refusal("task #1", &long, None, &Spellings::default());
+            assert!(message.len() < 200, "{message}");
+            assert!(message.contains("…, not a number"), "{message}");
+        }
     }
 }
