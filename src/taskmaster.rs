@@ -16,6 +16,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
+use self::strict_json::Spellings;
+
+pub mod ids;
+#[cfg(test)]
+mod proptests;
+pub mod strict_json;
+
 /// Keys of a task or subtask object that taskdb maps to columns; every other key is kept
 /// verbatim in `metadata.taskmaster.extra`.
 const KNOWN_KEYS: &[&str] = &[
@@ -140,13 +147,21 @@ pub fn parse(bytes: &[u8]) -> Result<TmFile, ParseError> {
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let root: Value = serde_json::from_str(text)
-        .map_err(|e| ParseError(format!("the file is not valid JSON: {e}")))?;
-    parse_value(root)
+    if text.bytes().all(|b| b.is_ascii_whitespace()) {
+        return err("the file holds only a byte order mark, not a Task Master tasks.json");
+    }
+    // Duplicate keys, lone surrogates and deep nesting are refused here, naming them.
+    let doc = strict_json::parse(text).map_err(|e| ParseError(e.to_string()))?;
+    parse_document(doc.value, &doc.spellings)
 }
 
 /// Parse an already-decoded JSON document.
 pub fn parse_value(root: Value) -> Result<TmFile, ParseError> {
+    parse_document(root, &Spellings::default())
+}
+
+/// Parse a decoded document; `spellings` quote big integers as written in messages.
+fn parse_document(root: Value, spellings: &Spellings) -> Result<TmFile, ParseError> {
     let Value::Object(mut root) = root else {
         return err("not a Task Master tasks.json: the top level is not a JSON object");
     };
@@ -157,7 +172,7 @@ pub fn parse_value(root: Value) -> Result<TmFile, ParseError> {
         // Legacy shape: {"tasks": […], "metadata"?: …, plus extras such as "meta"}.
         let tasks = root.remove("tasks").unwrap_or(Value::Null);
         let metadata = root.remove("metadata");
-        let tag = parse_tag("master", tasks, metadata)?;
+        let tag = parse_tag("master", tasks, metadata, spellings)?;
         return Ok(TmFile {
             shape: Shape::Legacy,
             tags: vec![tag],
@@ -176,7 +191,7 @@ pub fn parse_value(root: Value) -> Result<TmFile, ParseError> {
                 }
                 let tasks = obj.remove("tasks").unwrap_or(Value::Null);
                 let metadata = obj.remove("metadata");
-                tags.push(parse_tag(&name, tasks, metadata)?);
+                tags.push(parse_tag(&name, tasks, metadata, spellings)?);
             }
             other => {
                 extras.insert(name, other);
@@ -238,6 +253,7 @@ fn parse_task(
     tag: &str,
     parent: Option<u64>,
     index: usize,
+    spellings: &Spellings,
 ) -> Result<TmTask, ParseError> {
     let place = match parent {
         None => format!("tag {tag:?}, task #{}", index + 1),
@@ -255,11 +271,7 @@ fn parse_task(
     })?;
     let id = parse_id(&raw_id)
         .or_else(|| parent.and_then(|p| prefixed_sub_id(&raw_id, p)))
-        .ok_or_else(|| {
-            ParseError(format!(
-                "not a Task Master tasks.json: {place} has id {raw_id}, not a number"
-            ))
-        })?;
+        .ok_or_else(|| ParseError(ids::refusal(&place, &raw_id, parent, spellings)))?;
     let what = match parent {
         None => format!("tag {tag:?}, task {id}"),
         Some(p) => format!("tag {tag:?}, subtask {p}.{id}"),
@@ -322,7 +334,7 @@ fn parse_task(
                 }
             } else {
                 for (i, item) in items.into_iter().enumerate() {
-                    subtasks.push(parse_task(item, tag, Some(id), i)?);
+                    subtasks.push(parse_task(item, tag, Some(id), i, spellings)?);
                 }
             }
         }
@@ -355,13 +367,18 @@ fn parse_task(
     })
 }
 
-fn parse_tag(name: &str, tasks: Value, metadata: Option<Value>) -> Result<TmTag, ParseError> {
+fn parse_tag(
+    name: &str,
+    tasks: Value,
+    metadata: Option<Value>,
+    spellings: &Spellings,
+) -> Result<TmTag, ParseError> {
     let Value::Array(items) = tasks else {
         return err(format!("tag {name:?}: \"tasks\" is not an array"));
     };
     let mut tasks = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        tasks.push(parse_task(item, name, None, i)?);
+        tasks.push(parse_task(item, name, None, i, spellings)?);
     }
     // Ids must be unique within the tag (and subtask ids within their parent).
     let mut seen = HashSet::new();
@@ -381,13 +398,21 @@ fn parse_tag(name: &str, tasks: Value, metadata: Option<Value>) -> Result<TmTag,
     }
     let index = RefIndex::of(&tasks);
     for t in &mut tasks {
-        t.dependencies =
-            resolve_deps(name, None, t.id, t.raw_dependencies.as_ref(), &index, false)?;
+        let raw = t.raw_dependencies.as_ref();
+        t.dependencies = resolve_deps(name, None, t.id, raw, &index, false, spellings)?;
         let parent = t.id;
         let resolve_subs = |subs: &mut [TmTask], prefer_task: bool| -> Result<(), ParseError> {
             for s in subs {
                 let raw = s.raw_dependencies.as_ref();
-                s.dependencies = resolve_deps(name, Some(parent), s.id, raw, &index, prefer_task)?;
+                s.dependencies = resolve_deps(
+                    name,
+                    Some(parent),
+                    s.id,
+                    raw,
+                    &index,
+                    prefer_task,
+                    spellings,
+                )?;
                 s.int_deps_are_tasks = prefer_task;
             }
             Ok(())
@@ -448,6 +473,17 @@ pub fn resolve_dep(
     index: &RefIndex,
     prefer_task: bool,
 ) -> Result<Ref, String> {
+    resolve_spelled_dep(raw, parent, index, prefer_task, &Spellings::default())
+}
+
+/// [`resolve_dep`], quoting big integers as written when refusing.
+fn resolve_spelled_dep(
+    raw: &Value,
+    parent: Option<u64>,
+    index: &RefIndex,
+    prefer_task: bool,
+    spellings: &Spellings,
+) -> Result<Ref, String> {
     let text = match raw {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.trim().to_string(),
@@ -460,12 +496,12 @@ pub fn resolve_dep(
     let candidate = if let Some((p, s)) = text.split_once('.') {
         match (p.parse(), s.parse()) {
             (Ok(p), Ok(s)) => Ref::Sub(p, s),
-            _ => return Err(format!("dependency {raw} is not an id")),
+            _ => return Err(ids::dependency_refusal(raw, spellings)),
         }
     } else {
         let k: u64 = text
             .parse()
-            .map_err(|_| format!("dependency {raw} is not an id"))?;
+            .map_err(|_| ids::dependency_refusal(raw, spellings))?;
         let task_exists = index.contains(Ref::Task(k));
         match parent {
             Some(p) if prefer_task && !task_exists => Ref::Sub(p, k),
@@ -509,6 +545,7 @@ fn resolve_deps(
     raw: Option<&Value>,
     index: &RefIndex,
     prefer_task: bool,
+    spellings: &Spellings,
 ) -> Result<Vec<Ref>, ParseError> {
     let me = match parent {
         Some(p) => Ref::Sub(p, id),
@@ -518,7 +555,7 @@ fn resolve_deps(
     // A set beside the list: one task may name tens of thousands of dependencies.
     let mut seen = HashSet::new();
     for d in raw.and_then(Value::as_array).into_iter().flatten() {
-        let r = resolve_dep(d, parent, index, prefer_task)
+        let r = resolve_spelled_dep(d, parent, index, prefer_task, spellings)
             .map_err(|e| ParseError(format!("tag {tag:?}, task {}: {e}", me.display())))?;
         if r == me {
             return err(format!(
@@ -1448,7 +1485,7 @@ mod tests {
     }
 
     /// Turn import rows into export rows as the database would hold them.
-    fn db_rows(set: &ImportSet) -> Vec<ExportRow> {
+    pub(super) fn db_rows(set: &ImportSet) -> Vec<ExportRow> {
         let keys: HashMap<&str, uuid::Uuid> = set
             .rows
             .iter()

@@ -14,6 +14,7 @@ mod generated;
 mod graph_scale;
 mod harness;
 mod health;
+mod hostile;
 mod limits;
 mod local;
 mod maintain;
