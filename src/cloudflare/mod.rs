@@ -21,6 +21,7 @@ pub mod rulesets;
 pub mod scope;
 mod text;
 mod token;
+pub mod tunnel_plan;
 pub mod tunnel_state;
 pub mod tunnels;
 pub mod waf_policy;
