@@ -13,6 +13,7 @@ use crate::context::Context;
 use crate::db::backup;
 use crate::db::migrations::{self as mig, State};
 use crate::exit::Exit;
+use crate::units::format_bytes_iec;
 
 mod down;
 mod report;
@@ -182,7 +183,7 @@ async fn take_backup(
     ctx.out.note(format!(
         "backup verified: {} ({})",
         created.path.display(),
-        backup::human_bytes(created.manifest.size_bytes)
+        format_bytes_iec(created.manifest.size_bytes)
     ));
     Ok(created.path)
 }

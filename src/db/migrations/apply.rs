@@ -65,6 +65,16 @@ fn is_lock_timeout(err: &(dyn std::error::Error + 'static)) -> bool {
     db_error_in_chain(err).is_some_and(|db| db.code() == &SqlState::LOCK_NOT_AVAILABLE)
 }
 
+/// After a lock_timeout failure of `script` (rolled back): say so, wait `backoff`, double it.
+async fn wait_to_retry(out: &Output, script: &str, retries: u32, backoff: &mut Duration) {
+    out.warn(format!(
+        "{script} waited too long for a table lock (lock_timeout); rolled back, retry {retries}/{LOCK_TIMEOUT_RETRIES} in {:.1}s",
+        backoff.as_secs_f64()
+    ));
+    tokio::time::sleep(*backoff).await;
+    *backoff *= 2;
+}
+
 /// How one step ended.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepReport {
@@ -130,13 +140,7 @@ pub async fn apply_up(
             }
             Err(err) if is_lock_timeout(&err) && retries < LOCK_TIMEOUT_RETRIES => {
                 retries += 1;
-                out.warn(format!(
-                    "{} waited too long for a table lock (lock_timeout); rolled back, retry {retries}/{LOCK_TIMEOUT_RETRIES} in {:.1}s",
-                    file.file_name(),
-                    backoff.as_secs_f64()
-                ));
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
+                wait_to_retry(out, &file.file_name(), retries, &mut backoff).await;
             }
             Err(err) => {
                 let why = match db_error_in_chain(&err) {
@@ -208,13 +212,7 @@ pub async fn apply_down(
             }
             Err(err) if is_lock_timeout(&err) && retries < LOCK_TIMEOUT_RETRIES => {
                 retries += 1;
-                out.warn(format!(
-                    "{} waited too long for a table lock (lock_timeout); rolled back, retry {retries}/{LOCK_TIMEOUT_RETRIES} in {:.1}s",
-                    file.down_file_name(),
-                    backoff.as_secs_f64()
-                ));
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
+                wait_to_retry(out, &file.down_file_name(), retries, &mut backoff).await;
             }
             Err(err) => {
                 let why = match db_error_in_chain(&err) {

@@ -6,7 +6,8 @@ use anyhow::{Context as _, Result};
 use tokio_postgres::Client;
 
 use super::{apply_down, apply_up, MigrationFile, HISTORY_TABLE};
-use crate::db::backup::{self, PgTools};
+use crate::db::backup::server_info;
+use crate::db::pgtools::{apply_connection_env, find_tools, PgTools};
 use crate::db::{ConnSpec, ToolConn};
 use crate::exit::failed;
 use crate::output::Output;
@@ -20,8 +21,8 @@ pub async fn roundtrip(
     files: &[MigrationFile],
     out: &Output,
 ) -> Result<()> {
-    let info = backup::server_info(admin).await?;
-    let tools = backup::find_tools(Some(info.major))?;
+    let info = server_info(admin).await?;
+    let tools = find_tools(Some(info.major))?;
     let scratch = format!(
         "taskdb_validate_{}",
         &uuid::Uuid::new_v4().simple().to_string()[..12]
@@ -113,7 +114,7 @@ pub async fn schema_dump(tools: &PgTools, config: &ToolConn) -> Result<String> {
     ])
     .stdin(std::process::Stdio::null())
     .kill_on_drop(true);
-    backup::apply_connection_env(&mut cmd, config);
+    apply_connection_env(&mut cmd, config);
     let out = cmd
         .output()
         .await
