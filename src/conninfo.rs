@@ -9,37 +9,61 @@
 
 use std::fmt;
 
-/// Every key taskdb understands. Anything else is an error, as in libpq.
-pub const KNOWN_KEYS: &[&str] = &[
-    "host",
-    "hostaddr",
-    "port",
-    "user",
-    "password",
-    "passfile",
-    "dbname",
-    "options",
-    "application_name",
-    "fallback_application_name",
-    "connect_timeout",
-    "tcp_user_timeout",
-    "keepalives",
-    "keepalives_idle",
-    "keepalives_interval",
-    "keepalives_retries",
-    "target_session_attrs",
-    "load_balance_hosts",
-    "channel_binding",
-    "sslmode",
-    "sslrootcert",
-    "sslcert",
-    "sslkey",
-    "sslsni",
-    "sslnegotiation",
-    "ssl_min_protocol_version",
-    "ssl_max_protocol_version",
-    "gssencmode",
+/// How taskdb uses a connection key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyUse {
+    /// `db::spec` interprets it (hosts, user, database, TLS, password, timeouts, ...).
+    Resolved,
+    /// Handed to tokio-postgres as it is, which validates the value (`db::spec` may check it
+    /// against other keys first).
+    PassedThrough,
+}
+
+/// Every key taskdb understands, and how it uses it: the one list of libpq keywords. Anything
+/// else is an error, as in libpq.
+pub const KNOWN_KEYS: &[(&str, KeyUse)] = &[
+    ("host", KeyUse::Resolved),
+    ("hostaddr", KeyUse::Resolved),
+    ("port", KeyUse::Resolved),
+    ("user", KeyUse::Resolved),
+    ("password", KeyUse::Resolved),
+    ("passfile", KeyUse::Resolved),
+    ("dbname", KeyUse::Resolved),
+    ("options", KeyUse::PassedThrough),
+    ("application_name", KeyUse::Resolved),
+    ("fallback_application_name", KeyUse::Resolved),
+    ("connect_timeout", KeyUse::Resolved),
+    ("tcp_user_timeout", KeyUse::PassedThrough),
+    ("keepalives", KeyUse::PassedThrough),
+    ("keepalives_idle", KeyUse::PassedThrough),
+    ("keepalives_interval", KeyUse::PassedThrough),
+    ("keepalives_retries", KeyUse::PassedThrough),
+    ("target_session_attrs", KeyUse::PassedThrough),
+    ("load_balance_hosts", KeyUse::Resolved),
+    ("channel_binding", KeyUse::PassedThrough),
+    ("sslmode", KeyUse::Resolved),
+    ("sslrootcert", KeyUse::Resolved),
+    ("sslcert", KeyUse::Resolved),
+    ("sslkey", KeyUse::Resolved),
+    ("sslsni", KeyUse::Resolved),
+    ("sslnegotiation", KeyUse::PassedThrough),
+    ("ssl_min_protocol_version", KeyUse::Resolved),
+    ("ssl_max_protocol_version", KeyUse::Resolved),
+    ("gssencmode", KeyUse::Resolved),
 ];
+
+/// Whether taskdb understands `key`.
+pub fn is_known(key: &str) -> bool {
+    KNOWN_KEYS.iter().any(|(k, _)| *k == key)
+}
+
+/// The keys handed to tokio-postgres as they are, in [`KNOWN_KEYS`] order.
+pub fn passed_through_keys() -> impl Iterator<Item = &'static str> {
+    KNOWN_KEYS
+        .iter()
+        .filter(|(_, u)| *u == KeyUse::PassedThrough)
+        .map(|(k, _)| *k)
+}
 
 /// libpq keys we recognise but cannot honour; named in the error so it is not a mystery.
 const UNSUPPORTED_KEYS: &[(&str, &str)] = &[
@@ -150,7 +174,7 @@ pub fn parse(s: &str) -> Result<Params, ParseError> {
 }
 
 fn check_key(key: &str, has_password: bool) -> Result<(), ParseError> {
-    if KNOWN_KEYS.contains(&key) {
+    if is_known(key) {
         return Ok(());
     }
     if let Some((_, why)) = UNSUPPORTED_KEYS.iter().find(|(k, _)| *k == key) {
@@ -470,6 +494,26 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not supported"));
+    }
+
+    #[test]
+    fn passed_through_keys_keep_their_order() {
+        let keys: Vec<&str> = passed_through_keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "options",
+                "tcp_user_timeout",
+                "keepalives",
+                "keepalives_idle",
+                "keepalives_interval",
+                "keepalives_retries",
+                "target_session_attrs",
+                "channel_binding",
+                "sslnegotiation",
+            ]
+        );
+        assert!(is_known("sslmode") && !is_known("sslcrl"));
     }
 
     #[test]

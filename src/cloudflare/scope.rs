@@ -56,25 +56,7 @@ pub async fn resolve(
         .cloudflare_zone_id
         .as_ref()
         .map(|s| s.value.clone());
-    let zone_result = match zone_by {
-        ZoneBy::Name(name) => zones::find_by_name(c, name).await.and_then(|z| {
-            z.ok_or_else(|| {
-                crate::exit::failed(format!(
-                    "no Cloudflare zone named {name} is visible to this token; check the name and \
-                     that the token has \"Zone: Zone Read\" on it"
-                ))
-            })
-            .map(Some)
-        }),
-        ZoneBy::Hostname(host) => match &zone_id {
-            Some(id) => zones::get(c, id).await.map(Some),
-            None => zones::for_hostname(c, host).await.map(Some),
-        },
-        ZoneBy::Settings => match &zone_id {
-            Some(id) => zones::get(c, id).await.map(Some),
-            None => Ok(None),
-        },
-    };
+    let zone_result = find_zone(c, &zone_by, zone_id.as_deref()).await;
     let zone = match zone_result {
         Ok(z) => z,
         // An invalid token: report the verify failure, not the zone lookup.
@@ -106,4 +88,31 @@ pub async fn resolve(
         zones::verify_token_at(c, &format!("/accounts/{account_id}/tokens/verify")).await?;
     }
     Ok(Scope { account_id, zone })
+}
+
+/// The zone `zone_by` names (`zone_id`: CLOUDFLARE_ZONE_ID or the config's).
+async fn find_zone(
+    c: &Client,
+    zone_by: &ZoneBy<'_>,
+    zone_id: Option<&str>,
+) -> Result<Option<Zone>> {
+    match zone_by {
+        ZoneBy::Name(name) => zones::find_by_name(c, name).await.and_then(|z| {
+            z.ok_or_else(|| {
+                crate::exit::failed(format!(
+                    "no Cloudflare zone named {name} is visible to this token; check the name and \
+                     that the token has \"Zone: Zone Read\" on it"
+                ))
+            })
+            .map(Some)
+        }),
+        ZoneBy::Hostname(host) => match zone_id {
+            Some(id) => zones::get(c, id).await.map(Some),
+            None => zones::for_hostname(c, host).await.map(Some),
+        },
+        ZoneBy::Settings => match zone_id {
+            Some(id) => zones::get(c, id).await.map(Some),
+            None => Ok(None),
+        },
+    }
 }

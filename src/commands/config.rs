@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::context::Context;
+use crate::db::session::session_info;
 use crate::exit::{usage, Exit};
 use crate::options::Format;
 use crate::platform::ProcessEnv;
@@ -112,27 +113,17 @@ async fn check(ctx: &Context) -> Result<Exit> {
     ctx.out
         .require_format(&[Format::Table, Format::Json, Format::Csv])?;
     let db = ctx.db().await?;
-    // pg_stat_ssl is the server's own view of this session's TLS.
-    let row = db
-        .query_one(
-            "SELECT current_setting('server_version'), current_database(), current_user::text, \
-                    pg_is_in_recovery(), coalesce(s.ssl, false), s.version, s.cipher \
-             FROM (SELECT pg_backend_pid() AS pid) me \
-             LEFT JOIN pg_stat_ssl s ON s.pid = me.pid",
-            &[],
-        )
-        .await
-        .context("cannot query the server")?;
+    let info = session_info(&db).await?;
     let report = ConnectionCheck {
-        server_version: row.get(0),
+        server_version: info.server_version,
         host: db.host.clone(),
         port: db.port,
-        database: row.get(1),
-        user: row.get(2),
-        in_recovery: row.get(3),
-        tls: row.get(4),
-        tls_version: row.get(5),
-        tls_cipher: row.get(6),
+        database: info.database,
+        user: info.user,
+        in_recovery: info.in_recovery,
+        tls: info.tls,
+        tls_version: info.tls_version,
+        tls_cipher: info.tls_cipher,
         connect_ms: (db.connect_time.as_secs_f64() * 10_000.0).round() / 10.0,
     };
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());

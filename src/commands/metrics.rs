@@ -3,6 +3,7 @@
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
+use tokio_postgres::Client;
 
 use crate::context::Context;
 use crate::db::metrics::{self, Agg, Filter};
@@ -222,6 +223,19 @@ async fn dump(a: DumpArgs, ctx: &Context) -> Result<Exit> {
     let format =
         ctx.out
             .require_format(&[Format::Table, Format::Json, Format::Csv, Format::Prometheus])?;
+    let (filter, bucket) = dump_filter(&a)?;
+    let db = ctx.db().await?;
+    match bucket {
+        Some(secs) => dump_buckets(ctx, &db, &filter, secs, a.agg, format).await,
+        None if format == Format::Prometheus => dump_latest(ctx, &db, &filter).await,
+        None => dump_raw(ctx, &db, &filter, a.limit, a.offset).await,
+    }?;
+    Ok(Exit::SUCCESS)
+}
+
+/// The samples `--name`, `--component`, `--since` and `--until` select, and the `--bucket`
+/// size in seconds; bad values exit 2 before connecting.
+fn dump_filter(a: &DumpArgs) -> Result<(Filter, Option<f64>)> {
     let now = chrono::Utc::now();
     let since = a
         .since
@@ -257,108 +271,129 @@ async fn dump(a: DumpArgs, ctx: &Context) -> Result<Exit> {
         since,
         until,
     };
-    let db = ctx.db().await?;
-    match bucket {
-        Some(secs) => {
-            let rows = metrics::bucketed(&db, &filter, secs, a.agg)
-                .await
-                .map_err(|e| match crate::db::sqlstate(&e) {
-                    // Other clients may have stored values near ±1.8e308 (the schema only
-                    // requires finite ones); say what overflowed instead of the raw error.
-                    Some("22003") => failed(format!(
-                        "the {} of a bucket is beyond the float8 range (samples near ±1.8e308 are stored): \
-                         narrow --name/--since/--until or use --agg min, max or count",
-                        a.agg.name()
-                    )),
-                    _ => anyhow::Error::new(e).context("cannot read system_metrics"),
-                })?;
-            if format == Format::Prometheus {
-                let mut e = Exposition::default();
-                // The newest bucket of each metric (rows come oldest first).
-                for b in rows.iter().rev() {
-                    let name = format!("taskdb_{}", sanitize_name(&b.name));
-                    if e.families.iter().any(|f| f.name == name) {
-                        continue;
-                    }
-                    let help = format!(
-                        "{} of {} per {} bucket (newest bucket)",
-                        b.agg,
-                        b.name,
-                        format_duration(secs)
-                    );
-                    e.add(
-                        name,
-                        &help,
-                        "gauge",
-                        vec![("agg".into(), b.agg.to_string())],
-                        b.value,
-                    );
-                }
-                ctx.out.raw(e.text())?;
-            } else {
-                ctx.out.list(&rows)?;
+    Ok((filter, bucket))
+}
+
+/// `--bucket`: one aggregate per metric and bucket; with `--format prometheus`, the newest
+/// bucket of each metric.
+async fn dump_buckets(
+    ctx: &Context,
+    db: &Client,
+    filter: &Filter,
+    secs: f64,
+    agg: Agg,
+    format: Format,
+) -> Result<()> {
+    let rows =
+        metrics::bucketed(db, filter, secs, agg)
+            .await
+            .map_err(|e| match crate::db::sqlstate(&e) {
+                // Other clients may have stored values near ±1.8e308 (the schema only
+                // requires finite ones); say what overflowed instead of the raw error.
+                Some("22003") => failed(format!(
+                "the {} of a bucket is beyond the float8 range (samples near ±1.8e308 are stored): \
+                 narrow --name/--since/--until or use --agg min, max or count",
+                agg.name()
+            )),
+                _ => anyhow::Error::new(e).context("cannot read system_metrics"),
+            })?;
+    if format == Format::Prometheus {
+        let mut e = Exposition::default();
+        // The newest bucket of each metric (rows come oldest first).
+        for b in rows.iter().rev() {
+            let name = format!("taskdb_{}", sanitize_name(&b.name));
+            if e.families.iter().any(|f| f.name == name) {
+                continue;
             }
+            let help = format!(
+                "{} of {} per {} bucket (newest bucket)",
+                b.agg,
+                b.name,
+                format_duration(secs)
+            );
+            e.add(
+                name,
+                &help,
+                "gauge",
+                vec![("agg".into(), b.agg.to_string())],
+                b.value,
+            );
         }
-        None if format == Format::Prometheus => {
-            let rows = metrics::latest(&db, &filter)
-                .await
-                .context("cannot read system_metrics")?;
-            let mut e = Exposition::default();
-            for s in &rows {
-                let mut labels = Vec::new();
-                if let Some(c) = &s.component {
-                    labels.push(("component".to_string(), c.clone()));
-                }
-                if let Some(obj) = s.tags.as_object() {
-                    for (k, v) in obj {
-                        let v = v
-                            .as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| v.to_string());
-                        let k = sanitize_name(k);
-                        if k != "component" && !labels.iter().any(|(x, _)| *x == k) {
-                            labels.push((k, v));
-                        }
-                    }
-                }
-                let kind = if s.metric_type == "counter" {
-                    "counter"
-                } else {
-                    "gauge"
-                };
-                let help = format!(
-                    "{} from system_metrics ({}{})",
-                    s.name,
-                    s.metric_type,
-                    s.unit
-                        .as_deref()
-                        .map(|u| format!(", {u}"))
-                        .unwrap_or_default()
-                );
-                e.add(
-                    format!("taskdb_{}", sanitize_name(&s.name)),
-                    &help,
-                    kind,
-                    labels,
-                    s.value,
-                );
-            }
-            ctx.out.raw(e.text())?;
-        }
-        None => {
-            let (rows, more) = metrics::raw(&db, &filter, a.limit, a.offset)
-                .await
-                .context("cannot read system_metrics")?;
-            ctx.out.list(&rows)?;
-            if more {
-                ctx.out.note(format!(
-                    "more samples follow: next page with --offset {}",
-                    a.offset + a.limit
-                ));
-            }
-        }
+        ctx.out.raw(e.text())?;
+    } else {
+        ctx.out.list(&rows)?;
     }
-    Ok(Exit::SUCCESS)
+    Ok(())
+}
+
+/// `--format prometheus` without `--bucket`: the newest sample of each series.
+async fn dump_latest(ctx: &Context, db: &Client, filter: &Filter) -> Result<()> {
+    let rows = metrics::latest(db, filter)
+        .await
+        .context("cannot read system_metrics")?;
+    let mut e = Exposition::default();
+    for s in &rows {
+        let mut labels = Vec::new();
+        if let Some(c) = &s.component {
+            labels.push(("component".to_string(), c.clone()));
+        }
+        if let Some(obj) = s.tags.as_object() {
+            for (k, v) in obj {
+                let v = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                let k = sanitize_name(k);
+                if k != "component" && !labels.iter().any(|(x, _)| *x == k) {
+                    labels.push((k, v));
+                }
+            }
+        }
+        let kind = if s.metric_type == "counter" {
+            "counter"
+        } else {
+            "gauge"
+        };
+        let help = format!(
+            "{} from system_metrics ({}{})",
+            s.name,
+            s.metric_type,
+            s.unit
+                .as_deref()
+                .map(|u| format!(", {u}"))
+                .unwrap_or_default()
+        );
+        e.add(
+            format!("taskdb_{}", sanitize_name(&s.name)),
+            &help,
+            kind,
+            labels,
+            s.value,
+        );
+    }
+    ctx.out.raw(e.text())?;
+    Ok(())
+}
+
+/// Raw samples, one page of `limit` from `offset`.
+async fn dump_raw(
+    ctx: &Context,
+    db: &Client,
+    filter: &Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<()> {
+    let (rows, more) = metrics::raw(db, filter, limit, offset)
+        .await
+        .context("cannot read system_metrics")?;
+    ctx.out.list(&rows)?;
+    if more {
+        ctx.out.note(format!(
+            "more samples follow: next page with --offset {}",
+            offset + limit
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -382,18 +417,8 @@ async fn prune(a: PruneArgs, ctx: &Context) -> Result<Exit> {
     let cutoff = chrono::Utc::now()
         - chrono::Duration::from_std(age).map_err(|_| usage("--older-than: too long"))?;
     let db = ctx.db().await?;
-    db.batch_execute("BEGIN").await?;
-    let pruned =
-        match metrics::prune_partitioned(&db, "system_metrics", "recorded_at", cutoff).await {
-            Ok(p) => p,
-            Err(e) => {
-                let _ = db.batch_execute("ROLLBACK").await;
-                return Err(anyhow::Error::new(e).context("cannot prune system_metrics"));
-            }
-        };
-    // A dry run did the real work inside the transaction for exact numbers, then undoes it.
-    db.batch_execute(if a.dry_run { "ROLLBACK" } else { "COMMIT" })
-        .await?;
+    // A dry run does the real work inside the transaction for exact numbers, then undoes it.
+    let pruned = metrics::prune_samples(&db, cutoff, a.dry_run).await?;
     let verb = if a.dry_run { "would remove" } else { "removed" };
     ctx.out.note(format!(
         "{verb} {} sample(s) older than {} ({}), {} whole partition(s)",

@@ -222,35 +222,42 @@ struct ApplyReport<'a> {
     plan: &'a [PlanItem],
 }
 
+/// Put every phase whose rules change and patch every setting to update; a setting the zone
+/// turns out to lock is marked so (and reported) instead of failing the run.
+async fn write_changes(c: &Client, ctx: &Context, s: &mut Survey, planned: usize) -> Result<()> {
+    let bar = ctx.out.progress(planned as u64, "applying");
+    for (phase, _, merged) in &s.phases {
+        if merged.changed {
+            rulesets::put_entrypoint(c, &s.zone.id, phase, &merged.rules).await?;
+            bar.inc(1);
+        }
+    }
+    for st in s.settings.iter_mut() {
+        if st.action() != Action::Update {
+            continue;
+        }
+        match zones::patch_setting(c, &s.zone.id, st.id, &st.desired).await {
+            Ok(_) => {}
+            // "<setting> cannot be modified for this zone": locked although it was not
+            // marked so; left as it is and reported like the marked ones.
+            Err(e) if api_error(&e).is_some_and(|a| a.has_code(SETTING_LOCKED)) => {
+                st.editable = false;
+            }
+            Err(e) => return Err(e),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
 async fn apply(a: ApplyArgs, ctx: &Context) -> Result<Exit> {
     let format = ctx.out.require_format(&[Format::Table, Format::Json])?;
     let policy = load_policy(a.z.policy.as_ref())?;
     let (c, mut s) = survey(&a.z, &policy, ctx).await?;
     let planned = s.items().iter().filter(|i| i.is_write()).count();
     if !a.dry_run && planned > 0 {
-        let bar = ctx.out.progress(planned as u64, "applying");
-        for (phase, _, merged) in &s.phases {
-            if merged.changed {
-                rulesets::put_entrypoint(&c, &s.zone.id, phase, &merged.rules).await?;
-                bar.inc(1);
-            }
-        }
-        for st in s.settings.iter_mut() {
-            if st.action() != Action::Update {
-                continue;
-            }
-            match zones::patch_setting(&c, &s.zone.id, st.id, &st.desired).await {
-                Ok(_) => {}
-                // "<setting> cannot be modified for this zone": locked although it was not
-                // marked so; left as it is and reported like the marked ones.
-                Err(e) if api_error(&e).is_some_and(|a| a.has_code(SETTING_LOCKED)) => {
-                    st.editable = false;
-                }
-                Err(e) => return Err(e),
-            }
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
+        write_changes(&c, ctx, &mut s, planned).await?;
     }
     let items = s.items();
     let writes = items.iter().filter(|i| i.is_write()).count();
@@ -337,6 +344,17 @@ async fn status(a: StatusArgs, ctx: &Context) -> Result<Exit> {
     let format = ctx.out.require_format(&[Format::Table, Format::Json])?;
     let policy = load_policy(a.z.policy.as_ref())?;
     let (_c, s) = survey(&a.z, &policy, ctx).await?;
+    let report = status_report(&s);
+    if format == Format::Json {
+        ctx.out.json(&report)?;
+        return Ok(Exit::SUCCESS);
+    }
+    render_status(ctx, &report)?;
+    Ok(Exit::SUCCESS)
+}
+
+/// What is deployed (every rule of the phases, the settings) and the drift from the policy.
+fn status_report(s: &Survey) -> StatusReport {
     let str_of = |r: &Value, k: &str| r.get(k).and_then(Value::as_str).map(str::to_string);
     let rules: Vec<DeployedRule> = s
         .phases
@@ -364,17 +382,17 @@ async fn status(a: StatusArgs, ctx: &Context) -> Result<Exit> {
         })
         .collect();
     let drift: Vec<PlanItem> = s.items().into_iter().filter(PlanItem::is_drift).collect();
-    let report = StatusReport {
+    StatusReport {
         zone: s.zone.name.clone(),
         in_sync: drift.is_empty(),
         rules,
         settings,
         drift,
-    };
-    if format == Format::Json {
-        ctx.out.json(&report)?;
-        return Ok(Exit::SUCCESS);
     }
+}
+
+/// The status as tables: rules, settings, then the drift.
+fn render_status(ctx: &Context, report: &StatusReport) -> Result<()> {
     let rule_rows: Vec<Vec<String>> = report
         .rules
         .iter()
@@ -423,5 +441,5 @@ async fn status(a: StatusArgs, ctx: &Context) -> Result<Exit> {
         ))?;
         ctx.out.list(&report.drift)?;
     }
-    Ok(Exit::SUCCESS)
+    Ok(())
 }

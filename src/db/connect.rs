@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use tokio_postgres::config::SslMode as PgSslMode;
-use tokio_postgres::error::SqlState;
+use tokio_postgres::error::{DbError, SqlState};
 use tokio_postgres::{Client, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -141,74 +141,12 @@ impl ConnSpec {
     fn classify(&self, e: Attempt, endpoint: &Endpoint, password_from: Option<&str>) -> Failure {
         let at = endpoint.label();
         let user = &self.user;
-        let timeout_failure = || {
-            let secs = self.connect_timeout.map(|t| t.as_secs()).unwrap_or(0);
-            Failure::new(
-                format!("timed out after {secs} s connecting to {at}"),
-                "the server did not answer: check the host, port and firewalls, or raise connect_timeout",
-            )
-        };
         let e = match e {
-            Attempt::Timeout => return timeout_failure(),
+            Attempt::Timeout => return self.timeout_failure(&at),
             Attempt::Pg(e) => e,
         };
         if let Some(db) = e.as_db_error() {
-            let code = db.code();
-            return if *code == SqlState::INVALID_PASSWORD {
-                Failure::new(
-                    format!("password authentication failed for user \"{user}\" at {at}"),
-                    match password_from {
-                        Some(from) => format!("the server rejected the password from {from}"),
-                        None => "no password was given: put it in ~/.pgpass (0600), PGPASSWORD or the URL".into(),
-                    },
-                )
-            } else if *code == SqlState::INVALID_CATALOG_NAME {
-                Failure::new(
-                    format!("database \"{}\" does not exist on {at}", self.dbname),
-                    format!(
-                        "create it first (createdb {}, or CREATE DATABASE as a superuser); `taskdb migrate up` creates the schema, not the database",
-                        self.dbname
-                    ),
-                )
-            } else if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
-                let message = db.message();
-                let hint = if message.contains("no encryption") {
-                    "the server accepts this user only over TLS: use sslmode=require or stronger"
-                } else if message.contains("certificate") {
-                    "give a client certificate whose CN is the user name (sslcert, sslkey)"
-                } else {
-                    "check pg_hba.conf on the server for this host, user and database"
-                };
-                Failure::new(
-                    format!("the server at {at} rejected user \"{user}\": {message}"),
-                    hint,
-                )
-            } else if *code == SqlState::CANNOT_CONNECT_NOW {
-                Failure::new(
-                    format!(
-                        "the server at {at} is not accepting connections: {}",
-                        db.message()
-                    ),
-                    "it is starting up, shutting down or recovering; try again shortly",
-                )
-            } else if *code == SqlState::TOO_MANY_CONNECTIONS {
-                Failure::new(
-                    format!(
-                        "the server at {at} has too many connections: {}",
-                        db.message()
-                    ),
-                    "close idle sessions, raise max_connections or use a pooler",
-                )
-            } else {
-                Failure::new(
-                    format!(
-                        "the server at {at} refused the connection: {} (SQLSTATE {})",
-                        db.message(),
-                        code.code()
-                    ),
-                    "see the server log for details",
-                )
-            };
+            return self.refused_by_server(db, &at, password_from);
         }
         let host_name = endpoint.host_text();
         if let Some(tls_error) = find_rustls_error(&e) {
@@ -234,45 +172,132 @@ impl ConnSpec {
             );
         }
         if let Some(io) = find_io_error(&e) {
-            use std::io::ErrorKind;
-            match io.kind() {
-                ErrorKind::ConnectionRefused => {
-                    return Failure::new(
-                        format!("connection refused by {at}"),
-                        "is PostgreSQL running and listening there (listen_addresses, port)?",
-                    )
-                }
-                ErrorKind::NotFound if !endpoint.is_tcp() => {
-                    return Failure::new(
-                        format!("no PostgreSQL socket at {at}"),
-                        "is the server running? check host (the socket directory) and port",
-                    )
-                }
-                ErrorKind::TimedOut => return timeout_failure(),
-                ErrorKind::PermissionDenied if io.to_string().contains("does not allow writes") => {
-                    return Failure::new(
-                        format!("the server at {at} is read-only (a standby, or default_transaction_read_only=on)"),
-                        "target_session_attrs=read-write needs a writable primary among the hosts",
-                    )
-                }
-                _ if endpoint.is_tcp()
-                    && endpoint.hostaddr.is_none()
-                    && ["lookup", "resolve", "not known"]
-                        .iter()
-                        .any(|w| io.to_string().contains(w)) =>
-                {
-                    return Failure::new(
-                        format!("cannot resolve host name {host_name}: {io}"),
-                        "check the host name and DNS",
-                    )
-                }
-                _ => {}
+            if let Some(failure) = self.io_failure(io, endpoint, &at, &host_name) {
+                return failure;
             }
         }
         Failure::new(
             format!("cannot connect to {at}: {text}"),
             "check the connection settings (`taskdb config show`)",
         )
+    }
+
+    fn timeout_failure(&self, at: &str) -> Failure {
+        let secs = self.connect_timeout.map(|t| t.as_secs()).unwrap_or(0);
+        Failure::new(
+            format!("timed out after {secs} s connecting to {at}"),
+            "the server did not answer: check the host, port and firewalls, or raise connect_timeout",
+        )
+    }
+
+    /// The server answered and refused: authentication, a missing database, not accepting
+    /// connections, too many of them.
+    fn refused_by_server(&self, db: &DbError, at: &str, password_from: Option<&str>) -> Failure {
+        let user = &self.user;
+        let code = db.code();
+        if *code == SqlState::INVALID_PASSWORD {
+            Failure::new(
+                format!("password authentication failed for user \"{user}\" at {at}"),
+                match password_from {
+                    Some(from) => format!("the server rejected the password from {from}"),
+                    None => {
+                        "no password was given: put it in ~/.pgpass (0600), PGPASSWORD or the URL"
+                            .into()
+                    }
+                },
+            )
+        } else if *code == SqlState::INVALID_CATALOG_NAME {
+            Failure::new(
+                format!("database \"{}\" does not exist on {at}", self.dbname),
+                format!(
+                    "create it first (createdb {}, or CREATE DATABASE as a superuser); `taskdb migrate up` creates the schema, not the database",
+                    self.dbname
+                ),
+            )
+        } else if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+            let message = db.message();
+            let hint = if message.contains("no encryption") {
+                "the server accepts this user only over TLS: use sslmode=require or stronger"
+            } else if message.contains("certificate") {
+                "give a client certificate whose CN is the user name (sslcert, sslkey)"
+            } else {
+                "check pg_hba.conf on the server for this host, user and database"
+            };
+            Failure::new(
+                format!("the server at {at} rejected user \"{user}\": {message}"),
+                hint,
+            )
+        } else if *code == SqlState::CANNOT_CONNECT_NOW {
+            Failure::new(
+                format!(
+                    "the server at {at} is not accepting connections: {}",
+                    db.message()
+                ),
+                "it is starting up, shutting down or recovering; try again shortly",
+            )
+        } else if *code == SqlState::TOO_MANY_CONNECTIONS {
+            Failure::new(
+                format!(
+                    "the server at {at} has too many connections: {}",
+                    db.message()
+                ),
+                "close idle sessions, raise max_connections or use a pooler",
+            )
+        } else {
+            Failure::new(
+                format!(
+                    "the server at {at} refused the connection: {} (SQLSTATE {})",
+                    db.message(),
+                    code.code()
+                ),
+                "see the server log for details",
+            )
+        }
+    }
+
+    /// A socket-level failure (refused, no socket, timeout, read-only, name resolution), or
+    /// `None` when it says nothing more than its text.
+    fn io_failure(
+        &self,
+        io: &std::io::Error,
+        endpoint: &Endpoint,
+        at: &str,
+        host_name: &str,
+    ) -> Option<Failure> {
+        use std::io::ErrorKind;
+        match io.kind() {
+            ErrorKind::ConnectionRefused => {
+                Some(Failure::new(
+                    format!("connection refused by {at}"),
+                    "is PostgreSQL running and listening there (listen_addresses, port)?",
+                ))
+            }
+            ErrorKind::NotFound if !endpoint.is_tcp() => {
+                Some(Failure::new(
+                    format!("no PostgreSQL socket at {at}"),
+                    "is the server running? check host (the socket directory) and port",
+                ))
+            }
+            ErrorKind::TimedOut => Some(self.timeout_failure(at)),
+            ErrorKind::PermissionDenied if io.to_string().contains("does not allow writes") => {
+                Some(Failure::new(
+                    format!("the server at {at} is read-only (a standby, or default_transaction_read_only=on)"),
+                    "target_session_attrs=read-write needs a writable primary among the hosts",
+                ))
+            }
+            _ if endpoint.is_tcp()
+                && endpoint.hostaddr.is_none()
+                && ["lookup", "resolve", "not known"]
+                    .iter()
+                    .any(|w| io.to_string().contains(w)) =>
+            {
+                Some(Failure::new(
+                    format!("cannot resolve host name {host_name}: {io}"),
+                    "check the host name and DNS",
+                ))
+            }
+            _ => None,
+        }
     }
 }
 

@@ -272,6 +272,27 @@ pub async fn prune_partitioned(
     })
 }
 
+/// `metrics prune`: [`prune_partitioned`] of `system_metrics` in a transaction of its own,
+/// committed — or rolled back for a dry run, which still gives the exact numbers.
+pub async fn prune_samples(
+    client: &Client,
+    cutoff: DateTime<Utc>,
+    dry_run: bool,
+) -> anyhow::Result<Pruned> {
+    client.batch_execute("BEGIN").await?;
+    let pruned = match prune_partitioned(client, "system_metrics", "recorded_at", cutoff).await {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(anyhow::Error::new(e).context("cannot prune system_metrics"));
+        }
+    };
+    client
+        .batch_execute(if dry_run { "ROLLBACK" } else { "COMMIT" })
+        .await?;
+    Ok(pruned)
+}
+
 /// The newest sample of each series (name, component, tags) in the filter's window.
 pub async fn latest(client: &Client, f: &Filter) -> Result<Vec<Sample>, tokio_postgres::Error> {
     let names = names_param(f);

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod migrations;
 pub mod pgpass;
 pub mod pgtools;
+pub mod session;
 mod spec;
 pub mod taskmaster;
 pub mod tasks;

@@ -11,6 +11,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 
 use crate::cloudflare::names::{validate_hostname, validate_service, validate_tunnel_name};
+use crate::cloudflare::tunnel_plan::DNS_COMMENT;
 use crate::cloudflare::tunnel_state::{
     default_service_token_path, default_token_path, read_state, state_path, write_state,
     LocalState, DEFAULT_TUNNEL_NAME,
@@ -22,10 +23,6 @@ use crate::options::ApiTokenOpt;
 mod delete;
 mod deploy;
 mod status;
-
-const DNS_COMMENT: &str = "managed-by: taskdb";
-/// Access policies taskdb owns on its application are recognised by this name prefix.
-const POLICY_PREFIX: &str = "taskdb";
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use crate::cloudflare::access::{self, AccessApp};
 use crate::cloudflare::dns::{self, DnsRecord};
 use crate::cloudflare::scope::{self, ZoneBy};
+use crate::cloudflare::tunnel_plan::first_hostname;
 use crate::cloudflare::tunnels::{self, Tunnel};
 use crate::cloudflare::Client;
 use crate::context::Context;
@@ -63,15 +64,6 @@ pub(super) async fn find(l: &LookupArgs, ctx: &Context) -> Result<Found> {
     })
 }
 
-pub(super) fn first_hostname(config: &Value) -> Option<String> {
-    config
-        .get("ingress")?
-        .as_array()?
-        .iter()
-        .find_map(|r| r.get("hostname")?.as_str().map(str::to_string))
-        .filter(|h| !h.is_empty())
-}
-
 #[derive(Serialize)]
 struct StatusReport {
     name: String,
@@ -102,9 +94,49 @@ struct ConnectionRow {
 pub(super) async fn status(l: LookupArgs, ctx: &Context) -> Result<Exit> {
     let format = ctx.out.require_format(&[Format::Table, Format::Json])?;
     let f = find(&l, ctx).await?;
+    let report = read_status(&l.name, &f).await?;
+    if format == Format::Json {
+        ctx.out.json(&report)?;
+        return Ok(Exit::SUCCESS);
+    }
+    if !report.exists {
+        ctx.out.line(format!("tunnel {}: not deployed", l.name))?;
+        return Ok(Exit::SUCCESS);
+    }
+    ctx.out.record(&report, &status_fields(&report))?;
+    if !report.connections.is_empty() {
+        let rows: Vec<Vec<String>> = report
+            .connections
+            .iter()
+            .map(|k| {
+                vec![
+                    k.colo.clone(),
+                    k.client_version.clone(),
+                    crate::output::ts(k.opened_at),
+                    k.origin_ip.clone(),
+                    k.connector_id.clone(),
+                ]
+            })
+            .collect();
+        ctx.out.raw(ctx.out.table(
+            &[
+                "colo",
+                "client_version",
+                "opened_at",
+                "origin_ip",
+                "connector",
+            ],
+            &rows,
+        ))?;
+    }
+    Ok(Exit::SUCCESS)
+}
+
+/// Read the tunnel's configuration, connectors, DNS record and Access application.
+async fn read_status(name: &str, f: &Found) -> Result<StatusReport> {
     let c = &f.client;
     let mut report = StatusReport {
-        name: l.name.clone(),
+        name: name.to_string(),
         exists: f.tunnel.is_some(),
         tunnel_id: f.tunnel.as_ref().map(|t| t.id.clone()),
         status: f.tunnel.as_ref().and_then(|t| t.status.clone()),
@@ -156,14 +188,11 @@ pub(super) async fn status(l: LookupArgs, ctx: &Context) -> Result<Exit> {
         }
         report.access_application = access::app_for_domain(c, &f.account, h).await?;
     }
-    if format == Format::Json {
-        ctx.out.json(&report)?;
-        return Ok(Exit::SUCCESS);
-    }
-    if !report.exists {
-        ctx.out.line(format!("tunnel {}: not deployed", l.name))?;
-        return Ok(Exit::SUCCESS);
-    }
+    Ok(report)
+}
+
+/// The fields of the status table.
+fn status_fields(report: &StatusReport) -> Vec<(&'static str, String)> {
     let ingress: Vec<String> = report
         .ingress
         .iter()
@@ -197,7 +226,7 @@ pub(super) async fn status(l: LookupArgs, ctx: &Context) -> Result<Exit> {
         .as_ref()
         .map(|a| format!("{} ({})", a.name, a.domain.clone().unwrap_or_default()))
         .unwrap_or_else(|| "(none)".into());
-    let fields = vec![
+    vec![
         ("name", report.name.clone()),
         ("id", report.tunnel_id.clone().unwrap_or_default()),
         ("status", report.status.clone().unwrap_or_default()),
@@ -215,34 +244,7 @@ pub(super) async fn status(l: LookupArgs, ctx: &Context) -> Result<Exit> {
         ("connections", report.connections.len().to_string()),
         ("dns_record", dns_text),
         ("access_application", app_text),
-    ];
-    ctx.out.record(&report, &fields)?;
-    if !report.connections.is_empty() {
-        let rows: Vec<Vec<String>> = report
-            .connections
-            .iter()
-            .map(|k| {
-                vec![
-                    k.colo.clone(),
-                    k.client_version.clone(),
-                    crate::output::ts(k.opened_at),
-                    k.origin_ip.clone(),
-                    k.connector_id.clone(),
-                ]
-            })
-            .collect();
-        ctx.out.raw(ctx.out.table(
-            &[
-                "colo",
-                "client_version",
-                "opened_at",
-                "origin_ip",
-                "connector",
-            ],
-            &rows,
-        ))?;
-    }
-    Ok(Exit::SUCCESS)
+    ]
 }
 
 pub(super) async fn token(a: TokenArgs, ctx: &Context) -> Result<Exit> {

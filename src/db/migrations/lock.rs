@@ -1,0 +1,140 @@
+//! The session advisory lock every `migrate up|down` run holds (refused behind a
+//! transaction-pooling proxy, where it would protect nothing), and the session settings of a run.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use tokio_postgres::Client;
+
+use crate::exit::failed;
+use crate::output::Output;
+
+/// Key of the session advisory lock every `migrate up|down` run holds ("taskdbmg").
+pub const LOCK_KEY: i64 = 0x7461_736b_6462_6d67;
+
+/// Who holds the migration lock, for the waiting message.
+async fn lock_holder(client: &Client) -> Result<Option<String>> {
+    let classid = (LOCK_KEY >> 32) as u32;
+    let objid = (LOCK_KEY & 0xffff_ffff) as u32;
+    let row = client
+        .query_opt(
+            "SELECT a.pid, coalesce(a.application_name, ''), \
+                    coalesce(a.client_hostname, host(a.client_addr), 'local socket'), \
+                    coalesce(a.usename::text, ''), a.backend_start \
+             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted \
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+               AND l.classid::int8 = $1 AND l.objid::int8 = $2 AND l.objsubid = 1 \
+             LIMIT 1",
+            &[&i64::from(classid), &i64::from(objid)],
+        )
+        .await
+        .context("cannot look up the migration lock holder")?;
+    Ok(row.map(|r| {
+        let pid: i32 = r.get(0);
+        let app: String = r.get(1);
+        let host: String = r.get(2);
+        let user: String = r.get(3);
+        format!("pid {pid}, application {app:?}, user {user:?}, client {host}")
+    }))
+}
+
+/// Take the session advisory lock, waiting up to `wait` for another run to finish.
+pub async fn acquire_lock(client: &Client, wait: Duration, out: &Output) -> Result<()> {
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+            .await
+            .context("cannot take the migration lock")?
+            .get(0);
+        if got {
+            ensure_lock_is_ours(client).await?;
+            if told {
+                out.note(format!(
+                    "got the migration lock after {:.1}s",
+                    started.elapsed().as_secs_f64()
+                ));
+            }
+            return Ok(());
+        }
+        let holder = lock_holder(client)
+            .await?
+            .unwrap_or_else(|| "a session that just ended".into());
+        if started.elapsed() >= wait {
+            return Err(failed(format!(
+                "another migration run holds the migration lock ({holder}); gave up after {}s (--lock-wait); nothing was changed",
+                wait.as_secs()
+            )));
+        }
+        if !told {
+            out.note(format!(
+                "waiting up to {}s for the migration lock held by {holder}",
+                wait.as_secs()
+            ));
+            told = true;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A session advisory lock only protects anything if the next statements run in the same
+/// server session. Behind a transaction-pooling proxy (PgBouncer `pool_mode=transaction`) each
+/// statement may land on another backend, and the lock silently protects nothing: refuse.
+async fn ensure_lock_is_ours(client: &Client) -> Result<()> {
+    let classid = (LOCK_KEY >> 32) as u32;
+    let objid = (LOCK_KEY & 0xffff_ffff) as u32;
+    let held: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+               AND pid = pg_backend_pid() AND classid::int8 = $1 AND objid::int8 = $2 AND objsubid = 1)",
+            &[&i64::from(classid), &i64::from(objid)],
+        )
+        .await
+        .context("cannot check the migration lock")?
+        .get(0);
+    if !held {
+        // Best effort: the statement may reach the backend that holds it.
+        let _ = client
+            .query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+            .await;
+        return Err(failed(
+            "the migration lock was taken but this session does not hold it: the connection goes through a transaction-pooling proxy (e.g. PgBouncer pool_mode=transaction), where advisory locks protect nothing; connect directly or through session pooling; nothing was changed",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn release_lock(client: &Client) -> Result<()> {
+    client
+        .query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+        .await
+        .context("cannot release the migration lock")?;
+    Ok(())
+}
+
+/// Name this session so a waiting run can say who holds the lock.
+pub async fn identify_session(client: &Client, what: &str) -> Result<()> {
+    let mut name = format!(
+        "taskdb {what} {}:{}",
+        crate::platform::hostname(),
+        std::process::id()
+    );
+    name.truncate(63);
+    client
+        .execute("SELECT set_config('application_name', $1, false)", &[&name])
+        .await
+        .context("cannot set application_name")?;
+    Ok(())
+}
+
+/// DDL waits at most this long for a table lock (then fails and is retried).
+pub async fn set_lock_timeout(client: &Client, timeout: Duration) -> Result<()> {
+    let value = format!("{}ms", timeout.as_millis());
+    client
+        .execute("SELECT set_config('lock_timeout', $1, false)", &[&value])
+        .await
+        .context("cannot set lock_timeout")?;
+    Ok(())
+}
