@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use anyhow::Result;
 use futures_util::pin_mut;
 use serde::Serialize;
-use serde_json::Value;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 use tokio_postgres::Client;
@@ -87,6 +86,39 @@ const IMPORT_LOCK_KEY: i64 = 0x7461_736b_6462_696d;
 /// Import a parsed file. Either everything is written or nothing (one transaction).
 pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Result<ImportReport> {
     let tx = client.transaction().await.map_err(db_error)?;
+    stage_file(&tx, set).await?;
+    let mut report = count_changes(&tx, set, dry_run).await?;
+    if dry_run {
+        tx.rollback().await.map_err(db_error)?;
+        return Ok(report);
+    }
+    insert_new_tasks(&tx).await?;
+    let existing = report.updated + report.unchanged;
+    // Existing tasks (none on a first import): update what differs, the status separately
+    // along allowed transitions. Tags and metadata are merged so that what was added in taskdb
+    // stays.
+    if existing > 0 {
+        update_existing(&tx, &mut report).await?;
+    }
+
+    sync_dependencies(&tx, &mut report, existing).await?;
+    // Statistics for what was just bulk-written, committed with it: the next command (a
+    // `task show` right after a 100,000-task import) is planned on the real sizes instead of
+    // waiting for autovacuum.
+    if report.created + report.updated >= ANALYZE_AFTER_ROWS
+        || (report.dependencies_added + report.dependencies_removed) as i64 >= ANALYZE_AFTER_ROWS
+    {
+        tx.batch_execute("ANALYZE tasks; ANALYZE task_dependencies;")
+            .await
+            .map_err(db_error)?;
+    }
+    tx.commit().await.map_err(db_error)?;
+    Ok(report)
+}
+
+/// Take the import lock, then copy the file's rows and edges into staging tables (dropped at
+/// commit) that the set-based statements below join against.
+async fn stage_file(tx: &tokio_postgres::Transaction<'_>, set: &ImportSet) -> Result<()> {
     // Imports run one at a time: two imports of one file would otherwise both see a key as new
     // and the second fail on the unique external key. Waiting is right (the second then finds
     // the tasks and updates nothing); a transaction lock also holds through a transaction pooler.
@@ -171,7 +203,15 @@ pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Resu
         .await
         .map_err(db_error)?;
 
-    // What would change: new keys, existing rows whose imported fields differ.
+    Ok(())
+}
+
+/// What the import would change: new keys, existing rows whose imported fields differ.
+async fn count_changes(
+    tx: &tokio_postgres::Transaction<'_>,
+    set: &ImportSet,
+    dry_run: bool,
+) -> Result<ImportReport> {
     let counts = tx
         .query_one(
             "SELECT count(*) FILTER (WHERE t.id IS NULL), \
@@ -193,7 +233,7 @@ pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Resu
     let created: i64 = counts.try_get(0)?;
     let updated: i64 = counts.try_get(1)?;
     let existing: i64 = counts.try_get(2)?;
-    let mut report = ImportReport {
+    Ok(ImportReport {
         dry_run,
         tags: set.tags.iter().map(|t| t.name.clone()).collect(),
         tasks_in_file: set.rows.len(),
@@ -202,12 +242,11 @@ pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Resu
         unchanged: existing - updated,
         dependencies: set.deps.len(),
         ..ImportReport::default()
-    };
-    if dry_run {
-        tx.rollback().await.map_err(db_error)?;
-        return Ok(report);
-    }
+    })
+}
 
+/// Insert the tasks whose keys are new.
+async fn insert_new_tasks(tx: &tokio_postgres::Transaction<'_>) -> Result<()> {
     // New tasks: parents first (file order), then subtasks under their parent's id. Each one
     // arrives with its count of open blockers as the file's edges will make it, so that the
     // dependency triggers' recount below finds nothing to rewrite (a second version of every
@@ -250,14 +289,17 @@ pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Resu
     .await
     .map_err(db_error)?;
 
-    // Existing tasks (none on a first import): update what differs, the status separately
-    // along allowed transitions. Tags and metadata are merged so that what was added in taskdb
-    // stays.
-    if existing > 0 {
-        update_existing(&tx, &mut report).await?;
-    }
+    Ok(())
+}
 
-    // Dependencies: drop edges between imported tasks that the file no longer has, add new ones.
+/// Drop edges between imported tasks that the file no longer has (when some of its tasks
+/// existed), add new ones, and make blocking again an edge the file has that was made
+/// 'related' in taskdb.
+async fn sync_dependencies(
+    tx: &tokio_postgres::Transaction<'_>,
+    report: &mut ImportReport,
+    existing: i64,
+) -> Result<()> {
     if existing > 0 {
         report.dependencies_removed = tx
             .execute(
@@ -296,18 +338,7 @@ pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Resu
         )
         .await
         .map_err(db_error)?;
-    // Statistics for what was just bulk-written, committed with it: the next command (a
-    // `task show` right after a 100,000-task import) is planned on the real sizes instead of
-    // waiting for autovacuum.
-    if report.created + report.updated >= ANALYZE_AFTER_ROWS
-        || (report.dependencies_added + report.dependencies_removed) as i64 >= ANALYZE_AFTER_ROWS
-    {
-        tx.batch_execute("ANALYZE tasks; ANALYZE task_dependencies;")
-            .await
-            .map_err(db_error)?;
-    }
-    tx.commit().await.map_err(db_error)?;
-    Ok(report)
+    Ok(())
 }
 
 /// Imports that write at least this many rows analyze what they wrote before committing.
@@ -425,17 +456,6 @@ pub async fn export_rows(client: &Client) -> Result<Vec<ExportRow>> {
             })
         })
         .collect()
-}
-
-/// Tag metadata kept at import time (on the first task of each tag).
-pub fn tag_metadata(rows: &[ExportRow]) -> HashMap<String, Value> {
-    let mut out = HashMap::new();
-    for r in rows {
-        if let Some(m) = r.metadata.pointer("/taskmaster/tag_metadata") {
-            out.entry(r.tag()).or_insert_with(|| m.clone());
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::strict_json::{self, ErrorKind};
 use super::*;
@@ -206,7 +206,9 @@ fn task_fields() -> impl Strategy<Value = Map<String, Value>> {
         "[^\u{0}]{0,8}".prop_map(Value::String),
     ];
     let extras = prop::collection::btree_map(
-        "[a-zA-Z]{1,8}".prop_filter("unknown keys only", |k| !KNOWN_KEYS.contains(&k.as_str())),
+        "[a-zA-Z]{1,8}".prop_filter("unknown keys only", |k| {
+            !parse::KNOWN_KEYS.contains(&k.as_str())
+        }),
         prop_oneof![
             extra_leaf.clone(),
             prop::collection::vec(extra_leaf, 0..3).prop_map(Value::Array),
@@ -369,7 +371,7 @@ fn tm_file() -> impl Strategy<Value = Value> {
 fn round_trip(file: TmFile) -> (ImportSet, Value) {
     let set = to_import_rows(file, &[]).unwrap();
     let rows = super::tests::db_rows(&set);
-    let (doc, _) = export(&rows, &crate::db::taskmaster::tag_metadata(&rows), &[]);
+    let (doc, _) = export(&rows, &tag_metadata(&rows), &[]);
     (set, doc)
 }
 

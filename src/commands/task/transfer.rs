@@ -102,7 +102,7 @@ fn read_task_file(a: &ImportArgs, name: &str) -> Result<Vec<u8>> {
 pub(super) async fn export(a: ExportArgs, ctx: &Context) -> Result<Exit> {
     let db = ctx.db().await?;
     let rows = crate::db::taskmaster::export_rows(&db.client).await?;
-    let tag_meta: HashMap<String, Value> = crate::db::taskmaster::tag_metadata(&rows);
+    let tag_meta: HashMap<String, Value> = crate::taskmaster::tag_metadata(&rows);
     let known: std::collections::BTreeSet<String> = rows.iter().map(|r| r.tag()).collect();
     for t in &a.tags {
         if !known.contains(t) {
