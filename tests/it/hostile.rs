@@ -20,12 +20,10 @@ use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use serde_json::json;
 
-use crate::support::{Sandbox, TestDb, TestPg};
-use crate::tasks::{counts, refused};
+use crate::support::{Ran, Sandbox, Taskdb, TestDb, TestPg};
 
 /// One file of the corpus with what is expected of it.
 struct Case {
@@ -130,61 +128,60 @@ fn corpus(dir: &str, keys: &[&str], min: usize) -> Vec<Case> {
 
 /// What holds for every run: no panic or backtrace anywhere; stderr (and stdout, for table
 /// output) free of raw control characters and bidi overrides — data is shown escaped.
-fn sane(out: &Output, stdout_is_text: bool, what: &str) {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    for text in [&stdout, &stderr] {
-        for sign in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
-            assert!(!text.contains(sign), "{what}: {sign}: {text}");
+fn sane(ran: &Ran, stdout_is_text: bool, what: &str) {
+    for sign in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
+        if ran.all().contains(sign) {
+            ran.fail(&format!("{what}: {sign}"));
         }
     }
     let raw_control = |c: char| {
         (c.is_control() && c != '\n')
             || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
-    let mut shown = vec![("stderr", &stderr)];
+    let mut shown = vec![("stderr", &ran.stderr)];
     if stdout_is_text {
-        shown.push(("stdout", &stdout));
+        shown.push(("stdout", &ran.stdout));
     }
     for (name, text) in shown {
         if let Some(c) = text.chars().find(|c| raw_control(*c)) {
-            panic!("{what}: raw U+{:04X} on {name}: {text:?}", c as u32);
+            ran.fail(&format!(
+                "{what}: raw U+{:04X} on {name}: {text:?}",
+                c as u32
+            ));
         }
     }
 }
 
-/// `task import FILE` on `db`, checked by [`sane`].
-fn import(sb: &Sandbox, db: &TestDb, file: &Path, what: &str) -> Output {
-    let out = sb
-        .cmd_db(db)
-        .args(["task", "import"])
-        .arg(file)
-        .output()
-        .unwrap();
-    sane(&out, true, what);
-    out
+/// `taskdb ARGS` run and checked by [`sane`].
+fn run(taskdb: Taskdb, stdout_is_text: bool, what: &str) -> Ran {
+    let ran = taskdb.run();
+    sane(&ran, stdout_is_text, what);
+    ran
 }
 
-/// A run that must have succeeded (its stderr says why not).
-fn assert_success(out: &Output, what: &str) {
-    assert!(
-        out.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// `task import FILE` on `db`, checked by [`sane`].
+fn import(sb: &Sandbox, db: &TestDb, file: &Path, what: &str) -> Ran {
+    run(sb.taskdb(&["task", "import"]).arg(file).db(db), true, what)
+}
+
+/// A run that must have succeeded.
+#[track_caller]
+fn assert_success(ran: &Ran, what: &str) {
+    if !ran.status.success() {
+        ran.fail(&format!("{what}: expected success"));
+    }
 }
 
 /// The output of a `task list` table and of `task list --format json` (titles exact).
 fn listed(sb: &Sandbox, db: &TestDb, what: &str) -> (String, serde_json::Value) {
-    let table = sb
-        .cmd_db(db)
-        .args(["task", "list", "--limit", "0"])
-        .output()
-        .unwrap();
-    sane(&table, true, what);
+    let list = || sb.taskdb(&["task", "list", "--limit", "0"]).db(db);
+    let table = run(list(), true, what);
     assert_success(&table, what);
-    let json = crate::tasks::json(sb, db, &["task", "list", "--limit", "0"]);
-    (String::from_utf8(table.stdout).unwrap(), json)
+    // The table is UTF-8 (Ran decodes lossily, and no title in the corpus has a U+FFFD).
+    if table.stdout.contains('\u{FFFD}') {
+        table.fail(&format!("{what}: the table is not UTF-8"));
+    }
+    (table.stdout, list().ok_json())
 }
 
 fn assert_listed(case: &Case, table: &str) {
@@ -213,19 +210,19 @@ fn hostile_tasks_json_files_are_refused_in_one_line_and_write_nothing() {
         } else {
             &shared
         };
-        let before = counts(db);
-        let out = import(&sb, db, &case.path, &what);
+        let before = db.counts();
+        let ran = import(&sb, db, &case.path, &what);
         if case.exit() == 0 {
-            assert_success(&out, &what);
-            let created = counts(db).0 - before.0;
+            assert_success(&ran, &what);
+            let created = db.counts().0 - before.0;
             let tasks: i64 = case.one("tasks").map_or(-1, |n| n.parse().unwrap());
             assert_eq!(created, tasks, "{what}: tasks created");
             let (table, _) = listed(&sb, db, &what);
             assert_listed(&case, &table);
             accepted += 1;
         } else {
-            refused(out, case.exit(), case.error());
-            assert_eq!(counts(db), before, "{what}: the database changed");
+            ran.refused(case.exit(), case.error());
+            assert_eq!(db.counts(), before, "{what}: the database changed");
         }
     }
     // The imports that succeed prove that an import would have shown in the counts.
@@ -239,32 +236,29 @@ fn hostile_titles_are_refused_or_shown_escaped_and_kept_exact() {
     for case in corpus("titles", &["exit", "error", "clap-error", "list"], 15) {
         let what = case.name();
         let db = pg.migrated_db();
-        let before = counts(&db);
+        let before = db.counts();
         let mut written = 0;
         // By argument: `task create TITLE`. An argument cannot hold a NUL byte (the OS passes
         // C strings), so such a title can only come in a file.
         if !case.bytes.contains(&0) {
-            let out = sb
-                .cmd_db(&db)
-                .args(["task", "create", "--"])
+            let create = sb
+                .taskdb(&["task", "create", "--"])
                 .arg(OsStr::from_bytes(&case.bytes))
-                .output()
-                .unwrap();
-            sane(&out, true, &what);
+                .db(&db);
+            let ran = run(create, true, &what);
             if let Some(needle) = case.one("clap-error") {
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
-                let first = stderr.lines().next().unwrap_or("");
-                assert!(
-                    first.starts_with("error: ") && first.contains(needle),
-                    "{what}: {stderr}"
-                );
-                assert!(out.stdout.is_empty(), "{what}: stdout");
+                ran.expect_exit(2).stdout_is("");
+                let first = ran.stderr.lines().next().unwrap_or("");
+                if !(first.starts_with("error: ") && first.contains(needle)) {
+                    ran.fail(&format!(
+                        "{what}: the first line is not `error: …{needle}…`"
+                    ));
+                }
             } else if case.exit() == 0 {
-                assert_success(&out, &what);
+                assert_success(&ran, &what);
                 written += 1;
             } else {
-                refused(out, case.exit(), case.error());
+                ran.refused(case.exit(), case.error());
             }
         }
         // In a tasks.json, exactly as the bytes are (JSON-escaped when they are UTF-8).
@@ -281,14 +275,14 @@ fn hostile_titles_are_refused_or_shown_escaped_and_kept_exact() {
             .concat(),
         };
         std::fs::write(&file, doc).unwrap();
-        let out = import(&sb, &db, &file, &what);
+        let ran = import(&sb, &db, &file, &what);
         if case.exit() == 0 {
-            assert_success(&out, &what);
+            assert_success(&ran, &what);
             written += 1;
         } else {
-            refused(out, case.exit(), case.error());
+            ran.refused(case.exit(), case.error());
         }
-        assert_eq!(counts(&db).0 - before.0, written, "{what}: tasks written");
+        assert_eq!(db.counts().0 - before.0, written, "{what}: tasks written");
         if written > 0 {
             let (table, json) = listed(&sb, &db, &what);
             assert_listed(&case, &table);
@@ -323,17 +317,13 @@ fn hostile_connection_strings_never_show_their_password() {
         let mut outputs = Vec::new();
         for format in ["table", "json"] {
             for by_flag in [false, true] {
-                let mut cmd = sb.cmd();
-                cmd.args(["-vv", "--format", format]);
-                if by_flag {
-                    cmd.args(["--database-url", &conninfo]);
-                } else {
-                    cmd.env("DATABASE_URL", &conninfo);
-                }
-                let out = cmd.args(["config", "show"]).output().unwrap();
-                sane(&out, format == "table", &what);
-                assert_success(&out, &format!("{what}: config show"));
-                let stdout = String::from_utf8_lossy(&out.stdout);
+                let show = sb.taskdb(&["-vv", "--format", format]);
+                let show = match by_flag {
+                    true => show.args(["--database-url", &conninfo]),
+                    false => show.url(&conninfo),
+                };
+                let ran = run(show.args(["config", "show"]), format == "table", &what);
+                assert_success(&ran, &format!("{what}: config show"));
                 if let Some(shown) = case.one("shown") {
                     // JSON escapes what it quotes; compare with the same escaping.
                     let shown = match format {
@@ -343,57 +333,32 @@ fn hostile_connection_strings_never_show_their_password() {
                             .to_string(),
                         _ => shown.to_string(),
                     };
-                    assert!(
-                        stdout.contains(&shown),
-                        "{what}: {shown:?} not in: {stdout}"
-                    );
+                    ran.stdout_contains(&shown);
                 }
-                outputs.push(out);
+                outputs.push(ran);
             }
         }
         // Connecting: 127.0.0.1 port 1 refuses at once; a string that does not parse is exit 2.
         if let Some(code) = case.code("check-exit") {
-            let out = sb
-                .cmd()
-                .env("DATABASE_URL", &conninfo)
-                .args(["config", "check"])
-                .output()
-                .unwrap();
-            sane(&out, true, &what);
-            refused(out.clone(), code, "");
-            outputs.push(out);
-            let out = sb
-                .cmd()
-                .args(["-vv", "--database-url", &conninfo, "config", "check"])
-                .output()
-                .unwrap();
-            sane(&out, true, &what);
-            assert_eq!(out.status.code(), Some(code), "{what}: -vv config check");
-            outputs.push(out);
+            let check = sb.taskdb(&["config", "check"]).url(&conninfo);
+            let ran = run(check, true, &what);
+            ran.refused(code, "");
+            outputs.push(ran);
+            let check = sb.taskdb(&["-vv", "--database-url", &conninfo, "config", "check"]);
+            let ran = run(check, true, &what);
+            ran.expect_exit(code);
+            outputs.push(ran);
             // health: CRITICAL (2) when it cannot connect, UNKNOWN (3) for a bad string.
-            let out = sb
-                .cmd()
-                .env("DATABASE_URL", &conninfo)
-                .args(["--format", "json", "health"])
-                .output()
-                .unwrap();
-            sane(&out, false, &what);
-            assert_eq!(
-                out.status.code(),
-                Some(if code == 1 { 2 } else { 3 }),
-                "{what}: health: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            outputs.push(out);
+            let health = sb.taskdb(&["--format", "json", "health"]).url(&conninfo);
+            let ran = run(health, false, &what);
+            ran.expect_exit(if code == 1 { 2 } else { 3 });
+            outputs.push(ran);
         }
-        for out in &outputs {
-            let all = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+        for ran in &outputs {
             for s in secrets.iter().chain(case.all("decoded-secret")) {
-                assert!(!all.contains(s.as_str()), "{what}: {s:?} leaked: {all}");
+                if ran.all().contains(s.as_str()) {
+                    ran.fail(&format!("{what}: {s:?} leaked"));
+                }
             }
         }
     }
@@ -404,10 +369,8 @@ fn hostile_waf_policy_files_are_refused_before_anything_is_sent() {
     let sb = Sandbox::new();
     for case in corpus("policies", &["exit", "error"], 15) {
         // No token, and an API address where nothing listens: nothing can leave the machine.
-        let out = sb
-            .cmd()
-            .env("CLOUDFLARE_BASE_URL", "http://127.0.0.1:1/client/v4")
-            .args([
+        let apply = sb
+            .taskdb(&[
                 "waf",
                 "apply",
                 "--dry-run",
@@ -416,9 +379,7 @@ fn hostile_waf_policy_files_are_refused_before_anything_is_sent() {
                 "--policy",
             ])
             .arg(&case.path)
-            .output()
-            .unwrap();
-        sane(&out, true, &case.name());
-        refused(out, case.exit(), case.error());
+            .env("CLOUDFLARE_BASE_URL", "http://127.0.0.1:1/client/v4");
+        run(apply, true, &case.name()).refused(case.exit(), case.error());
     }
 }

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
-use crate::support::{Sandbox, TestPg};
-use crate::tasks::{counts, json as run_json, ok, refused};
+use crate::support::{Sandbox, TestDb, TestPg};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -14,7 +13,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// The short id of an imported task.
-fn short(db: &crate::support::TestDb, key: &str) -> String {
+fn short(db: &TestDb, key: &str) -> String {
     let mut c = db.client();
     let id: i64 = c
         .query_one(
@@ -34,27 +33,30 @@ fn read(name: &str) -> Value {
 fn import_then_export_reproduces_the_file() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     let path = fixture("quirks.json");
-    let report = run_json(&sb, &db, &["task", "import", path.to_str().unwrap()]);
+    let report = sb
+        .taskdb(&["task", "import", path.to_str().unwrap()])
+        .ok_json();
     assert_eq!(report["created"], 22);
     assert_eq!(report["dependencies"], 13);
     let out = sb.path().join("out.json");
-    ok(&sb, &db, &["task", "export", "-o", out.to_str().unwrap()]);
+    sb.taskdb(&["task", "export", "-o", out.to_str().unwrap()])
+        .ok();
     let exported: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let mut original = read("quirks.json");
     // An empty tag has no tasks to carry it; everything else comes back as it was.
     original.as_object_mut().unwrap().remove("empty-tag");
     assert_eq!(exported, original);
     // One tag, to stdout.
-    let only = run_json(&sb, &db, &["task", "export", "--tag", "feature-x"]);
+    let only = sb
+        .taskdb(&["task", "export", "--tag", "feature-x"])
+        .ok_json();
     assert_eq!(only, json!({"feature-x": original["feature-x"]}));
     // Imported tasks carry their tag, key and kept keys.
-    let list = run_json(
-        &sb,
-        &db,
-        &["task", "list", "--tag", "master", "--limit", "0"],
-    );
+    let list = sb
+        .taskdb(&["task", "list", "--tag", "master", "--limit", "0"])
+        .ok_json();
     assert_eq!(list.as_array().unwrap().len(), 19);
     let t = list
         .as_array()
@@ -91,7 +93,7 @@ fn import_then_export_reproduces_the_file() {
 
 /// Every task's open_blockers equals a recount from its edges (import pre-fills the count for
 /// new tasks; the schema's triggers keep it through the rest).
-fn assert_blocker_counts_consistent(db: &crate::support::TestDb) {
+fn assert_blocker_counts_consistent(db: &TestDb) {
     let wrong = db.open_blocker_mismatches();
     assert!(wrong.is_empty(), "open_blockers off: {wrong:?}");
 }
@@ -100,34 +102,31 @@ fn assert_blocker_counts_consistent(db: &crate::support::TestDb) {
 fn reimport_is_idempotent_and_updates_in_place() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     let path = fixture("quirks.json");
     let p = path.to_str().unwrap();
-    run_json(&sb, &db, &["task", "import", p]);
+    sb.taskdb(&["task", "import", p]).ok_json();
     assert_blocker_counts_consistent(&db);
-    let first = counts(&db);
-    let again = run_json(&sb, &db, &["task", "import", p]);
+    let first = db.counts();
+    let again = sb.taskdb(&["task", "import", p]).ok_json();
     assert_eq!(again["created"], 0);
     assert_eq!(again["updated"], 0);
     assert_eq!(again["unchanged"], 22);
-    assert_eq!(counts(&db), first, "a second import writes nothing");
+    assert_eq!(db.counts(), first, "a second import writes nothing");
     // Changes made in taskdb survive a re-import where the file did not change them.
     let zero = short(&db, "taskmaster:master:0");
-    ok(
-        &sb,
-        &db,
-        &[
-            "task",
-            "update",
-            &zero,
-            "--meta",
-            "local=yes",
-            "--tag",
-            "master",
-            "--tag",
-            "mine",
-        ],
-    );
+    sb.taskdb(&[
+        "task",
+        "update",
+        &zero,
+        "--meta",
+        "local=yes",
+        "--tag",
+        "master",
+        "--tag",
+        "mine",
+    ])
+    .ok();
     // The file changes: a title, a status going back from done (via allowed steps), a new task,
     // a dependency dropped.
     let mut doc = read("quirks.json");
@@ -138,28 +137,28 @@ fn reimport_is_idempotent_and_updates_in_place() {
     tasks.push(json!({"id": 9, "title": "New", "status": "pending", "dependencies": [0]}));
     let changed = sb.path().join("changed.json");
     std::fs::write(&changed, serde_json::to_vec(&doc).unwrap()).unwrap();
-    let dry = run_json(
-        &sb,
-        &db,
-        &["task", "import", changed.to_str().unwrap(), "--dry-run"],
-    );
+    let dry = sb
+        .taskdb(&["task", "import", changed.to_str().unwrap(), "--dry-run"])
+        .ok_json();
     assert_eq!(
         (dry["created"].as_i64(), dry["updated"].as_i64()),
         (Some(1), Some(2))
     );
-    assert_eq!(counts(&db).0, first.0, "dry run writes nothing");
-    let rep = run_json(&sb, &db, &["task", "import", changed.to_str().unwrap()]);
+    assert_eq!(db.counts().0, first.0, "dry run writes nothing");
+    let rep = sb
+        .taskdb(&["task", "import", changed.to_str().unwrap()])
+        .ok_json();
     assert_eq!(rep["created"], 1);
     assert_eq!(rep["updated"], 2);
     assert_eq!(rep["dependencies_removed"], 1);
     assert_blocker_counts_consistent(&db);
-    let t = run_json(&sb, &db, &["task", "show", &zero]);
+    let t = sb.taskdb(&["task", "show", &zero]).ok_json();
     assert_eq!(t["title"], "Renamed");
     assert_eq!(t["status"], "pending");
     assert_eq!(t["metadata"]["local"], "yes");
     assert_eq!(t["tags"], json!(["master", "mine"]));
     // The status went back through allowed transitions, each audited.
-    let hist = run_json(&sb, &db, &["task", "history", &zero]);
+    let hist = sb.taskdb(&["task", "history", &zero]).ok_json();
     let statuses: Vec<&str> = hist
         .as_array()
         .unwrap()
@@ -169,7 +168,7 @@ fn reimport_is_idempotent_and_updates_in_place() {
         .collect();
     assert_eq!(statuses, vec!["in_progress", "pending"]);
     // Export now shows the file as changed.
-    let out = run_json(&sb, &db, &["task", "export", "--tag", "master"]);
+    let out = sb.taskdb(&["task", "export", "--tag", "master"]).ok_json();
     let mut expected = doc.clone();
     expected
         .as_object_mut()
@@ -182,12 +181,14 @@ fn reimport_is_idempotent_and_updates_in_place() {
 fn legacy_files_import_as_tag_master() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     let path = fixture("legacy.json");
-    let rep = run_json(&sb, &db, &["task", "import", path.to_str().unwrap()]);
+    let rep = sb
+        .taskdb(&["task", "import", path.to_str().unwrap()])
+        .ok_json();
     assert_eq!(rep["tags"], json!(["master"]));
     assert_eq!(rep["created"], 6);
-    let out = run_json(&sb, &db, &["task", "export"]);
+    let out = sb.taskdb(&["task", "export"]).ok_json();
     let legacy = read("legacy.json");
     assert_eq!(out["master"]["tasks"], legacy["tasks"]);
     assert_eq!(out.as_object().unwrap().len(), 1);
@@ -218,14 +219,11 @@ fn next_matches_task_master_on_the_fixtures() {
     ];
     for (file, expect) in cases {
         let db = pg.migrated_db();
-        let sb = Sandbox::new();
-        run_json(
-            &sb,
-            &db,
-            &["task", "import", fixture(file).to_str().unwrap()],
-        );
+        let sb = Sandbox::on(&db);
+        sb.taskdb(&["task", "import", fixture(file).to_str().unwrap()])
+            .ok_json();
         for (tag, want) in expect.iter() {
-            let got = run_json(&sb, &db, &["task", "next", "--tag", tag]);
+            let got = sb.taskdb(&["task", "next", "--tag", tag]).ok_json();
             match want {
                 Some(id) => assert_eq!(
                     got["external_key"],
@@ -242,7 +240,7 @@ fn next_matches_task_master_on_the_fixtures() {
 fn files_that_are_not_task_master_are_refused_and_nothing_is_written() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty.json", vec![], "the file is empty"),
         ("invalid.json", b"{\"tasks\": [}".to_vec(), "not valid JSON"),
@@ -301,65 +299,39 @@ fn files_that_are_not_task_master_are_refused_and_nothing_is_written() {
     );
     let mut cases = cases;
     cases.push(("big-title.json", big.into_bytes(), "at most 500"));
-    let before = counts(&db);
+    let before = db.counts();
     for (name, bytes, needle) in &cases {
         let path = sb.path().join(name);
         std::fs::write(&path, bytes).unwrap();
-        let out = sb
-            .cmd_db(&db)
-            .args(["task", "import", path.to_str().unwrap()])
-            .output()
-            .unwrap();
-        refused(out, 2, needle);
+        sb.taskdb(&["task", "import", path.to_str().unwrap()])
+            .refused(2, needle);
     }
-    refused(
-        sb.cmd_db(&db)
-            .args(["task", "import", "/nonexistent/tasks.json"])
-            .output()
-            .unwrap(),
-        2,
-        "no such file",
-    );
     let q = fixture("quirks.json");
-    refused(
-        sb.cmd_db(&db)
-            .args(["task", "import", q.to_str().unwrap(), "--tag", "nope"])
-            .output()
-            .unwrap(),
-        2,
-        "tag \"nope\" is not in the file",
-    );
-    assert_eq!(counts(&db), before);
-    refused(
-        sb.cmd_db(&db)
-            .args(["task", "export", "--tag", "nope"])
-            .output()
-            .unwrap(),
-        2,
-        "tag \"nope\" has no tasks",
-    );
+    let q = q.to_str().unwrap();
+    sb.taskdb(&["task", "import", "/nonexistent/tasks.json"])
+        .refused(2, "no such file");
+    sb.taskdb(&["task", "import", q, "--tag", "nope"])
+        .refused(2, "tag \"nope\" is not in the file");
+    assert_eq!(db.counts(), before);
+    sb.taskdb(&["task", "export", "--tag", "nope"])
+        .refused(2, "tag \"nope\" has no tasks");
 }
 
 #[test]
 fn import_of_some_tags_only_and_from_stdin() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     let q = fixture("quirks.json");
-    let rep = run_json(
-        &sb,
-        &db,
-        &["task", "import", q.to_str().unwrap(), "--tag", "feature-x"],
-    );
+    let rep = sb
+        .taskdb(&["task", "import", q.to_str().unwrap(), "--tag", "feature-x"])
+        .ok_json();
     assert_eq!(rep["created"], 3);
     assert_eq!(rep["tags"], json!(["feature-x"]));
-    let out = sb
-        .cmd_db(&db)
-        .args(["--format", "json", "task", "import", "-"])
-        .write_stdin(std::fs::read(fixture("legacy.json")).unwrap())
-        .output()
-        .unwrap();
-    let v = crate::support::success_json(&out, "task import -: ");
+    let v = sb
+        .taskdb(&["task", "import", "-"])
+        .stdin(std::fs::read(fixture("legacy.json")).unwrap())
+        .ok_json();
     assert_eq!(v["created"], 6);
 }
 
@@ -367,26 +339,20 @@ fn import_of_some_tags_only_and_from_stdin() {
 fn parallel_imports_of_one_file_all_succeed_and_create_each_task_once() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
+    let sb = Sandbox::on(&db);
     let path = fixture("quirks.json");
     // Without the import lock, two of these raced into "another task already has this
     // external key" (exit 2) on most runs.
     let children: Vec<_> = (0..6)
         .map(|_| {
-            sb.std_cmd()
-                .env("DATABASE_URL", db.url())
-                .args(["--format", "json", "task", "import"])
+            sb.taskdb(&["--format", "json", "task", "import"])
                 .arg(&path)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
                 .spawn()
-                .unwrap()
         })
         .collect();
     let mut created = 0;
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        let report = crate::support::success_json(&out, "a parallel import ");
+        let report = child.wait(300).ok().json();
         created += report["created"].as_i64().unwrap();
     }
     assert_eq!(created, 22, "each task created by exactly one import");
@@ -402,8 +368,8 @@ fn parallel_imports_of_one_file_all_succeed_and_create_each_task_once() {
 fn a_bulk_import_analyzes_what_it_wrote_and_a_small_one_does_not() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
-    let sb = Sandbox::new();
-    let analyzed = |db: &crate::support::TestDb| -> bool {
+    let sb = Sandbox::on(&db);
+    let analyzed = |db: &TestDb| -> bool {
         let mut c = db.client();
         c.query_one(
             "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'tasks'",
@@ -413,11 +379,8 @@ fn a_bulk_import_analyzes_what_it_wrote_and_a_small_one_does_not() {
         .get(0)
     };
     // A small file: autovacuum's business.
-    run_json(
-        &sb,
-        &db,
-        &["task", "import", fixture("quirks.json").to_str().unwrap()],
-    );
+    sb.taskdb(&["task", "import", fixture("quirks.json").to_str().unwrap()])
+        .ok_json();
     assert!(!analyzed(&db));
     // 1,500 tasks: planned on real sizes from the next command on, not after autovacuum.
     let tasks: Vec<Value> = (1..=1500)
@@ -432,7 +395,9 @@ fn a_bulk_import_analyzes_what_it_wrote_and_a_small_one_does_not() {
         serde_json::to_vec(&json!({"bulk": {"tasks": tasks}})).unwrap(),
     )
     .unwrap();
-    let report = run_json(&sb, &db, &["task", "import", file.to_str().unwrap()]);
+    let report = sb
+        .taskdb(&["task", "import", file.to_str().unwrap()])
+        .ok_json();
     assert_eq!(report["created"], 1500);
     assert!(analyzed(&db), "the import analyzed tasks");
 }

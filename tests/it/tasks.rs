@@ -4,10 +4,6 @@ use serde_json::Value;
 
 use crate::support::{Sandbox, TestPg};
 
-// tests/it/taskmaster.rs imports these from here; it moves to the builder after its merge.
-#[allow(unused_imports)]
-pub(crate) use crate::support::{counts, json, ok, refused};
-
 #[test]
 fn create_prints_the_id_and_json_gives_every_field() {
     let pg = TestPg::get();

@@ -2,7 +2,6 @@
 //! (run.rs), and what more than one test module needs. Test modules import from here only.
 
 pub mod cf_fake;
-mod compat;
 pub mod metrics;
 pub mod pg;
 mod run;
@@ -10,11 +9,6 @@ pub mod schema;
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
-pub use compat::success_json;
-#[allow(unused_imports)]
-pub(crate) use compat::{counts, json, ok, refused};
 pub use pg::{DedicatedPg, TestDb, TestPg};
 pub use run::{wait_until, Ran, Spawned, Taskdb};
 
@@ -53,15 +47,9 @@ impl Sandbox {
         self.dir.path()
     }
 
-    /// `taskdb` with an environment that cannot see the developer's own settings, as an
-    /// assert_cmd `Command` (tests/it/taskmaster.rs still uses it; tests use
-    /// [`Sandbox::taskdb`]).
-    pub fn cmd(&self) -> Command {
-        Command::from_std(self.std_cmd())
-    }
-
-    /// The isolated environment as a `std::process::Command`: the base of [`Sandbox::taskdb`],
-    /// and of tests that need a `Command` of their own.
+    /// `taskdb` with an environment that cannot see the developer's own settings, as a
+    /// `std::process::Command`: the base of [`Sandbox::taskdb`], and of tests that need a
+    /// `Command` of their own.
     pub fn std_cmd(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("taskdb"));
         for (key, _) in std::env::vars() {
@@ -84,13 +72,6 @@ impl Sandbox {
             .env("NO_COLOR", "1")
             .env("TASKDB_ACTOR", "tester@test")
             .current_dir(home);
-        cmd
-    }
-
-    /// [`Sandbox::cmd`] pointed at a test database (for tests/it/taskmaster.rs).
-    pub fn cmd_db(&self, db: &TestDb) -> Command {
-        let mut cmd = self.cmd();
-        cmd.env("DATABASE_URL", db.url());
         cmd
     }
 }

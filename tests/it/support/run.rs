@@ -289,7 +289,7 @@ impl fmt::Display for Ran {
 }
 
 impl Ran {
-    pub(super) fn new(command: String, out: std::process::Output) -> Ran {
+    fn new(command: String, out: std::process::Output) -> Ran {
         Ran {
             command,
             status: out.status,
