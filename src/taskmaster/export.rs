@@ -63,7 +63,7 @@ pub fn export(
     let by_key: HashMap<uuid::Uuid, &ExportRow> = rows.iter().map(|r| (r.key, r)).collect();
     // Top-level tasks are the rows without a parent (or whose parent is not exported).
     let mut tags: BTreeMap<String, Vec<&ExportRow>> = BTreeMap::new();
-    let mut children: HashMap<uuid::Uuid, Vec<&ExportRow>> = HashMap::new();
+    let mut children: Children<'_> = HashMap::new();
     let mut sorted: Vec<&ExportRow> = rows.iter().collect();
     sorted.sort_by_key(|r| r.short_id);
     for r in &sorted {
@@ -77,95 +77,13 @@ pub fn export(
         if !only.is_empty() && !only.contains(tag) {
             continue;
         }
-        // Assign Task Master ids: imported tasks keep theirs, others get max+1 (Task Master's rule).
-        let mut refs: HashMap<uuid::Uuid, Ref> = HashMap::new();
-        let mut used: HashSet<u64> = HashSet::new();
-        let mut pending = Vec::new();
-        for t in tops {
-            match t.imported_id().filter(|id| !used.contains(id)) {
-                Some(id) => {
-                    used.insert(id);
-                    refs.insert(t.key, Ref::Task(id));
-                }
-                None => pending.push(t),
-            }
-        }
-        let first = used.iter().max().map_or(1, |m| m + 1);
-        for (id, t) in (first..).zip(pending) {
-            refs.insert(t.key, Ref::Task(id));
-        }
-        for t in tops {
-            let Some(Ref::Task(pid)) = refs.get(&t.key).copied() else {
-                continue;
-            };
-            let subs = children.get(&t.key).map(Vec::as_slice).unwrap_or(&[]);
-            let mut sused = HashSet::new();
-            let mut spending = Vec::new();
-            for s in subs {
-                match s.imported_id().filter(|id| !sused.contains(id)) {
-                    Some(id) => {
-                        sused.insert(id);
-                        refs.insert(s.key, Ref::Sub(pid, id));
-                    }
-                    None => spending.push(s),
-                }
-            }
-            let first = sused.iter().max().map_or(1, |m| m + 1);
-            for (id, s) in (first..).zip(spending) {
-                refs.insert(s.key, Ref::Sub(pid, id));
-            }
-            for s in subs {
-                if children.contains_key(&s.key) {
-                    report.warnings.push(format!(
-                        "task #{} is nested deeper than Task Master's one level of subtasks; its children are not exported",
-                        s.short_id
-                    ));
-                }
-            }
-        }
+        let refs = assign_ids(tops, &children, &mut report);
         let index = RefIndex::from_refs(refs.values().copied());
-        let mut tasks = Vec::new();
-        for t in tops {
-            let Some(Ref::Task(pid)) = refs.get(&t.key).copied() else {
-                continue;
-            };
-            let subs = children.get(&t.key).map(Vec::as_slice).unwrap_or(&[]);
-            let mut obj = task_object(t, None, t.priority, &refs, &index, &mut report);
-            if !subs.is_empty()
-                || t.tm()
-                    .map_or(true, |m| m.get("has_subtasks") != Some(&Value::Bool(false)))
-            {
-                let sub_objs: Vec<Value> = subs
-                    .iter()
-                    .map(|s| {
-                        Value::Object(task_object(
-                            s,
-                            Some(pid),
-                            t.priority,
-                            &refs,
-                            &index,
-                            &mut report,
-                        ))
-                    })
-                    .collect();
-                report.subtasks += sub_objs.len();
-                obj.insert("subtasks".into(), Value::Array(sub_objs));
-            }
-            report.tasks += 1;
-            tasks.push(Value::Object(obj));
-        }
-        let metadata = tag_meta.get(tag).cloned().unwrap_or_else(|| {
-            let created = tops.iter().map(|t| t.created_at).min();
-            let updated = tops.iter().map(|t| t.updated_at).max();
-            let iso = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-            };
-            json!({
-                "created": iso(created),
-                "updated": iso(updated),
-                "description": format!("Tasks for {tag} context"),
-            })
-        });
+        let tasks = tag_tasks(tops, &children, &refs, &index, &mut report);
+        let metadata = tag_meta
+            .get(tag)
+            .cloned()
+            .unwrap_or_else(|| default_tag_metadata(tag, tops));
         let mut tag_obj = Map::new();
         tag_obj.insert("tasks".into(), Value::Array(tasks));
         if !metadata.is_null() {
@@ -174,6 +92,157 @@ pub fn export(
         doc.insert(tag.clone(), Value::Object(tag_obj));
     }
     (Value::Object(doc), report)
+}
+
+type Children<'a> = HashMap<uuid::Uuid, Vec<&'a ExportRow>>;
+
+/// Task Master ids for one tag's tasks and their subtasks: imported rows keep theirs, others
+/// get max+1 (Task Master's rule), per tag and per parent.
+fn assign_ids(
+    tops: &[&ExportRow],
+    children: &Children<'_>,
+    report: &mut ExportReport,
+) -> HashMap<uuid::Uuid, Ref> {
+    let mut refs: HashMap<uuid::Uuid, Ref> = HashMap::new();
+    for (key, id) in number(tops) {
+        refs.insert(key, Ref::Task(id));
+    }
+    for t in tops {
+        let Some(Ref::Task(pid)) = refs.get(&t.key).copied() else {
+            continue;
+        };
+        let subs = children.get(&t.key).map(Vec::as_slice).unwrap_or(&[]);
+        for (key, id) in number(subs) {
+            refs.insert(key, Ref::Sub(pid, id));
+        }
+        for s in subs {
+            if children.contains_key(&s.key) {
+                report.warnings.push(format!(
+                    "task #{} is nested deeper than Task Master's one level of subtasks; its children are not exported",
+                    s.short_id
+                ));
+            }
+        }
+    }
+    refs
+}
+
+/// Number sibling rows: an imported id is kept (the first time it is seen), the others get
+/// max+1, max+2, … in order.
+fn number(rows: &[&ExportRow]) -> Vec<(uuid::Uuid, u64)> {
+    let mut used: HashSet<u64> = HashSet::new();
+    let mut numbered = Vec::new();
+    let mut pending = Vec::new();
+    for r in rows {
+        match r.imported_id().filter(|id| !used.contains(id)) {
+            Some(id) => {
+                used.insert(id);
+                numbered.push((r.key, id));
+            }
+            None => pending.push(r),
+        }
+    }
+    let first = used.iter().max().map_or(1, |m| m + 1);
+    numbered.extend((first..).zip(pending).map(|(id, r)| (r.key, id)));
+    numbered
+}
+
+/// One tag's task objects, each with its subtasks.
+fn tag_tasks(
+    tops: &[&ExportRow],
+    children: &Children<'_>,
+    refs: &HashMap<uuid::Uuid, Ref>,
+    index: &RefIndex,
+    report: &mut ExportReport,
+) -> Vec<Value> {
+    let mut tasks = Vec::new();
+    for t in tops {
+        let Some(Ref::Task(pid)) = refs.get(&t.key).copied() else {
+            continue;
+        };
+        let subs = children.get(&t.key).map(Vec::as_slice).unwrap_or(&[]);
+        let mut obj = task_object(t, None, t.priority, refs, index, report);
+        if !subs.is_empty()
+            || t.tm()
+                .map_or(true, |m| m.get("has_subtasks") != Some(&Value::Bool(false)))
+        {
+            let sub_objs: Vec<Value> = subs
+                .iter()
+                .map(|s| Value::Object(task_object(s, Some(pid), t.priority, refs, index, report)))
+                .collect();
+            report.subtasks += sub_objs.len();
+            obj.insert("subtasks".into(), Value::Array(sub_objs));
+        }
+        report.tasks += 1;
+        tasks.push(Value::Object(obj));
+    }
+    tasks
+}
+
+/// Metadata for a tag that has none stored: Task Master's JS layer's shape.
+fn default_tag_metadata(tag: &str, tops: &[&ExportRow]) -> Value {
+    let created = tops.iter().map(|t| t.created_at).min();
+    let updated = tops.iter().map(|t| t.updated_at).max();
+    let iso = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    };
+    json!({
+        "created": iso(created),
+        "updated": iso(updated),
+        "description": format!("Tasks for {tag} context"),
+    })
+}
+
+/// A task's `dependencies`: the raw list when it still resolves to the current edges, else the
+/// current edges spelled as the file spells ids; None leaves the key out (an imported task
+/// that had none and has none).
+fn dependencies_value(
+    t: &ExportRow,
+    parent: Option<u64>,
+    refs: &HashMap<uuid::Uuid, Ref>,
+    index: &RefIndex,
+    report: &mut ExportReport,
+) -> Option<Value> {
+    let tm = t.tm();
+    let raw = |k: &str| tm.and_then(|m| m.get(k));
+    let imported = tm.is_some();
+    let mut current: Vec<Ref> = Vec::new();
+    for d in &t.depends_on {
+        match refs.get(d) {
+            Some(r) => current.push(*r),
+            None => report.warnings.push(format!(
+                "task #{}: a dependency on a task outside the exported tag was left out",
+                t.short_id
+            )),
+        }
+    }
+    let current_set: HashSet<Ref> = current.iter().copied().collect();
+    let raw_deps = raw("dependencies");
+    let prefer_task = raw("int_deps").and_then(Value::as_str) == Some("tasks");
+    let raw_set: Option<HashSet<Ref>> = raw_deps.and_then(Value::as_array).and_then(|items| {
+        items
+            .iter()
+            .map(|d| resolve_dep(d, parent, index, prefer_task).ok())
+            .collect::<Option<HashSet<Ref>>>()
+    });
+    match (raw_deps, raw_set) {
+        (Some(r), Some(set)) if set == current_set => Some(r.clone()),
+        (None, _) if imported && current.is_empty() => None,
+        _ => {
+            let stringy = raw("id").is_some_and(Value::is_string);
+            current.sort();
+            let deps: Vec<Value> = current
+                .iter()
+                .map(|r| match (*r, parent) {
+                    (Ref::Sub(p, s), Some(me)) if p == me => json!(s),
+                    (Ref::Task(k), _) if stringy => json!(k.to_string()),
+                    (Ref::Task(k), _) => json!(k),
+                    (Ref::Sub(p, s), _) => json!(format!("{p}.{s}")),
+                })
+                .collect();
+            Some(Value::Array(deps))
+        }
+    }
 }
 
 /// One task or subtask object, in Task Master's key order, extras last.
@@ -232,45 +301,8 @@ fn task_object(
             obj.insert("status".into(), json!(status_from_db(&t.status)));
         }
     }
-    // Dependencies: the raw list when it still resolves to the current edges.
-    let mut current: Vec<Ref> = Vec::new();
-    for d in &t.depends_on {
-        match refs.get(d) {
-            Some(r) => current.push(*r),
-            None => report.warnings.push(format!(
-                "task #{}: a dependency on a task outside the exported tag was left out",
-                t.short_id
-            )),
-        }
-    }
-    let current_set: HashSet<Ref> = current.iter().copied().collect();
-    let raw_deps = raw("dependencies");
-    let prefer_task = raw("int_deps").and_then(Value::as_str) == Some("tasks");
-    let raw_set: Option<HashSet<Ref>> = raw_deps.and_then(Value::as_array).and_then(|items| {
-        items
-            .iter()
-            .map(|d| resolve_dep(d, parent, index, prefer_task).ok())
-            .collect::<Option<HashSet<Ref>>>()
-    });
-    match (raw_deps, raw_set) {
-        (Some(r), Some(set)) if set == current_set => {
-            obj.insert("dependencies".into(), r.clone());
-        }
-        (None, _) if imported && current.is_empty() => {}
-        _ => {
-            let stringy = raw("id").is_some_and(Value::is_string);
-            current.sort();
-            let deps: Vec<Value> = current
-                .iter()
-                .map(|r| match (*r, parent) {
-                    (Ref::Sub(p, s), Some(me)) if p == me => json!(s),
-                    (Ref::Task(k), _) if stringy => json!(k.to_string()),
-                    (Ref::Task(k), _) => json!(k),
-                    (Ref::Sub(p, s), _) => json!(format!("{p}.{s}")),
-                })
-                .collect();
-            obj.insert("dependencies".into(), Value::Array(deps));
-        }
+    if let Some(deps) = dependencies_value(t, parent, refs, index, report) {
+        obj.insert("dependencies".into(), deps);
     }
     // Priority: the raw value when it still means the current one; a subtask without one
     // inherits its parent's.

@@ -117,8 +117,8 @@ fn provenance(tag: &str, t: &mut TmTask, is_task: bool) -> Value {
     json!({ "taskmaster": tm })
 }
 
-/// Flatten the chosen tags of a file into rows (all tags when `only` is empty).
-pub fn to_import_rows(file: TmFile, only: &[String]) -> Result<ImportSet, ParseError> {
+/// Every tag asked for with `--tag` is in the file.
+fn check_tags_exist(file: &TmFile, only: &[String]) -> Result<(), ParseError> {
     for want in only {
         if !file.tags.iter().any(|t| &t.name == want) {
             let names: Vec<&str> = file.tags.iter().map(|t| t.name.as_str()).collect();
@@ -128,6 +128,12 @@ pub fn to_import_rows(file: TmFile, only: &[String]) -> Result<ImportSet, ParseE
             ));
         }
     }
+    Ok(())
+}
+
+/// Flatten the chosen tags of a file into rows (all tags when `only` is empty).
+pub fn to_import_rows(file: TmFile, only: &[String]) -> Result<ImportSet, ParseError> {
+    check_tags_exist(&file, only)?;
     // Consumes the file: the text moves into the rows instead of being copied (large files).
     let TmFile { tags, extras, .. } = file;
     let mut set = ImportSet::default();
@@ -180,29 +186,15 @@ pub fn to_import_rows(file: TmFile, only: &[String]) -> Result<ImportSet, ParseE
                 tags: vec![name.clone()],
                 metadata: metadata_text(&key, metadata)?,
             });
-            for mut s in subtasks {
-                let skey = external_key(&name, Ref::Sub(parent_id, s.id));
-                for d in &s.dependencies {
-                    set.deps.push(ImportDep {
-                        task_key: skey.clone(),
-                        depends_on_key: external_key(&name, *d),
-                    });
-                }
-                let metadata = metadata_text(&skey, provenance(&name, &mut s, false))?;
-                subrows.push(ImportRow {
-                    external_key: skey,
-                    parent_key: Some(key.clone()),
-                    status: status_to_db(s.raw_status.as_ref()),
-                    // Task Master: a subtask without a priority has its parent's.
-                    priority: priority_to_db(s.raw_priority.as_ref()).unwrap_or(priority),
-                    title: s.title,
-                    description: s.description,
-                    details: s.details,
-                    test_strategy: s.test_strategy,
-                    tags: vec![name.clone()],
-                    metadata,
-                });
-            }
+            subtask_rows(
+                &name,
+                &key,
+                parent_id,
+                priority,
+                subtasks,
+                &mut set.deps,
+                &mut subrows,
+            )?;
         }
         set.tags.push(ImportTag {
             name,
@@ -217,6 +209,43 @@ pub fn to_import_rows(file: TmFile, only: &[String]) -> Result<ImportSet, ParseE
         ));
     }
     Ok(set)
+}
+
+/// The rows and edges of one task's subtasks (keyed under `key`; a subtask without a priority
+/// has its parent's, as in Task Master).
+fn subtask_rows(
+    name: &str,
+    key: &str,
+    parent_id: u64,
+    priority: i32,
+    subtasks: Vec<TmTask>,
+    deps: &mut Vec<ImportDep>,
+    rows: &mut Vec<ImportRow>,
+) -> Result<(), ParseError> {
+    for mut s in subtasks {
+        let skey = external_key(name, Ref::Sub(parent_id, s.id));
+        for d in &s.dependencies {
+            deps.push(ImportDep {
+                task_key: skey.clone(),
+                depends_on_key: external_key(name, *d),
+            });
+        }
+        let metadata = metadata_text(&skey, provenance(name, &mut s, false))?;
+        rows.push(ImportRow {
+            external_key: skey,
+            parent_key: Some(key.to_string()),
+            status: status_to_db(s.raw_status.as_ref()),
+            // Task Master: a subtask without a priority has its parent's.
+            priority: priority_to_db(s.raw_priority.as_ref()).unwrap_or(priority),
+            title: s.title,
+            description: s.description,
+            details: s.details,
+            test_strategy: s.test_strategy,
+            tags: vec![name.to_string()],
+            metadata,
+        });
+    }
+    Ok(())
 }
 
 /// A cycle for an error line: whole up to 25 ids, else its first 16 and last 7 (the closing id

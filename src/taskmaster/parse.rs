@@ -177,33 +177,10 @@ fn parse_task(
     let description = opt_string(&obj, "description", &what)?;
     let details = opt_string(&obj, "details", &what)?;
     let test_strategy = opt_string(&obj, "testStrategy", &what)?;
+    check_status_and_dependencies(&obj, &what)?;
     let raw_status = obj.get("status").cloned();
-    if let Some(s) = &raw_status {
-        if !s.is_string() && !s.is_null() {
-            return err(format!("{what}: \"status\" must be a string, got {s}"));
-        }
-    }
     let raw_priority = obj.get("priority").cloned();
     let raw_dependencies = obj.get("dependencies").cloned();
-    if let Some(deps) = &raw_dependencies {
-        match deps {
-            Value::Array(items) => {
-                for d in items {
-                    if !(d.is_number() || d.is_string()) {
-                        return err(format!(
-                            "{what}: dependency {d} is neither a number nor a string"
-                        ));
-                    }
-                }
-            }
-            Value::Null => {}
-            other => {
-                return err(format!(
-                    "{what}: \"dependencies\" must be an array, got {other}"
-                ))
-            }
-        }
-    }
     // Text fields written as `null` (not absent) are remembered so export writes `null` again.
     let null_fields: Vec<String> = ["description", "details", "testStrategy"]
         .iter()
@@ -211,28 +188,7 @@ fn parse_task(
         .map(|k| k.to_string())
         .collect();
     let has_subtasks_key = obj.contains_key("subtasks");
-    let mut subtasks = Vec::new();
-    match obj.remove("subtasks") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
-            if parent.is_some() {
-                if !items.is_empty() {
-                    return err(format!(
-                        "{what}: subtasks of subtasks are not part of the Task Master format"
-                    ));
-                }
-            } else {
-                for (i, item) in items.into_iter().enumerate() {
-                    subtasks.push(parse_task(item, tag, Some(id), i, spellings)?);
-                }
-            }
-        }
-        Some(other) => {
-            return err(format!(
-                "{what}: \"subtasks\" must be an array, got {other}"
-            ))
-        }
-    }
+    let subtasks = parse_subtasks(obj.remove("subtasks"), tag, parent, id, &what, spellings)?;
     let extra: Map<String, Value> = obj
         .into_iter()
         .filter(|(k, _)| !KNOWN_KEYS.contains(&k.as_str()))
@@ -254,6 +210,69 @@ fn parse_task(
         subtasks,
         extra,
     })
+}
+
+/// `status` is a string (or null) and `dependencies` an array of numbers and strings.
+fn check_status_and_dependencies(obj: &Map<String, Value>, what: &str) -> Result<(), ParseError> {
+    if let Some(s) = obj.get("status") {
+        if !s.is_string() && !s.is_null() {
+            return err(format!("{what}: \"status\" must be a string, got {s}"));
+        }
+    }
+    if let Some(deps) = obj.get("dependencies") {
+        match deps {
+            Value::Array(items) => {
+                for d in items {
+                    if !(d.is_number() || d.is_string()) {
+                        return err(format!(
+                            "{what}: dependency {d} is neither a number nor a string"
+                        ));
+                    }
+                }
+            }
+            Value::Null => {}
+            other => {
+                return err(format!(
+                    "{what}: \"dependencies\" must be an array, got {other}"
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A task's `subtasks` (a subtask's must be empty: Task Master nests one level).
+fn parse_subtasks(
+    value: Option<Value>,
+    tag: &str,
+    parent: Option<u64>,
+    id: u64,
+    what: &str,
+    spellings: &Spellings,
+) -> Result<Vec<TmTask>, ParseError> {
+    let mut subtasks = Vec::new();
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            if parent.is_some() {
+                if !items.is_empty() {
+                    return err(format!(
+                        "{what}: subtasks of subtasks are not part of the Task Master format"
+                    ));
+                }
+            } else {
+                for (i, item) in items.into_iter().enumerate() {
+                    subtasks.push(parse_task(item, tag, Some(id), i, spellings)?);
+                }
+            }
+        }
+        Some(other) => {
+            return err(format!(
+                "{what}: \"subtasks\" must be an array, got {other}"
+            ))
+        }
+    }
+    Ok(subtasks)
 }
 
 fn parse_tag(

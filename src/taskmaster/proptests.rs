@@ -256,6 +256,8 @@ type TaskGen = (
     Option<Vec<SubGen>>,
 );
 
+// A generator reads best as one declaration of the shape it generates.
+#[allow(clippy::too_many_lines)]
 fn tag_tasks() -> impl Strategy<Value = Value> {
     let sub = (
         task_fields(),

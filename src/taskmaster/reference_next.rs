@@ -22,6 +22,8 @@ type TaskKey = (std::cmp::Reverse<u8>, usize, u64);
 
 /// Task Master's `next` for one tag, as tm-core `TaskService.getNextTask` does it (see
 /// reference notes §1.3). Returns `"7"` or `"7.2"`.
+// Kept line for line beside tm-core's code it mirrors (test-only reference).
+#[allow(clippy::too_many_lines)]
 pub fn next_task(tag: &TmTag) -> Option<String> {
     let dep_str = |d: &Value, parent: Option<u64>| -> String {
         let s = match d {
