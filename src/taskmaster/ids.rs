@@ -32,8 +32,37 @@ pub fn shown(raw: &Value, spellings: &Spellings) -> String {
         Value::Number(n) => spellings
             .of(n)
             .map_or_else(|| n.to_string(), str::to_string),
-        other => other.to_string(),
+        other => return quoted(other),
     };
+    cut_at_60(text)
+}
+
+/// A JSON value for an error line: its text up to 60 characters, then `…`. Serialises only
+/// what it shows, so a value of many megabytes costs nothing and never floods the line.
+pub fn quoted(value: &Value) -> String {
+    /// Keeps the first bytes written and refuses the rest, which stops serde_json early.
+    struct Prefix(Vec<u8>);
+    impl std::io::Write for Prefix {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            // 60 characters are at most 240 bytes of UTF-8; one more shows there was more.
+            let room = 244usize.saturating_sub(self.0.len());
+            if room == 0 {
+                return Err(std::io::Error::other("enough"));
+            }
+            let n = room.min(buf.len());
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut prefix = Prefix(Vec::new());
+    let _ = serde_json::to_writer(&mut prefix, value);
+    cut_at_60(String::from_utf8_lossy(&prefix.0).into_owned())
+}
+
+fn cut_at_60(text: String) -> String {
     match text.char_indices().nth(60) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,

@@ -133,7 +133,10 @@ fn opt_string(
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => err(format!("{what}: \"{key}\" must be a string, got {other}")),
+        Some(other) => err(format!(
+            "{what}: \"{key}\" must be a string, got {}",
+            ids::quoted(other)
+        )),
     }
 }
 
@@ -216,7 +219,10 @@ fn parse_task(
 fn check_status_and_dependencies(obj: &Map<String, Value>, what: &str) -> Result<(), ParseError> {
     if let Some(s) = obj.get("status") {
         if !s.is_string() && !s.is_null() {
-            return err(format!("{what}: \"status\" must be a string, got {s}"));
+            return err(format!(
+                "{what}: \"status\" must be a string, got {}",
+                ids::quoted(s)
+            ));
         }
     }
     if let Some(deps) = obj.get("dependencies") {
@@ -225,7 +231,8 @@ fn check_status_and_dependencies(obj: &Map<String, Value>, what: &str) -> Result
                 for d in items {
                     if !(d.is_number() || d.is_string()) {
                         return err(format!(
-                            "{what}: dependency {d} is neither a number nor a string"
+                            "{what}: dependency {} is neither a number nor a string",
+                            ids::quoted(d)
                         ));
                     }
                 }
@@ -233,7 +240,8 @@ fn check_status_and_dependencies(obj: &Map<String, Value>, what: &str) -> Result
             Value::Null => {}
             other => {
                 return err(format!(
-                    "{what}: \"dependencies\" must be an array, got {other}"
+                    "{what}: \"dependencies\" must be an array, got {}",
+                    ids::quoted(other)
                 ))
             }
         }
@@ -268,7 +276,8 @@ fn parse_subtasks(
         }
         Some(other) => {
             return err(format!(
-                "{what}: \"subtasks\" must be an array, got {other}"
+                "{what}: \"subtasks\" must be an array, got {}",
+                ids::quoted(&other)
             ))
         }
     }

@@ -300,3 +300,26 @@ fn next_follows_task_master() {
     let f = p(r#"{"tasks":[{"id":1,"title":"a","status":"done"}]}"#);
     assert_eq!(next_task(&f.tags[0]), None);
 }
+
+#[test]
+fn a_huge_wrong_value_is_quoted_short() {
+    let huge: Vec<u64> = (0..200_000).collect();
+    for (key, value) in [
+        ("description", json!(huge)),
+        ("status", json!({ "a": huge })),
+        ("dependencies", json!("x".repeat(1_000_000))),
+        ("subtasks", json!({ "deep": [huge] })),
+    ] {
+        let mut task = json!({"id": 1, "title": "t"});
+        task[key] = value;
+        let file = json!({"master": {"tasks": [task]}}).to_string();
+        let e = parse(file.as_bytes()).unwrap_err().0;
+        assert!(e.len() < 300, "{key}: {} bytes: {}", e.len(), &e[..300]);
+        assert!(e.ends_with('…'), "{key}: {e}");
+    }
+    // A short wrong value is quoted whole.
+    let e = parse(br#"{"master": {"tasks": [{"id": 1, "title": "t", "status": 5}]}}"#)
+        .unwrap_err()
+        .0;
+    assert!(e.ends_with("\"status\" must be a string, got 5"), "{e}");
+}
