@@ -8,7 +8,6 @@ use std::io::{self, Read};
 use std::path::Path;
 
 pub use crate::exit::TooLarge;
-pub use crate::units::size_text;
 
 pub const MIB: u64 = 1024 * 1024;
 /// Config files, API/tunnel token files, WAF policy files, certificates and keys, the password

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
 
+use crate::db::pgtools::apply_connection_env;
 use crate::exit::failed;
 use crate::units::format_bytes_iec;
 
@@ -34,11 +35,6 @@ pub use restore::{
     create_database, database_exists, drop_database, restore_into_new, restore_over,
 };
 pub use verify::{verify, Verified};
-
-// The client tools and the IEC byte formatter under the names callers outside this module
-// (commands/migrate.rs) still use; new code uses `db::pgtools` and `units` directly.
-pub use crate::db::pgtools::{apply_connection_env, find_tools, PgTools};
-pub use crate::units::format_bytes_iec as human_bytes;
 
 /// What a backup's manifest records.
 #[derive(Debug, Clone, Serialize, Deserialize)]
