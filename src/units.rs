@@ -57,11 +57,12 @@ pub fn parse_whole_duration(text: &str) -> Result<Duration, String> {
     let n: u64 = number
         .parse()
         .map_err(|_| format!("{text:?} is not a duration like 10s, 2m or 500ms"))?;
+    let too_long = || format!("{text:?} is too long");
     let d = match unit {
         "ms" => Duration::from_millis(n),
         "s" | "" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
+        "m" => Duration::from_secs(n.checked_mul(60).ok_or_else(too_long)?),
+        "h" => Duration::from_secs(n.checked_mul(3600).ok_or_else(too_long)?),
         _ => return Err(format!("{text:?} has an unknown unit (use ms, s, m or h)")),
     };
     Ok(d)
@@ -311,6 +312,11 @@ mod tests {
             .contains("unknown unit"));
         assert!(parse_whole_duration("-5s").is_err());
         assert!(parse_whole_duration("1.5s").is_err());
+        // Past u64 seconds: refused, not a multiplication overflow (a panic in debug builds).
+        assert!(parse_whole_duration("18446744073709551615m")
+            .unwrap_err()
+            .contains("too long"));
+        assert!(parse_whole_duration("18446744073709551615h").is_err());
     }
 
     #[test]
