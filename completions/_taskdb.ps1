@@ -499,6 +499,8 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a task (refuses when it has children or dependents, unless --cascade)')
             [CompletionResult]::new('deps', 'deps', [CompletionResultType]::ParameterValue, 'Add, remove or list dependencies between tasks')
             [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'The next task to work on (Task Master''s choice); --claim takes it atomically')
+            [CompletionResult]::new('heartbeat', 'heartbeat', [CompletionResultType]::ParameterValue, 'Extend the lease on a task you hold (only the holder may)')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Hand a task you hold back (pending again, claimable by others)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export tasks as a Task Master tasks.json (tagged format)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -513,6 +515,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, '0-10 (10 = most urgent) or low, medium, high, critical')
             [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, '0-10 (10 = most urgent) or low, medium, high, critical')
             [CompletionResult]::new('--complexity', '--complexity', [CompletionResultType]::ParameterName, 'Estimated complexity, 1-10')
+            [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'Attempts (claims) before the task is given up (failed) [default: [tasks] max_attempts]')
             [CompletionResult]::new('--assign', '--assign', [CompletionResultType]::ParameterName, 'Who works on it')
             [CompletionResult]::new('--parent', '--parent', [CompletionResultType]::ParameterName, 'Parent task (makes this a subtask)')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tag (repeatable; on update replaces the tags)')
@@ -564,6 +567,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]')
             [CompletionResult]::new('--ready', '--ready', [CompletionResultType]::ParameterName, 'Only ready tasks: pending, in_progress or review with every blocking dependency completed')
+            [CompletionResult]::new('--stale', '--stale', [CompletionResultType]::ParameterName, 'Only tasks whose lease has expired (the holder stopped heartbeating; the next claim, or `taskdb maintain`, hands them back)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
@@ -660,6 +664,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, '0-10 (10 = most urgent) or low, medium, high, critical')
             [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, '0-10 (10 = most urgent) or low, medium, high, critical')
             [CompletionResult]::new('--complexity', '--complexity', [CompletionResultType]::ParameterName, 'Estimated complexity, 1-10')
+            [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'Attempts (claims) before the task is given up (failed) [default: [tasks] max_attempts]')
             [CompletionResult]::new('--assign', '--assign', [CompletionResultType]::ParameterName, 'Who works on it')
             [CompletionResult]::new('--parent', '--parent', [CompletionResultType]::ParameterName, 'Parent task (makes this a subtask)')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Tag (repeatable; on update replaces the tags)')
@@ -831,13 +836,57 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
         'taskdb;task;next' {
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Only tasks carrying this tag (e.g. a Task Master tag)')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only tasks carrying this tag (e.g. a Task Master tag)')
-            [CompletionResult]::new('--assign', '--assign', [CompletionResultType]::ParameterName, 'Assignee for --claim [default: the actor]')
+            [CompletionResult]::new('--assign', '--assign', [CompletionResultType]::ParameterName, 'Assignee (the holder) for --claim [default: the actor]')
+            [CompletionResult]::new('--lease', '--lease', [CompletionResultType]::ParameterName, 'How long the claim holds the task unless extended (30s, 15m, 2h, or off) [default: [tasks] lease, else 15m]')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Claim up to N tasks in one statement (1-1000); prints one id per line (json: an array)')
+            [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'Attempts before a task whose lease expired is given up [default: [tasks] max_attempts, else 3]')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
             [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]')
-            [CompletionResult]::new('--claim', '--claim', [CompletionResultType]::ParameterName, 'Take the task: mark it in_progress and assign it, atomically')
+            [CompletionResult]::new('--claim', '--claim', [CompletionResultType]::ParameterName, 'Take the task: mark it in_progress, assign and lease it, atomically')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'taskdb;task;heartbeat' {
+            [CompletionResult]::new('--assign', '--assign', [CompletionResultType]::ParameterName, 'The holder [default: the actor]')
+            [CompletionResult]::new('--extend', '--extend', [CompletionResultType]::ParameterName, 'New lease length from now (e.g. 15m) [default: [tasks] lease, else 15m]')
+            [CompletionResult]::new('--attempt', '--attempt', [CompletionResultType]::ParameterName, 'Only if the claim is still this attempt (what `task show` calls attempts)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'taskdb;task;release' {
+            [CompletionResult]::new('--assign', '--assign', [CompletionResultType]::ParameterName, 'The holder [default: the actor]')
+            [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'Why (kept in last_outcome and the audit trail)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
@@ -906,6 +955,8 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a task (refuses when it has children or dependents, unless --cascade)')
             [CompletionResult]::new('deps', 'deps', [CompletionResultType]::ParameterValue, 'Add, remove or list dependencies between tasks')
             [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'The next task to work on (Task Master''s choice); --claim takes it atomically')
+            [CompletionResult]::new('heartbeat', 'heartbeat', [CompletionResultType]::ParameterValue, 'Extend the lease on a task you hold (only the holder may)')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Hand a task you hold back (pending again, claimable by others)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export tasks as a Task Master tasks.json (tagged format)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -954,6 +1005,12 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             break
         }
         'taskdb;task;help;next' {
+            break
+        }
+        'taskdb;task;help;heartbeat' {
+            break
+        }
+        'taskdb;task;help;release' {
             break
         }
         'taskdb;task;help;import' {
@@ -1879,6 +1936,8 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a task (refuses when it has children or dependents, unless --cascade)')
             [CompletionResult]::new('deps', 'deps', [CompletionResultType]::ParameterValue, 'Add, remove or list dependencies between tasks')
             [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'The next task to work on (Task Master''s choice); --claim takes it atomically')
+            [CompletionResult]::new('heartbeat', 'heartbeat', [CompletionResultType]::ParameterValue, 'Extend the lease on a task you hold (only the holder may)')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Hand a task you hold back (pending again, claimable by others)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export tasks as a Task Master tasks.json (tagged format)')
             break
@@ -1926,6 +1985,12 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             break
         }
         'taskdb;help;task;next' {
+            break
+        }
+        'taskdb;help;task;heartbeat' {
+            break
+        }
+        'taskdb;help;task;release' {
             break
         }
         'taskdb;help;task;import' {

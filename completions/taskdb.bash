@@ -247,6 +247,9 @@ _taskdb() {
             taskdb__subcmd__help__subcmd__task,export)
                 cmd="taskdb__subcmd__help__subcmd__task__subcmd__export"
                 ;;
+            taskdb__subcmd__help__subcmd__task,heartbeat)
+                cmd="taskdb__subcmd__help__subcmd__task__subcmd__heartbeat"
+                ;;
             taskdb__subcmd__help__subcmd__task,history)
                 cmd="taskdb__subcmd__help__subcmd__task__subcmd__history"
                 ;;
@@ -258,6 +261,9 @@ _taskdb() {
                 ;;
             taskdb__subcmd__help__subcmd__task,next)
                 cmd="taskdb__subcmd__help__subcmd__task__subcmd__next"
+                ;;
+            taskdb__subcmd__help__subcmd__task,release)
+                cmd="taskdb__subcmd__help__subcmd__task__subcmd__release"
                 ;;
             taskdb__subcmd__help__subcmd__task,search)
                 cmd="taskdb__subcmd__help__subcmd__task__subcmd__search"
@@ -430,6 +436,9 @@ _taskdb() {
             taskdb__subcmd__task,export)
                 cmd="taskdb__subcmd__task__subcmd__export"
                 ;;
+            taskdb__subcmd__task,heartbeat)
+                cmd="taskdb__subcmd__task__subcmd__heartbeat"
+                ;;
             taskdb__subcmd__task,help)
                 cmd="taskdb__subcmd__task__subcmd__help"
                 ;;
@@ -444,6 +453,9 @@ _taskdb() {
                 ;;
             taskdb__subcmd__task,next)
                 cmd="taskdb__subcmd__task__subcmd__next"
+                ;;
+            taskdb__subcmd__task,release)
+                cmd="taskdb__subcmd__task__subcmd__release"
                 ;;
             taskdb__subcmd__task,search)
                 cmd="taskdb__subcmd__task__subcmd__search"
@@ -496,6 +508,9 @@ _taskdb() {
             taskdb__subcmd__task__subcmd__help,export)
                 cmd="taskdb__subcmd__task__subcmd__help__subcmd__export"
                 ;;
+            taskdb__subcmd__task__subcmd__help,heartbeat)
+                cmd="taskdb__subcmd__task__subcmd__help__subcmd__heartbeat"
+                ;;
             taskdb__subcmd__task__subcmd__help,help)
                 cmd="taskdb__subcmd__task__subcmd__help__subcmd__help"
                 ;;
@@ -510,6 +525,9 @@ _taskdb() {
                 ;;
             taskdb__subcmd__task__subcmd__help,next)
                 cmd="taskdb__subcmd__task__subcmd__help__subcmd__next"
+                ;;
+            taskdb__subcmd__task__subcmd__help,release)
+                cmd="taskdb__subcmd__task__subcmd__help__subcmd__release"
                 ;;
             taskdb__subcmd__task__subcmd__help,search)
                 cmd="taskdb__subcmd__task__subcmd__help__subcmd__search"
@@ -1930,7 +1948,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__help__subcmd__task)
-            opts="create list search show tree history update status delete deps next import export"
+            opts="create list search show tree history update status delete deps next heartbeat release import export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2041,6 +2059,20 @@ _taskdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        taskdb__subcmd__help__subcmd__task__subcmd__heartbeat)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         taskdb__subcmd__help__subcmd__task__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2084,6 +2116,20 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__help__subcmd__task__subcmd__next)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        taskdb__subcmd__help__subcmd__task__subcmd__release)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3312,7 +3358,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version create list search show tree history update status delete deps next import export help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version create list search show tree history update status delete deps next heartbeat release import export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3346,7 +3392,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__create)
-            opts="-d -p -t -q -v -y -h -V --description --details --test-strategy --type --priority --complexity --assign --parent --tag --requirement --criterion --file --estimate --repo --branch --pr --linear --github --meta --meta-json --depends-on --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-d -p -t -q -v -y -h -V --description --details --test-strategy --type --priority --complexity --max-attempts --assign --parent --tag --requirement --criterion --file --estimate --repo --branch --pr --linear --github --meta --meta-json --depends-on --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3381,6 +3427,10 @@ _taskdb() {
                     return 0
                     ;;
                 --complexity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-attempts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3769,8 +3819,54 @@ _taskdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        taskdb__subcmd__task__subcmd__heartbeat)
+            opts="-q -v -y -h -V --assign --extend --attempt --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --assign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --extend)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attempt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv nagios prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         taskdb__subcmd__task__subcmd__help)
-            opts="create list search show tree history update status delete deps next import export help"
+            opts="create list search show tree history update status delete deps next heartbeat release import export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3881,6 +3977,20 @@ _taskdb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        taskdb__subcmd__task__subcmd__help__subcmd__heartbeat)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         taskdb__subcmd__task__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -3938,6 +4048,20 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__help__subcmd__next)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        taskdb__subcmd__task__subcmd__help__subcmd__release)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4106,7 +4230,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__list)
-            opts="-s -t -q -v -y -h -V --status --assigned --type --tag --parent --ready --search --sort --limit --after --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-s -t -q -v -y -h -V --status --assigned --type --tag --parent --ready --stale --search --sort --limit --after --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4184,7 +4308,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__next)
-            opts="-t -q -v -y -h -V --tag --claim --assign --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-t -q -v -y -h -V --tag --claim --assign --lease --limit --max-attempts --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4199,6 +4323,60 @@ _taskdb() {
                     return 0
                     ;;
                 --assign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-attempts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv nagios prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        taskdb__subcmd__task__subcmd__release)
+            opts="-q -v -y -h -V --assign --note --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --assign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --note)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4374,7 +4552,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__update)
-            opts="-d -p -t -q -v -y -h -V --title --description --details --test-strategy --type --priority --complexity --assign --parent --tag --requirement --criterion --file --estimate --repo --branch --pr --linear --github --meta --meta-json --no-parent --unassign --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-d -p -t -q -v -y -h -V --title --description --details --test-strategy --type --priority --complexity --max-attempts --assign --parent --tag --requirement --criterion --file --estimate --repo --branch --pr --linear --github --meta --meta-json --no-parent --unassign --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4413,6 +4591,10 @@ _taskdb() {
                     return 0
                     ;;
                 --complexity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-attempts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -458,6 +458,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand delete 'Delete a task (refuses when it has children or dependents, unless --cascade)'
             cand deps 'Add, remove or list dependencies between tasks'
             cand next 'The next task to work on (Task Master''s choice); --claim takes it atomically'
+            cand heartbeat 'Extend the lease on a task you hold (only the holder may)'
+            cand release 'Hand a task you hold back (pending again, claimable by others)'
             cand import 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
             cand export 'Export tasks as a Task Master tasks.json (tagged format)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -471,6 +473,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -p '0-10 (10 = most urgent) or low, medium, high, critical'
             cand --priority '0-10 (10 = most urgent) or low, medium, high, critical'
             cand --complexity 'Estimated complexity, 1-10'
+            cand --max-attempts 'Attempts (claims) before the task is given up (failed) [default: [tasks] max_attempts]'
             cand --assign 'Who works on it'
             cand --parent 'Parent task (makes this a subtask)'
             cand -t 'Tag (repeatable; on update replaces the tags)'
@@ -521,6 +524,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand --color 'When to use colour (NO_COLOR is honoured with auto)'
             cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
             cand --ready 'Only ready tasks: pending, in_progress or review with every blocking dependency completed'
+            cand --stale 'Only tasks whose lease has expired (the holder stopped heartbeating; the next claim, or `taskdb maintain`, hands them back)'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Say more on stderr (repeat for more)'
@@ -612,6 +616,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -p '0-10 (10 = most urgent) or low, medium, high, critical'
             cand --priority '0-10 (10 = most urgent) or low, medium, high, critical'
             cand --complexity 'Estimated complexity, 1-10'
+            cand --max-attempts 'Attempts (claims) before the task is given up (failed) [default: [tasks] max_attempts]'
             cand --assign 'Who works on it'
             cand --parent 'Parent task (makes this a subtask)'
             cand -t 'Tag (repeatable; on update replaces the tags)'
@@ -771,13 +776,55 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;task;next'= {
             cand -t 'Only tasks carrying this tag (e.g. a Task Master tag)'
             cand --tag 'Only tasks carrying this tag (e.g. a Task Master tag)'
-            cand --assign 'Assignee for --claim [default: the actor]'
+            cand --assign 'Assignee (the holder) for --claim [default: the actor]'
+            cand --lease 'How long the claim holds the task unless extended (30s, 15m, 2h, or off) [default: [tasks] lease, else 15m]'
+            cand --limit 'Claim up to N tasks in one statement (1-1000); prints one id per line (json: an array)'
+            cand --max-attempts 'Attempts before a task whose lease expired is given up [default: [tasks] max_attempts, else 3]'
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
             cand --format 'Output format on stdout'
             cand --color 'When to use colour (NO_COLOR is honoured with auto)'
             cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
-            cand --claim 'Take the task: mark it in_progress and assign it, atomically'
+            cand --claim 'Take the task: mark it in_progress, assign and lease it, atomically'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;task;heartbeat'= {
+            cand --assign 'The holder [default: the actor]'
+            cand --extend 'New lease length from now (e.g. 15m) [default: [tasks] lease, else 15m]'
+            cand --attempt 'Only if the claim is still this attempt (what `task show` calls attempts)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;task;release'= {
+            cand --assign 'The holder [default: the actor]'
+            cand --note 'Why (kept in last_outcome and the audit trail)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
             cand -q 'Print only data and errors'
             cand --quiet 'Print only data and errors'
             cand -v 'Say more on stderr (repeat for more)'
@@ -843,6 +890,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand delete 'Delete a task (refuses when it has children or dependents, unless --cascade)'
             cand deps 'Add, remove or list dependencies between tasks'
             cand next 'The next task to work on (Task Master''s choice); --claim takes it atomically'
+            cand heartbeat 'Extend the lease on a task you hold (only the holder may)'
+            cand release 'Hand a task you hold back (pending again, claimable by others)'
             cand import 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
             cand export 'Export tasks as a Task Master tasks.json (tagged format)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -877,6 +926,10 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;task;help;deps;list'= {
         }
         &'taskdb;task;help;next'= {
+        }
+        &'taskdb;task;help;heartbeat'= {
+        }
+        &'taskdb;task;help;release'= {
         }
         &'taskdb;task;help;import'= {
         }
@@ -1716,6 +1769,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand delete 'Delete a task (refuses when it has children or dependents, unless --cascade)'
             cand deps 'Add, remove or list dependencies between tasks'
             cand next 'The next task to work on (Task Master''s choice); --claim takes it atomically'
+            cand heartbeat 'Extend the lease on a task you hold (only the holder may)'
+            cand release 'Hand a task you hold back (pending again, claimable by others)'
             cand import 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
             cand export 'Export tasks as a Task Master tasks.json (tagged format)'
         }
@@ -1749,6 +1804,10 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;help;task;deps;list'= {
         }
         &'taskdb;help;task;next'= {
+        }
+        &'taskdb;help;task;heartbeat'= {
+        }
+        &'taskdb;help;task;release'= {
         }
         &'taskdb;help;task;import'= {
         }

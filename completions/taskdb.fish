@@ -380,42 +380,45 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restore a backup into a new database (--into) or over the current one'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Delete old backups from the backup directory (retention)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
 json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
 csv\t'Comma-separated values with a header row'
 nagios\t'Nagios plugin output (health)'
 prometheus\t'Prometheus text exposition (health, metrics dump)'"
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -s q -l quiet -d 'Print only data and errors'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "create" -d 'Create a task; prints its short id (json: the whole task)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "list" -d 'List tasks (filters, trigram search, keyset pagination)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "search" -d 'Find tasks by title and description, best matches first (same as `list --search`)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "show" -d 'Show one task: every field, dependencies, children, completion, workflows, history'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "tree" -d 'Draw the task hierarchy with statuses (all top-level tasks, or below one task)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "history" -d 'The audit trail of a task: who changed what, when, old → new'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "update" -d 'Change a task\'s fields (status has its own command: `task status`)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "status" -d 'Move a task to a new status along the allowed transitions'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "delete" -d 'Delete a task (refuses when it has children or dependents, unless --cascade)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "deps" -d 'Add, remove or list dependencies between tasks'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "next" -d 'The next task to work on (Task Master\'s choice); --claim takes it atomically'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "import" -d 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "export" -d 'Export tasks as a Task Master tasks.json (tagged format)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next import export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "create" -d 'Create a task; prints its short id (json: the whole task)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "list" -d 'List tasks (filters, trigram search, keyset pagination)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "search" -d 'Find tasks by title and description, best matches first (same as `list --search`)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "show" -d 'Show one task: every field, dependencies, children, completion, workflows, history'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "tree" -d 'Draw the task hierarchy with statuses (all top-level tasks, or below one task)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "history" -d 'The audit trail of a task: who changed what, when, old → new'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "update" -d 'Change a task\'s fields (status has its own command: `task status`)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "status" -d 'Move a task to a new status along the allowed transitions'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "delete" -d 'Delete a task (refuses when it has children or dependents, unless --cascade)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "deps" -d 'Add, remove or list dependencies between tasks'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "next" -d 'The next task to work on (Task Master\'s choice); --claim takes it atomically'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "heartbeat" -d 'Extend the lease on a task you hold (only the holder may)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "release" -d 'Hand a task you hold back (pending again, claimable by others)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "import" -d 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "export" -d 'Export tasks as a Task Master tasks.json (tagged format)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s d -l description -d 'One-paragraph description' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l details -d 'Implementation notes' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l test-strategy -d 'How to verify the task is done' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l type -d 'Kind of task (lower snake_case, e.g. feature, bug_fix, deployment)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s p -l priority -d '0-10 (10 = most urgent) or low, medium, high, critical' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l complexity -d 'Estimated complexity, 1-10' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l max-attempts -d 'Attempts (claims) before the task is given up (failed) [default: [tasks] max_attempts]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l assign -d 'Who works on it' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l parent -d 'Parent task (makes this a subtask)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s t -l tag -d 'Tag (repeatable; on update replaces the tags)' -r
@@ -471,6 +474,7 @@ always\t''
 never\t''"
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l ready -d 'Only ready tasks: pending, in_progress or review with every blocking dependency completed'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l stale -d 'Only tasks whose lease has expired (the holder stopped heartbeating; the next claim, or `taskdb maintain`, hands them back)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
@@ -549,6 +553,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l type -d 'Kind of task (lower snake_case, e.g. feature, bug_fix, deployment)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s p -l priority -d '0-10 (10 = most urgent) or low, medium, high, critical' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l complexity -d 'Estimated complexity, 1-10' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l max-attempts -d 'Attempts (claims) before the task is given up (failed) [default: [tasks] max_attempts]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l assign -d 'Who works on it' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l parent -d 'Parent task (makes this a subtask)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s t -l tag -d 'Tag (repeatable; on update replaces the tags)' -r
@@ -636,7 +641,10 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -f -a "list" -d 'What ID waits for and what waits for ID'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s t -l tag -d 'Only tasks carrying this tag (e.g. a Task Master tag)' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l assign -d 'Assignee for --claim [default: the actor]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l assign -d 'Assignee (the holder) for --claim [default: the actor]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l lease -d 'How long the claim holds the task unless extended (30s, 15m, 2h, or off) [default: [tasks] lease, else 15m]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l limit -d 'Claim up to N tasks in one statement (1-1000); prints one id per line (json: an array)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l max-attempts -d 'Attempts before a task whose lease expired is given up [default: [tasks] max_attempts, else 3]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -648,12 +656,49 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 always\t''
 never\t''"
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l claim -d 'Take the task: mark it in_progress and assign it, atomically'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l claim -d 'Take the task: mark it in_progress, assign and lease it, atomically'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -l assign -d 'The holder [default: the actor]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -l extend -d 'New lease length from now (e.g. 15m) [default: [tasks] lease, else 15m]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -l attempt -d 'Only if the claim is still this attempt (what `task show` calls attempts)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l assign -d 'The holder [default: the actor]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l note -d 'Why (kept in last_outcome and the audit trail)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s t -l tag -d 'Import only these tags (repeatable; default: every tag in the file)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l max-size -d 'Refuse a file larger than this (1048576, 512kB, 16MB, 1GB)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -702,6 +747,8 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a task (refuses when it has children or dependents, unless --cascade)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "deps" -d 'Add, remove or list dependencies between tasks'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "next" -d 'The next task to work on (Task Master\'s choice); --claim takes it atomically'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "heartbeat" -d 'Extend the lease on a task you hold (only the holder may)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "release" -d 'Hand a task you hold back (pending again, claimable by others)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "export" -d 'Export tasks as a Task Master tasks.json (tagged format)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -1419,6 +1466,8 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "delete" -d 'Delete a task (refuses when it has children or dependents, unless --cascade)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "deps" -d 'Add, remove or list dependencies between tasks'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "next" -d 'The next task to work on (Task Master\'s choice); --claim takes it atomically'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "heartbeat" -d 'Extend the lease on a task you hold (only the holder may)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "release" -d 'Hand a task you hold back (pending again, claimable by others)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "import" -d 'Import a Task Master tasks.json (both shapes) in one transaction; idempotent'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from task" -f -a "export" -d 'Export tasks as a Task Master tasks.json (tagged format)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "create" -d 'Start tracking a workflow for a task; prints its short id (json: the workflow)'

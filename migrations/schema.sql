@@ -225,6 +225,246 @@ $$;
 COMMENT ON FUNCTION public.check_rate_limit(p_integration_name text) IS 'true if another call fits in the integration''s current 1-minute window.';
 
 --
+-- Name: current_actor(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.current_actor() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce(nullif(current_setting('taskdb.actor', true), ''), current_user::text)
+$$;
+
+--
+-- Name: FUNCTION current_actor(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.current_actor() IS 'Who is acting: the session setting taskdb.actor (set by taskdb --actor), else current_user.';
+
+--
+-- Name: tasks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.tasks (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    short_id bigint NOT NULL,
+    external_key text,
+    title text NOT NULL,
+    description text,
+    details text,
+    test_strategy text,
+    type text DEFAULT 'general'::text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    priority smallint DEFAULT 5 NOT NULL,
+    complexity smallint,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    requirements jsonb DEFAULT '[]'::jsonb NOT NULL,
+    acceptance_criteria jsonb DEFAULT '[]'::jsonb NOT NULL,
+    affected_files jsonb DEFAULT '[]'::jsonb NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    estimated_hours numeric(8,2),
+    actual_hours numeric(8,2),
+    parent_task_id uuid,
+    assigned_to text,
+    created_by text DEFAULT public.current_actor() NOT NULL,
+    repository_url text,
+    branch_name text,
+    pr_number integer,
+    linear_issue_id text,
+    github_issue_number integer,
+    codegen_session_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    completed_at timestamp with time zone,
+    open_blockers integer DEFAULT 0 NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer,
+    lease_expires_at timestamp with time zone,
+    last_outcome text,
+    parent_short_id bigint,
+    parent_in_progress boolean DEFAULT false NOT NULL,
+    blocking_dependencies integer DEFAULT 0 NOT NULL,
+    CONSTRAINT tasks_acceptance_criteria_is_array CHECK ((jsonb_typeof(acceptance_criteria) = 'array'::text)),
+    CONSTRAINT tasks_affected_files_is_array CHECK ((jsonb_typeof(affected_files) = 'array'::text)),
+    CONSTRAINT tasks_attempts_non_negative CHECK ((attempts >= 0)),
+    CONSTRAINT tasks_blocking_dependencies_non_negative CHECK ((blocking_dependencies >= 0)),
+    CONSTRAINT tasks_completed_after_started CHECK ((completed_at >= started_at)),
+    CONSTRAINT tasks_completed_at_iff_completed CHECK (((status = 'completed'::text) = (completed_at IS NOT NULL))),
+    CONSTRAINT tasks_complexity_range CHECK (((complexity >= 1) AND (complexity <= 10))),
+    CONSTRAINT tasks_external_key_not_blank CHECK ((btrim(external_key) <> ''::text)),
+    CONSTRAINT tasks_github_issue_number_positive CHECK ((github_issue_number > 0)),
+    CONSTRAINT tasks_hours_non_negative CHECK (((estimated_hours >= (0)::numeric) AND (actual_hours >= (0)::numeric))),
+    CONSTRAINT tasks_lease_only_in_progress CHECK (((lease_expires_at IS NULL) OR (status = 'in_progress'::text))),
+    CONSTRAINT tasks_max_attempts_range CHECK (((max_attempts >= 1) AND (max_attempts <= 1000))),
+    CONSTRAINT tasks_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT tasks_not_own_parent CHECK ((parent_task_id <> id)),
+    CONSTRAINT tasks_open_blockers_non_negative CHECK ((open_blockers >= 0)),
+    CONSTRAINT tasks_pr_number_positive CHECK ((pr_number > 0)),
+    CONSTRAINT tasks_priority_range CHECK (((priority >= 0) AND (priority <= 10))),
+    CONSTRAINT tasks_requirements_is_array CHECK ((jsonb_typeof(requirements) = 'array'::text)),
+    CONSTRAINT tasks_status_valid CHECK ((status = ANY (ARRAY['pending'::text, 'in_progress'::text, 'review'::text, 'blocked'::text, 'deferred'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))),
+    CONSTRAINT tasks_tags_no_nulls CHECK ((array_position(tags, NULL::text) IS NULL)),
+    CONSTRAINT tasks_title_not_blank CHECK ((btrim(title) <> ''::text)),
+    CONSTRAINT tasks_type_format CHECK ((type ~ '^[a-z][a-z0-9_]{0,49}$'::text))
+);
+
+--
+-- Name: TABLE tasks; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.tasks IS 'Units of work. short_id is the number people type; external_key identifies imported tasks.';
+
+--
+-- Name: COLUMN tasks.external_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.external_key IS 'Stable key of an imported task, e.g. taskmaster:<tag>:<id>; NULL for native tasks.';
+
+--
+-- Name: COLUMN tasks.metadata; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.metadata IS 'Free-form JSON object; importers keep unknown source keys here.';
+
+--
+-- Name: COLUMN tasks.started_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.started_at IS 'Set by trigger the first time status becomes in_progress (or review).';
+
+--
+-- Name: COLUMN tasks.completed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.completed_at IS 'Set by trigger when status becomes completed; NULL otherwise.';
+
+--
+-- Name: COLUMN tasks.open_blockers; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.open_blockers IS 'Blocking dependencies not yet completed (kept by triggers); ready = pending and 0.';
+
+--
+-- Name: COLUMN tasks.attempts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.attempts IS 'Claims so far (each claim is an attempt).';
+
+--
+-- Name: COLUMN tasks.max_attempts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.max_attempts IS 'Attempts before the task is given up (failed); NULL: the claimant''s default.';
+
+--
+-- Name: COLUMN tasks.lease_expires_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.lease_expires_at IS 'The holder (assigned_to) holds the in_progress task until then; NULL: no lease.';
+
+--
+-- Name: COLUMN tasks.last_outcome; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.last_outcome IS 'What ended the last attempt (expiry, release, failure, give-up, completion).';
+
+--
+-- Name: COLUMN tasks.parent_short_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.parent_short_id IS 'The parent''s short id (kept by triggers), for the order of next.';
+
+--
+-- Name: COLUMN tasks.parent_in_progress; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.parent_in_progress IS 'The parent is in_progress (kept by triggers): a subtask is a candidate of next only then.';
+
+--
+-- Name: COLUMN tasks.blocking_dependencies; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.blocking_dependencies IS 'Number of blocking dependencies (kept by triggers), the tie-break of next.';
+
+--
+-- Name: claim_tasks(text, interval, text, integer, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.claim_tasks(p_holder text, p_lease interval, p_tag text DEFAULT NULL::text, p_limit integer DEFAULT 1, p_max_attempts integer DEFAULT 3) RETURNS SETOF public.tasks
+    LANGUAGE plpgsql
+    SET search_path TO '$user', 'public'
+    AS $$
+BEGIN
+    IF p_holder IS NULL OR btrim(p_holder) = '' THEN
+        RAISE EXCEPTION 'a claim needs a holder' USING ERRCODE = '22023';
+    END IF;
+    IF p_lease IS NOT NULL AND p_lease <= interval '0' THEN
+        RAISE EXCEPTION 'a lease must be longer than zero (got %)', p_lease USING ERRCODE = '22023';
+    END IF;
+    IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'a claim takes 1 to 1000 tasks (got %)', coalesce(p_limit::text, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    IF p_max_attempts IS NULL OR p_max_attempts NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'max attempts must be 1 to 1000 (got %)', coalesce(p_max_attempts::text, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+
+    -- Expired leases first (an index probe when there are none), so no cron is needed.
+    IF EXISTS (SELECT 1 FROM tasks x WHERE x.lease_expires_at < now()) THEN
+        PERFORM expire_leases(p_max_attempts);
+    END IF;
+
+    IF p_tag IS NULL THEN
+        RETURN QUERY
+        WITH c AS MATERIALIZED (
+            SELECT t.id FROM tasks t
+             WHERE t.status = 'pending' AND t.open_blockers = 0
+               AND (t.parent_task_id IS NULL OR t.parent_in_progress)
+             ORDER BY t.parent_in_progress DESC, t.priority DESC, t.blocking_dependencies,
+                      t.parent_short_id, t.short_id
+             LIMIT p_limit
+               FOR NO KEY UPDATE SKIP LOCKED),
+        u AS (
+            UPDATE tasks t
+               SET status = 'in_progress', assigned_to = p_holder,
+                   lease_expires_at = now() + p_lease, attempts = t.attempts + 1
+              FROM c WHERE t.id = c.id
+            RETURNING t.*)
+        SELECT * FROM u
+         ORDER BY u.parent_in_progress DESC, u.priority DESC, u.blocking_dependencies,
+                  u.parent_short_id, u.short_id;
+    ELSE
+        RETURN QUERY
+        WITH c AS MATERIALIZED (
+            SELECT t.id FROM tasks t
+             WHERE t.tags @> ARRAY[p_tag]
+               AND t.status = 'pending' AND t.open_blockers = 0
+               AND (t.parent_task_id IS NULL OR t.parent_in_progress)
+             ORDER BY t.parent_in_progress DESC, t.priority DESC, t.blocking_dependencies,
+                      t.parent_short_id, t.short_id
+             LIMIT p_limit
+               FOR NO KEY UPDATE SKIP LOCKED),
+        u AS (
+            UPDATE tasks t
+               SET status = 'in_progress', assigned_to = p_holder,
+                   lease_expires_at = now() + p_lease, attempts = t.attempts + 1
+              FROM c WHERE t.id = c.id
+            RETURNING t.*)
+        SELECT * FROM u
+         ORDER BY u.parent_in_progress DESC, u.priority DESC, u.blocking_dependencies,
+                  u.parent_short_id, u.short_id;
+    END IF;
+END
+$$;
+
+--
+-- Name: FUNCTION claim_tasks(p_holder text, p_lease interval, p_tag text, p_limit integer, p_max_attempts integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.claim_tasks(p_holder text, p_lease interval, p_tag text, p_limit integer, p_max_attempts integer) IS 'Claims up to p_limit claimable tasks (tag p_tag, if given) in Task Master''s order for p_holder, with a lease of p_lease (NULL: none); expired leases are handed back first. Returns the claimed tasks.';
+
+--
 -- Name: cleanup_old_data(integer, integer, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -282,115 +522,6 @@ $$;
 --
 
 COMMENT ON FUNCTION public.cleanup_old_data(p_audit_days integer, p_metrics_days integer, p_api_log_days integer) IS 'Retention: delete old audit_log/system_metrics/api_access_logs rows (dropping whole old partitions).';
-
---
--- Name: current_actor(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.current_actor() RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-    SELECT coalesce(nullif(current_setting('taskdb.actor', true), ''), current_user::text)
-$$;
-
---
--- Name: FUNCTION current_actor(); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.current_actor() IS 'Who is acting: the session setting taskdb.actor (set by taskdb --actor), else current_user.';
-
---
--- Name: tasks; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.tasks (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    short_id bigint NOT NULL,
-    external_key text,
-    title text NOT NULL,
-    description text,
-    details text,
-    test_strategy text,
-    type text DEFAULT 'general'::text NOT NULL,
-    status text DEFAULT 'pending'::text NOT NULL,
-    priority smallint DEFAULT 5 NOT NULL,
-    complexity smallint,
-    tags text[] DEFAULT '{}'::text[] NOT NULL,
-    requirements jsonb DEFAULT '[]'::jsonb NOT NULL,
-    acceptance_criteria jsonb DEFAULT '[]'::jsonb NOT NULL,
-    affected_files jsonb DEFAULT '[]'::jsonb NOT NULL,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    estimated_hours numeric(8,2),
-    actual_hours numeric(8,2),
-    parent_task_id uuid,
-    assigned_to text,
-    created_by text DEFAULT public.current_actor() NOT NULL,
-    repository_url text,
-    branch_name text,
-    pr_number integer,
-    linear_issue_id text,
-    github_issue_number integer,
-    codegen_session_id text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    started_at timestamp with time zone,
-    completed_at timestamp with time zone,
-    open_blockers integer DEFAULT 0 NOT NULL,
-    CONSTRAINT tasks_acceptance_criteria_is_array CHECK ((jsonb_typeof(acceptance_criteria) = 'array'::text)),
-    CONSTRAINT tasks_affected_files_is_array CHECK ((jsonb_typeof(affected_files) = 'array'::text)),
-    CONSTRAINT tasks_completed_after_started CHECK ((completed_at >= started_at)),
-    CONSTRAINT tasks_completed_at_iff_completed CHECK (((status = 'completed'::text) = (completed_at IS NOT NULL))),
-    CONSTRAINT tasks_complexity_range CHECK (((complexity >= 1) AND (complexity <= 10))),
-    CONSTRAINT tasks_external_key_not_blank CHECK ((btrim(external_key) <> ''::text)),
-    CONSTRAINT tasks_github_issue_number_positive CHECK ((github_issue_number > 0)),
-    CONSTRAINT tasks_hours_non_negative CHECK (((estimated_hours >= (0)::numeric) AND (actual_hours >= (0)::numeric))),
-    CONSTRAINT tasks_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
-    CONSTRAINT tasks_not_own_parent CHECK ((parent_task_id <> id)),
-    CONSTRAINT tasks_open_blockers_non_negative CHECK ((open_blockers >= 0)),
-    CONSTRAINT tasks_pr_number_positive CHECK ((pr_number > 0)),
-    CONSTRAINT tasks_priority_range CHECK (((priority >= 0) AND (priority <= 10))),
-    CONSTRAINT tasks_requirements_is_array CHECK ((jsonb_typeof(requirements) = 'array'::text)),
-    CONSTRAINT tasks_status_valid CHECK ((status = ANY (ARRAY['pending'::text, 'in_progress'::text, 'review'::text, 'blocked'::text, 'deferred'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))),
-    CONSTRAINT tasks_tags_no_nulls CHECK ((array_position(tags, NULL::text) IS NULL)),
-    CONSTRAINT tasks_title_not_blank CHECK ((btrim(title) <> ''::text)),
-    CONSTRAINT tasks_type_format CHECK ((type ~ '^[a-z][a-z0-9_]{0,49}$'::text))
-);
-
---
--- Name: TABLE tasks; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.tasks IS 'Units of work. short_id is the number people type; external_key identifies imported tasks.';
-
---
--- Name: COLUMN tasks.external_key; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.external_key IS 'Stable key of an imported task, e.g. taskmaster:<tag>:<id>; NULL for native tasks.';
-
---
--- Name: COLUMN tasks.metadata; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.metadata IS 'Free-form JSON object; importers keep unknown source keys here.';
-
---
--- Name: COLUMN tasks.started_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.started_at IS 'Set by trigger the first time status becomes in_progress (or review).';
-
---
--- Name: COLUMN tasks.completed_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.completed_at IS 'Set by trigger when status becomes completed; NULL otherwise.';
-
---
--- Name: COLUMN tasks.open_blockers; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.open_blockers IS 'Blocking dependencies not yet completed (kept by triggers); ready = pending and 0.';
 
 --
 -- Name: create_task(text, text, text, integer, text, uuid, jsonb, jsonb, text, text, text[], integer, jsonb, jsonb, text, uuid[], numeric); Type: FUNCTION; Schema: public; Owner: -
@@ -918,6 +1049,92 @@ $_$;
 COMMENT ON FUNCTION public.ensure_monthly_partitions(p_table regclass, p_months_ahead integer) IS 'Create the DEFAULT partition and monthly (UTC) partitions from this month to months_ahead; returns names created.';
 
 --
+-- Name: expire_leases(integer, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.expire_leases(p_max_attempts integer DEFAULT 3, p_limit integer DEFAULT 1000) RETURNS SETOF public.tasks
+    LANGUAGE sql
+    SET search_path TO '$user', 'public'
+    AS $$
+    WITH x AS MATERIALIZED (
+        SELECT t.id FROM tasks t
+         WHERE t.lease_expires_at < now()
+         ORDER BY t.lease_expires_at
+         LIMIT greatest(p_limit, 0)
+           FOR NO KEY UPDATE SKIP LOCKED),
+    u AS (
+        UPDATE tasks t
+           SET status = CASE WHEN t.attempts >= coalesce(t.max_attempts, p_max_attempts)
+                             THEN 'failed' ELSE 'pending' END,
+               assigned_to = NULL,
+               last_outcome = CASE
+                   WHEN t.attempts >= coalesce(t.max_attempts, p_max_attempts)
+                   THEN format('gave up after %s attempt(s): the lease of %s expired at %s',
+                               t.attempts, t.assigned_to,
+                               to_char(t.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+                   ELSE format('the lease of %s expired at %s (attempt %s of %s)',
+                               t.assigned_to,
+                               to_char(t.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                               t.attempts, coalesce(t.max_attempts, p_max_attempts)) END
+          FROM x
+         WHERE t.id = x.id AND t.lease_expires_at < now()
+        RETURNING t.*)
+    SELECT * FROM u ORDER BY u.short_id
+$$;
+
+--
+-- Name: FUNCTION expire_leases(p_max_attempts integer, p_limit integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.expire_leases(p_max_attempts integer, p_limit integer) IS 'Hands tasks whose lease ended back (pending), or gives them up (failed) once they used max_attempts (default p_max_attempts); returns them.';
+
+--
+-- Name: finish_task_attempt(uuid, text, integer, boolean, text, jsonb, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.finish_task_attempt(p_task_id uuid, p_holder text, p_attempt integer, p_succeeded boolean, p_note text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_max_attempts integer DEFAULT 3) RETURNS public.tasks
+    LANGUAGE plpgsql
+    SET search_path TO '$user', 'public'
+    AS $$
+DECLARE
+    v   tasks;
+    v_max integer;
+BEGIN
+    v := held_task(p_task_id, p_holder, p_attempt);
+    v_max := coalesce(v.max_attempts, p_max_attempts);
+    IF p_succeeded THEN
+        UPDATE tasks t
+           SET status = 'completed',
+               last_outcome = format('completed by %s on attempt %s', p_holder, t.attempts)
+         WHERE t.id = p_task_id RETURNING * INTO v;
+    ELSE
+        UPDATE tasks t
+           SET status = CASE WHEN t.attempts >= v_max THEN 'failed' ELSE 'pending' END,
+               assigned_to = NULL,
+               last_outcome = CASE WHEN t.attempts >= v_max
+                                   THEN format('gave up after %s attempt(s), the last by %s failed',
+                                               t.attempts, p_holder)
+                                   ELSE format('attempt %s of %s by %s failed', t.attempts, v_max,
+                                               p_holder) END
+                              || coalesce(': ' || nullif(p_note, ''), '')
+         WHERE t.id = p_task_id RETURNING * INTO v;
+    END IF;
+    INSERT INTO task_contexts (task_id, context_type, context_data)
+    VALUES (p_task_id, CASE WHEN p_succeeded THEN 'completion' ELSE 'error' END,
+            coalesce(p_details, '{}') || jsonb_build_object(
+                'attempt', p_attempt, 'holder', p_holder, 'succeeded', p_succeeded,
+                'outcome', v.last_outcome));
+    RETURN v;
+END
+$$;
+
+--
+-- Name: FUNCTION finish_task_attempt(p_task_id uuid, p_holder text, p_attempt integer, p_succeeded boolean, p_note text, p_details jsonb, p_max_attempts integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.finish_task_attempt(p_task_id uuid, p_holder text, p_attempt integer, p_succeeded boolean, p_note text, p_details jsonb, p_max_attempts integer) IS 'The holder ends attempt p_attempt: completed, or failed (pending again, or failed once max attempts are used); records a run context. TD030 for anyone else.';
+
+--
 -- Name: get_task_hierarchy(uuid); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -954,6 +1171,88 @@ $$;
 --
 
 COMMENT ON FUNCTION public.get_task_hierarchy(p_root uuid) IS 'A task and all its descendants with depth (root = 0) and path (short_ids from the root), depth-first.';
+
+--
+-- Name: heartbeat_task(uuid, text, interval, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.heartbeat_task(p_task_id uuid, p_holder text, p_extend interval, p_attempt integer DEFAULT NULL::integer) RETURNS public.tasks
+    LANGUAGE plpgsql
+    SET search_path TO '$user', 'public'
+    AS $$
+DECLARE
+    v tasks;
+BEGIN
+    IF p_extend IS NULL OR p_extend <= interval '0' THEN
+        RAISE EXCEPTION 'a lease must be longer than zero (got %)', coalesce(p_extend::text, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    PERFORM held_task(p_task_id, p_holder, p_attempt);
+    -- Only lease_expires_at is named: a heartbeat is not an edit (no audit row, no updated_at).
+    UPDATE tasks t SET lease_expires_at = now() + p_extend WHERE t.id = p_task_id RETURNING * INTO v;
+    RETURN v;
+END
+$$;
+
+--
+-- Name: FUNCTION heartbeat_task(p_task_id uuid, p_holder text, p_extend interval, p_attempt integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.heartbeat_task(p_task_id uuid, p_holder text, p_extend interval, p_attempt integer) IS 'Extends the holder''s lease to now() + p_extend; TD030 for anyone else (or another attempt).';
+
+--
+-- Name: held_task(uuid, text, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.held_task(p_task_id uuid, p_holder text, p_attempt integer) RETURNS public.tasks
+    LANGUAGE plpgsql
+    SET search_path TO '$user', 'public'
+    AS $$
+DECLARE
+    v tasks;
+BEGIN
+    SELECT * INTO v FROM tasks t WHERE t.id = p_task_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % not found', p_task_id USING ERRCODE = 'TD020';
+    END IF;
+    IF v.status <> 'in_progress' OR v.assigned_to IS DISTINCT FROM p_holder
+       OR (p_attempt IS NOT NULL AND v.attempts <> p_attempt) THEN
+        PERFORM lease_refusal(v, p_holder);
+    END IF;
+    RETURN v;
+END
+$$;
+
+--
+-- Name: FUNCTION held_task(p_task_id uuid, p_holder text, p_attempt integer); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.held_task(p_task_id uuid, p_holder text, p_attempt integer) IS 'The task, locked, if p_holder holds it (and, given p_attempt, in that attempt); TD030 otherwise.';
+
+--
+-- Name: lease_refusal(public.tasks, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.lease_refusal(p_task public.tasks, p_holder text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO '$user', 'public'
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'task #% is not held by %', p_task.short_id, p_holder
+        USING ERRCODE = 'TD030',
+              DETAIL = CASE
+                  WHEN p_task.status <> 'in_progress' THEN format('it is %s', p_task.status)
+                  WHEN p_task.assigned_to IS NULL THEN 'it is in_progress, held by nobody'
+                  ELSE format('it is held by %s (attempt %s)', p_task.assigned_to, p_task.attempts) END,
+              HINT = 'only the holder (--assign, or the actor) may extend, release or finish a claim';
+END
+$$;
+
+--
+-- Name: FUNCTION lease_refusal(p_task public.tasks, p_holder text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.lease_refusal(p_task public.tasks, p_holder text) IS 'Raises TD030: the task is not held by p_holder.';
 
 --
 -- Name: lock_task_graph(text); Type: FUNCTION; Schema: public; Owner: -
@@ -1096,15 +1395,17 @@ CREATE FUNCTION public.refresh_open_blockers(p_task_ids uuid[]) RETURNS SETOF uu
     SET enable_nestloop TO 'on'
     AS $$
     UPDATE tasks t
-       SET open_blockers = c.n
-      FROM (SELECT x.id,
-                   (SELECT count(*)::integer
-                      FROM task_dependencies e
-                     WHERE e.task_id = x.id AND e.dependency_type = 'blocks'
-                       AND (SELECT d.status FROM tasks d WHERE d.id = e.depends_on_task_id)
-                           <> 'completed') AS n
-              FROM (SELECT DISTINCT u.id FROM unnest(p_task_ids) AS u(id)) AS x) AS c
-     WHERE t.id = c.id AND t.open_blockers <> c.n
+       SET open_blockers = c.open, blocking_dependencies = c.total
+      FROM (SELECT x.id, n.open, n.total
+              FROM (SELECT DISTINCT u.id FROM unnest(p_task_ids) AS u(id)) AS x
+             CROSS JOIN LATERAL (
+                   SELECT (count(*) FILTER (
+                              WHERE (SELECT d.status FROM tasks d WHERE d.id = e.depends_on_task_id)
+                                    <> 'completed'))::integer AS open,
+                          count(*)::integer AS total
+                     FROM task_dependencies e
+                    WHERE e.task_id = x.id AND e.dependency_type = 'blocks') AS n) AS c
+     WHERE t.id = c.id AND (t.open_blockers <> c.open OR t.blocking_dependencies <> c.total)
     RETURNING t.id
 $$;
 
@@ -1112,7 +1413,7 @@ $$;
 -- Name: FUNCTION refresh_open_blockers(p_task_ids uuid[]); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.refresh_open_blockers(p_task_ids uuid[]) IS 'Recounts tasks.open_blockers of the given tasks; writes and returns only those whose count changed.';
+COMMENT ON FUNCTION public.refresh_open_blockers(p_task_ids uuid[]) IS 'Recounts tasks.open_blockers and blocking_dependencies of the given tasks; writes and returns only those whose counts changed.';
 
 --
 -- Name: refuse_dependency_cycles(uuid[], uuid[]); Type: FUNCTION; Schema: public; Owner: -
@@ -1142,6 +1443,34 @@ $$;
 --
 
 COMMENT ON FUNCTION public.refuse_dependency_cycles(p_src uuid[], p_dst uuid[]) IS 'Takes the graph lock and raises TD001 when the new blocks edges p_src[i] -> p_dst[i] close a cycle.';
+
+--
+-- Name: release_task(uuid, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.release_task(p_task_id uuid, p_holder text, p_note text DEFAULT NULL::text) RETURNS public.tasks
+    LANGUAGE plpgsql
+    SET search_path TO '$user', 'public'
+    AS $$
+DECLARE
+    v tasks;
+BEGIN
+    PERFORM held_task(p_task_id, p_holder, NULL);
+    UPDATE tasks t
+       SET status = 'pending', assigned_to = NULL,
+           last_outcome = format('released by %s on attempt %s', p_holder, t.attempts)
+                          || coalesce(': ' || nullif(p_note, ''), '')
+     WHERE t.id = p_task_id
+    RETURNING * INTO v;
+    RETURN v;
+END
+$$;
+
+--
+-- Name: FUNCTION release_task(p_task_id uuid, p_holder text, p_note text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.release_task(p_task_id uuid, p_holder text, p_note text) IS 'The holder hands the task back (pending); TD030 for anyone else.';
 
 --
 -- Name: set_updated_at(); Type: FUNCTION; Schema: public; Owner: -
@@ -1262,6 +1591,99 @@ $$;
 COMMENT ON FUNCTION public.task_dependencies_refresh_blockers() IS 'AFTER INSERT/UPDATE/DELETE/TRUNCATE statement trigger on task_dependencies: keeps tasks.open_blockers.';
 
 --
+-- Name: tasks_children_parent_state(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.tasks_children_parent_state() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO '$user', 'public'
+    AS $$
+BEGIN
+    UPDATE tasks c SET parent_in_progress = (NEW.status = 'in_progress')
+     WHERE c.parent_task_id = NEW.id AND c.parent_in_progress IS DISTINCT FROM (NEW.status = 'in_progress');
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: FUNCTION tasks_children_parent_state(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.tasks_children_parent_state() IS 'AFTER UPDATE OF status on tasks, when in_progress-ness changes: updates the children''s parent_in_progress.';
+
+--
+-- Name: tasks_notify_ready(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.tasks_notify_ready() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO '$user', 'public'
+    AS $$
+BEGIN
+    PERFORM pg_notify('taskdb_ready', '');
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: FUNCTION tasks_notify_ready(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.tasks_notify_ready() IS 'AFTER UPDATE row trigger on tasks, when a task becomes claimable: NOTIFY taskdb_ready.';
+
+--
+-- Name: tasks_notify_ready_insert(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.tasks_notify_ready_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO '$user', 'public'
+    AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM ready_new n
+                WHERE n.status = 'pending' AND n.open_blockers = 0
+                  AND (n.parent_task_id IS NULL OR n.parent_in_progress)) THEN
+        PERFORM pg_notify('taskdb_ready', '');
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: FUNCTION tasks_notify_ready_insert(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.tasks_notify_ready_insert() IS 'AFTER INSERT statement trigger on tasks: NOTIFY taskdb_ready once when a claimable task was inserted.';
+
+--
+-- Name: tasks_parent_state(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.tasks_parent_state() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO '$user', 'public'
+    AS $$
+BEGIN
+    IF NEW.parent_task_id IS NULL THEN
+        NEW.parent_short_id := NULL;
+        NEW.parent_in_progress := false;
+    ELSE
+        SELECT p.short_id, p.status = 'in_progress'
+          INTO NEW.parent_short_id, NEW.parent_in_progress
+          FROM tasks p WHERE p.id = NEW.parent_task_id;
+        NEW.parent_in_progress := coalesce(NEW.parent_in_progress, false);
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+--
+-- Name: FUNCTION tasks_parent_state(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.tasks_parent_state() IS 'BEFORE INSERT / UPDATE OF parent_task_id on tasks: copies the parent''s short id and whether it is in_progress.';
+
+--
 -- Name: tasks_prevent_parent_cycle(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1374,6 +1796,10 @@ BEGIN
 
     IF NEW.status = 'in_progress' AND NEW.started_at IS NULL THEN
         NEW.started_at := now();
+    END IF;
+    -- A lease holds an in-progress task; leaving in_progress (by any path) ends it.
+    IF NEW.status <> 'in_progress' THEN
+        NEW.lease_expires_at := NULL;
     END IF;
     RETURN NEW;
 END
@@ -2308,6 +2734,18 @@ CREATE INDEX tasks_active_status_priority_idx ON public.tasks USING btree (statu
 CREATE INDEX tasks_assigned_to_idx ON public.tasks USING btree (assigned_to) WHERE (assigned_to IS NOT NULL);
 
 --
+-- Name: tasks_claim_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tasks_claim_idx ON public.tasks USING btree (parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id) WHERE ((status = 'pending'::text) AND (open_blockers = 0) AND ((parent_task_id IS NULL) OR parent_in_progress));
+
+--
+-- Name: tasks_claim_tags_gin; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tasks_claim_tags_gin ON public.tasks USING gin (tags) WHERE ((status = 'pending'::text) AND (open_blockers = 0) AND ((parent_task_id IS NULL) OR parent_in_progress));
+
+--
 -- Name: tasks_created_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2320,10 +2758,28 @@ CREATE INDEX tasks_created_at_idx ON public.tasks USING btree (created_at);
 CREATE INDEX tasks_description_trgm ON public.tasks USING gin (description public.gin_trgm_ops);
 
 --
+-- Name: tasks_lease_expiry_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tasks_lease_expiry_idx ON public.tasks USING btree (lease_expires_at) WHERE (lease_expires_at IS NOT NULL);
+
+--
 -- Name: tasks_metadata_gin; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX tasks_metadata_gin ON public.tasks USING gin (metadata);
+
+--
+-- Name: tasks_next_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tasks_next_idx ON public.tasks USING btree (parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id) WHERE ((status = ANY (ARRAY['pending'::text, 'in_progress'::text])) AND (open_blockers = 0) AND ((parent_task_id IS NULL) OR parent_in_progress));
+
+--
+-- Name: tasks_next_tags_gin; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tasks_next_tags_gin ON public.tasks USING gin (tags) WHERE ((status = ANY (ARRAY['pending'::text, 'in_progress'::text])) AND (open_blockers = 0) AND ((parent_task_id IS NULL) OR parent_in_progress));
 
 --
 -- Name: tasks_parent_task_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -2509,19 +2965,49 @@ CREATE TRIGGER task_dependencies_blockers_update AFTER UPDATE ON public.task_dep
 -- Name: tasks tasks_audit; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER tasks_audit AFTER UPDATE ON public.tasks FOR EACH ROW WHEN ((old.open_blockers = new.open_blockers)) EXECUTE FUNCTION public.audit_row_change('id', 'open_blockers');
+CREATE TRIGGER tasks_audit AFTER UPDATE OF id, short_id, external_key, title, description, details, test_strategy, type, status, priority, complexity, tags, requirements, acceptance_criteria, affected_files, metadata, estimated_hours, actual_hours, parent_task_id, assigned_to, created_by, repository_url, branch_name, pr_number, linear_issue_id, github_issue_number, codegen_session_id, created_at, started_at, completed_at, attempts, max_attempts, last_outcome ON public.tasks FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id', 'open_blockers', 'blocking_dependencies', 'parent_short_id', 'parent_in_progress');
 
 --
 -- Name: tasks tasks_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER tasks_audit_delete AFTER DELETE ON public.tasks REFERENCING OLD TABLE AS audit_old FOR EACH STATEMENT EXECUTE FUNCTION public.audit_statement_change('id', 'open_blockers');
+CREATE TRIGGER tasks_audit_delete AFTER DELETE ON public.tasks REFERENCING OLD TABLE AS audit_old FOR EACH STATEMENT EXECUTE FUNCTION public.audit_statement_change('id', 'open_blockers', 'blocking_dependencies', 'parent_short_id', 'parent_in_progress');
 
 --
 -- Name: tasks tasks_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER tasks_audit_insert AFTER INSERT ON public.tasks REFERENCING NEW TABLE AS audit_new FOR EACH STATEMENT EXECUTE FUNCTION public.audit_statement_change('id', 'open_blockers');
+CREATE TRIGGER tasks_audit_insert AFTER INSERT ON public.tasks REFERENCING NEW TABLE AS audit_new FOR EACH STATEMENT EXECUTE FUNCTION public.audit_statement_change('id', 'open_blockers', 'blocking_dependencies', 'parent_short_id', 'parent_in_progress');
+
+--
+-- Name: tasks tasks_children_parent_state; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tasks_children_parent_state AFTER UPDATE OF status ON public.tasks FOR EACH ROW WHEN (((old.status = 'in_progress'::text) IS DISTINCT FROM (new.status = 'in_progress'::text))) EXECUTE FUNCTION public.tasks_children_parent_state();
+
+--
+-- Name: tasks tasks_notify_ready; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tasks_notify_ready AFTER UPDATE ON public.tasks FOR EACH ROW WHEN (((new.status = 'pending'::text) AND (new.open_blockers = 0) AND ((new.parent_task_id IS NULL) OR new.parent_in_progress) AND (NOT ((old.status = 'pending'::text) AND (old.open_blockers = 0) AND ((old.parent_task_id IS NULL) OR old.parent_in_progress))))) EXECUTE FUNCTION public.tasks_notify_ready();
+
+--
+-- Name: tasks tasks_notify_ready_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tasks_notify_ready_insert AFTER INSERT ON public.tasks REFERENCING NEW TABLE AS ready_new FOR EACH STATEMENT EXECUTE FUNCTION public.tasks_notify_ready_insert();
+
+--
+-- Name: tasks tasks_parent_state_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tasks_parent_state_insert BEFORE INSERT ON public.tasks FOR EACH ROW WHEN ((new.parent_task_id IS NOT NULL)) EXECUTE FUNCTION public.tasks_parent_state();
+
+--
+-- Name: tasks tasks_parent_state_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tasks_parent_state_update BEFORE UPDATE OF parent_task_id ON public.tasks FOR EACH ROW WHEN ((new.parent_task_id IS DISTINCT FROM old.parent_task_id)) EXECUTE FUNCTION public.tasks_parent_state();
 
 --
 -- Name: tasks tasks_prevent_parent_cycle; Type: TRIGGER; Schema: public; Owner: -
@@ -2539,7 +3025,7 @@ CREATE TRIGGER tasks_refresh_dependents AFTER UPDATE OF status ON public.tasks F
 -- Name: tasks tasks_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER tasks_set_updated_at BEFORE UPDATE ON public.tasks FOR EACH ROW WHEN ((old.open_blockers = new.open_blockers)) EXECUTE FUNCTION public.set_updated_at();
+CREATE TRIGGER tasks_set_updated_at BEFORE UPDATE OF id, short_id, external_key, title, description, details, test_strategy, type, status, priority, complexity, tags, requirements, acceptance_criteria, affected_files, metadata, estimated_hours, actual_hours, parent_task_id, assigned_to, created_by, repository_url, branch_name, pr_number, linear_issue_id, github_issue_number, codegen_session_id, created_at, started_at, completed_at, attempts, max_attempts, last_outcome ON public.tasks FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
 
 --
 -- Name: tasks tasks_status_guard; Type: TRIGGER; Schema: public; Owner: -

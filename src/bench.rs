@@ -15,7 +15,7 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 use tokio_postgres::{Client, Statement};
 
-use crate::db::tasks::{claim_next, ClaimStatements, ASSIGN_SQL, CLAIM_SQL};
+use crate::db::tasks::{claim_next, ClaimRequest, ClaimStatements, CLAIM_SQL};
 
 /// Operations of the seed system that the bench exercises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -56,7 +56,7 @@ impl Op {
     /// The statement each operation runs. Parameters are whole numbers chosen by the client
     /// (see [`Op::pgbench_vars`]), so pgbench can issue the very same SQL (`taskdb bench
     /// --pgbench-script`). None for the claim: it runs `task next --claim`'s transaction
-    /// ([`claim_next`]: [`CLAIM_SQL`], then [`ASSIGN_SQL`]).
+    /// ([`claim_next`]: [`CLAIM_SQL`]).
     pub fn sql(self) -> Option<&'static str> {
         Some(match self {
             Op::CreateTask => {
@@ -145,16 +145,28 @@ fn pgbench_statement(sql: &str, params: &[String]) -> String {
     sql
 }
 
-/// `task next --claim`'s transaction for pgbench, without a tag, as [`BenchClient`] runs it:
-/// the claim, then (when it claimed a task) the assignment.
+/// `task next --claim`'s statement for pgbench, without a tag, as [`BenchClient`] runs it:
+/// one task, a lease of [`BENCH_LEASE_SECS`], the default max attempts.
 fn pgbench_claim() -> String {
     let who = format!("('{CLAIMANT_PREFIX}' || :client_id)");
     format!(
-        "\\set claimed_short_id 0\nBEGIN;\n{} \\aset\n\\if :claimed_short_id > 0\n{};\n\\endif\nEND;\n",
-        pgbench_statement(CLAIM_SQL, &["NULL".into(), who.clone()]),
-        pgbench_statement(ASSIGN_SQL, &[":claimed_id".into(), who]),
+        "{};\n",
+        pgbench_statement(
+            CLAIM_SQL,
+            &[
+                who,
+                BENCH_LEASE_SECS.to_string(),
+                "NULL".into(),
+                "1".into(),
+                crate::settings::DEFAULT_MAX_ATTEMPTS.to_string(),
+            ]
+        ),
     )
 }
+
+/// The lease the benchmark's claims take (the default `[tasks] lease`, 15 minutes): longer than
+/// any run, so no lease expires during one.
+pub const BENCH_LEASE_SECS: u64 = 900;
 
 /// Which mix of operations to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -423,16 +435,21 @@ impl BenchClient {
         })
     }
 
-    /// `task next --claim` without a tag, in a transaction of its own. Ok(false): nothing to
-    /// claim.
+    /// `task next --claim` without a tag: one statement, its own transaction. Ok(false):
+    /// nothing to claim.
     async fn claim(&mut self) -> Result<bool, tokio_postgres::Error> {
         let Some(statements) = &self.claim else {
             return Ok(true);
         };
         let who = format!("{CLAIMANT_PREFIX}{}", self.index);
-        let tx = self.client.transaction().await?;
-        let claimed = claim_next(&tx, statements, None, &who).await?;
-        tx.commit().await?;
+        let req = ClaimRequest {
+            holder: &who,
+            lease: Some(std::time::Duration::from_secs(BENCH_LEASE_SECS)),
+            tag: None,
+            limit: 1,
+            max_attempts: crate::settings::DEFAULT_MAX_ATTEMPTS,
+        };
+        let claimed = claim_next(&self.client, statements, &req).await?;
         Ok(claimed.is_some())
     }
 

@@ -1,6 +1,7 @@
 //! `taskdb maintain`: the one cron entry for upkeep. Creates the monthly partitions ahead,
-//! applies retention to metrics, API access logs and the audit log, recounts any wrong
-//! open-blocker count, ANALYZEs taskdb's tables,
+//! applies retention to metrics, API access logs and the audit log, hands back tasks whose
+//! lease expired (or gives them up after max attempts), recounts any wrong open-blocker count,
+//! ANALYZEs taskdb's tables,
 //! and says what it did. Idempotent; overlapping runs are serialised by an advisory lock (the
 //! second one skips, or waits with --wait), so neither fails.
 
@@ -53,10 +54,22 @@ struct MaintainReport {
     skipped: bool,
     partitions_created: Vec<String>,
     retention: Vec<Retention>,
+    /// Tasks whose lease had expired: handed back (pending) or given up (failed).
+    leases_expired: Vec<ExpiredLease>,
     /// Tasks whose count of open blockers (tasks.open_blockers) was wrong and was recounted.
     blocker_counts_fixed: Vec<i64>,
     analyzed: Vec<String>,
     duration_seconds: f64,
+}
+
+/// A task whose lease had expired, and what became of it.
+#[derive(Debug, Serialize)]
+struct ExpiredLease {
+    short_id: i64,
+    /// `pending` (claimable again) or `failed` (given up after max attempts).
+    status: String,
+    attempts: i32,
+    outcome: Option<String>,
 }
 
 /// One row of the human/CSV report.
@@ -118,6 +131,7 @@ pub async fn run(args: MaintainArgs, ctx: &Context) -> Result<Exit> {
         .out
         .require_format(&[Format::Table, Format::Json, Format::Csv])?;
     let (months_ahead, retention) = plan(&args, &ctx.settings.file.maintain)?;
+    let max_attempts = ctx.settings.max_attempts()?;
     let started = Instant::now();
     let db = ctx.db().await?;
 
@@ -126,7 +140,7 @@ pub async fn run(args: MaintainArgs, ctx: &Context) -> Result<Exit> {
         ctx.out.note("another taskdb maintain is running on this database: skipped (use --wait to wait for it)");
         report.skipped = true;
     } else {
-        let result = work(&db, months_ahead, retention, &mut report).await;
+        let result = work(&db, months_ahead, retention, max_attempts, &mut report).await;
         db::unlock(&db).await;
         result?;
     }
@@ -145,10 +159,21 @@ async fn work(
     client: &tokio_postgres::Client,
     months_ahead: u32,
     retention: RetentionDays,
+    max_attempts: u32,
     report: &mut MaintainReport,
 ) -> Result<()> {
     report.partitions_created = db::ensure_partitions(client, months_ahead).await?;
     report.retention = db::apply_retention(client, retention).await?;
+    report.leases_expired = crate::db::tasks::expire(client, max_attempts)
+        .await?
+        .into_iter()
+        .map(|t| ExpiredLease {
+            short_id: t.short_id,
+            status: t.status,
+            attempts: t.attempts,
+            outcome: t.last_outcome,
+        })
+        .collect();
     report.blocker_counts_fixed = db::recount_open_blockers(client).await?;
     report.analyzed = db::analyze_tables(client).await?;
     Ok(())
@@ -190,6 +215,24 @@ fn actions(report: &MaintainReport, months_ahead: u32) -> Vec<Action> {
             step: "retention",
             target: r.table.clone(),
             result,
+        });
+    }
+    if !report.skipped && report.leases_expired.is_empty() {
+        actions.push(Action {
+            step: "leases",
+            target: "tasks.lease_expires_at".into(),
+            result: "none expired".into(),
+        });
+    }
+    for l in &report.leases_expired {
+        actions.push(Action {
+            step: "lease",
+            target: format!("#{}", l.short_id),
+            result: format!(
+                "expired: {} ({})",
+                if l.status == "failed" { "given up" } else { "handed back" },
+                l.outcome.as_deref().unwrap_or("")
+            ),
         });
     }
     if !report.skipped {

@@ -56,6 +56,11 @@ pub fn db_error(e: tokio_postgres::Error) -> anyhow::Error {
                 "another task already has this external key".to_string()
             }
             ("23514", Some(c)) => format!("{msg} (constraint {c})"),
+            // Not the holder of a claim: say who is (the DETAIL), in the one line.
+            ("TD030", _) => match db.detail() {
+                Some(detail) => format!("{msg}: {detail}"),
+                None => msg,
+            },
             _ => msg,
         };
         usage(text)

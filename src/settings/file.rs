@@ -33,6 +33,8 @@ pub struct FileConfig {
     pub health: FileHealth,
     #[serde(default)]
     pub maintain: FileMaintain,
+    #[serde(default)]
+    pub tasks: FileTasks,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -118,6 +120,16 @@ pub struct FileMaintain {
     pub api_logs_retention_days: Option<u32>,
     /// Days of audit log to keep.
     pub audit_retention_days: Option<u32>,
+}
+
+/// `[tasks]`: defaults for claims (`task next --claim`, `taskdb worker`; their flags override).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileTasks {
+    /// How long a claim holds a task unless extended, e.g. "15m", or "off".
+    pub lease: Option<String>,
+    /// Attempts before a task whose leases expire or whose runs fail is given up (failed).
+    pub max_attempts: Option<u32>,
 }
 
 /// The config file to read: `--config`, `TASKDB_CONFIG`, `./taskdb.toml`, XDG. Explicit paths are

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{
     redact, DatabaseTarget, Settings, Source, Sourced, ThresholdValue,
     DEFAULT_API_LOGS_RETENTION_DAYS, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_HEALTH_ALERT_COOLDOWN,
-    DEFAULT_HEALTH_TIMEOUT, DEFAULT_MAINTAIN_MONTHS_AHEAD, DEFAULT_METRICS_RETENTION_DAYS,
+    DEFAULT_HEALTH_TIMEOUT, DEFAULT_MAX_ATTEMPTS, DEFAULT_TASK_LEASE, DEFAULT_MAINTAIN_MONTHS_AHEAD, DEFAULT_METRICS_RETENTION_DAYS,
 };
 
 /// One row of `taskdb config show`.
@@ -140,7 +140,7 @@ impl Settings {
         }
     }
 
-    /// `[health]` and `[maintain]`, which only the file (or the defaults) set.
+    /// `[health]`, `[tasks]` and `[maintain]`, which only the file (or the defaults) set.
     fn file_section_entries(&self, rows: &mut Rows) {
         let file_src = super::file_source(self.config_file.as_deref());
         let h = &self.file.health;
@@ -168,6 +168,19 @@ impl Settings {
                 &file_src,
             );
         }
+        let t = &self.file.tasks;
+        rows.file_value(
+            "tasks.lease",
+            t.lease.clone(),
+            DEFAULT_TASK_LEASE.into(),
+            &file_src,
+        );
+        rows.file_value(
+            "tasks.max_attempts",
+            t.max_attempts.map(|n| n.to_string()),
+            DEFAULT_MAX_ATTEMPTS.to_string(),
+            &file_src,
+        );
         let m = &self.file.maintain;
         for (key, value, default) in [
             (

@@ -15,6 +15,14 @@ use super::{FileConfig, FileThreshold};
 struct Doc {
     #[serde(default)]
     health: Health,
+    #[serde(default)]
+    tasks: Tasks,
+}
+
+#[derive(Deserialize, Default)]
+struct Tasks {
+    lease: Option<Spanned<toml::Value>>,
+    max_attempts: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -40,6 +48,16 @@ pub fn check(text: &str, file: &FileConfig) -> Result<(), String> {
         let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
         Err(format!(":{line}: key `{key}`: {why}"))
     };
+    if let (Some(t), Some(s)) = (&file.tasks.lease, &doc.tasks.lease) {
+        if let Err(e) = super::parse_lease(t) {
+            return at(s.span(), "tasks.lease", e);
+        }
+    }
+    if let (Some(n), Some(s)) = (file.tasks.max_attempts, &doc.tasks.max_attempts) {
+        if let Err(e) = super::check_max_attempts(n) {
+            return at(s.span(), "tasks.max_attempts", e);
+        }
+    }
     let h = &file.health;
     if let (Some(t), Some(s)) = (&h.timeout, &doc.health.timeout) {
         if let Err(e) = super::parse_health_timeout(t) {

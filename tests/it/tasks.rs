@@ -530,10 +530,12 @@ fn twenty_agents_claiming_at_once_get_twenty_different_tasks() {
         .unwrap();
     assert_eq!(rows[0].get::<_, i64>(0), 20);
     assert_eq!(rows[0].get::<_, i64>(1), 20);
-    // Each task claimed once: one status_change context per task.
+    // Each task claimed once: one audit row per claim (the claim counts an attempt).
     let n: i64 = c
         .query_one(
-            "SELECT count(*) FROM task_contexts WHERE context_type = 'status_change'",
+            "SELECT count(DISTINCT record_id) FROM audit_log WHERE table_name = 'tasks' \
+               AND action = 'UPDATE' AND changed_fields @> ARRAY['attempts', 'status'] \
+               AND new_values ->> 'status' = 'in_progress'",
             &[],
         )
         .unwrap()

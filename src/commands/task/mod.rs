@@ -11,6 +11,7 @@
 //! imports and exports Task Master files. The SQL is in `crate::db::tasks`.
 
 mod input;
+mod lease;
 mod list;
 mod next;
 mod show;
@@ -51,6 +52,7 @@ enum TaskCmd {
     #[command(after_help = "Examples:\n  \
         taskdb task list --status pending --status in_progress --sort priority\n  \
         taskdb task list --ready --tag backend --limit 10\n  \
+        taskdb task list --stale              # leases that expired (dead agents)\n  \
         taskdb task list --after 150          # the page after task #150 in the chosen order\n  \
         taskdb --format json task list --assigned none")]
     List(ListArgs),
@@ -85,12 +87,30 @@ enum TaskCmd {
         after_help = "Choice (as `task-master next`): first the pending/in-progress subtasks of \
         in-progress tasks, then top-level pending/in-progress tasks; every blocking dependency must \
         be completed; highest priority first, then fewer dependencies, then lowest id.\n\
-        With --claim only pending tasks are candidates; the chosen task is marked in_progress and \
-        assigned in one transaction (FOR UPDATE SKIP LOCKED), so concurrent agents never get the \
-        same task.\nNothing ready: empty stdout (json: null), a note on stderr, exit 0.\n\n\
-        Example:\n  id=$(taskdb task next --claim --assign agent-7) && [ -n \"$id\" ] && work-on \"$id\""
+        With --claim only pending tasks are candidates; the chosen task is marked in_progress, \
+        assigned and leased in one statement (FOR NO KEY UPDATE SKIP LOCKED), so concurrent agents \
+        never get the same task. The holder keeps it until the lease ends (--lease, [tasks] lease, \
+        default 15m; `off`: until finished or released): extend it with `task heartbeat`, hand it \
+        back with `task release`. An expired lease makes the task claimable again (a new \
+        attempt); after max attempts ([tasks] max_attempts, default 3, or the task's own) it is \
+        failed instead.\nNothing ready: empty stdout (json: null, or [] with --limit), a note on \
+        stderr, exit 0; with --wait, exit 4 when the wait ends empty.\n\n\
+        Examples:\n  id=$(taskdb task next --claim --assign agent-7) && [ -n \"$id\" ] && work-on \"$id\"\n  \
+        taskdb task next --claim --lease 30m --limit 5 --tag backend\n  \
+        taskdb task next --claim --wait 30s || [ $? -eq 4 ]   # nothing arrived in 30 s"
     )]
     Next(NextArgs),
+    /// Extend the lease on a task you hold (only the holder may)
+    #[command(after_help = "The holder is --assign, or the actor (--actor / TASKDB_ACTOR). \
+        Anyone else gets one line and exit 2; so does the holder once the lease expired and the \
+        task was handed back. Not an edit: no audit row, updated_at unchanged.\n\n\
+        Example:\n  while sleep 300; do taskdb task heartbeat 42 --assign agent-7 --extend 15m || break; done")]
+    Heartbeat(lease::HeartbeatArgs),
+    /// Hand a task you hold back (pending again, claimable by others)
+    #[command(after_help = "Only the holder (--assign, or the actor) may release a task; the \
+        note is kept in last_outcome and the audit trail. The attempt still counts.\n\n\
+        Example:\n  taskdb task release 42 --assign agent-7 --note \"needs a GPU runner\"")]
+    Release(lease::ReleaseArgs),
     /// Import a Task Master tasks.json (both shapes) in one transaction; idempotent
     #[command(
         after_help = "Each task and subtask gets external_key taskmaster:<tag>:<id> (subtasks \
@@ -138,6 +158,9 @@ struct FieldArgs {
     /// Estimated complexity, 1-10
     #[arg(long, value_name = "1-10")]
     complexity: Option<i16>,
+    /// Attempts (claims) before the task is given up (failed) [default: [tasks] max_attempts]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(1..=1000))]
+    max_attempts: Option<i32>,
     /// Who works on it
     #[arg(long, value_name = "WHO")]
     assign: Option<String>,
@@ -242,6 +265,10 @@ struct ListArgs {
     /// Only ready tasks: pending, in_progress or review with every blocking dependency completed
     #[arg(long)]
     ready: bool,
+    /// Only tasks whose lease has expired (the holder stopped heartbeating; the next claim, or
+    /// `taskdb maintain`, hands them back)
+    #[arg(long)]
+    stale: bool,
     /// Rank by trigram similarity of title and description to TEXT
     #[arg(long, value_name = "TEXT")]
     search: Option<String>,
@@ -336,13 +363,26 @@ struct NextArgs {
     /// Only tasks carrying this tag (e.g. a Task Master tag)
     #[arg(long, short = 't', value_name = "TAG")]
     tag: Option<String>,
-    /// Take the task: mark it in_progress and assign it, atomically
+    /// Take the task: mark it in_progress, assign and lease it, atomically
     #[arg(long)]
     claim: bool,
-    /// Assignee for --claim [default: the actor]
+    /// Assignee (the holder) for --claim [default: the actor]
     #[arg(long, value_name = "WHO", requires = "claim")]
     assign: Option<String>,
+    /// How long the claim holds the task unless extended (30s, 15m, 2h, or off) [default: [tasks] lease, else 15m]
+    #[arg(long, value_name = "DURATION", requires = "claim", value_parser = lease::parse_lease_arg)]
+    lease: Option<LeaseArg>,
+    /// Claim up to N tasks in one statement (1-1000); prints one id per line (json: an array)
+    #[arg(long, value_name = "N", requires = "claim", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    limit: Option<u32>,
+    /// Attempts before a task whose lease expired is given up [default: [tasks] max_attempts, else 3]
+    #[arg(long, value_name = "N", requires = "claim", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    max_attempts: Option<u32>,
 }
+
+/// `--lease`: a duration, or `off` (None).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LeaseArg(pub Option<std::time::Duration>);
 
 #[derive(Debug, Args)]
 struct ImportArgs {
@@ -382,6 +422,8 @@ pub async fn run(args: TaskArgs, ctx: &Context) -> Result<Exit> {
         TaskCmd::Delete(a) => write::delete(a, ctx).await,
         TaskCmd::Deps(a) => write::deps(a, ctx).await,
         TaskCmd::Next(a) => next::next(a, ctx).await,
+        TaskCmd::Heartbeat(a) => lease::heartbeat(a, ctx).await,
+        TaskCmd::Release(a) => lease::release(a, ctx).await,
         TaskCmd::Import(a) => transfer::import(a, ctx).await,
         TaskCmd::Export(a) => transfer::export(a, ctx).await,
     }

@@ -88,6 +88,16 @@ fn field_rows(t: &Task, completion: f64) -> Vec<(&'static str, String)> {
         }
     };
     add("assigned_to", opt(&t.assigned_to));
+    add("lease", lease_text(t));
+    add(
+        "attempts",
+        match (t.attempts, t.max_attempts) {
+            (0, None) => String::new(),
+            (n, Some(max)) => format!("{n} of {max}"),
+            (n, None) => n.to_string(),
+        },
+    );
+    add("last_outcome", opt(&t.last_outcome));
     add("parent", num(t.parent_short_id.map(|p| format!("#{p}"))));
     add("tags", t.tags.join(", "));
     add("description", opt(&t.description));
@@ -282,4 +292,22 @@ mod tests {
             "#1 [pending] t1\n├── #2 [pending] t2\n│   └── #4 [pending] t4\n└── #3 [pending] t3\n#5 [pending] t5\n"
         );
     }
+}
+
+/// "held by agent-7 until 2026-12-03T10:15:00Z (expired)" for a leased task, else empty.
+fn lease_text(t: &q::Task) -> String {
+    let Some(until) = t.lease_expires_at else {
+        return String::new();
+    };
+    let holder = t.assigned_to.as_deref().unwrap_or("nobody");
+    let expired = if until < chrono::Utc::now() {
+        " (expired: claimable again)"
+    } else {
+        ""
+    };
+    format!(
+        "held by {} until {}{expired}",
+        crate::output::escape_controls(holder),
+        crate::output::ts(Some(until))
+    )
 }

@@ -45,6 +45,8 @@ pub struct ListFilter {
     pub parent: Option<Uuid>,
     /// Pending, in progress or review with every blocking dependency completed.
     pub ready: bool,
+    /// Held under a lease that has expired (claimable again at the next claim).
+    pub stale: bool,
     /// Rank by trigram similarity of title and description to this text.
     pub search: Option<String>,
     /// None: by id, or by relevance when searching.
@@ -127,6 +129,9 @@ fn filter_conditions(f: &ListFilter, params: &mut Params) -> Vec<String> {
     }
     if let Some(p) = f.parent {
         conds.push(format!("t.parent_task_id = {}", params.push(p)));
+    }
+    if f.stale {
+        conds.push("t.lease_expires_at < now()".to_string());
     }
     if f.ready {
         conds.push(format!(

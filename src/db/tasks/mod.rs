@@ -8,6 +8,7 @@
 
 mod deps;
 mod history;
+mod lease;
 mod list;
 mod next;
 mod read;
@@ -28,23 +29,23 @@ use crate::output::Row;
 pub use deps::{add_dependency, deps_of, remove_dependency, DepRow};
 pub use history::{history, HistoryRow};
 pub use list::{list, Assignee, ListFilter, Page, TaskOrder};
-pub use next::{claim_next, claim_next_task, next_task, ClaimStatements, ASSIGN_SQL, CLAIM_SQL};
+pub use lease::{expire, finish_attempt, heartbeat, release, until_next_expiry, AttemptEnd};
+pub use next::{claim, claim_next, next_task, ClaimRequest, ClaimStatements, CLAIM_SQL, NEXT_ORDER};
 pub use read::{details, tree, ChildBrief, Details, TreeNode};
 pub use write::{
     create, delete, dependents_and_children, set_status, update, NewTask, TaskChanges,
 };
 
 /// Every column of `tasks` as the CLI reads it (numeric hours as float8 — the driver has no
-/// numeric type), plus the parent's short id.
+/// numeric type), the parent's short id (kept on the row by V14's triggers) and the lease.
 pub const TASK_COLUMNS: &str =
     "t.id, t.short_id, t.external_key, t.title, t.description, t.details, \
      t.test_strategy, t.type, t.status, t.priority, t.complexity, t.tags, t.requirements, \
      t.acceptance_criteria, t.affected_files, t.metadata, t.estimated_hours::float8, \
-     t.actual_hours::float8, t.parent_task_id, \
-     (SELECT p.short_id FROM tasks p WHERE p.id = t.parent_task_id) AS parent_short_id, \
+     t.actual_hours::float8, t.parent_task_id, t.parent_short_id, \
      t.assigned_to, t.created_by, t.repository_url, t.branch_name, t.pr_number, t.linear_issue_id, \
      t.github_issue_number, t.codegen_session_id, t.created_at, t.updated_at, t.started_at, \
-     t.completed_at";
+     t.completed_at, t.attempts, t.max_attempts, t.lease_expires_at, t.last_outcome";
 
 /// The task statuses, in the schema's order.
 pub const STATUSES: &[&str] = &[
@@ -96,6 +97,10 @@ pub const TASK_FIELDS: &[&str] = &[
     "updated_at",
     "started_at",
     "completed_at",
+    "attempts",
+    "max_attempts",
+    "lease_expires_at",
+    "last_outcome",
 ];
 
 /// One task, every field (JSON and CSV output carry all of them).
@@ -134,6 +139,14 @@ pub struct Task {
     pub updated_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// Claims so far (each claim is an attempt).
+    pub attempts: i32,
+    /// Attempts before the task is given up; None: the claimant's default.
+    pub max_attempts: Option<i32>,
+    /// The holder (`assigned_to`) holds the in-progress task until then.
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    /// What ended the last attempt (expiry, release, failure, give-up, completion).
+    pub last_outcome: Option<String>,
 }
 
 impl Task {
@@ -172,6 +185,10 @@ impl Task {
             updated_at: r.try_get(29)?,
             started_at: r.try_get(30)?,
             completed_at: r.try_get(31)?,
+            attempts: r.try_get(32)?,
+            max_attempts: r.try_get(33)?,
+            lease_expires_at: r.try_get(34)?,
+            last_outcome: r.try_get(35)?,
         })
     }
 

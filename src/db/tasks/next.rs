@@ -1,107 +1,146 @@
-//! Task Master's `next`, in SQL, and claiming it: `task next [--claim]` and the claim operation
-//! of `taskdb bench` run these very statements (`bench --pgbench-script` prints them too).
+//! Task Master's `next`, in SQL, and claiming: `task next [--claim]`, `taskdb worker` and the
+//! claim operation of `taskdb bench` run these very statements (`bench --pgbench-script` prints
+//! them too).
+//!
+//! Both read one index in Task Master's order (V14: `tasks_next_idx` for `next`,
+//! `tasks_claim_idx` for claims, and the matching partial GIN indexes when a tag is given), so
+//! their cost does not grow with the tasks that are not candidates.
+
+use std::time::Duration;
 
 use anyhow::Result;
-use tokio_postgres::{Client, GenericClient, Statement, Transaction};
+use tokio_postgres::{GenericClient, Statement};
 use uuid::Uuid;
 
-use super::{find, Task, TaskRef, TASK_COLUMNS};
+use super::{Task, TASK_COLUMNS};
 use crate::db::db_error;
 
-/// Task Master's choice among tasks in `$statuses`: subtasks of in-progress tasks first
-/// (phase 1), then top-level tasks (phase 2); every blocking dependency completed; priority
-/// desc, fewer dependencies, parent id, id. `$1` = tag or NULL.
-macro_rules! choice_sql {
-    ($statuses:literal) => {
-        concat!(
-            "SELECT t.id FROM tasks t LEFT JOIN tasks p ON p.id = t.parent_task_id \
-             WHERE ",
-            $statuses,
-            " \
-               AND (t.parent_task_id IS NULL OR p.status = 'in_progress') \
-               AND ($1::text IS NULL OR t.tags @> ARRAY[$1::text]) \
-               AND t.open_blockers = 0 \
-             ORDER BY (t.parent_task_id IS NOT NULL) DESC, t.priority DESC, \
-               (SELECT count(*) FROM task_dependencies d WHERE d.task_id = t.id AND d.dependency_type = 'blocks'), \
-               p.short_id NULLS FIRST, t.short_id \
-             LIMIT 1"
-        )
-    };
+/// Task Master's order, as the indexes keep it: subtasks of in-progress tasks first, then
+/// priority, fewer blocking dependencies, the parent's id, the id.
+pub const NEXT_ORDER: &str = "t.parent_in_progress DESC, t.priority DESC, \
+     t.blocking_dependencies, t.parent_short_id, t.short_id";
+
+/// `task next`'s candidates: pending and in-progress tasks whose blocking dependencies are all
+/// completed, top-level or children of an in-progress task.
+const NEXT_CANDIDATES: &str = "t.status IN ('pending', 'in_progress') AND t.open_blockers = 0 \
+     AND (t.parent_task_id IS NULL OR t.parent_in_progress)";
+
+/// `task next` without a tag (no parameters).
+fn next_sql() -> String {
+    format!(
+        "SELECT {TASK_COLUMNS} FROM tasks t WHERE {NEXT_CANDIDATES} ORDER BY {NEXT_ORDER} LIMIT 1"
+    )
 }
 
-/// `task next` without `--claim`: pending and in-progress tasks are candidates.
-const NEXT_SQL: &str = choice_sql!("t.status IN ('pending', 'in_progress')");
+/// `task next --tag $1`.
+fn next_tagged_sql() -> String {
+    format!(
+        "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.tags @> ARRAY[$1::text] AND {NEXT_CANDIDATES} \
+         ORDER BY {NEXT_ORDER} LIMIT 1"
+    )
+}
 
-/// Claiming, first statement: choose among pending tasks, lock the choice (skipping rows other
-/// claims hold, so concurrent agents never get the same task) and move it to in_progress
-/// through the schema's `update_task_status`. `$1` = tag or NULL, `$2` = the claimant. One row
-/// (`claimed_id`, `claimed_short_id`), or none when nothing is ready.
-pub const CLAIM_SQL: &str = concat!(
-    "SELECT s.id AS claimed_id, s.short_id AS claimed_short_id FROM (",
-    choice_sql!("t.status = 'pending'"),
-    " FOR UPDATE OF t SKIP LOCKED) n \
-     CROSS JOIN LATERAL update_task_status(n.id, 'in_progress', 'claimed by ' || $2::text) s"
-);
+/// The claim, one statement: the schema's `claim_tasks` (expired leases handed back first,
+/// then up to `$4` claimable tasks locked with SKIP LOCKED and moved to in_progress for `$1`,
+/// with a lease of `$2` seconds (NULL: none), an attempt counted and an audit row written).
+/// `$3` = tag or NULL, `$5` = the default max attempts for expired leases.
+pub const CLAIM_FROM: &str = "claim_tasks($1::text, $2::float8 * interval '1 second', \
+     $3::text, $4::int, $5::int) t";
 
-/// Claiming, second statement: assign the claimed task `$1` to `$2`.
-pub const ASSIGN_SQL: &str = "UPDATE tasks SET assigned_to = $2 WHERE id = $1";
+/// [`CLAIM_FROM`] as the benchmark runs it: the claimed ids only.
+pub const CLAIM_SQL: &str = "SELECT t.id AS claimed_id, t.short_id AS claimed_short_id \
+     FROM claim_tasks($1::text, $2::float8 * interval '1 second', $3::text, $4::int, $5::int) t";
 
 /// The next task to work on (`tag`: only tasks carrying it), or None when nothing is ready.
 pub async fn next_task<C: GenericClient>(db: &C, tag: Option<&str>) -> Result<Option<Task>> {
-    // One statement: the choice and the row it names.
-    let sql = format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = ({NEXT_SQL})");
-    let row = db.query_opt(&sql, &[&tag]).await.map_err(db_error)?;
+    let row = match tag {
+        None => db.query_opt(&next_sql(), &[]).await,
+        Some(tag) => db.query_opt(&next_tagged_sql(), &[&tag]).await,
+    }
+    .map_err(db_error)?;
     row.as_ref().map(Task::from_row).transpose()
 }
 
-/// The two statements of a claim, prepared on one connection.
+/// What a claim asks for.
+#[derive(Debug, Clone)]
+pub struct ClaimRequest<'a> {
+    /// Who will hold the tasks (`--assign`, or the actor).
+    pub holder: &'a str,
+    /// How long the claim holds them unless extended; None: until finished or released.
+    pub lease: Option<Duration>,
+    /// Only tasks carrying this tag.
+    pub tag: Option<&'a str>,
+    /// Claim up to this many tasks (1..=1000).
+    pub limit: u32,
+    /// Attempts before a task whose lease expired is given up (when the task sets none).
+    pub max_attempts: u32,
+}
+
+impl ClaimRequest<'_> {
+    fn lease_secs(&self) -> Option<f64> {
+        self.lease.map(|d| d.as_secs_f64())
+    }
+    fn limit(&self) -> i32 {
+        i32::try_from(self.limit).unwrap_or(i32::MAX)
+    }
+    fn max_attempts(&self) -> i32 {
+        i32::try_from(self.max_attempts).unwrap_or(i32::MAX)
+    }
+}
+
+/// Claim up to `req.limit` tasks in one statement (its own transaction when `db` is a client);
+/// the claimed tasks in Task Master's order, none when nothing is claimable.
+pub async fn claim<C: GenericClient>(db: &C, req: &ClaimRequest<'_>) -> Result<Vec<Task>> {
+    let sql = format!("SELECT {TASK_COLUMNS} FROM {CLAIM_FROM} ORDER BY {NEXT_ORDER}");
+    let rows = db
+        .query(
+            &sql,
+            &[
+                &req.holder,
+                &req.lease_secs(),
+                &req.tag,
+                &req.limit(),
+                &req.max_attempts(),
+            ],
+        )
+        .await
+        .map_err(db_error)?;
+    rows.iter().map(Task::from_row).collect()
+}
+
+/// The claim statement, prepared on one connection (the benchmark claims many times).
 pub struct ClaimStatements {
     claim: Statement,
-    assign: Statement,
 }
 
 impl ClaimStatements {
     pub async fn prepare<C: GenericClient>(db: &C) -> Result<Self, tokio_postgres::Error> {
-        let (claim, assign) = tokio::try_join!(db.prepare(CLAIM_SQL), db.prepare(ASSIGN_SQL))?;
-        Ok(ClaimStatements { claim, assign })
+        Ok(ClaimStatements {
+            claim: db.prepare(CLAIM_SQL).await?,
+        })
     }
 }
 
-/// Claim the next pending task for `who` ([`CLAIM_SQL`], then [`ASSIGN_SQL`]) inside `tx`,
-/// which holds the row lock until it commits. The claimed task's id, or None when nothing is
-/// ready. Errors are the driver's, for the caller to map.
-pub async fn claim_next(
-    tx: &Transaction<'_>,
+/// Claim the next task for `req.holder` with [`CLAIM_SQL`] (`req.limit` is 1 here): the claimed
+/// task's id, or None when nothing is claimable. Errors are the driver's, for the caller to map.
+pub async fn claim_next<C: GenericClient>(
+    db: &C,
     statements: &ClaimStatements,
-    tag: Option<&str>,
-    who: &str,
+    req: &ClaimRequest<'_>,
 ) -> Result<Option<Uuid>, tokio_postgres::Error> {
-    let Some(row) = tx.query_opt(&statements.claim, &[&tag, &who]).await? else {
-        return Ok(None);
-    };
-    let id: Uuid = row.try_get(0)?;
-    tx.execute(&statements.assign, &[&id, &who]).await?;
-    Ok(Some(id))
-}
-
-/// `task next --claim`: claim the next pending task for `who` in a transaction of its own and
-/// return it as stored, or None when nothing is ready.
-pub async fn claim_next_task(
-    client: &mut Client,
-    tag: Option<&str>,
-    who: &str,
-) -> Result<Option<Task>> {
-    let tx = client.transaction().await.map_err(db_error)?;
-    let statements = ClaimStatements::prepare(&tx).await.map_err(db_error)?;
-    let Some(id) = claim_next(&tx, &statements, tag, who)
-        .await
-        .map_err(db_error)?
-    else {
-        return Ok(None);
-    };
-    let task = find(&tx, TaskRef::Uuid(id), "task").await?;
-    tx.commit().await.map_err(db_error)?;
-    Ok(Some(task))
+    let row = db
+        .query_opt(
+            &statements.claim,
+            &[
+                &req.holder,
+                &req.lease_secs(),
+                &req.tag,
+                &1i32,
+                &req.max_attempts(),
+            ],
+        )
+        .await?;
+    row.map(|r| r.try_get(0)).transpose()
 }
 
 #[cfg(test)]
@@ -109,13 +148,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn claim_and_next_share_the_choice() {
-        let tail = NEXT_SQL
-            .split_once("t.status IN ('pending', 'in_progress')")
-            .map(|(_, rest)| rest)
-            .unwrap_or_default();
-        assert!(!tail.is_empty());
-        assert!(CLAIM_SQL.contains(tail), "{CLAIM_SQL}");
-        assert!(CLAIM_SQL.contains("WHERE t.status = 'pending' "));
+    fn next_and_claim_share_the_order_of_the_indexes() {
+        assert!(next_sql().contains(NEXT_ORDER));
+        assert!(next_tagged_sql().contains(NEXT_ORDER));
+        assert!(CLAIM_SQL.contains(CLAIM_FROM.trim_end_matches(" t")));
     }
 }

@@ -22,6 +22,8 @@ pub struct NewTask {
     pub task_type: Option<String>,
     pub priority: i16,
     pub complexity: Option<i16>,
+    /// Attempts before the task is given up; None: the claimant's default.
+    pub max_attempts: Option<i32>,
     pub assigned_to: Option<String>,
     /// Makes it a subtask of this task (which must exist).
     pub parent: Option<TaskRef>,
@@ -106,10 +108,11 @@ async fn insert<C: GenericClient>(
         || t.pr_number.is_some()
         || t.linear_issue_id.is_some()
         || t.github_issue_number.is_some()
+        || t.max_attempts.is_some()
     {
         tx.execute(
             "UPDATE tasks SET repository_url = $2, branch_name = $3, pr_number = $4, \
-               linear_issue_id = $5, github_issue_number = $6 WHERE id = $1",
+               linear_issue_id = $5, github_issue_number = $6, max_attempts = $7 WHERE id = $1",
             &[
                 &id,
                 &t.repository_url,
@@ -117,6 +120,7 @@ async fn insert<C: GenericClient>(
                 &t.pr_number,
                 &t.linear_issue_id,
                 &t.github_issue_number,
+                &t.max_attempts,
             ],
         )
         .await
@@ -139,6 +143,7 @@ pub struct TaskChanges {
     pub linear_issue_id: Option<String>,
     pub github_issue_number: Option<i32>,
     pub complexity: Option<i16>,
+    pub max_attempts: Option<i32>,
     pub priority: Option<i16>,
     pub assigned_to: Option<String>,
     pub estimated_hours: Option<f64>,
@@ -184,6 +189,7 @@ impl TaskChanges {
         opt!("linear_issue_id", self.linear_issue_id);
         opt!("github_issue_number", self.github_issue_number);
         opt!("complexity", self.complexity);
+        opt!("max_attempts", self.max_attempts);
         opt!("priority", self.priority);
         opt!("assigned_to", self.assigned_to);
         if let Some(h) = self.estimated_hours {

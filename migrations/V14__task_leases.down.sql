@@ -1,0 +1,115 @@
+-- V14__task_leases.down.sql -- back to V13: no leases, next's order computed per query.
+
+DROP FUNCTION finish_task_attempt(uuid, text, integer, boolean, text, jsonb, integer);
+DROP FUNCTION release_task(uuid, text, text);
+DROP FUNCTION heartbeat_task(uuid, text, interval, integer);
+DROP FUNCTION claim_tasks(text, interval, text, integer, integer);
+DROP FUNCTION held_task(uuid, text, integer);
+DROP FUNCTION lease_refusal(tasks, text);
+DROP FUNCTION expire_leases(integer, integer);
+
+DROP TRIGGER tasks_notify_ready_insert ON tasks;
+DROP FUNCTION tasks_notify_ready_insert();
+DROP TRIGGER tasks_notify_ready ON tasks;
+DROP FUNCTION tasks_notify_ready();
+
+DROP TRIGGER tasks_children_parent_state ON tasks;
+DROP FUNCTION tasks_children_parent_state();
+DROP TRIGGER tasks_parent_state_update ON tasks;
+DROP TRIGGER tasks_parent_state_insert ON tasks;
+DROP FUNCTION tasks_parent_state();
+
+DROP TRIGGER tasks_set_updated_at ON tasks;
+CREATE TRIGGER tasks_set_updated_at BEFORE UPDATE ON tasks
+    FOR EACH ROW WHEN (OLD.open_blockers = NEW.open_blockers)
+    EXECUTE FUNCTION set_updated_at();
+
+DROP TRIGGER tasks_audit ON tasks;
+DROP TRIGGER tasks_audit_insert ON tasks;
+DROP TRIGGER tasks_audit_delete ON tasks;
+CREATE TRIGGER tasks_audit AFTER UPDATE ON tasks
+    FOR EACH ROW WHEN (OLD.open_blockers = NEW.open_blockers)
+    EXECUTE FUNCTION audit_row_change('id', 'open_blockers');
+CREATE TRIGGER tasks_audit_insert AFTER INSERT ON tasks REFERENCING NEW TABLE AS audit_new
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_statement_change('id', 'open_blockers');
+CREATE TRIGGER tasks_audit_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS audit_old
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_statement_change('id', 'open_blockers');
+
+CREATE OR REPLACE FUNCTION tasks_status_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v_arrow   text := CASE WHEN getdatabaseencoding() = 'UTF8' THEN ' ' || chr(8594) || ' ' ELSE ' -> ' END;
+    v_allowed text;
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status THEN
+        IF NOT EXISTS (SELECT 1 FROM task_status_transitions tr
+                        WHERE tr.from_status = OLD.status AND tr.to_status = NEW.status) THEN
+            IF NOT EXISTS (SELECT 1 FROM task_status_transitions tr
+                            WHERE NEW.status IN (tr.from_status, tr.to_status)) THEN
+                RETURN NEW;   -- not a status at all: CHECK tasks_status_valid reports it (23514)
+            END IF;
+            v_allowed := nullif(array_to_string(allowed_task_transitions(OLD.status), ', '), '');
+            RAISE EXCEPTION 'invalid transition %', format('%s%s%s (allowed from %s: %s)',
+                      OLD.status, v_arrow, NEW.status, OLD.status, coalesce(v_allowed, 'none'))
+                USING ERRCODE = 'TD010',
+                      DETAIL = format('task #%s (%s)', NEW.short_id, NEW.id),
+                      TABLE = 'tasks', COLUMN = 'status';
+        END IF;
+    END IF;
+
+    IF NEW.status = 'completed' THEN
+        IF TG_OP = 'INSERT' OR OLD.status <> 'completed' THEN
+            NEW.completed_at := coalesce(NEW.completed_at, now());
+        END IF;
+    ELSIF TG_OP = 'UPDATE' AND OLD.status = 'completed' THEN
+        NEW.completed_at := NULL;
+    END IF;
+
+    IF NEW.status = 'in_progress' AND NEW.started_at IS NULL THEN
+        NEW.started_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION refresh_open_blockers(p_task_ids uuid[]) RETURNS SETOF uuid
+    LANGUAGE sql
+    SET search_path FROM CURRENT
+    SET enable_seqscan = off
+    SET enable_nestloop = on
+AS $$
+    UPDATE tasks t
+       SET open_blockers = c.n
+      FROM (SELECT x.id,
+                   (SELECT count(*)::integer
+                      FROM task_dependencies e
+                     WHERE e.task_id = x.id AND e.dependency_type = 'blocks'
+                       AND (SELECT d.status FROM tasks d WHERE d.id = e.depends_on_task_id)
+                           <> 'completed') AS n
+              FROM (SELECT DISTINCT u.id FROM unnest(p_task_ids) AS u(id)) AS x) AS c
+     WHERE t.id = c.id AND t.open_blockers <> c.n
+    RETURNING t.id
+$$;
+COMMENT ON FUNCTION refresh_open_blockers(uuid[]) IS
+    'Recounts tasks.open_blockers of the given tasks; writes and returns only those whose count changed.';
+
+DROP INDEX tasks_lease_expiry_idx;
+DROP INDEX tasks_next_tags_gin;
+DROP INDEX tasks_claim_tags_gin;
+DROP INDEX tasks_next_idx;
+DROP INDEX tasks_claim_idx;
+
+ALTER TABLE tasks
+    DROP CONSTRAINT tasks_blocking_dependencies_non_negative,
+    DROP CONSTRAINT tasks_lease_only_in_progress,
+    DROP CONSTRAINT tasks_max_attempts_range,
+    DROP CONSTRAINT tasks_attempts_non_negative,
+    DROP COLUMN blocking_dependencies,
+    DROP COLUMN parent_in_progress,
+    DROP COLUMN parent_short_id,
+    DROP COLUMN last_outcome,
+    DROP COLUMN lease_expires_at,
+    DROP COLUMN max_attempts,
+    DROP COLUMN attempts;

@@ -1,0 +1,499 @@
+-- V14__task_leases.sql -- claims with leases for fleets of agents: a claimed task is held until
+-- its lease ends; the holder extends it (heartbeat), hands it back (release) or finishes it; an
+-- expired lease makes the task claimable again at the next claim, and a task whose attempts keep
+-- expiring or failing stops at max_attempts (failed, with a note) instead of being claimed forever.
+-- Claims choose through one index, whatever the number of tasks that are not claimable, and a
+-- task becoming claimable wakes waiting agents (NOTIFY taskdb_ready, at most once per transaction).
+--
+-- Creates
+--   columns on tasks:
+--     attempts integer NOT NULL DEFAULT 0: claims so far (a claim is an attempt; it counts at
+--         claim time, so an agent that dies mid-task has used one).
+--     max_attempts integer (NULL: the claimant's default, `[tasks] max_attempts`), 1..1000.
+--     lease_expires_at timestamptz: the holder (assigned_to) holds the task until then; NULL
+--         when not leased (no lease asked for, or not in_progress: the status guard clears it).
+--     last_outcome text: what ended the last attempt ('lease of … expired …', 'released …',
+--         'attempt 2 failed: …', 'gave up …'); shown by `task show`, recorded in audit_log.
+--     parent_short_id bigint, parent_in_progress boolean, blocking_dependencies integer: derived
+--         (triggers keep them), so that Task Master's order of `next` is one index's order:
+--         subtasks of in-progress tasks first, priority, fewer blocking dependencies, parent id,
+--         id.
+--   indexes tasks_claim_idx / tasks_next_idx (that order; claimable pending tasks / pending and
+--       in-progress candidates of `task next`), tasks_claim_tags_gin / tasks_next_tags_gin (the
+--       same sets by tag, so `--tag T` reads only T's candidates), tasks_lease_expiry_idx.
+--   functions claim_tasks, heartbeat_task, release_task, finish_task_attempt, expire_leases,
+--       and the trigger functions tasks_parent_state, tasks_children_parent_state,
+--       tasks_notify_ready, tasks_notify_ready_insert.
+-- Replaces
+--   refresh_open_blockers(uuid[]): also counts blocking_dependencies.
+--   tasks_status_guard(): also clears lease_expires_at when a task leaves in_progress.
+--   triggers tasks_audit and tasks_set_updated_at: UPDATE OF the task's own columns, so the
+--       derived columns and a heartbeat (an UPDATE of lease_expires_at alone) are not edits; a
+--       claim, release, expiry or give-up changes status and is audited as before.
+--
+-- Why: a claim used to sort every ready task by a correlated dependency count (~150 ms on 20,000
+-- tasks under load), ran two statements, a second context row and a full-row diff; nothing
+-- watched a claimed task, so a dead agent's task stayed in_progress forever.
+
+ALTER TABLE tasks
+    ADD COLUMN attempts integer NOT NULL DEFAULT 0,
+    ADD COLUMN max_attempts integer,
+    ADD COLUMN lease_expires_at timestamptz,
+    ADD COLUMN last_outcome text,
+    ADD COLUMN parent_short_id bigint,
+    ADD COLUMN parent_in_progress boolean NOT NULL DEFAULT false,
+    ADD COLUMN blocking_dependencies integer NOT NULL DEFAULT 0,
+    ADD CONSTRAINT tasks_attempts_non_negative CHECK (attempts >= 0),
+    ADD CONSTRAINT tasks_max_attempts_range CHECK (max_attempts BETWEEN 1 AND 1000),
+    ADD CONSTRAINT tasks_lease_only_in_progress CHECK (lease_expires_at IS NULL OR status = 'in_progress'),
+    ADD CONSTRAINT tasks_blocking_dependencies_non_negative CHECK (blocking_dependencies >= 0);
+COMMENT ON COLUMN tasks.attempts IS 'Claims so far (each claim is an attempt).';
+COMMENT ON COLUMN tasks.max_attempts IS 'Attempts before the task is given up (failed); NULL: the claimant''s default.';
+COMMENT ON COLUMN tasks.lease_expires_at IS 'The holder (assigned_to) holds the in_progress task until then; NULL: no lease.';
+COMMENT ON COLUMN tasks.last_outcome IS 'What ended the last attempt (expiry, release, failure, give-up, completion).';
+COMMENT ON COLUMN tasks.parent_short_id IS 'The parent''s short id (kept by triggers), for the order of next.';
+COMMENT ON COLUMN tasks.parent_in_progress IS 'The parent is in_progress (kept by triggers): a subtask is a candidate of next only then.';
+COMMENT ON COLUMN tasks.blocking_dependencies IS 'Number of blocking dependencies (kept by triggers), the tie-break of next.';
+
+-- Derived columns of existing rows.
+UPDATE tasks t
+   SET parent_short_id = p.short_id, parent_in_progress = (p.status = 'in_progress')
+  FROM tasks p
+ WHERE p.id = t.parent_task_id;
+UPDATE tasks t
+   SET blocking_dependencies = c.n
+  FROM (SELECT e.task_id, count(*)::integer AS n FROM task_dependencies e
+         WHERE e.dependency_type = 'blocks' GROUP BY e.task_id) AS c
+ WHERE t.id = c.task_id;
+
+-- The order of next, over the candidates of a claim and of `task next`.
+CREATE INDEX tasks_claim_idx ON tasks
+    (parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id)
+    WHERE status = 'pending' AND open_blockers = 0 AND (parent_task_id IS NULL OR parent_in_progress);
+CREATE INDEX tasks_next_idx ON tasks
+    (parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id)
+    WHERE status IN ('pending', 'in_progress') AND open_blockers = 0
+      AND (parent_task_id IS NULL OR parent_in_progress);
+CREATE INDEX tasks_claim_tags_gin ON tasks USING gin (tags)
+    WHERE status = 'pending' AND open_blockers = 0 AND (parent_task_id IS NULL OR parent_in_progress);
+CREATE INDEX tasks_next_tags_gin ON tasks USING gin (tags)
+    WHERE status IN ('pending', 'in_progress') AND open_blockers = 0
+      AND (parent_task_id IS NULL OR parent_in_progress);
+CREATE INDEX tasks_lease_expiry_idx ON tasks (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+
+-- ---------------------------------------------------------------------------------------------
+-- Derived columns: parent state and dependency count.
+
+CREATE FUNCTION tasks_parent_state() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF NEW.parent_task_id IS NULL THEN
+        NEW.parent_short_id := NULL;
+        NEW.parent_in_progress := false;
+    ELSE
+        SELECT p.short_id, p.status = 'in_progress'
+          INTO NEW.parent_short_id, NEW.parent_in_progress
+          FROM tasks p WHERE p.id = NEW.parent_task_id;
+        NEW.parent_in_progress := coalesce(NEW.parent_in_progress, false);
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION tasks_parent_state() IS
+    'BEFORE INSERT / UPDATE OF parent_task_id on tasks: copies the parent''s short id and whether it is in_progress.';
+
+CREATE TRIGGER tasks_parent_state_insert BEFORE INSERT ON tasks
+    FOR EACH ROW WHEN (NEW.parent_task_id IS NOT NULL)
+    EXECUTE FUNCTION tasks_parent_state();
+CREATE TRIGGER tasks_parent_state_update BEFORE UPDATE OF parent_task_id ON tasks
+    FOR EACH ROW WHEN (NEW.parent_task_id IS DISTINCT FROM OLD.parent_task_id)
+    EXECUTE FUNCTION tasks_parent_state();
+
+CREATE FUNCTION tasks_children_parent_state() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    UPDATE tasks c SET parent_in_progress = (NEW.status = 'in_progress')
+     WHERE c.parent_task_id = NEW.id AND c.parent_in_progress IS DISTINCT FROM (NEW.status = 'in_progress');
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION tasks_children_parent_state() IS
+    'AFTER UPDATE OF status on tasks, when in_progress-ness changes: updates the children''s parent_in_progress.';
+
+CREATE TRIGGER tasks_children_parent_state AFTER UPDATE OF status ON tasks
+    FOR EACH ROW WHEN ((OLD.status = 'in_progress') IS DISTINCT FROM (NEW.status = 'in_progress'))
+    EXECUTE FUNCTION tasks_children_parent_state();
+
+CREATE OR REPLACE FUNCTION refresh_open_blockers(p_task_ids uuid[]) RETURNS SETOF uuid
+    LANGUAGE sql
+    SET search_path FROM CURRENT
+    SET enable_seqscan = off
+    SET enable_nestloop = on
+AS $$
+    UPDATE tasks t
+       SET open_blockers = c.open, blocking_dependencies = c.total
+      FROM (SELECT x.id, n.open, n.total
+              FROM (SELECT DISTINCT u.id FROM unnest(p_task_ids) AS u(id)) AS x
+             CROSS JOIN LATERAL (
+                   SELECT (count(*) FILTER (
+                              WHERE (SELECT d.status FROM tasks d WHERE d.id = e.depends_on_task_id)
+                                    <> 'completed'))::integer AS open,
+                          count(*)::integer AS total
+                     FROM task_dependencies e
+                    WHERE e.task_id = x.id AND e.dependency_type = 'blocks') AS n) AS c
+     WHERE t.id = c.id AND (t.open_blockers <> c.open OR t.blocking_dependencies <> c.total)
+    RETURNING t.id
+$$;
+COMMENT ON FUNCTION refresh_open_blockers(uuid[]) IS
+    'Recounts tasks.open_blockers and blocking_dependencies of the given tasks; writes and returns only those whose counts changed.';
+
+-- ---------------------------------------------------------------------------------------------
+-- Edits vs derived data: only an UPDATE naming one of the task's own columns is an edit (audited,
+-- bumps updated_at). Not: open_blockers, blocking_dependencies, parent_short_id,
+-- parent_in_progress (derived), lease_expires_at alone (a heartbeat), updated_at.
+
+DROP TRIGGER tasks_audit ON tasks;
+CREATE TRIGGER tasks_audit AFTER UPDATE OF
+        id, short_id, external_key, title, description, details, test_strategy, type, status,
+        priority, complexity, tags, requirements, acceptance_criteria, affected_files, metadata,
+        estimated_hours, actual_hours, parent_task_id, assigned_to, created_by, repository_url,
+        branch_name, pr_number, linear_issue_id, github_issue_number, codegen_session_id,
+        created_at, started_at, completed_at, attempts, max_attempts, last_outcome
+    ON tasks FOR EACH ROW
+    EXECUTE FUNCTION audit_row_change('id', 'open_blockers', 'blocking_dependencies',
+                                      'parent_short_id', 'parent_in_progress');
+DROP TRIGGER tasks_audit_insert ON tasks;
+DROP TRIGGER tasks_audit_delete ON tasks;
+CREATE TRIGGER tasks_audit_insert AFTER INSERT ON tasks REFERENCING NEW TABLE AS audit_new
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_statement_change('id', 'open_blockers',
+        'blocking_dependencies', 'parent_short_id', 'parent_in_progress');
+CREATE TRIGGER tasks_audit_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS audit_old
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_statement_change('id', 'open_blockers',
+        'blocking_dependencies', 'parent_short_id', 'parent_in_progress');
+
+DROP TRIGGER tasks_set_updated_at ON tasks;
+CREATE TRIGGER tasks_set_updated_at BEFORE UPDATE OF
+        id, short_id, external_key, title, description, details, test_strategy, type, status,
+        priority, complexity, tags, requirements, acceptance_criteria, affected_files, metadata,
+        estimated_hours, actual_hours, parent_task_id, assigned_to, created_by, repository_url,
+        branch_name, pr_number, linear_issue_id, github_issue_number, codegen_session_id,
+        created_at, started_at, completed_at, attempts, max_attempts, last_outcome
+    ON tasks FOR EACH ROW
+    EXECUTE FUNCTION set_updated_at();
+
+CREATE OR REPLACE FUNCTION tasks_status_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v_arrow   text := CASE WHEN getdatabaseencoding() = 'UTF8' THEN ' ' || chr(8594) || ' ' ELSE ' -> ' END;
+    v_allowed text;
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status THEN
+        IF NOT EXISTS (SELECT 1 FROM task_status_transitions tr
+                        WHERE tr.from_status = OLD.status AND tr.to_status = NEW.status) THEN
+            IF NOT EXISTS (SELECT 1 FROM task_status_transitions tr
+                            WHERE NEW.status IN (tr.from_status, tr.to_status)) THEN
+                RETURN NEW;   -- not a status at all: CHECK tasks_status_valid reports it (23514)
+            END IF;
+            v_allowed := nullif(array_to_string(allowed_task_transitions(OLD.status), ', '), '');
+            RAISE EXCEPTION 'invalid transition %', format('%s%s%s (allowed from %s: %s)',
+                      OLD.status, v_arrow, NEW.status, OLD.status, coalesce(v_allowed, 'none'))
+                USING ERRCODE = 'TD010',
+                      DETAIL = format('task #%s (%s)', NEW.short_id, NEW.id),
+                      TABLE = 'tasks', COLUMN = 'status';
+        END IF;
+    END IF;
+
+    IF NEW.status = 'completed' THEN
+        IF TG_OP = 'INSERT' OR OLD.status <> 'completed' THEN
+            NEW.completed_at := coalesce(NEW.completed_at, now());
+        END IF;
+    ELSIF TG_OP = 'UPDATE' AND OLD.status = 'completed' THEN
+        NEW.completed_at := NULL;
+    END IF;
+
+    IF NEW.status = 'in_progress' AND NEW.started_at IS NULL THEN
+        NEW.started_at := now();
+    END IF;
+    -- A lease holds an in-progress task; leaving in_progress (by any path) ends it.
+    IF NEW.status <> 'in_progress' THEN
+        NEW.lease_expires_at := NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Waking waiting agents. NOTIFY takes a cluster-wide lock at commit, so only changes that make a
+-- task claimable notify; PostgreSQL folds identical notifications of one transaction into one.
+
+CREATE FUNCTION tasks_notify_ready() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    PERFORM pg_notify('taskdb_ready', '');
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION tasks_notify_ready() IS
+    'AFTER UPDATE row trigger on tasks, when a task becomes claimable: NOTIFY taskdb_ready.';
+
+CREATE TRIGGER tasks_notify_ready AFTER UPDATE ON tasks
+    FOR EACH ROW
+    WHEN (NEW.status = 'pending' AND NEW.open_blockers = 0
+          AND (NEW.parent_task_id IS NULL OR NEW.parent_in_progress)
+          AND NOT (OLD.status = 'pending' AND OLD.open_blockers = 0
+                   AND (OLD.parent_task_id IS NULL OR OLD.parent_in_progress)))
+    EXECUTE FUNCTION tasks_notify_ready();
+
+CREATE FUNCTION tasks_notify_ready_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM ready_new n
+                WHERE n.status = 'pending' AND n.open_blockers = 0
+                  AND (n.parent_task_id IS NULL OR n.parent_in_progress)) THEN
+        PERFORM pg_notify('taskdb_ready', '');
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION tasks_notify_ready_insert() IS
+    'AFTER INSERT statement trigger on tasks: NOTIFY taskdb_ready once when a claimable task was inserted.';
+
+CREATE TRIGGER tasks_notify_ready_insert AFTER INSERT ON tasks REFERENCING NEW TABLE AS ready_new
+    FOR EACH STATEMENT EXECUTE FUNCTION tasks_notify_ready_insert();
+
+-- ---------------------------------------------------------------------------------------------
+-- Leases.
+
+CREATE FUNCTION expire_leases(p_max_attempts integer DEFAULT 3, p_limit integer DEFAULT 1000)
+    RETURNS SETOF tasks
+    LANGUAGE sql
+    SET search_path FROM CURRENT
+AS $$
+    WITH x AS MATERIALIZED (
+        SELECT t.id FROM tasks t
+         WHERE t.lease_expires_at < now()
+         ORDER BY t.lease_expires_at
+         LIMIT greatest(p_limit, 0)
+           FOR NO KEY UPDATE SKIP LOCKED),
+    u AS (
+        UPDATE tasks t
+           SET status = CASE WHEN t.attempts >= coalesce(t.max_attempts, p_max_attempts)
+                             THEN 'failed' ELSE 'pending' END,
+               assigned_to = NULL,
+               last_outcome = CASE
+                   WHEN t.attempts >= coalesce(t.max_attempts, p_max_attempts)
+                   THEN format('gave up after %s attempt(s): the lease of %s expired at %s',
+                               t.attempts, t.assigned_to,
+                               to_char(t.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+                   ELSE format('the lease of %s expired at %s (attempt %s of %s)',
+                               t.assigned_to,
+                               to_char(t.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                               t.attempts, coalesce(t.max_attempts, p_max_attempts)) END
+          FROM x
+         WHERE t.id = x.id AND t.lease_expires_at < now()
+        RETURNING t.*)
+    SELECT * FROM u ORDER BY u.short_id
+$$;
+COMMENT ON FUNCTION expire_leases(integer, integer) IS
+    'Hands tasks whose lease ended back (pending), or gives them up (failed) once they used max_attempts (default p_max_attempts); returns them.';
+
+CREATE FUNCTION lease_refusal(p_task tasks, p_holder text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    RAISE EXCEPTION 'task #% is not held by %', p_task.short_id, p_holder
+        USING ERRCODE = 'TD030',
+              DETAIL = CASE
+                  WHEN p_task.status <> 'in_progress' THEN format('it is %s', p_task.status)
+                  WHEN p_task.assigned_to IS NULL THEN 'it is in_progress, held by nobody'
+                  ELSE format('it is held by %s (attempt %s)', p_task.assigned_to, p_task.attempts) END,
+              HINT = 'only the holder (--assign, or the actor) may extend, release or finish a claim';
+END
+$$;
+COMMENT ON FUNCTION lease_refusal(tasks, text) IS 'Raises TD030: the task is not held by p_holder.';
+
+CREATE FUNCTION held_task(p_task_id uuid, p_holder text, p_attempt integer) RETURNS tasks
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v tasks;
+BEGIN
+    SELECT * INTO v FROM tasks t WHERE t.id = p_task_id FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'task % not found', p_task_id USING ERRCODE = 'TD020';
+    END IF;
+    IF v.status <> 'in_progress' OR v.assigned_to IS DISTINCT FROM p_holder
+       OR (p_attempt IS NOT NULL AND v.attempts <> p_attempt) THEN
+        PERFORM lease_refusal(v, p_holder);
+    END IF;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION held_task(uuid, text, integer) IS
+    'The task, locked, if p_holder holds it (and, given p_attempt, in that attempt); TD030 otherwise.';
+
+CREATE FUNCTION claim_tasks(p_holder text, p_lease interval, p_tag text DEFAULT NULL,
+                            p_limit integer DEFAULT 1, p_max_attempts integer DEFAULT 3)
+    RETURNS SETOF tasks
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF p_holder IS NULL OR btrim(p_holder) = '' THEN
+        RAISE EXCEPTION 'a claim needs a holder' USING ERRCODE = '22023';
+    END IF;
+    IF p_lease IS NOT NULL AND p_lease <= interval '0' THEN
+        RAISE EXCEPTION 'a lease must be longer than zero (got %)', p_lease USING ERRCODE = '22023';
+    END IF;
+    IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'a claim takes 1 to 1000 tasks (got %)', coalesce(p_limit::text, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    IF p_max_attempts IS NULL OR p_max_attempts NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'max attempts must be 1 to 1000 (got %)', coalesce(p_max_attempts::text, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+
+    -- Expired leases first (an index probe when there are none), so no cron is needed.
+    IF EXISTS (SELECT 1 FROM tasks x WHERE x.lease_expires_at < now()) THEN
+        PERFORM expire_leases(p_max_attempts);
+    END IF;
+
+    IF p_tag IS NULL THEN
+        RETURN QUERY
+        WITH c AS MATERIALIZED (
+            SELECT t.id FROM tasks t
+             WHERE t.status = 'pending' AND t.open_blockers = 0
+               AND (t.parent_task_id IS NULL OR t.parent_in_progress)
+             ORDER BY t.parent_in_progress DESC, t.priority DESC, t.blocking_dependencies,
+                      t.parent_short_id, t.short_id
+             LIMIT p_limit
+               FOR NO KEY UPDATE SKIP LOCKED),
+        u AS (
+            UPDATE tasks t
+               SET status = 'in_progress', assigned_to = p_holder,
+                   lease_expires_at = now() + p_lease, attempts = t.attempts + 1
+              FROM c WHERE t.id = c.id
+            RETURNING t.*)
+        SELECT * FROM u
+         ORDER BY u.parent_in_progress DESC, u.priority DESC, u.blocking_dependencies,
+                  u.parent_short_id, u.short_id;
+    ELSE
+        RETURN QUERY
+        WITH c AS MATERIALIZED (
+            SELECT t.id FROM tasks t
+             WHERE t.tags @> ARRAY[p_tag]
+               AND t.status = 'pending' AND t.open_blockers = 0
+               AND (t.parent_task_id IS NULL OR t.parent_in_progress)
+             ORDER BY t.parent_in_progress DESC, t.priority DESC, t.blocking_dependencies,
+                      t.parent_short_id, t.short_id
+             LIMIT p_limit
+               FOR NO KEY UPDATE SKIP LOCKED),
+        u AS (
+            UPDATE tasks t
+               SET status = 'in_progress', assigned_to = p_holder,
+                   lease_expires_at = now() + p_lease, attempts = t.attempts + 1
+              FROM c WHERE t.id = c.id
+            RETURNING t.*)
+        SELECT * FROM u
+         ORDER BY u.parent_in_progress DESC, u.priority DESC, u.blocking_dependencies,
+                  u.parent_short_id, u.short_id;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION claim_tasks(text, interval, text, integer, integer) IS
+    'Claims up to p_limit claimable tasks (tag p_tag, if given) in Task Master''s order for p_holder, with a lease of p_lease (NULL: none); expired leases are handed back first. Returns the claimed tasks.';
+
+CREATE FUNCTION heartbeat_task(p_task_id uuid, p_holder text, p_extend interval,
+                               p_attempt integer DEFAULT NULL) RETURNS tasks
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v tasks;
+BEGIN
+    IF p_extend IS NULL OR p_extend <= interval '0' THEN
+        RAISE EXCEPTION 'a lease must be longer than zero (got %)', coalesce(p_extend::text, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    PERFORM held_task(p_task_id, p_holder, p_attempt);
+    -- Only lease_expires_at is named: a heartbeat is not an edit (no audit row, no updated_at).
+    UPDATE tasks t SET lease_expires_at = now() + p_extend WHERE t.id = p_task_id RETURNING * INTO v;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION heartbeat_task(uuid, text, interval, integer) IS
+    'Extends the holder''s lease to now() + p_extend; TD030 for anyone else (or another attempt).';
+
+CREATE FUNCTION release_task(p_task_id uuid, p_holder text, p_note text DEFAULT NULL) RETURNS tasks
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v tasks;
+BEGIN
+    PERFORM held_task(p_task_id, p_holder, NULL);
+    UPDATE tasks t
+       SET status = 'pending', assigned_to = NULL,
+           last_outcome = format('released by %s on attempt %s', p_holder, t.attempts)
+                          || coalesce(': ' || nullif(p_note, ''), '')
+     WHERE t.id = p_task_id
+    RETURNING * INTO v;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION release_task(uuid, text, text) IS
+    'The holder hands the task back (pending); TD030 for anyone else.';
+
+CREATE FUNCTION finish_task_attempt(p_task_id uuid, p_holder text, p_attempt integer,
+                                    p_succeeded boolean, p_note text DEFAULT NULL,
+                                    p_details jsonb DEFAULT '{}', p_max_attempts integer DEFAULT 3)
+    RETURNS tasks
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v   tasks;
+    v_max integer;
+BEGIN
+    v := held_task(p_task_id, p_holder, p_attempt);
+    v_max := coalesce(v.max_attempts, p_max_attempts);
+    IF p_succeeded THEN
+        UPDATE tasks t
+           SET status = 'completed',
+               last_outcome = format('completed by %s on attempt %s', p_holder, t.attempts)
+         WHERE t.id = p_task_id RETURNING * INTO v;
+    ELSE
+        UPDATE tasks t
+           SET status = CASE WHEN t.attempts >= v_max THEN 'failed' ELSE 'pending' END,
+               assigned_to = NULL,
+               last_outcome = CASE WHEN t.attempts >= v_max
+                                   THEN format('gave up after %s attempt(s), the last by %s failed',
+                                               t.attempts, p_holder)
+                                   ELSE format('attempt %s of %s by %s failed', t.attempts, v_max,
+                                               p_holder) END
+                              || coalesce(': ' || nullif(p_note, ''), '')
+         WHERE t.id = p_task_id RETURNING * INTO v;
+    END IF;
+    INSERT INTO task_contexts (task_id, context_type, context_data)
+    VALUES (p_task_id, CASE WHEN p_succeeded THEN 'completion' ELSE 'error' END,
+            coalesce(p_details, '{}') || jsonb_build_object(
+                'attempt', p_attempt, 'holder', p_holder, 'succeeded', p_succeeded,
+                'outcome', v.last_outcome));
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION finish_task_attempt(uuid, text, integer, boolean, text, jsonb, integer) IS
+    'The holder ends attempt p_attempt: completed, or failed (pending again, or failed once max attempts are used); records a run context. TD030 for anyone else.';
