@@ -3,7 +3,7 @@
 DROP FUNCTION finish_task_attempt(uuid, text, integer, boolean, text, jsonb, integer);
 DROP FUNCTION release_task(uuid, text, text);
 DROP FUNCTION heartbeat_task(uuid, text, interval, integer);
-DROP FUNCTION claim_tasks(text, interval, text, integer, integer);
+DROP FUNCTION claim_tasks(text, interval, text, integer, integer, text);
 DROP FUNCTION held_task(uuid, text, integer);
 DROP FUNCTION lease_refusal(tasks, text);
 DROP FUNCTION expire_leases(integer, integer);

@@ -345,7 +345,8 @@ COMMENT ON FUNCTION held_task(uuid, text, integer) IS
     'The task, locked, if p_holder holds it (and, given p_attempt, in that attempt); TD030 otherwise.';
 
 CREATE FUNCTION claim_tasks(p_holder text, p_lease interval, p_tag text DEFAULT NULL,
-                            p_limit integer DEFAULT 1, p_max_attempts integer DEFAULT 3)
+                            p_limit integer DEFAULT 1, p_max_attempts integer DEFAULT 3,
+                            p_type text DEFAULT NULL)
     RETURNS SETOF tasks
     LANGUAGE plpgsql
     SET search_path FROM CURRENT
@@ -377,6 +378,7 @@ BEGIN
             SELECT t.id FROM tasks t
              WHERE t.status = 'pending' AND t.open_blockers = 0
                AND (t.parent_task_id IS NULL OR t.parent_in_progress)
+               AND (p_type IS NULL OR t.type = p_type)
              ORDER BY t.parent_in_progress DESC, t.priority DESC, t.blocking_dependencies,
                       t.parent_short_id, t.short_id
              LIMIT p_limit
@@ -397,6 +399,7 @@ BEGIN
              WHERE t.tags @> ARRAY[p_tag]
                AND t.status = 'pending' AND t.open_blockers = 0
                AND (t.parent_task_id IS NULL OR t.parent_in_progress)
+               AND (p_type IS NULL OR t.type = p_type)
              ORDER BY t.parent_in_progress DESC, t.priority DESC, t.blocking_dependencies,
                       t.parent_short_id, t.short_id
              LIMIT p_limit
@@ -413,8 +416,8 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION claim_tasks(text, interval, text, integer, integer) IS
-    'Claims up to p_limit claimable tasks (tag p_tag, if given) in Task Master''s order for p_holder, with a lease of p_lease (NULL: none); expired leases are handed back first. Returns the claimed tasks.';
+COMMENT ON FUNCTION claim_tasks(text, interval, text, integer, integer, text) IS
+    'Claims up to p_limit claimable tasks (tag p_tag and type p_type, if given) in Task Master''s order for p_holder, with a lease of p_lease (NULL: none); expired leases are handed back first. Returns the claimed tasks.';
 
 CREATE FUNCTION heartbeat_task(p_task_id uuid, p_holder text, p_extend interval,
                                p_attempt integer DEFAULT NULL) RETURNS tasks

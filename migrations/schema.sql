@@ -387,10 +387,10 @@ COMMENT ON COLUMN public.tasks.parent_in_progress IS 'The parent is in_progress 
 COMMENT ON COLUMN public.tasks.blocking_dependencies IS 'Number of blocking dependencies (kept by triggers), the tie-break of next.';
 
 --
--- Name: claim_tasks(text, interval, text, integer, integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: claim_tasks(text, interval, text, integer, integer, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.claim_tasks(p_holder text, p_lease interval, p_tag text DEFAULT NULL::text, p_limit integer DEFAULT 1, p_max_attempts integer DEFAULT 3) RETURNS SETOF public.tasks
+CREATE FUNCTION public.claim_tasks(p_holder text, p_lease interval, p_tag text DEFAULT NULL::text, p_limit integer DEFAULT 1, p_max_attempts integer DEFAULT 3, p_type text DEFAULT NULL::text) RETURNS SETOF public.tasks
     LANGUAGE plpgsql
     SET search_path TO '$user', 'public'
     AS $$
@@ -421,6 +421,7 @@ BEGIN
             SELECT t.id FROM tasks t
              WHERE t.status = 'pending' AND t.open_blockers = 0
                AND (t.parent_task_id IS NULL OR t.parent_in_progress)
+               AND (p_type IS NULL OR t.type = p_type)
              ORDER BY t.parent_in_progress DESC, t.priority DESC, t.blocking_dependencies,
                       t.parent_short_id, t.short_id
              LIMIT p_limit
@@ -441,6 +442,7 @@ BEGIN
              WHERE t.tags @> ARRAY[p_tag]
                AND t.status = 'pending' AND t.open_blockers = 0
                AND (t.parent_task_id IS NULL OR t.parent_in_progress)
+               AND (p_type IS NULL OR t.type = p_type)
              ORDER BY t.parent_in_progress DESC, t.priority DESC, t.blocking_dependencies,
                       t.parent_short_id, t.short_id
              LIMIT p_limit
@@ -459,10 +461,10 @@ END
 $$;
 
 --
--- Name: FUNCTION claim_tasks(p_holder text, p_lease interval, p_tag text, p_limit integer, p_max_attempts integer); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION claim_tasks(p_holder text, p_lease interval, p_tag text, p_limit integer, p_max_attempts integer, p_type text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.claim_tasks(p_holder text, p_lease interval, p_tag text, p_limit integer, p_max_attempts integer) IS 'Claims up to p_limit claimable tasks (tag p_tag, if given) in Task Master''s order for p_holder, with a lease of p_lease (NULL: none); expired leases are handed back first. Returns the claimed tasks.';
+COMMENT ON FUNCTION public.claim_tasks(p_holder text, p_lease interval, p_tag text, p_limit integer, p_max_attempts integer, p_type text) IS 'Claims up to p_limit claimable tasks (tag p_tag and type p_type, if given) in Task Master''s order for p_holder, with a lease of p_lease (NULL: none); expired leases are handed back first. Returns the claimed tasks.';
 
 --
 -- Name: cleanup_old_data(integer, integer, integer); Type: FUNCTION; Schema: public; Owner: -

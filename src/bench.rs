@@ -159,6 +159,7 @@ fn pgbench_claim() -> String {
                 "NULL".into(),
                 "1".into(),
                 crate::settings::DEFAULT_MAX_ATTEMPTS.to_string(),
+                "NULL".into(),
             ]
         ),
     )
@@ -446,6 +447,7 @@ impl BenchClient {
             holder: &who,
             lease: Some(std::time::Duration::from_secs(BENCH_LEASE_SECS)),
             tag: None,
+            task_type: None,
             limit: 1,
             max_attempts: crate::settings::DEFAULT_MAX_ATTEMPTS,
         };

@@ -31,6 +31,7 @@ pub(super) async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
         holder: &who,
         lease,
         tag: a.tag.as_deref(),
+        task_type: None,
         limit: a.limit.unwrap_or(1),
         max_attempts,
     };

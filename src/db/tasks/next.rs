@@ -43,13 +43,15 @@ fn next_tagged_sql() -> String {
 /// The claim, one statement: the schema's `claim_tasks` (expired leases handed back first,
 /// then up to `$4` claimable tasks locked with SKIP LOCKED and moved to in_progress for `$1`,
 /// with a lease of `$2` seconds (NULL: none), an attempt counted and an audit row written).
-/// `$3` = tag or NULL, `$5` = the default max attempts for expired leases.
+/// `$3` = tag or NULL, `$5` = the default max attempts for expired leases, `$6` = task type or
+/// NULL.
 pub const CLAIM_FROM: &str = "claim_tasks($1::text, $2::float8 * interval '1 second', \
-     $3::text, $4::int, $5::int) t";
+     $3::text, $4::int, $5::int, $6::text) t";
 
 /// [`CLAIM_FROM`] as the benchmark runs it: the claimed ids only.
 pub const CLAIM_SQL: &str = "SELECT t.id AS claimed_id, t.short_id AS claimed_short_id \
-     FROM claim_tasks($1::text, $2::float8 * interval '1 second', $3::text, $4::int, $5::int) t";
+     FROM claim_tasks($1::text, $2::float8 * interval '1 second', $3::text, $4::int, $5::int, \
+     $6::text) t";
 
 /// The next task to work on (`tag`: only tasks carrying it), or None when nothing is ready.
 pub async fn next_task<C: GenericClient>(db: &C, tag: Option<&str>) -> Result<Option<Task>> {
@@ -70,6 +72,8 @@ pub struct ClaimRequest<'a> {
     pub lease: Option<Duration>,
     /// Only tasks carrying this tag.
     pub tag: Option<&'a str>,
+    /// Only tasks of this type.
+    pub task_type: Option<&'a str>,
     /// Claim up to this many tasks (1..=1000).
     pub limit: u32,
     /// Attempts before a task whose lease expired is given up (when the task sets none).
@@ -101,6 +105,7 @@ pub async fn claim<C: GenericClient>(db: &C, req: &ClaimRequest<'_>) -> Result<V
                 &req.tag,
                 &req.limit(),
                 &req.max_attempts(),
+                &req.task_type,
             ],
         )
         .await
@@ -137,6 +142,7 @@ pub async fn claim_next<C: GenericClient>(
                 &req.tag,
                 &1i32,
                 &req.max_attempts(),
+                &req.task_type,
             ],
         )
         .await?;
