@@ -96,9 +96,8 @@ COMMENT ON FUNCTION refresh_open_blockers(uuid[]) IS
     'Recounts tasks.open_blockers of the given tasks; writes and returns only those whose count changed.';
 
 DROP INDEX tasks_lease_expiry_idx;
-DROP INDEX tasks_next_tags_gin;
 DROP INDEX tasks_claim_tags_gin;
-DROP INDEX tasks_next_idx;
+DROP INDEX tasks_running_idx;
 DROP INDEX tasks_claim_idx;
 
 ALTER TABLE tasks

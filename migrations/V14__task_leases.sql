@@ -18,9 +18,11 @@
 --         (triggers keep them), so that Task Master's order of `next` is one index's order:
 --         subtasks of in-progress tasks first, priority, fewer blocking dependencies, parent id,
 --         id.
---   indexes tasks_claim_idx / tasks_next_idx (that order; claimable pending tasks / pending and
---       in-progress candidates of `task next`), tasks_claim_tags_gin / tasks_next_tags_gin (the
---       same sets by tag, so `--tag T` reads only T's candidates), tasks_lease_expiry_idx.
+--   indexes tasks_claim_idx / tasks_running_idx (that order; the claimable pending tasks / the
+--       in-progress candidates that `task next` adds; disjoint, so a claim cannot pick the wider
+--       one and filter), tasks_claim_tags_gin (the claimable tasks by tag, so `--tag T` reads
+--       only T's candidates; in-progress ones are few, as many as tasks being worked on, and
+--       are read through tasks_running_idx), tasks_lease_expiry_idx.
 --   functions claim_tasks, heartbeat_task, release_task, finish_task_attempt, expire_leases,
 --       and the trigger functions tasks_parent_state, tasks_children_parent_state,
 --       tasks_notify_ready, tasks_notify_ready_insert.
@@ -70,15 +72,11 @@ UPDATE tasks t
 CREATE INDEX tasks_claim_idx ON tasks
     (parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id)
     WHERE status = 'pending' AND open_blockers = 0 AND (parent_task_id IS NULL OR parent_in_progress);
-CREATE INDEX tasks_next_idx ON tasks
+CREATE INDEX tasks_running_idx ON tasks
     (parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id)
-    WHERE status IN ('pending', 'in_progress') AND open_blockers = 0
-      AND (parent_task_id IS NULL OR parent_in_progress);
+    WHERE status = 'in_progress' AND open_blockers = 0 AND (parent_task_id IS NULL OR parent_in_progress);
 CREATE INDEX tasks_claim_tags_gin ON tasks USING gin (tags)
     WHERE status = 'pending' AND open_blockers = 0 AND (parent_task_id IS NULL OR parent_in_progress);
-CREATE INDEX tasks_next_tags_gin ON tasks USING gin (tags)
-    WHERE status IN ('pending', 'in_progress') AND open_blockers = 0
-      AND (parent_task_id IS NULL OR parent_in_progress);
 CREATE INDEX tasks_lease_expiry_idx ON tasks (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
 
 -- ---------------------------------------------------------------------------------------------
@@ -400,7 +398,10 @@ BEGIN
                AND t.status = 'pending' AND t.open_blockers = 0
                AND (t.parent_task_id IS NULL OR t.parent_in_progress)
                AND (p_type IS NULL OR t.type = p_type)
-             ORDER BY t.parent_in_progress DESC, t.priority DESC, t.blocking_dependencies,
+             -- priority + 0: not tasks_claim_idx's order, so the planner reads the tag's
+             -- candidates from tasks_claim_tags_gin and sorts them, instead of walking every
+             -- candidate in order and dropping other tags' tasks.
+             ORDER BY t.parent_in_progress DESC, t.priority + 0 DESC, t.blocking_dependencies,
                       t.parent_short_id, t.short_id
              LIMIT p_limit
                FOR NO KEY UPDATE SKIP LOCKED),

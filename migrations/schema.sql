@@ -443,7 +443,10 @@ BEGIN
                AND t.status = 'pending' AND t.open_blockers = 0
                AND (t.parent_task_id IS NULL OR t.parent_in_progress)
                AND (p_type IS NULL OR t.type = p_type)
-             ORDER BY t.parent_in_progress DESC, t.priority DESC, t.blocking_dependencies,
+             -- priority + 0: not tasks_claim_idx's order, so the planner reads the tag's
+             -- candidates from tasks_claim_tags_gin and sorts them, instead of walking every
+             -- candidate in order and dropping other tags' tasks.
+             ORDER BY t.parent_in_progress DESC, t.priority + 0 DESC, t.blocking_dependencies,
                       t.parent_short_id, t.short_id
              LIMIT p_limit
                FOR NO KEY UPDATE SKIP LOCKED),
@@ -2772,18 +2775,6 @@ CREATE INDEX tasks_lease_expiry_idx ON public.tasks USING btree (lease_expires_a
 CREATE INDEX tasks_metadata_gin ON public.tasks USING gin (metadata);
 
 --
--- Name: tasks_next_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX tasks_next_idx ON public.tasks USING btree (parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id) WHERE ((status = ANY (ARRAY['pending'::text, 'in_progress'::text])) AND (open_blockers = 0) AND ((parent_task_id IS NULL) OR parent_in_progress));
-
---
--- Name: tasks_next_tags_gin; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX tasks_next_tags_gin ON public.tasks USING gin (tags) WHERE ((status = ANY (ARRAY['pending'::text, 'in_progress'::text])) AND (open_blockers = 0) AND ((parent_task_id IS NULL) OR parent_in_progress));
-
---
 -- Name: tasks_parent_task_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2800,6 +2791,12 @@ CREATE INDEX tasks_ready_idx ON public.tasks USING btree (priority DESC, short_i
 --
 
 CREATE INDEX tasks_requirements_gin ON public.tasks USING gin (requirements);
+
+--
+-- Name: tasks_running_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tasks_running_idx ON public.tasks USING btree (parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id) WHERE ((status = 'in_progress'::text) AND (open_blockers = 0) AND ((parent_task_id IS NULL) OR parent_in_progress));
 
 --
 -- Name: tasks_tags_gin; Type: INDEX; Schema: public; Owner: -

@@ -230,7 +230,11 @@ fn actions(report: &MaintainReport, months_ahead: u32) -> Vec<Action> {
             target: format!("#{}", l.short_id),
             result: format!(
                 "expired: {} ({})",
-                if l.status == "failed" { "given up" } else { "handed back" },
+                if l.status == "failed" {
+                    "given up"
+                } else {
+                    "handed back"
+                },
                 l.outcome.as_deref().unwrap_or("")
             ),
         });

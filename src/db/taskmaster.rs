@@ -253,10 +253,12 @@ async fn insert_new_tasks(tx: &tokio_postgres::Transaction<'_>) -> Result<()> {
     // blocked row, with all its index entries, would cost more than the insert).
     tx.batch_execute(
         "CREATE TEMP TABLE tm_blockers ON COMMIT DROP AS \
-           SELECT x.task_key, count(*)::integer AS n FROM tm_deps x \
+           SELECT x.task_key, \
+                  (count(*) FILTER (WHERE coalesce(ds.status, dt.status) <> 'completed'))::integer AS n, \
+                  count(*)::integer AS total \
+             FROM tm_deps x \
              LEFT JOIN tm_stage ds ON ds.external_key = x.dep_key \
              LEFT JOIN tasks dt ON dt.external_key = x.dep_key \
-            WHERE coalesce(ds.status, dt.status) <> 'completed' \
             GROUP BY x.task_key; \
          ANALYZE tm_blockers;",
     )
@@ -264,9 +266,9 @@ async fn insert_new_tasks(tx: &tokio_postgres::Transaction<'_>) -> Result<()> {
     .map_err(db_error)?;
     tx.execute(
         "INSERT INTO tasks (external_key, title, description, details, test_strategy, status, \
-                            priority, tags, metadata, open_blockers) \
+                            priority, tags, metadata, open_blockers, blocking_dependencies) \
          SELECT s.external_key, s.title, s.description, s.details, s.test_strategy, s.status, \
-                s.priority, s.tags, s.metadata, coalesce(b.n, 0) \
+                s.priority, s.tags, s.metadata, coalesce(b.n, 0), coalesce(b.total, 0) \
            FROM tm_stage s LEFT JOIN tm_blockers b ON b.task_key = s.external_key \
           WHERE s.parent_key IS NULL \
             AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.external_key = s.external_key) \
@@ -277,9 +279,10 @@ async fn insert_new_tasks(tx: &tokio_postgres::Transaction<'_>) -> Result<()> {
     .map_err(db_error)?;
     tx.execute(
         "INSERT INTO tasks (external_key, parent_task_id, title, description, details, \
-                            test_strategy, status, priority, tags, metadata, open_blockers) \
+                            test_strategy, status, priority, tags, metadata, open_blockers, \
+                            blocking_dependencies) \
          SELECT s.external_key, p.id, s.title, s.description, s.details, s.test_strategy, s.status, \
-                s.priority, s.tags, s.metadata, coalesce(b.n, 0) \
+                s.priority, s.tags, s.metadata, coalesce(b.n, 0), coalesce(b.total, 0) \
            FROM tm_stage s JOIN tasks p ON p.external_key = s.parent_key \
            LEFT JOIN tm_blockers b ON b.task_key = s.external_key \
           WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.external_key = s.external_key) \

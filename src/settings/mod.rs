@@ -35,8 +35,8 @@ mod validate;
 pub(crate) use file::describe_toml_error;
 pub use file::{
     default_config_path, locate_config_file, parse_config, read_config_file, FileBackup,
-    FileCloudflare, FileConfig, FileDatabase, FileHealth, FileLocal, FileMaintain, FileMigrate, FileTasks,
-    FileThreshold, ThresholdValue,
+    FileCloudflare, FileConfig, FileDatabase, FileHealth, FileLocal, FileMaintain, FileMigrate,
+    FileTasks, FileThreshold, ThresholdValue,
 };
 pub use show::SettingEntry;
 
@@ -146,10 +146,14 @@ pub fn parse_lease(text: &str) -> std::result::Result<Option<Duration>, String> 
     }
     let d = crate::units::parse_duration(text)?;
     if d < Duration::from_secs(1) {
-        return Err(format!("{text:?} is too short for a lease (minimum 1s, or `off`)"));
+        return Err(format!(
+            "{text:?} is too short for a lease (minimum 1s, or `off`)"
+        ));
     }
     if d > MAX_LEASE {
-        return Err(format!("{text:?} is too long for a lease (maximum 366d, or `off`)"));
+        return Err(format!(
+            "{text:?} is too long for a lease (maximum 366d, or `off`)"
+        ));
     }
     Ok(Some(d))
 }
@@ -159,7 +163,9 @@ pub fn check_max_attempts(n: u32) -> std::result::Result<u32, String> {
     if (1..=MAX_MAX_ATTEMPTS).contains(&n) {
         Ok(n)
     } else {
-        Err(format!("max attempts must be 1 to {MAX_MAX_ATTEMPTS} (got {n})"))
+        Err(format!(
+            "max attempts must be 1 to {MAX_MAX_ATTEMPTS} (got {n})"
+        ))
     }
 }
 
@@ -580,7 +586,12 @@ mod tests {
 impl Settings {
     /// The lease a claim takes unless `--lease` says otherwise (None: `off`).
     pub fn task_lease(&self) -> Result<Option<Duration>> {
-        let text = self.file.tasks.lease.as_deref().unwrap_or(DEFAULT_TASK_LEASE);
+        let text = self
+            .file
+            .tasks
+            .lease
+            .as_deref()
+            .unwrap_or(DEFAULT_TASK_LEASE);
         parse_lease(text).map_err(|why| crate::exit::usage(format!("config [tasks] lease: {why}")))
     }
 

@@ -6,6 +6,7 @@ mod support;
 
 mod backup;
 mod bench;
+mod claim_plan;
 mod cli;
 mod cloudflare;
 mod config;

@@ -48,9 +48,7 @@ pub(crate) fn parse_lease_arg(text: &str) -> Result<LeaseArg, String> {
 /// The holder a claim, heartbeat or release acts for: `--assign`, else the actor.
 pub(crate) fn holder(assign: Option<&str>, ctx: &Context) -> Result<String> {
     match assign {
-        Some(w) if w.trim().is_empty() || w.contains('\0') => {
-            Err(usage("--assign needs a name"))
-        }
+        Some(w) if w.trim().is_empty() || w.contains('\0') => Err(usage("--assign needs a name")),
         Some(w) => Ok(w.to_string()),
         None => Ok(ctx.actor().to_string()),
     }
@@ -77,8 +75,11 @@ pub(super) async fn heartbeat(a: HeartbeatArgs, ctx: &Context) -> Result<Exit> {
         ctx.out.json(&after)?;
     } else if let Some(until) = after.lease_expires_at {
         ctx.out.line(ts(Some(until)))?;
-        ctx.out
-            .note(format!("{} held by {who} until {}", after.label(), ts(Some(until))));
+        ctx.out.note(format!(
+            "{} held by {who} until {}",
+            after.label(),
+            ts(Some(until))
+        ));
     }
     Ok(Exit::SUCCESS)
 }

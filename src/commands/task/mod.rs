@@ -101,15 +101,19 @@ enum TaskCmd {
     )]
     Next(NextArgs),
     /// Extend the lease on a task you hold (only the holder may)
-    #[command(after_help = "The holder is --assign, or the actor (--actor / TASKDB_ACTOR). \
+    #[command(
+        after_help = "The holder is --assign, or the actor (--actor / TASKDB_ACTOR). \
         Anyone else gets one line and exit 2; so does the holder once the lease expired and the \
         task was handed back. Not an edit: no audit row, updated_at unchanged.\n\n\
-        Example:\n  while sleep 300; do taskdb task heartbeat 42 --assign agent-7 --extend 15m || break; done")]
+        Example:\n  while sleep 300; do taskdb task heartbeat 42 --assign agent-7 --extend 15m || break; done"
+    )]
     Heartbeat(lease::HeartbeatArgs),
     /// Hand a task you hold back (pending again, claimable by others)
-    #[command(after_help = "Only the holder (--assign, or the actor) may release a task; the \
+    #[command(
+        after_help = "Only the holder (--assign, or the actor) may release a task; the \
         note is kept in last_outcome and the audit trail. The attempt still counts.\n\n\
-        Example:\n  taskdb task release 42 --assign agent-7 --note \"needs a GPU runner\"")]
+        Example:\n  taskdb task release 42 --assign agent-7 --note \"needs a GPU runner\""
+    )]
     Release(lease::ReleaseArgs),
     /// Import a Task Master tasks.json (both shapes) in one transaction; idempotent
     #[command(

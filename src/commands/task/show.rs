@@ -89,14 +89,7 @@ fn field_rows(t: &Task, completion: f64) -> Vec<(&'static str, String)> {
     };
     add("assigned_to", opt(&t.assigned_to));
     add("lease", lease_text(t));
-    add(
-        "attempts",
-        match (t.attempts, t.max_attempts) {
-            (0, None) => String::new(),
-            (n, Some(max)) => format!("{n} of {max}"),
-            (n, None) => n.to_string(),
-        },
-    );
+    add("attempts", attempts_text(t));
     add("last_outcome", opt(&t.last_outcome));
     add("parent", num(t.parent_short_id.map(|p| format!("#{p}"))));
     add("tags", t.tags.join(", "));
@@ -310,4 +303,13 @@ fn lease_text(t: &q::Task) -> String {
         crate::output::escape_controls(holder),
         crate::output::ts(Some(until))
     )
+}
+
+/// "2 of 3" (the task's own max), "2", or empty for a task never claimed.
+fn attempts_text(t: &q::Task) -> String {
+    match (t.attempts, t.max_attempts) {
+        (0, None) => String::new(),
+        (n, Some(max)) => format!("{n} of {max}"),
+        (n, None) => n.to_string(),
+    }
 }

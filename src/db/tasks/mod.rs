@@ -28,9 +28,12 @@ use crate::output::Row;
 
 pub use deps::{add_dependency, deps_of, remove_dependency, DepRow};
 pub use history::{history, HistoryRow};
-pub use list::{list, Assignee, ListFilter, Page, TaskOrder};
 pub use lease::{expire, finish_attempt, heartbeat, release, until_next_expiry, AttemptEnd};
-pub use next::{claim, claim_next, next_task, ClaimRequest, ClaimStatements, CLAIM_SQL, NEXT_ORDER};
+pub use list::{list, Assignee, ListFilter, Page, TaskOrder};
+pub use next::{
+    claim, claim_next, next_sql, next_tagged_sql, next_task, ClaimRequest, ClaimStatements,
+    CLAIM_SQL, NEXT_ORDER,
+};
 pub use read::{details, tree, ChildBrief, Details, TreeNode};
 pub use write::{
     create, delete, dependents_and_children, set_status, update, NewTask, TaskChanges,
@@ -380,6 +383,10 @@ mod tests {
             updated_at: Utc::now(),
             started_at: None,
             completed_at: None,
+            attempts: 0,
+            max_attempts: None,
+            lease_expires_at: None,
+            last_outcome: None,
         };
         let v = serde_json::to_value(&t).unwrap();
         let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();

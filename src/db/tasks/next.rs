@@ -2,9 +2,9 @@
 //! claim operation of `taskdb bench` run these very statements (`bench --pgbench-script` prints
 //! them too).
 //!
-//! Both read one index in Task Master's order (V14: `tasks_next_idx` for `next`,
-//! `tasks_claim_idx` for claims, and the matching partial GIN indexes when a tag is given), so
-//! their cost does not grow with the tasks that are not candidates.
+//! Both read indexes in Task Master's order (V14: `tasks_claim_idx` for pending tasks,
+//! `tasks_running_idx` for in-progress ones, and their partial GIN twins when a tag is given),
+//! so their cost does not grow with the tasks that are not candidates.
 
 use std::time::Duration;
 
@@ -20,24 +20,52 @@ use crate::db::db_error;
 pub const NEXT_ORDER: &str = "t.parent_in_progress DESC, t.priority DESC, \
      t.blocking_dependencies, t.parent_short_id, t.short_id";
 
-/// `task next`'s candidates: pending and in-progress tasks whose blocking dependencies are all
+/// The candidates of `task next` among tasks of one status: every blocking dependency
 /// completed, top-level or children of an in-progress task.
-const NEXT_CANDIDATES: &str = "t.status IN ('pending', 'in_progress') AND t.open_blockers = 0 \
-     AND (t.parent_task_id IS NULL OR t.parent_in_progress)";
-
-/// `task next` without a tag (no parameters).
-fn next_sql() -> String {
+fn candidates(status: &str, tag: bool) -> String {
+    // With a tag, `parent_in_progress::int` and `priority + 0` are not the btree's order: the
+    // planner reads the tag's candidates from the GIN index and sorts them, instead of walking
+    // every candidate in order and dropping other tags' tasks (as `claim_tasks` does).
+    let (tag, order) = if tag {
+        (
+            "t.tags @> ARRAY[$1::text] AND ",
+            NEXT_ORDER
+                .replace(
+                    "t.parent_in_progress DESC",
+                    "t.parent_in_progress::int DESC",
+                )
+                .replace("t.priority DESC", "t.priority + 0 DESC"),
+        )
+    } else {
+        ("", NEXT_ORDER.to_string())
+    };
     format!(
-        "SELECT {TASK_COLUMNS} FROM tasks t WHERE {NEXT_CANDIDATES} ORDER BY {NEXT_ORDER} LIMIT 1"
+        "(SELECT {TASK_COLUMNS}, t.parent_in_progress, t.blocking_dependencies \
+           FROM tasks t WHERE {tag}t.status = '{status}' \
+           AND t.open_blockers = 0 AND (t.parent_task_id IS NULL OR t.parent_in_progress) \
+         ORDER BY {order} LIMIT 1)"
     )
 }
 
-/// `task next --tag $1`.
-fn next_tagged_sql() -> String {
+/// `task next` (`$1` = the tag when `tag`): the first pending and the first in-progress
+/// candidate, each from its own index (`tasks_claim_idx`, `tasks_running_idx`, or their GIN
+/// twins by tag), then the better of the two.
+fn next_statement(tag: bool) -> String {
     format!(
-        "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.tags @> ARRAY[$1::text] AND {NEXT_CANDIDATES} \
-         ORDER BY {NEXT_ORDER} LIMIT 1"
+        "SELECT * FROM ({} UNION ALL {}) t ORDER BY {NEXT_ORDER} LIMIT 1",
+        candidates("pending", tag),
+        candidates("in_progress", tag)
     )
+}
+
+/// `task next` without a tag (no parameters).
+pub fn next_sql() -> String {
+    next_statement(false)
+}
+
+/// `task next --tag $1`.
+pub fn next_tagged_sql() -> String {
+    next_statement(true)
 }
 
 /// The claim, one statement: the schema's `claim_tasks` (expired leases handed back first,
