@@ -478,6 +478,27 @@ pub(crate) fn test_global_opts() -> GlobalOpts {
     }
 }
 
+/// Claim defaults: `[tasks]` (checked when the file was read), else the built-in defaults.
+impl Settings {
+    /// The lease a claim takes unless `--lease` says otherwise (None: `off`).
+    pub fn task_lease(&self) -> Result<Option<Duration>> {
+        let text = self
+            .file
+            .tasks
+            .lease
+            .as_deref()
+            .unwrap_or(DEFAULT_TASK_LEASE);
+        parse_lease(text).map_err(|why| crate::exit::usage(format!("config [tasks] lease: {why}")))
+    }
+
+    /// Attempts before a task is given up unless `--max-attempts` or the task says otherwise.
+    pub fn max_attempts(&self) -> Result<u32> {
+        let n = self.file.tasks.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
+        check_max_attempts(n)
+            .map_err(|why| crate::exit::usage(format!("config [tasks] max_attempts: {why}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,26 +600,5 @@ mod tests {
         );
         let env = MapEnv(HashMap::from([("PGCONNECT_TIMEOUT", "soon")]));
         assert!(Settings::load_with(&global(), &env).is_err());
-    }
-}
-
-/// Claim defaults: `[tasks]` (checked when the file was read), else the built-in defaults.
-impl Settings {
-    /// The lease a claim takes unless `--lease` says otherwise (None: `off`).
-    pub fn task_lease(&self) -> Result<Option<Duration>> {
-        let text = self
-            .file
-            .tasks
-            .lease
-            .as_deref()
-            .unwrap_or(DEFAULT_TASK_LEASE);
-        parse_lease(text).map_err(|why| crate::exit::usage(format!("config [tasks] lease: {why}")))
-    }
-
-    /// Attempts before a task is given up unless `--max-attempts` or the task says otherwise.
-    pub fn max_attempts(&self) -> Result<u32> {
-        let n = self.file.tasks.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
-        check_max_attempts(n)
-            .map_err(|why| crate::exit::usage(format!("config [tasks] max_attempts: {why}")))
     }
 }

@@ -256,6 +256,33 @@ fn draw_tree(nodes: &[TreeNode]) -> String {
     out
 }
 
+/// "held by agent-7 until 2026-12-03T10:15:00Z (expired)" for a leased task, else empty.
+fn lease_text(t: &q::Task) -> String {
+    let Some(until) = t.lease_expires_at else {
+        return String::new();
+    };
+    let holder = t.assigned_to.as_deref().unwrap_or("nobody");
+    let expired = if until < chrono::Utc::now() {
+        " (expired: claimable again)"
+    } else {
+        ""
+    };
+    format!(
+        "held by {} until {}{expired}",
+        crate::output::escape_controls(holder),
+        crate::output::ts(Some(until))
+    )
+}
+
+/// "2 of 3" (the task's own max), "2", or empty for a task never claimed.
+fn attempts_text(t: &q::Task) -> String {
+    match (t.attempts, t.max_attempts) {
+        (0, None) => String::new(),
+        (n, Some(max)) => format!("{n} of {max}"),
+        (n, None) => n.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,32 +311,5 @@ mod tests {
             draw_tree(&nodes),
             "#1 [pending] t1\n├── #2 [pending] t2\n│   └── #4 [pending] t4\n└── #3 [pending] t3\n#5 [pending] t5\n"
         );
-    }
-}
-
-/// "held by agent-7 until 2026-12-03T10:15:00Z (expired)" for a leased task, else empty.
-fn lease_text(t: &q::Task) -> String {
-    let Some(until) = t.lease_expires_at else {
-        return String::new();
-    };
-    let holder = t.assigned_to.as_deref().unwrap_or("nobody");
-    let expired = if until < chrono::Utc::now() {
-        " (expired: claimable again)"
-    } else {
-        ""
-    };
-    format!(
-        "held by {} until {}{expired}",
-        crate::output::escape_controls(holder),
-        crate::output::ts(Some(until))
-    )
-}
-
-/// "2 of 3" (the task's own max), "2", or empty for a task never claimed.
-fn attempts_text(t: &q::Task) -> String {
-    match (t.attempts, t.max_attempts) {
-        (0, None) => String::new(),
-        (n, Some(max)) => format!("{n} of {max}"),
-        (n, None) => n.to_string(),
     }
 }
