@@ -16,6 +16,7 @@ mod graph_scale;
 mod harness;
 mod health;
 mod hostile;
+mod leases;
 mod limits;
 mod local;
 mod maintain;
