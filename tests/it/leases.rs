@@ -32,7 +32,7 @@ fn wait_for_expiry(sb: &Sandbox, id: &str) {
             .as_array()
             .unwrap()
             .iter()
-            .any(|t| t["short_id"].to_string() == id)
+            .any(|t| t["short_id"].as_i64() == id.parse().ok())
     });
 }
 
