@@ -6,6 +6,7 @@
 //! | 1    | operation failed: database, API, I/O (health: WARNING)         |
 //! | 2    | invalid usage or input (health: CRITICAL)                      |
 //! | 3    | health: UNKNOWN (a probe could not run, or a health usage error) |
+//! | 4    | nothing to claim: `task next --claim --wait` / `worker --once` found no task |
 //! | 130  | interrupted by SIGINT (Ctrl-C); statements in flight were cancelled |
 //! | 143  | terminated by SIGTERM; statements in flight were cancelled     |
 
@@ -27,6 +28,8 @@ impl Exit {
     pub const NAGIOS_WARNING: Exit = Exit(1);
     pub const NAGIOS_CRITICAL: Exit = Exit(2);
     pub const NAGIOS_UNKNOWN: Exit = Exit(3);
+    /// `task next --claim --wait` waited and nothing arrived; `worker --once` found nothing.
+    pub const NOTHING_CLAIMED: Exit = Exit(4);
 }
 
 impl From<Exit> for std::process::ExitCode {
