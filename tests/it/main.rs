@@ -16,6 +16,7 @@ mod harness;
 mod health;
 mod hostile;
 mod limits;
+mod listen;
 mod local;
 mod maintain;
 mod metrics;
