@@ -2,9 +2,10 @@
 //! whole attempt, and every failure turned into one line with a hint.
 
 use anyhow::Result;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_postgres::config::SslMode as PgSslMode;
 use tokio_postgres::error::{DbError, SqlState};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{AsyncMessage, Client, Connection, NoTls, Notification};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::cancel;
@@ -34,6 +35,16 @@ impl ConnSpec {
     /// Try the hosts in order; the first that accepts wins. `on_skip` hears about each host
     /// passed over (shown with `-v`).
     pub async fn open(&self, on_skip: impl Fn(String)) -> Result<(Client, Endpoint)> {
+        self.open_with_sink(on_skip, None).await
+    }
+
+    /// [`ConnSpec::open`], and the driver tells `sink` what the server sends unasked (see
+    /// [`DriverEvent`]): the connection of a `LISTEN`er.
+    pub(super) async fn open_with_sink(
+        &self,
+        on_skip: impl Fn(String),
+        sink: Option<&MessageSink>,
+    ) -> Result<(Client, Endpoint)> {
         let tls =
             if self.tls.mode != SslMode::Disable && self.endpoints.iter().any(Endpoint::is_tcp) {
                 Some(MakeRustlsConnect::new(self.tls.client_config()?))
@@ -46,7 +57,7 @@ impl ConnSpec {
         }
         let mut failures = Vec::new();
         for endpoint in order {
-            match self.open_one(endpoint, tls.as_ref()).await {
+            match self.open_one(endpoint, tls.as_ref(), sink).await {
                 Ok(client) => return Ok((client, endpoint.clone())),
                 Err(f) => {
                     on_skip(format!("skipped {}: {}", endpoint.label(), f.message));
@@ -61,6 +72,7 @@ impl ConnSpec {
         &self,
         endpoint: &Endpoint,
         tls: Option<&MakeRustlsConnect>,
+        sink: Option<&MessageSink>,
     ) -> std::result::Result<Client, Failure> {
         let password = self.password_for(endpoint);
         let config = |mode| self.endpoint_config(endpoint, password.as_ref().map(|p| p.0), mode);
@@ -70,29 +82,34 @@ impl ConnSpec {
             // No TLS over Unix sockets (libpq ignores sslmode there), or sslmode=disable.
             _ => {
                 return self
-                    .attempt(config(PgSslMode::Disable), None)
+                    .attempt(config(PgSslMode::Disable), None, sink)
                     .await
                     .map_err(fail)
             }
         };
         match self.tls.mode {
-            SslMode::Disable => self.attempt(config(PgSslMode::Disable), None).await,
+            SslMode::Disable => self.attempt(config(PgSslMode::Disable), None, sink).await,
             // allow: plain first; TLS only when the server turned the plain attempt down.
-            SslMode::Allow => match self.attempt(config(PgSslMode::Disable), None).await {
+            SslMode::Allow => match self.attempt(config(PgSslMode::Disable), None, sink).await {
                 Err(Attempt::Pg(e)) if e.as_db_error().is_some() => {
-                    self.attempt(config(PgSslMode::Require), Some(tls)).await
+                    self.attempt(config(PgSslMode::Require), Some(tls), sink)
+                        .await
                 }
                 other => other,
             },
             // prefer: TLS when the server offers it; plain again if the handshake fails.
-            SslMode::Prefer => match self.attempt(config(PgSslMode::Prefer), Some(tls)).await {
+            SslMode::Prefer => match self
+                .attempt(config(PgSslMode::Prefer), Some(tls), sink)
+                .await
+            {
                 Err(Attempt::Pg(e)) if is_tls_error(&e) => {
-                    self.attempt(config(PgSslMode::Disable), None).await
+                    self.attempt(config(PgSslMode::Disable), None, sink).await
                 }
                 other => other,
             },
             SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
-                self.attempt(config(PgSslMode::Require), Some(tls)).await
+                self.attempt(config(PgSslMode::Require), Some(tls), sink)
+                    .await
             }
         }
         .map_err(fail)
@@ -104,6 +121,7 @@ impl ConnSpec {
         &self,
         config: tokio_postgres::Config,
         tls: Option<&MakeRustlsConnect>,
+        sink: Option<&MessageSink>,
     ) -> std::result::Result<Client, Attempt> {
         let connecting = async {
             match tls {
@@ -111,19 +129,13 @@ impl ConnSpec {
                 Some(tls) => {
                     let (client, connection) = config.connect(tls.clone()).await?;
                     let registration = cancel::register_connection(&client, Some(tls));
-                    tokio::spawn(async move {
-                        let _ = connection.await;
-                        drop(registration);
-                    });
+                    tokio::spawn(drive(connection, registration, sink.cloned()));
                     Ok(client)
                 }
                 None => {
                     let (client, connection) = config.connect(NoTls).await?;
                     let registration = cancel::register_connection(&client, None);
-                    tokio::spawn(async move {
-                        let _ = connection.await;
-                        drop(registration);
-                    });
+                    tokio::spawn(drive(connection, registration, sink.cloned()));
                     Ok(client)
                 }
             }
@@ -301,6 +313,49 @@ impl ConnSpec {
     }
 }
 
+/// What the driver of a connection opened with a sink reports, besides query results.
+pub(super) enum DriverEvent {
+    /// A `NOTIFY` on a channel the session listens to.
+    Notification(Notification),
+    /// The connection ended: with the error that ended it, or `None` when it was closed (the
+    /// client dropped, or the server said goodbye).
+    Ended(Option<tokio_postgres::Error>),
+}
+
+/// Where a connection's driver reports [`DriverEvent`]s. Called on the driver task, which it
+/// must not block.
+pub(super) type MessageSink = std::sync::Arc<dyn Fn(DriverEvent) + Send + Sync>;
+
+/// Run a connection until it ends, then leave the cancel registry. Without a sink the server's
+/// unasked messages are dropped (notices logged, as `Connection`'s own future does); with one,
+/// notifications and the end are handed to it.
+async fn drive<S, T>(
+    mut connection: Connection<S, T>,
+    registration: cancel::Registration,
+    sink: Option<MessageSink>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    match sink {
+        None => {
+            let _ = connection.await;
+        }
+        Some(sink) => {
+            let ended = loop {
+                match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    Some(Ok(AsyncMessage::Notification(n))) => sink(DriverEvent::Notification(n)),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => break Some(e),
+                    None => break None,
+                }
+            };
+            sink(DriverEvent::Ended(ended));
+        }
+    }
+    drop(registration);
+}
+
 /// Why one host could not be used.
 #[derive(Debug)]
 struct Failure {
@@ -358,7 +413,7 @@ fn find_rustls_error(e: &tokio_postgres::Error) -> Option<&rustls::Error> {
 }
 
 /// The error and its causes on one line (tokio-postgres' own Display shows only the kind).
-fn full_text(e: &tokio_postgres::Error) -> String {
+pub(super) fn full_text(e: &tokio_postgres::Error) -> String {
     let mut text = e.to_string();
     let mut cause = std::error::Error::source(e);
     while let Some(c) = cause {

@@ -13,6 +13,7 @@ pub mod bench;
 pub mod cancel;
 mod connect;
 mod error;
+pub mod listen;
 pub mod maintain;
 pub mod metrics;
 pub mod migrations;

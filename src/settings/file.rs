@@ -44,6 +44,11 @@ pub struct FileDatabase {
     pub url: Option<String>,
     /// Seconds to wait for a connection.
     pub connect_timeout: Option<u64>,
+    /// Where waiting commands run `LISTEN taskdb_ready`: `off`, or a URL/conninfo (default: a
+    /// dedicated connection like the main one).
+    pub listen_url: Option<String>,
+    /// How often waiting commands poll when they cannot listen, e.g. "1s".
+    pub poll_interval: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -11,8 +11,8 @@
 //!
 //! Here: the merge of flags, environment and file into [`Settings`], and the defaults. The file's
 //! types and parsing are in `file`, the `config show` rows in `show`, the `[health]` thresholds
-//! in `thresholds`, the checks of file values serde cannot express in `validate`, and secret
-//! masking in `redact`.
+//! in `thresholds`, the checks of file values serde cannot express in `validate`, secret
+//! masking in `redact`, and where waiting commands listen (or how often they poll) in `wait`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -31,6 +31,7 @@ pub mod redact;
 mod show;
 pub mod thresholds;
 mod validate;
+mod wait;
 
 pub(crate) use file::describe_toml_error;
 pub use file::{
@@ -39,6 +40,10 @@ pub use file::{
     FileTasks, FileThreshold, ThresholdValue,
 };
 pub use show::SettingEntry;
+pub use wait::{
+    parse_poll_interval, show_interval, ListenTarget, DEFAULT_POLL_INTERVAL, MAX_POLL_INTERVAL,
+    MIN_POLL_INTERVAL,
+};
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -98,6 +103,10 @@ pub struct Settings {
     /// `PG*` variables that fill keys a connection string leaves out (key → (value, variable)).
     pub libpq_defaults: BTreeMap<&'static str, (String, String)>,
     pub connect_timeout: Sourced<u64>,
+    /// Where waiting commands listen for `taskdb_ready` (`listen_url`).
+    pub listen: Sourced<ListenTarget>,
+    /// How often waiting commands poll when they cannot listen.
+    pub poll_interval: Sourced<Duration>,
     pub local_data_dir: Sourced<PathBuf>,
     pub backup_dir: Sourced<PathBuf>,
     pub migrate_lock_timeout: Sourced<u64>,
@@ -205,6 +214,8 @@ impl Settings {
 
         let database = database_target(global, env, &file, &file_src);
         let connect_timeout = connect_timeout(env, &file, &file_src)?;
+        let listen = wait::listen(env, &file, &file_src);
+        let poll_interval = wait::poll_interval(env, &file, &file_src)?;
         let local_data_dir = pick_path(
             env,
             "TASKDB_LOCAL_DATA_DIR",
@@ -257,6 +268,8 @@ impl Settings {
             database,
             libpq_defaults: libpq_defaults(env),
             connect_timeout,
+            listen,
+            poll_interval,
             local_data_dir,
             backup_dir,
             migrate_lock_timeout,

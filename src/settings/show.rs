@@ -89,6 +89,12 @@ impl Settings {
         );
         self.database_entries(&mut rows);
         rows.sourced("database.connect_timeout", &self.connect_timeout);
+        rows.sourced("database.listen_url", &self.listen);
+        rows.push(
+            "database.poll_interval",
+            super::show_interval(self.poll_interval.value),
+            &self.poll_interval.source,
+        );
         let path = |s: &Sourced<std::path::PathBuf>| Sourced {
             value: s.value.display().to_string(),
             source: s.source.clone(),

@@ -1,5 +1,5 @@
 //! Checks of config-file values that serde's types cannot express (durations, thresholds, the
-//! webhook URL), run when the file is read, so an invalid file is an error for every command
+//! webhook URL, the poll interval), run when the file is read, so an invalid file is an error for every command
 //! and not only for the one that uses the section. Errors name the line and the key.
 
 use std::collections::BTreeMap;
@@ -10,19 +10,26 @@ use toml::Spanned;
 use super::thresholds::Thresholds;
 use super::{FileConfig, FileThreshold};
 
-/// The `[health]` values again, with where they are in the text.
+/// The `[health]` and `[database]` values again, with where they are in the text.
 #[derive(Deserialize, Default)]
 struct Doc {
     #[serde(default)]
     health: Health,
     #[serde(default)]
     tasks: Tasks,
+    #[serde(default)]
+    database: Database,
 }
 
 #[derive(Deserialize, Default)]
 struct Tasks {
     lease: Option<Spanned<toml::Value>>,
     max_attempts: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize, Default)]
+struct Database {
+    poll_interval: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -56,6 +63,11 @@ pub fn check(text: &str, file: &FileConfig) -> Result<(), String> {
     if let (Some(n), Some(s)) = (file.tasks.max_attempts, &doc.tasks.max_attempts) {
         if let Err(e) = super::check_max_attempts(n) {
             return at(s.span(), "tasks.max_attempts", e);
+        }
+    }
+    if let (Some(t), Some(s)) = (&file.database.poll_interval, &doc.database.poll_interval) {
+        if let Err(e) = super::parse_poll_interval(t) {
+            return at(s.span(), "database.poll_interval", e);
         }
     }
     let h = &file.health;
@@ -140,6 +152,10 @@ mod tests {
             (
                 "[health]\n\ntimeout = \"5ms\"\n",
                 ":3: key `health.timeout`: \"5ms\" is too short",
+            ),
+            (
+                "[database]\nurl = \"postgres://h/d\"\npoll_interval = \"1ms\"\n",
+                ":3: key `database.poll_interval`: \"1ms\" is too short",
             ),
             (
                 "[health]\nalert_cooldown = \"x\"\n",

@@ -18,6 +18,7 @@ mod health;
 mod hostile;
 mod leases;
 mod limits;
+mod listen;
 mod local;
 mod maintain;
 mod metrics;

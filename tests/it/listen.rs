@@ -1,0 +1,338 @@
+//! The waiting side of `--wait` (`taskdb::db::listen`), called as a library: LISTEN on a
+//! dedicated connection, deadlines, bursts, polling when listening is off or impossible, and
+//! re-opening a lost connection. Deadlines are generous; nothing is timed.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use taskdb::db::listen::{WaitMode, Waiter, Wake};
+use taskdb::options::{ColorChoice, GlobalOpts};
+use taskdb::output::Output;
+use taskdb::settings::Settings;
+use tokio::time::Instant;
+
+use crate::support::pg::free_port;
+use crate::support::{TestDb, TestPg};
+
+/// Long enough never to be reached when the wake is due; reaching it fails the test.
+const GENEROUS: Duration = Duration::from_secs(30);
+
+struct Vars(HashMap<&'static str, String>);
+
+impl taskdb::platform::Env for Vars {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+}
+
+fn global() -> GlobalOpts {
+    GlobalOpts {
+        database_url: None,
+        config: Some("/dev/null".into()),
+        format: None,
+        quiet: false,
+        verbose: 2,
+        yes: false,
+        color: ColorChoice::Never,
+        actor: None,
+    }
+}
+
+/// A waiter on `db` with these extra settings (`TASKDB_LISTEN_URL`, `TASKDB_POLL_INTERVAL`).
+async fn waiter(db: &TestDb, vars: &[(&'static str, String)]) -> Waiter {
+    let mut env: HashMap<&'static str, String> = vars.iter().cloned().collect();
+    env.insert("DATABASE_URL", db.url());
+    let settings = Settings::load_with(&global(), &Vars(env)).unwrap();
+    let out = Output::new(&global());
+    let spec = taskdb::db::resolve(&settings, &out).await.unwrap();
+    Waiter::open(&spec, &settings, &out).await.unwrap()
+}
+
+/// Another session, as the schema's trigger or another worker would be.
+async fn session(db: &TestDb) -> tokio_postgres::Client {
+    connect(&db.url()).await
+}
+
+async fn connect(conninfo: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(conninfo, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// `pg_notify('taskdb_ready', '')`, committed.
+async fn notify(client: &tokio_postgres::Client) {
+    client
+        .batch_execute("SELECT pg_notify('taskdb_ready', '')")
+        .await
+        .unwrap();
+}
+
+/// Run a test's body on a runtime like taskdb's (the test database is made and dropped
+/// outside it: the harness uses the blocking client).
+fn block_on<F: std::future::Future>(body: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(body)
+}
+
+fn soon() -> Instant {
+    Instant::now() + Duration::from_millis(300)
+}
+
+fn far() -> Instant {
+    Instant::now() + GENEROUS
+}
+
+fn assert_listening(w: &Waiter) {
+    match w.mode() {
+        WaitMode::Listen { target } => assert!(target.contains("postgres@"), "{target}"),
+        other => panic!("expected LISTEN, got {other}"),
+    }
+    assert!(w
+        .mode()
+        .to_string()
+        .starts_with("LISTEN taskdb_ready on a dedicated connection to "));
+}
+
+fn poll_reason(w: &Waiter) -> String {
+    match w.mode() {
+        WaitMode::Poll { reason, .. } => reason.clone(),
+        other => panic!("expected polling, got {other}"),
+    }
+}
+
+#[test]
+fn a_notification_wakes_the_waiter_and_silence_reaches_the_deadline() {
+    let db = TestPg::get().fresh_db();
+    block_on(async {
+        let mut w = waiter(&db, &[]).await;
+        assert_listening(&w);
+        let other = session(&db).await;
+
+        // Nothing sent: the deadline.
+        assert_eq!(w.wait(soon()).await, Wake::Deadline);
+        // Another channel is not ours.
+        other.batch_execute("NOTIFY somebody_else").await.unwrap();
+        assert_eq!(w.wait(soon()).await, Wake::Deadline);
+
+        // Sent before the wait: still heard.
+        notify(&other).await;
+        assert_eq!(w.wait(far()).await, Wake::Notified);
+        // Sent while waiting.
+        let later = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            notify(&other).await;
+            other
+        });
+        assert_eq!(w.wait(far()).await, Wake::Notified);
+        let other = later.await.unwrap();
+
+        // A notification in a rolled-back transaction is never sent.
+        other
+            .batch_execute("BEGIN; SELECT pg_notify('taskdb_ready', ''); ROLLBACK")
+            .await
+            .unwrap();
+        assert_eq!(w.wait(soon()).await, Wake::Deadline);
+        // A deadline already past returns at once.
+        assert_eq!(w.wait(Instant::now()).await, Wake::Deadline);
+    });
+}
+
+#[test]
+fn a_burst_wakes_once_then_the_queue_is_empty() {
+    let db = TestPg::get().fresh_db();
+    block_on(async {
+        let mut w = waiter(&db, &[]).await;
+        let other = session(&db).await;
+        for _ in 0..100 {
+            notify(&other).await; // 100 transactions
+        }
+        assert_eq!(w.wait(far()).await, Wake::Notified);
+        assert_eq!(w.wait(soon()).await, Wake::Deadline, "drained");
+        // Still listening after the drain.
+        notify(&other).await;
+        assert_eq!(w.wait(far()).await, Wake::Notified);
+        assert_eq!(w.wait(soon()).await, Wake::Deadline);
+    });
+}
+
+#[test]
+fn a_cancelled_wait_loses_no_notification() {
+    let db = TestPg::get().fresh_db();
+    block_on(async {
+        let mut w = waiter(&db, &[]).await;
+        let other = session(&db).await;
+        notify(&other).await;
+        // Time for the driver to queue it (if it has not, the wait below still hears it).
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // One poll takes the notification and starts the round trip that drains the queue;
+        // then the wait is dropped, as a `select!` whose other branch won would drop it.
+        {
+            let mut cancelled = std::pin::pin!(w.wait(far()));
+            assert!(futures_util::poll!(cancelled.as_mut()).is_pending());
+        }
+        assert_eq!(w.wait(far()).await, Wake::Notified);
+        assert_eq!(w.wait(soon()).await, Wake::Deadline);
+    });
+}
+
+#[test]
+fn listen_url_off_polls() {
+    let db = TestPg::get().fresh_db();
+    block_on(async {
+        let vars = [
+            ("TASKDB_LISTEN_URL", "off".to_string()),
+            ("TASKDB_POLL_INTERVAL", "100ms".to_string()),
+        ];
+        let mut w = waiter(&db, &vars).await;
+        assert_eq!(
+            w.mode(),
+            &WaitMode::Poll {
+                interval: Duration::from_millis(100),
+                reason: "listen_url is off, from env TASKDB_LISTEN_URL".into()
+            }
+        );
+        assert_eq!(
+            w.mode().to_string(),
+            "polling every 100ms (listen_url is off, from env TASKDB_LISTEN_URL)"
+        );
+        // Notifications are not heard; ticks come, and the deadline when it is nearer.
+        notify(&session(&db).await).await;
+        assert_eq!(w.wait(far()).await, Wake::PollTick);
+        assert_eq!(w.wait(Instant::now()).await, Wake::Deadline);
+        assert!(matches!(w.mode(), WaitMode::Poll { .. }));
+    });
+}
+
+#[test]
+fn an_unreachable_listen_url_falls_back_to_polling_with_the_reason() {
+    let db = TestPg::get().fresh_db();
+    block_on(async {
+        let port = free_port();
+        let url = format!("postgres://postgres:hunter2@127.0.0.1:{port}/x?sslmode=disable");
+        let vars = [
+            ("TASKDB_LISTEN_URL", url),
+            ("TASKDB_POLL_INTERVAL", "100ms".to_string()),
+        ];
+        let mut w = waiter(&db, &vars).await;
+        let reason = poll_reason(&w);
+        assert!(
+            reason.contains(&format!("connection refused by 127.0.0.1:{port}")),
+            "{reason}"
+        );
+        assert!(!w.mode().to_string().contains("hunter2"), "{}", w.mode());
+        assert_eq!(w.wait(far()).await, Wake::PollTick);
+    });
+}
+
+#[test]
+fn a_listen_url_that_does_not_parse_is_a_usage_error() {
+    let db = TestPg::get().fresh_db();
+    block_on(async {
+        let mut env = HashMap::from([
+            ("DATABASE_URL", db.url()),
+            (
+                "TASKDB_LISTEN_URL",
+                "postgres://u:hunter2@h/d?bogus=1".to_string(),
+            ),
+        ]);
+        env.insert("TASKDB_POLL_INTERVAL", "1s".into());
+        let settings = Settings::load_with(&global(), &Vars(env)).unwrap();
+        let out = Output::new(&global());
+        let spec = taskdb::db::resolve(&settings, &out).await.unwrap();
+        let err = match Waiter::open(&spec, &settings, &out).await {
+            Ok(w) => panic!("opened: {}", w.mode()),
+            Err(e) => e,
+        };
+        let text = format!("{err:#}");
+        assert!(text.starts_with("listen_url: "), "{text}");
+        assert!(text.contains("env TASKDB_LISTEN_URL"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert_eq!(taskdb::exit::code_for(&err), taskdb::exit::Exit::USAGE);
+    });
+}
+
+/// The listening session's backend, seen from another session.
+async fn listener_pid(other: &tokio_postgres::Client) -> i32 {
+    other
+        .query_one(
+            "SELECT pid FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'taskdb listen'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn a_lost_connection_is_reopened_and_reported() {
+    let db = TestPg::get().fresh_db();
+    block_on(async {
+        let mut w = waiter(&db, &[]).await;
+        let other = session(&db).await;
+        let pid = listener_pid(&other).await;
+        other
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .await
+            .unwrap();
+        assert_eq!(w.wait(far()).await, Wake::Reconnected);
+        assert_listening(&w);
+        assert_ne!(listener_pid(&other).await, pid);
+        notify(&other).await;
+        assert_eq!(w.wait(far()).await, Wake::Notified);
+    });
+}
+
+#[test]
+fn a_connection_that_cannot_be_reopened_falls_back_to_polling() {
+    let db = TestPg::get().fresh_db();
+    block_on(async {
+        let vars = [("TASKDB_POLL_INTERVAL", "100ms".to_string())];
+        let mut w = waiter(&db, &vars).await;
+        let admin = connect(&TestPg::get().conninfo("postgres")).await;
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {} WITH ALLOW_CONNECTIONS false",
+                db.name
+            ))
+            .await
+            .unwrap();
+        let pid: i32 = admin
+            .query_one(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'taskdb listen'",
+                &[&db.name],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        admin
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .await
+            .unwrap();
+        // Three tries (about 2.5 s), then polling, said once.
+        assert_eq!(w.wait(far()).await, Wake::PollTick);
+        let reason = poll_reason(&w);
+        assert!(
+            reason
+                .starts_with("the listening connection was lost and 3 tries to re-open it failed"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("is not currently accepting connections"),
+            "{reason}"
+        );
+        assert_eq!(w.wait(far()).await, Wake::PollTick);
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {} WITH ALLOW_CONNECTIONS true",
+                db.name
+            ))
+            .await
+            .unwrap();
+    });
+}
