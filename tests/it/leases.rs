@@ -362,3 +362,114 @@ fn bad_lease_input_is_refused_in_one_line_and_changes_nothing() {
     let t = sb.taskdb(&["task", "show", "2"]).ok_json();
     assert_eq!(t["status"], "pending");
 }
+
+/// Sessions of this database listening for claimable work (the waiter's last statement, LISTEN
+/// or its check that it listens, names the channel).
+fn listeners(db: &TestDb) -> i64 {
+    db.client()
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+               AND pid <> pg_backend_pid() AND query ILIKE '%taskdb_ready%'",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+/// `task next --claim --wait` in the background with polling made useless (10 minutes), so only
+/// a notification — or the lease-expiry deadline — can wake it before the test's bound.
+fn waiting_claim(sb: &Sandbox, db: &TestDb, who: &str) -> crate::support::Spawned {
+    let before = listeners(db);
+    let spawned = sb
+        .taskdb(&["task", "next", "--claim", "--wait", "60s", "--assign", who])
+        .format_json()
+        .env("TASKDB_POLL_INTERVAL", "10m")
+        .spawn();
+    wait_until(30, "the waiter to LISTEN", || listeners(db) > before);
+    // ... and to have tried to claim, found nothing, and looked up the next lease end: from
+    // here on only a wake-up can make it claim.
+    wait_until(30, "the waiter's empty claim", || {
+        db.client()
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                   AND pid <> pg_backend_pid() AND state = 'idle' \
+                   AND query LIKE '%min(t.lease_expires_at) - clock_timestamp()%'",
+                &[],
+            )
+            .unwrap()
+            .get::<_, i64>(0)
+            > 0
+    });
+    spawned
+}
+
+#[test]
+fn wait_wakes_on_a_new_task_a_completed_blocker_and_an_expired_lease() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let sb = Sandbox::on(&db);
+
+    // Nothing at all: a new task wakes the waiter (NOTIFY from the insert).
+    let waiting = waiting_claim(&sb, &db, "waiter-1");
+    let id = create(&sb, "arrives", &[]);
+    let got = waiting.wait(30).ok().json();
+    assert_eq!(got["short_id"].to_string(), id);
+    assert_eq!(got["assigned_to"], "waiter-1");
+
+    // A blocked task: its blocker's completion wakes the waiter.
+    let blocked = create(&sb, "blocked", &["--depends-on", &id]);
+    let waiting = waiting_claim(&sb, &db, "waiter-2");
+    sb.taskdb(&["task", "status", &id, "done"]).ok();
+    let got = waiting.wait(30).ok().json();
+    assert_eq!(got["short_id"].to_string(), blocked);
+
+    // A held task whose lease ends: no notification, the waiter wakes at the lease's end.
+    let held = create(&sb, "held", &[]);
+    sb.taskdb(&[
+        "task",
+        "next",
+        "--claim",
+        "--assign",
+        "dying-agent",
+        "--lease",
+        "2s",
+    ])
+    .ok();
+    let waiting = waiting_claim(&sb, &db, "waiter-3");
+    let got = waiting.wait(30).ok().json();
+    assert_eq!(got["short_id"].to_string(), held);
+    assert_eq!(got["attempts"], 2);
+}
+
+#[test]
+fn wait_ending_empty_exits_4_and_polling_is_said_with_v() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let sb = Sandbox::on(&db);
+    let ran = sb
+        .taskdb(&["task", "next", "--claim", "--wait", "1s"])
+        .format_json()
+        .expect_exit(4);
+    ran.stdout_is("null\n")
+        .stderr_contains("nothing became claimable");
+    sb.taskdb(&["task", "next", "--claim", "--wait", "300ms", "--limit", "2"])
+        .format_json()
+        .expect_exit(4)
+        .stdout_is("[]\n");
+    // Listening off: bounded polling, said with -v; a task created meanwhile is still found.
+    let ran = sb
+        .taskdb(&["-v", "task", "next", "--claim", "--wait", "1s"])
+        .env("TASKDB_LISTEN_URL", "off")
+        .env("TASKDB_POLL_INTERVAL", "200ms")
+        .expect_exit(4);
+    ran.stderr_contains("polling every 200ms");
+    let ran = sb
+        .taskdb(&["-v", "task", "next", "--claim", "--wait", "1s"])
+        .expect_exit(4);
+    ran.stderr_contains("LISTEN taskdb_ready");
+    // --wait needs --claim; a bad duration is refused.
+    sb.taskdb(&["task", "next", "--wait", "5s"]).expect_exit(2);
+    sb.taskdb(&["task", "next", "--claim", "--wait", "soon"])
+        .expect_exit(2)
+        .stderr_contains("--wait");
+}

@@ -382,6 +382,19 @@ struct NextArgs {
     /// Attempts before a task whose lease expired is given up [default: [tasks] max_attempts, else 3]
     #[arg(long, value_name = "N", requires = "claim", value_parser = clap::value_parser!(u32).range(1..=1000))]
     max_attempts: Option<u32>,
+    /// Nothing claimable: wait up to this long for a task to become claimable (LISTEN/NOTIFY;
+    /// exit 4 if none does)
+    #[arg(long, value_name = "DURATION", requires = "claim", value_parser = parse_wait)]
+    wait: Option<std::time::Duration>,
+}
+
+/// `--wait`: a duration (1ms to 366 days).
+fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    let d = crate::units::parse_duration(text)?;
+    if d > crate::settings::MAX_LEASE {
+        return Err(format!("{text:?} is too long (maximum 366d)"));
+    }
+    Ok(d)
 }
 
 /// `--lease`: a duration, or `off` (None).
