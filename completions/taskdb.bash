@@ -1021,7 +1021,7 @@ _taskdb() {
                     return 0
                     ;;
                 --workload)
-                    COMPREPLY=($(compgen -W "mixed read write claim" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "mixed read write claim queue" -- "${cur}"))
                     return 0
                     ;;
                 --seed-rows)
