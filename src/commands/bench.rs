@@ -82,7 +82,8 @@ struct BenchReport {
     disconnected: bool,
     /// The minimal queue (claim and queue workloads; null otherwise).
     anchor: Option<AnchorReport>,
-    /// claim_next's ops/s ÷ the anchor's (claim workload; null otherwise).
+    /// Claims that took a row per second, claim_next's ÷ the anchor's (claim workload; null
+    /// otherwise). Without empty claims, their ops/s ratio.
     claim_vs_anchor: Option<f64>,
 }
 
@@ -348,17 +349,10 @@ fn report(
         return Err(failed("nothing was measured"));
     };
     let operations = main_ops.or(anchor_ops).unwrap_or_default();
-    let claim_vs_anchor = match (args.workload, &anchor_report) {
-        (Workload::Claim, Some(a)) => ratio(
-            bench::row_of(&operations, Op::ClaimNext).ops_per_sec,
-            a.figures.ops_per_sec,
-        ),
-        _ => None,
-    };
     let errors: u64 = phases.iter().map(|p| p.samples.error_count()).sum();
     let first_error = phases.iter().find_map(|p| p.samples.first_error.clone());
     let disconnected = phases.iter().any(|p| p.samples.disconnected);
-    let report = BenchReport {
+    let mut report = BenchReport {
         workload: args.workload,
         clients: args.clients,
         duration_s: own.measured.as_secs_f64(),
@@ -372,8 +366,9 @@ fn report(
         first_error: first_error.clone(),
         disconnected,
         anchor: anchor_report,
-        claim_vs_anchor,
+        claim_vs_anchor: None,
     };
+    report.claim_vs_anchor = claim_rates(&report).and_then(|(claim, anchor)| ratio(claim, anchor));
     match format {
         Format::Json => ctx.out.json(&report)?,
         _ => render_table(ctx, &report)?,
@@ -394,6 +389,23 @@ fn report(
         )));
     }
     Ok(Exit::SUCCESS)
+}
+
+/// Claims that took a row per second, claim_next's and the anchor's (claim workload): what
+/// the ratio compares. Claims that found nothing are left out, so a pool that runs dry makes
+/// its side look slower, never faster.
+fn claim_rates(report: &BenchReport) -> Option<(f64, f64)> {
+    let anchor = report
+        .anchor
+        .as_ref()
+        .filter(|_| report.workload == Workload::Claim)?;
+    let took =
+        |count: u64, empty: u64, secs: f64| count.saturating_sub(empty) as f64 / secs.max(1e-9);
+    let claim = bench::row_of(&report.operations, Op::ClaimNext);
+    Some((
+        took(claim.count, report.empty_claims, report.duration_s),
+        took(anchor.figures.count, anchor.empty_claims, anchor.duration_s),
+    ))
 }
 
 /// `a ÷ b` when both are positive and the quotient finite.
@@ -428,17 +440,20 @@ fn render_table(ctx: &Context, report: &BenchReport) -> Result<()> {
         "{:?} workload, {} clients, {:.1} s measured after {:.1} s warm-up{seeded}, PostgreSQL {}",
         report.workload, report.clients, report.duration_s, report.warmup_s, report.server_version
     ));
-    match (report.workload, &report.anchor, report.claim_vs_anchor) {
-        (Workload::Claim, Some(anchor), Some(r)) => ctx.out.note(format!(
-            "claim_next = {}× the minimal queue ({:.0} vs {:.0} claims/s). queue_anchor: the same connections \
-             claiming from a bare FOR UPDATE SKIP LOCKED table of {} rows (one partial index, no triggers), \
-             measured just before; total leaves it out",
+    match (report.workload, &report.anchor, report.claim_vs_anchor, claim_rates(report)) {
+        (Workload::Claim, Some(anchor), Some(r), Some((claim, queue))) => ctx.out.note(format!(
+            "claim_next = {}× the minimal queue ({claim:.0} vs {queue:.0} claims/s{}). queue_anchor: the same \
+             connections claiming from a bare FOR UPDATE SKIP LOCKED table of {} rows (one partial index, \
+             no triggers), measured just before; total leaves it out",
             ratio_text(r),
-            r * anchor.figures.ops_per_sec,
-            anchor.figures.ops_per_sec,
+            if report.empty_claims + anchor.empty_claims > 0 {
+                "; unfair: a pool ran dry, see below"
+            } else {
+                ""
+            },
             anchor.queue_rows
         )),
-        (Workload::Queue, Some(anchor), _) => ctx.out.note(format!(
+        (Workload::Queue, Some(anchor), _, _) => ctx.out.note(format!(
             "queue_anchor: a bare FOR UPDATE SKIP LOCKED table of {} rows (one partial index, no triggers)",
             anchor.queue_rows
         )),
