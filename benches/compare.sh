@@ -22,6 +22,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+[ "$workload" = queue ] && { echo "compare.sh: for the minimal queue use benches/claim.sh" >&2; exit 2; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 taskdb=${TASKDB:-$here/target/release/taskdb}
 [ -x "$taskdb" ] || { echo "compare.sh: build first: cargo build --release" >&2; exit 1; }

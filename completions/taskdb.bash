@@ -1039,7 +1039,7 @@ _taskdb() {
                     return 0
                     ;;
                 --workload)
-                    COMPREPLY=($(compgen -W "mixed read write claim" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "mixed read write claim queue" -- "${cur}"))
                     return 0
                     ;;
                 --seed-rows)
@@ -4308,7 +4308,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__next)
-            opts="-t -q -v -y -h -V --tag --claim --assign --lease --limit --max-attempts --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-t -q -v -y -h -V --tag --claim --assign --lease --limit --max-attempts --wait --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4335,6 +4335,10 @@ _taskdb() {
                     return 0
                     ;;
                 --max-attempts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -645,6 +645,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l lease -d 'How long the claim holds the task unless extended (30s, 15m, 2h, or off) [default: [tasks] lease, else 15m]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l limit -d 'Claim up to N tasks in one statement (1-1000); prints one id per line (json: an array)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l max-attempts -d 'Attempts before a task whose lease expired is given up [default: [tasks] max_attempts, else 3]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l wait -d 'Nothing claimable: wait up to this long for a task to become claimable (LISTEN/NOTIFY; exit 4 if none does)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -1132,8 +1133,9 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l warmup -d 'Unmea
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l workload -d 'Which operations to run' -r -f -a "mixed\t'get 35%, list_ready 15%, create 15%, update_status 15%, claim 10%, metric 5%, api log 5%'
 read\t'get 70%, list_ready 30%'
 write\t'create 40%, update_status 40%, metric 10%, api log 10%'
-claim\t'claim_next only (agents pulling work)'"
-complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l seed-rows -d 'Tasks to seed the scratch database with' -r
+claim\t'claim_next only (agents pulling work), measured against the minimal queue just before'
+queue\t'the minimal queue\'s claim only (a bare FOR UPDATE SKIP LOCKED table; the anchor of claim)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l seed-rows -d 'Tasks to seed the scratch database with (and rows of the minimal queue to start with)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -1148,7 +1150,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l actor -d 'Who is
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l keep -d 'Keep the scratch database afterwards (for inspection or pgbench; remove with --clean)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l clean -d 'Only remove a scratch database left by an earlier run, then exit'
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l prepare-only -d 'Only create and seed the scratch database, keep it, and exit (for pgbench or psql)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l pgbench-script -d 'Print a pgbench script with the same SQL and mix, then exit (see benches/compare.sh)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l pgbench-script -d 'Print a pgbench script with the same SQL and mix, then exit (see benches/compare.sh); with --workload queue, the minimal queue\'s claim'
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'

@@ -1,6 +1,6 @@
 //! `taskdb bench`: the built-in load test (engine in `crate::bench`).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,9 +8,10 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use crate::bench::{self, BenchClient, Layout, OpReport, Workload};
+use crate::bench::{self, BenchClient, Layout, Op, OpReport, Phase, Samples, Workload};
 use crate::context::Context;
 use crate::db::bench::{self as scratch, SCRATCH_DB};
+use crate::db::ConnSpec;
 use crate::exit::{failed, usage, Exit};
 use crate::options::Format;
 use crate::units::parse_whole_duration;
@@ -22,9 +23,16 @@ applies the schema, seeds it, runs the workload and drops it again: real tasks a
 It needs the CREATEDB privilege. If a scratch database is left from a crashed run, bench refuses
 to run until `taskdb bench --clean` has removed it.
 
+The claim workload first measures a minimal queue on the same connections (the anchor: a bare
+table bench_queue with one partial index over its pending rows, claimed with one
+UPDATE ... FOR UPDATE SKIP LOCKED), then taskdb's claim, and reports claim_next as a multiple
+of it. The anchor gets as many rows as its whole phase needs; a phase that still runs out of
+rows is reported, since the ratio is then unfair. --workload queue measures the anchor alone.
+
 Examples:
   taskdb bench                                   # mixed workload, 8 clients, 10 s
   taskdb bench --workload claim --clients 20 --duration 30s
+  taskdb bench --workload queue --pgbench-script # the anchor's claim, for pgbench
   taskdb bench --format json > bench.json")]
 pub struct BenchArgs {
     /// Concurrent connections
@@ -39,7 +47,7 @@ pub struct BenchArgs {
     /// Which operations to run
     #[arg(long, value_enum, default_value_t = Workload::Mixed)]
     workload: Workload,
-    /// Tasks to seed the scratch database with
+    /// Tasks to seed the scratch database with (and rows of the minimal queue to start with)
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..=10_000_000))]
     seed_rows: u64,
     /// Keep the scratch database afterwards (for inspection or pgbench; remove with --clean)
@@ -51,7 +59,8 @@ pub struct BenchArgs {
     /// Only create and seed the scratch database, keep it, and exit (for pgbench or psql)
     #[arg(long, conflicts_with_all = ["keep", "clean"])]
     prepare_only: bool,
-    /// Print a pgbench script with the same SQL and mix, then exit (see benches/compare.sh)
+    /// Print a pgbench script with the same SQL and mix, then exit (see benches/compare.sh);
+    /// with --workload queue, the minimal queue's claim
     #[arg(long, conflicts_with_all = ["keep", "clean"])]
     pgbench_script: bool,
 }
@@ -71,7 +80,50 @@ struct BenchReport {
     empty_claims: u64,
     first_error: Option<String>,
     disconnected: bool,
+    /// The minimal queue (claim and queue workloads; null otherwise).
+    anchor: Option<AnchorReport>,
+    /// Claims that took a row per second, claim_next's ÷ the anchor's (claim workload; null
+    /// otherwise). Without empty claims, their ops/s ratio.
+    claim_vs_anchor: Option<f64>,
 }
+
+/// The minimal queue's figures in the JSON document.
+#[derive(Debug, Serialize)]
+struct AnchorReport {
+    #[serde(flatten)]
+    figures: OpReport,
+    duration_s: f64,
+    /// The rows it was seeded with (grown from --seed-rows until they last the phase).
+    queue_rows: u64,
+    /// Measured claims that found nothing: the queue ran dry and the ratio is unfair.
+    empty_claims: u64,
+}
+
+/// What one phase measured: the merged samples, when it started, and how long it measured.
+struct PhaseRun {
+    samples: Samples,
+    started: Instant,
+    measured: Duration,
+}
+
+impl PhaseRun {
+    /// How long after its start the first claim found nothing, if one did.
+    fn dry_after(&self) -> Option<Duration> {
+        self.samples
+            .first_empty
+            .map(|t| t.saturating_duration_since(self.started))
+    }
+}
+
+/// The minimal queue's phase and the rows it ran on.
+struct AnchorRun {
+    run: PhaseRun,
+    rows: u64,
+}
+
+/// How often the minimal queue is measured at most (each attempt that runs dry early sizes the
+/// next from its rate).
+const ANCHOR_ATTEMPTS: u32 = 3;
 
 pub async fn run(args: BenchArgs, ctx: &Context) -> Result<Exit> {
     if args.pgbench_script {
@@ -130,7 +182,12 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
     let spinner = ctx.out.spinner("preparing the scratch database");
     let mut setup = spec.client().await?;
     scratch::apply_schema(&mut setup, &ctx.out).await?;
-    scratch::seed(&setup, args.seed_rows).await?;
+    if args.workload.uses_tasks() {
+        scratch::seed(&setup, args.seed_rows).await?;
+    }
+    if args.workload.uses_anchor() {
+        scratch::create_anchor(&setup, args.seed_rows).await?;
+    }
     let server_version = scratch::server_version(&setup).await?;
     drop(setup);
     if args.prepare_only {
@@ -146,113 +203,295 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
     }
     spinner.finish_and_clear();
 
-    let (samples, measured) = measure(args, ctx, &mut clients).await;
-    report(args, ctx, format, server_version, samples, measured)
+    // The anchor first, then taskdb's own workload, each with the server to itself.
+    let mut anchor = None;
+    if args.workload.uses_anchor() {
+        anchor = Some(measure_anchor(args, ctx, &spec, &mut clients).await?);
+    }
+    let lost = anchor.as_ref().is_some_and(|a| a.run.samples.disconnected);
+    let mut main = None;
+    if args.workload.uses_tasks() && !lost {
+        main = Some(measure(args, ctx, &mut clients, args.workload, false).await);
+    }
+    report(args, ctx, format, server_version, anchor, main)
 }
 
-/// Run the workload on every client (warm-up, then `--duration` measured) with a progress
-/// line; the merged samples and the time measured.
+/// The minimal queue's phase. An attempt whose queue runs dry before the phase ends stops
+/// there, and the next runs on a queue re-created with the rows that rate needs
+/// ([`bench::rows_to_last`]); the last attempt runs to the end whatever happens. The table is
+/// dropped afterwards, so nothing of it is left while taskdb's claim is measured.
+async fn measure_anchor(
+    args: &BenchArgs,
+    ctx: &Context,
+    spec: &ConnSpec,
+    clients: &mut [BenchClient],
+) -> Result<AnchorRun> {
+    let mut rows = args.seed_rows;
+    let mut attempt = 1;
+    loop {
+        let last = attempt >= ANCHOR_ATTEMPTS || rows >= bench::MAX_ANCHOR_ROWS;
+        let run = measure(args, ctx, clients, Workload::Queue, !last).await;
+        if run.samples.disconnected {
+            return Ok(AnchorRun { run, rows });
+        }
+        match run.dry_after() {
+            Some(after) if !last => {
+                let grown = bench::rows_to_last(rows, after, args.warmup + args.duration);
+                ctx.out.debug(
+                    1,
+                    format!(
+                        "the minimal queue's {rows} rows ran out after {:.2} s: measuring it again with {grown} rows",
+                        after.as_secs_f64()
+                    ),
+                );
+                rows = grown;
+                attempt += 1;
+                scratch::create_anchor(&spec.client().await?, rows).await?;
+            }
+            _ => {
+                scratch::drop_anchor(&spec.client().await?).await?;
+                return Ok(AnchorRun { run, rows });
+            }
+        }
+    }
+}
+
+/// Run `workload` on every client (warm-up, then `--duration` measured) with a progress
+/// line; with `stop_when_dry`, only until a claim finds nothing.
 async fn measure(
     args: &BenchArgs,
     ctx: &Context,
     clients: &mut [BenchClient],
-) -> (bench::Samples, Duration) {
-    let layout = Layout {
-        seed_rows: args.seed_rows,
-        clients: args.clients,
-    };
-    let start = Instant::now();
-    let record_from = start + args.warmup;
-    let until = record_from + args.duration;
+    workload: Workload,
+    stop_when_dry: bool,
+) -> PhaseRun {
     let counter = Arc::new(AtomicU64::new(0));
-    let progress = ctx.out.spinner(format!(
-        "{:?} workload, {} clients",
-        args.workload, args.clients
-    ));
+    let dry = AtomicBool::new(false);
+    let started = Instant::now();
+    let phase = Phase {
+        workload,
+        layout: Layout {
+            seed_rows: args.seed_rows,
+            clients: args.clients,
+        },
+        record_from: started + args.warmup,
+        until: started + args.warmup + args.duration,
+        counter: &counter,
+        stop_when_dry,
+        dry: &dry,
+    };
+    let label = match workload {
+        Workload::Queue => "minimal queue".to_string(),
+        w => format!("{w:?} workload"),
+    };
+    let progress = ctx
+        .out
+        .spinner(format!("{label}, {} clients", args.clients));
     let ticker = {
         let progress = progress.clone();
         let counter = counter.clone();
-        let workload = args.workload;
+        let record_from = phase.record_from;
         tokio::spawn(async move {
             let mut last = 0;
             loop {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 let now = counter.load(Ordering::Relaxed);
-                let phase = if Instant::now() < record_from {
+                let state = if Instant::now() < record_from {
                     "warming up"
                 } else {
                     "measuring"
                 };
-                progress.set_message(format!("{workload:?}: {phase}, {} ops/s", now - last));
+                progress.set_message(format!("{label}: {state}, {} ops/s", now - last));
                 last = now;
             }
         })
     };
-    let runs = clients
-        .iter_mut()
-        .map(|c| c.run(args.workload, layout, record_from, until, &counter));
+    let runs = clients.iter_mut().map(|c| c.run(&phase));
     let parts = futures_util::future::join_all(runs).await;
     ticker.abort();
     progress.finish_and_clear();
     let measured = Instant::now()
-        .saturating_duration_since(record_from)
+        .saturating_duration_since(phase.record_from)
         .min(args.duration);
-    (bench::merge_all(parts), measured)
+    PhaseRun {
+        samples: bench::merge_all(parts),
+        started,
+        measured,
+    }
 }
-
 /// Print what was measured; a lost server or any failed operation is a failure (exit 1).
 fn report(
     args: &BenchArgs,
     ctx: &Context,
     format: Format,
     server_version: String,
-    mut samples: bench::Samples,
-    measured: Duration,
+    mut anchor: Option<AnchorRun>,
+    mut main: Option<PhaseRun>,
 ) -> Result<Exit> {
-    let operations = bench::summarize(&mut samples, measured);
-    let total = operations.last().map(|r| r.ops_per_sec).unwrap_or(0.0);
-    let errors: u64 = samples.errors.values().sum();
-    let report = BenchReport {
+    let anchor_ops = anchor
+        .as_mut()
+        .map(|a| bench::summarize(&mut a.run.samples, a.run.measured));
+    let main_ops = main
+        .as_mut()
+        .map(|m| bench::summarize(&mut m.samples, m.measured));
+    let anchor_report = anchor
+        .as_ref()
+        .zip(anchor_ops.as_ref())
+        .map(|(a, ops)| AnchorReport {
+            figures: bench::row_of(ops, Op::QueueAnchor),
+            duration_s: a.run.measured.as_secs_f64(),
+            queue_rows: a.rows,
+            empty_claims: a.run.samples.empty_claims,
+        });
+    let phases: Vec<&PhaseRun> = anchor.iter().map(|a| &a.run).chain(main.iter()).collect();
+    // The workload's own phase: the anchor's when it is the whole run (`queue`).
+    let Some(own) = phases.last() else {
+        return Err(failed("nothing was measured"));
+    };
+    let operations = main_ops.or(anchor_ops).unwrap_or_default();
+    let errors: u64 = phases.iter().map(|p| p.samples.error_count()).sum();
+    let first_error = phases.iter().find_map(|p| p.samples.first_error.clone());
+    let disconnected = phases.iter().any(|p| p.samples.disconnected);
+    let mut report = BenchReport {
         workload: args.workload,
         clients: args.clients,
-        duration_s: measured.as_secs_f64(),
+        duration_s: own.measured.as_secs_f64(),
         warmup_s: args.warmup.as_secs_f64(),
         seed_rows: args.seed_rows,
         server_version,
+        total_ops_per_sec: operations.last().map(|r| r.ops_per_sec).unwrap_or(0.0),
         operations,
-        total_ops_per_sec: total,
         errors,
-        empty_claims: samples.empty_claims,
-        first_error: samples.first_error.clone(),
-        disconnected: samples.disconnected,
+        empty_claims: own.samples.empty_claims,
+        first_error: first_error.clone(),
+        disconnected,
+        anchor: anchor_report,
+        claim_vs_anchor: None,
     };
+    report.claim_vs_anchor = claim_rates(&report).and_then(|(claim, anchor)| ratio(claim, anchor));
     match format {
         Format::Json => ctx.out.json(&report)?,
-        _ => {
-            ctx.out.list(&report.operations)?;
-            ctx.out.note(format!(
-                "{:?} workload, {} clients, {:.1} s measured after {:.1} s warm-up, {} seeded tasks, PostgreSQL {}",
-                report.workload, report.clients, report.duration_s, report.warmup_s, report.seed_rows, report.server_version
-            ));
-            if report.empty_claims > 0 {
-                ctx.out.note(format!(
-                    "{} claims found nothing ready (the claim pool ran dry; raise --seed-rows)",
-                    report.empty_claims
-                ));
-            }
-        }
+        _ => render_table(ctx, &report)?,
     }
-    if samples.disconnected {
+    if !disconnected {
+        warn_dry(args, ctx, anchor.as_ref(), main.as_ref());
+    }
+    if disconnected {
         return Err(failed(format!(
             "the server went away during the run: {}",
-            samples.first_error.unwrap_or_default()
+            first_error.unwrap_or_default()
         )));
     }
     if errors > 0 {
         return Err(failed(format!(
             "{errors} operations failed; first: {}",
-            samples.first_error.unwrap_or_default()
+            first_error.unwrap_or_default()
         )));
     }
     Ok(Exit::SUCCESS)
+}
+
+/// Claims that took a row per second, claim_next's and the anchor's (claim workload): what
+/// the ratio compares. Claims that found nothing are left out, so a pool that runs dry makes
+/// its side look slower, never faster.
+fn claim_rates(report: &BenchReport) -> Option<(f64, f64)> {
+    let anchor = report
+        .anchor
+        .as_ref()
+        .filter(|_| report.workload == Workload::Claim)?;
+    let took =
+        |count: u64, empty: u64, secs: f64| count.saturating_sub(empty) as f64 / secs.max(1e-9);
+    let claim = bench::row_of(&report.operations, Op::ClaimNext);
+    Some((
+        took(claim.count, report.empty_claims, report.duration_s),
+        took(anchor.figures.count, anchor.empty_claims, anchor.duration_s),
+    ))
+}
+
+/// `a ÷ b` when both are positive and the quotient finite.
+fn ratio(a: f64, b: f64) -> Option<f64> {
+    let r = a / b;
+    (a > 0.0 && b > 0.0 && r.is_finite()).then_some(r)
+}
+
+/// A ratio with two significant digits, and at least two decimals (0.0069, 0.065, 0.41, 1.50).
+fn ratio_text(r: f64) -> String {
+    let decimals = (1 - r.log10().floor() as i64).clamp(2, 12) as usize;
+    format!("{r:.decimals$}")
+}
+
+/// The table: the operations, with the anchor's row after claim_next's, and what they mean.
+fn render_table(ctx: &Context, report: &BenchReport) -> Result<()> {
+    let mut rows = report.operations.clone();
+    if let (Workload::Claim, Some(anchor)) = (report.workload, &report.anchor) {
+        let claim = rows
+            .iter()
+            .position(|r| r.operation == Op::ClaimNext.name())
+            .map_or(0, |i| i + 1);
+        rows.insert(claim, anchor.figures.clone());
+    }
+    ctx.out.list(&rows)?;
+    let seeded = if report.workload.uses_tasks() {
+        format!(", {} seeded tasks", report.seed_rows)
+    } else {
+        String::new()
+    };
+    ctx.out.note(format!(
+        "{:?} workload, {} clients, {:.1} s measured after {:.1} s warm-up{seeded}, PostgreSQL {}",
+        report.workload, report.clients, report.duration_s, report.warmup_s, report.server_version
+    ));
+    match (report.workload, &report.anchor, report.claim_vs_anchor, claim_rates(report)) {
+        (Workload::Claim, Some(anchor), Some(r), Some((claim, queue))) => ctx.out.note(format!(
+            "claim_next = {}× the minimal queue ({claim:.0} vs {queue:.0} claims/s{}). queue_anchor: the same \
+             connections claiming from a bare FOR UPDATE SKIP LOCKED table of {} rows (one partial index, \
+             no triggers), measured just before; total leaves it out",
+            ratio_text(r),
+            if report.empty_claims + anchor.empty_claims > 0 {
+                "; unfair: a pool ran dry, see below"
+            } else {
+                ""
+            },
+            anchor.queue_rows
+        )),
+        (Workload::Queue, Some(anchor), _, _) => ctx.out.note(format!(
+            "queue_anchor: a bare FOR UPDATE SKIP LOCKED table of {} rows (one partial index, no triggers)",
+            anchor.queue_rows
+        )),
+        _ => {}
+    }
+    if report.empty_claims > 0 && !report.workload.uses_anchor() {
+        ctx.out.note(format!(
+            "{} claims found nothing ready (the claim pool ran dry; raise --seed-rows)",
+            report.empty_claims
+        ));
+    }
+    Ok(())
+}
+
+/// Say when a claim phase of `claim` or `queue` ran out of rows before its end: its figures
+/// (and the ratio) then mix claims with empty polls.
+fn warn_dry(args: &BenchArgs, ctx: &Context, anchor: Option<&AnchorRun>, main: Option<&PhaseRun>) {
+    let phase = args.warmup + args.duration;
+    if let Some((a, after)) = anchor.and_then(|a| a.run.dry_after().map(|t| (a, t))) {
+        ctx.out.warn(format!(
+            "the minimal queue ran dry {:.1} s into its {:.1} s phase even with {} rows ({} measured claims found nothing): its figures and the ratio are unfair",
+            after.as_secs_f64(),
+            phase.as_secs_f64(),
+            a.rows,
+            a.run.samples.empty_claims
+        ));
+    }
+    if args.workload != Workload::Claim {
+        return;
+    }
+    if let Some((m, after)) = main.and_then(|m| m.dry_after().map(|t| (m, t))) {
+        let enough = bench::rows_to_last(args.seed_rows, after, phase).div_ceil(10_000) * 10_000;
+        ctx.out.warn(format!(
+            "the claim pool ran dry {:.1} s into its {:.1} s phase ({} measured claims found nothing ready): claim_next's figures and the ratio are unfair; run with --seed-rows {}",
+            after.as_secs_f64(),
+            phase.as_secs_f64(),
+            m.samples.empty_claims,
+            enough.min(bench::MAX_ANCHOR_ROWS)
+        ));
+    }
 }

@@ -1,9 +1,33 @@
-//! `taskdb bench`: runs, reports, cleans up its scratch database, and reports a lost server.
-//! One test function on purpose: the scratch database name is per server.
+//! `taskdb bench`: runs, reports, cleans up its scratch database, and reports a lost server;
+//! the claim workload's minimal-queue anchor. The scratch database name is per server, so the
+//! tests take turns ([`SCRATCH`]).
 
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use serde_json::Value;
+
 use crate::support::{Sandbox, TestPg};
+
+/// Held by each test for its whole run: there is one scratch database per server.
+static SCRATCH: Mutex<()> = Mutex::new(());
+
+fn scratch_turn() -> MutexGuard<'static, ()> {
+    SCRATCH
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+const SCRATCH_DB: &str = "taskdb_bench_scratch";
+
+/// A table of that name exists in the scratch database.
+fn scratch_has_table(table: &str) -> bool {
+    TestPg::get()
+        .client(SCRATCH_DB)
+        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
+        .unwrap()
+        .get(0)
+}
 
 fn scratch_exists(db: &crate::support::TestDb) -> bool {
     db.client()
@@ -17,6 +41,7 @@ fn scratch_exists(db: &crate::support::TestDb) -> bool {
 
 #[test]
 fn bench_runs_cleans_up_and_reports_a_lost_server() {
+    let _turn = scratch_turn();
     let db = TestPg::get().fresh_db();
     let sb = Sandbox::on(&db);
 
@@ -110,4 +135,185 @@ fn bench_runs_cleans_up_and_reports_a_lost_server() {
         !scratch_exists(&db),
         "scratch database left behind after the failure"
     );
+}
+
+/// The row of `operation` in a JSON report's `operations`.
+fn operation<'a>(report: &'a Value, operation: &str) -> Option<&'a Value> {
+    report["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["operation"] == operation)
+}
+
+#[test]
+fn claim_is_measured_against_the_minimal_queue() {
+    let _turn = scratch_turn();
+    let db = TestPg::get().fresh_db();
+    let sb = Sandbox::on(&db);
+    let short = ["--duration", "1s", "--warmup", "0s", "--clients", "2"];
+
+    // JSON: taskdb's claim in `operations`, the anchor beside it, and their ratio.
+    let report = sb
+        .taskdb(&["bench", "--workload", "claim", "--seed-rows", "1000"])
+        .args(short)
+        .timeout(Duration::from_secs(120))
+        .ok_json();
+    assert_eq!(report["errors"], 0);
+    assert!(
+        operation(&report, "claim_next").unwrap()["count"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert!(
+        operation(&report, "queue_anchor").is_none(),
+        "the anchor is not one of taskdb's operations"
+    );
+    let anchor = &report["anchor"];
+    assert_eq!(anchor["operation"], "queue_anchor");
+    assert!(anchor["count"].as_u64().unwrap() > 0, "{anchor}");
+    assert_eq!(anchor["errors"], 0);
+    assert_eq!(anchor["empty_claims"], 0, "the anchor ran dry: {anchor}");
+    assert!(anchor["queue_rows"].as_u64().unwrap() >= 1000, "{anchor}");
+    for key in [
+        "ops_per_sec",
+        "avg_ms",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "max_ms",
+    ] {
+        assert!(anchor[key].as_f64().unwrap() > 0.0, "{key}: {anchor}");
+    }
+    // The ratio of claims that took a row per second (all of them, unless a pool ran dry).
+    let ratio = report["claim_vs_anchor"].as_f64().unwrap();
+    assert!(ratio.is_finite() && ratio > 0.0, "{ratio}");
+    let took = |count: &Value, empty: &Value, secs: &Value| {
+        (count.as_u64().unwrap() - empty.as_u64().unwrap()) as f64 / secs.as_f64().unwrap()
+    };
+    let claim = operation(&report, "claim_next").unwrap();
+    let claim_rate = took(
+        &claim["count"],
+        &report["empty_claims"],
+        &report["duration_s"],
+    );
+    let anchor_rate = took(
+        &anchor["count"],
+        &anchor["empty_claims"],
+        &anchor["duration_s"],
+    );
+    assert!(
+        (ratio - claim_rate / anchor_rate).abs() <= 1e-9 * ratio,
+        "{ratio}"
+    );
+    assert!(!scratch_exists(&db), "scratch database left behind");
+
+    // The table: the anchor's row next to claim_next's, and the ratio in words. With --keep,
+    // the scratch database holds the tasks but not the anchor's table.
+    let ran = sb
+        .taskdb(&[
+            "bench",
+            "--workload",
+            "claim",
+            "--seed-rows",
+            "1000",
+            "--keep",
+        ])
+        .args(short)
+        .timeout(Duration::from_secs(120))
+        .ok();
+    let table = ran.text();
+    let names: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .filter(|w| ["claim_next", "queue_anchor", "total"].contains(w))
+        .collect();
+    assert_eq!(names, ["claim_next", "queue_anchor", "total"], "{table}");
+    ran.stderr_contains("× the minimal queue");
+    assert!(scratch_has_table("tasks"));
+    assert!(
+        !scratch_has_table("bench_queue"),
+        "the anchor's table was left"
+    );
+    sb.taskdb(&["bench", "--clean"]).ok();
+    assert!(!scratch_exists(&db));
+}
+
+#[test]
+fn the_queue_workload_measures_the_anchor_alone_and_pgbench_can_run_it() {
+    let _turn = scratch_turn();
+    let db = TestPg::get().fresh_db();
+    let sb = Sandbox::on(&db);
+
+    // 100 rows cannot last a second: the queue is grown until it does, so no claim idles.
+    let report = sb
+        .taskdb(&["bench", "--workload", "queue", "--seed-rows", "100"])
+        .args(["--duration", "1s", "--warmup", "0s", "--clients", "2"])
+        .timeout(Duration::from_secs(120))
+        .ok_json();
+    let names: Vec<&Value> = report["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["operation"])
+        .collect();
+    assert_eq!(names, ["queue_anchor", "total"]);
+    assert_eq!(report["errors"], 0);
+    assert_eq!(report["empty_claims"], 0, "the queue ran dry: {report}");
+    assert_eq!(report["anchor"]["empty_claims"], 0);
+    assert_eq!(
+        report["anchor"]["count"],
+        operation(&report, "queue_anchor").unwrap()["count"]
+    );
+    assert!(report["claim_vs_anchor"].is_null());
+    assert!(!scratch_exists(&db));
+
+    // --prepare-only keeps the queue (and seeds no tasks); pgbench runs the printed script.
+    let script = sb
+        .taskdb(&["bench", "--workload", "queue", "--pgbench-script"])
+        .ok()
+        .text();
+    sb.taskdb(&[
+        "bench",
+        "--workload",
+        "queue",
+        "--prepare-only",
+        "--seed-rows",
+        "500",
+    ])
+    .timeout(Duration::from_secs(120))
+    .ok();
+    let count = |sql: &str| -> i64 {
+        TestPg::get()
+            .client(SCRATCH_DB)
+            .query_one(sql, &[])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(
+        count("SELECT count(*) FROM bench_queue WHERE status = 'pending'"),
+        500
+    );
+    assert_eq!(count("SELECT count(*) FROM tasks"), 0);
+    let file = sb.path().join("queue.sql");
+    std::fs::write(&file, script).unwrap();
+    let out = std::process::Command::new(crate::support::pg::bindir().join("pgbench"))
+        .args(["-n", "-M", "prepared", "-c", "2", "-t", "50", "-f"])
+        .arg(&file)
+        .arg(TestPg::get().conninfo(SCRATCH_DB))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pgbench: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM bench_queue WHERE status = 'in_progress'"),
+        100
+    );
+    assert_eq!(count("SELECT count(DISTINCT assigned) FROM bench_queue"), 2);
+    sb.taskdb(&["bench", "--clean"]).ok();
+    assert!(!scratch_exists(&db));
 }
