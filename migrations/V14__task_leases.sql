@@ -29,6 +29,8 @@
 -- Replaces
 --   refresh_open_blockers(uuid[]): also counts blocking_dependencies.
 --   tasks_status_guard(): also clears lease_expires_at when a task leaves in_progress.
+--   create_task(…): the new task arrives with its open_blockers and blocking_dependencies, so a
+--       task created blocked is not announced as claimable.
 --   triggers tasks_audit and tasks_set_updated_at: UPDATE OF the task's own columns, so the
 --       derived columns and a heartbeat (an UPDATE of lease_expires_at alone) are not edits; a
 --       claim, release, expiry or give-up changes status and is audited as before.
@@ -268,6 +270,80 @@ COMMENT ON FUNCTION tasks_notify_ready_insert() IS
 
 CREATE TRIGGER tasks_notify_ready_insert AFTER INSERT ON tasks REFERENCING NEW TABLE AS ready_new
     FOR EACH STATEMENT EXECUTE FUNCTION tasks_notify_ready_insert();
+
+-- create_task: a task created with dependencies arrives with its counts (see above).
+CREATE OR REPLACE FUNCTION create_task(
+    p_title               text,
+    p_description         text    DEFAULT NULL,
+    p_type                text    DEFAULT 'general',
+    p_priority            integer DEFAULT 5,
+    p_assigned_to         text    DEFAULT NULL,
+    p_parent_task_id      uuid    DEFAULT NULL,
+    p_requirements        jsonb   DEFAULT '[]',
+    p_metadata            jsonb   DEFAULT '{}',
+    p_details             text    DEFAULT NULL,
+    p_test_strategy       text    DEFAULT NULL,
+    p_tags                text[]  DEFAULT '{}',
+    p_complexity          integer DEFAULT NULL,
+    p_acceptance_criteria jsonb   DEFAULT '[]',
+    p_affected_files      jsonb   DEFAULT '[]',
+    p_external_key        text    DEFAULT NULL,
+    p_depends_on          uuid[]  DEFAULT '{}',
+    p_estimated_hours     numeric DEFAULT NULL
+) RETURNS tasks
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v_task    tasks;
+    v_missing text;
+    v_open    integer;
+    v_total   integer;
+BEGIN
+    IF p_parent_task_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = p_parent_task_id) THEN
+        RAISE EXCEPTION 'parent task % not found', p_parent_task_id
+            USING ERRCODE = 'TD020', COLUMN = 'parent_task_id';
+    END IF;
+    SELECT string_agg(d::text, ', ')
+      INTO v_missing
+      FROM unnest(coalesce(p_depends_on, '{}')) AS d
+     WHERE d IS NULL OR NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = d);
+    IF v_missing IS NOT NULL THEN
+        RAISE EXCEPTION 'dependency task(s) not found: %', v_missing
+            USING ERRCODE = 'TD020', COLUMN = 'depends_on_task_id';
+    END IF;
+
+    -- The task arrives with its dependency counts as its edges will make them, so it is not
+    -- announced as claimable (NOTIFY taskdb_ready) when it is blocked, and the edges' recount
+    -- finds nothing to rewrite (it corrects a blocker completed in between).
+    SELECT count(*) FILTER (WHERE t.status <> 'completed'), count(*)
+      INTO v_open, v_total
+      FROM (SELECT DISTINCT d FROM unnest(coalesce(p_depends_on, '{}')) AS d) AS x
+      JOIN tasks t ON t.id = x.d;
+
+    INSERT INTO tasks (title, description, type, priority, assigned_to, parent_task_id,
+                       requirements, metadata, details, test_strategy, tags, complexity,
+                       acceptance_criteria, affected_files, external_key, estimated_hours,
+                       open_blockers, blocking_dependencies)
+    VALUES (p_title, p_description, coalesce(p_type, 'general'), coalesce(p_priority, 5),
+            p_assigned_to, p_parent_task_id, coalesce(p_requirements, '[]'),
+            coalesce(p_metadata, '{}'), p_details, p_test_strategy, coalesce(p_tags, '{}'),
+            p_complexity, coalesce(p_acceptance_criteria, '[]'), coalesce(p_affected_files, '[]'),
+            p_external_key, p_estimated_hours, v_open, v_total)
+    RETURNING * INTO v_task;
+
+    -- Skipped when there is nothing to insert: the statement triggers on task_dependencies
+    -- (audit, open-blocker recount, cycle check) would run for an empty statement.
+    IF cardinality(p_depends_on) > 0 THEN
+        INSERT INTO task_dependencies (task_id, depends_on_task_id)
+        SELECT DISTINCT v_task.id, d
+          FROM unnest(p_depends_on) AS d;
+    END IF;
+
+    RETURN v_task;
+END
+$$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Leases.

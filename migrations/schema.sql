@@ -539,6 +539,8 @@ CREATE FUNCTION public.create_task(p_title text, p_description text DEFAULT NULL
 DECLARE
     v_task    tasks;
     v_missing text;
+    v_open    integer;
+    v_total   integer;
 BEGIN
     IF p_parent_task_id IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = p_parent_task_id) THEN
@@ -554,14 +556,23 @@ BEGIN
             USING ERRCODE = 'TD020', COLUMN = 'depends_on_task_id';
     END IF;
 
+    -- The task arrives with its dependency counts as its edges will make them, so it is not
+    -- announced as claimable (NOTIFY taskdb_ready) when it is blocked, and the edges' recount
+    -- finds nothing to rewrite (it corrects a blocker completed in between).
+    SELECT count(*) FILTER (WHERE t.status <> 'completed'), count(*)
+      INTO v_open, v_total
+      FROM (SELECT DISTINCT d FROM unnest(coalesce(p_depends_on, '{}')) AS d) AS x
+      JOIN tasks t ON t.id = x.d;
+
     INSERT INTO tasks (title, description, type, priority, assigned_to, parent_task_id,
                        requirements, metadata, details, test_strategy, tags, complexity,
-                       acceptance_criteria, affected_files, external_key, estimated_hours)
+                       acceptance_criteria, affected_files, external_key, estimated_hours,
+                       open_blockers, blocking_dependencies)
     VALUES (p_title, p_description, coalesce(p_type, 'general'), coalesce(p_priority, 5),
             p_assigned_to, p_parent_task_id, coalesce(p_requirements, '[]'),
             coalesce(p_metadata, '{}'), p_details, p_test_strategy, coalesce(p_tags, '{}'),
             p_complexity, coalesce(p_acceptance_criteria, '[]'), coalesce(p_affected_files, '[]'),
-            p_external_key, p_estimated_hours)
+            p_external_key, p_estimated_hours, v_open, v_total)
     RETURNING * INTO v_task;
 
     -- Skipped when there is nothing to insert: the statement triggers on task_dependencies

@@ -98,7 +98,11 @@ mod tests {
     #[test]
     fn the_claim_script_claims_tasks_not_the_queue() {
         let script = pgbench_script(Workload::Claim);
-        assert!(script.contains("BEGIN;\n"), "{script}");
+        assert!(
+            script.contains("FROM claim_tasks(('bench-agent-' || :client_id)"),
+            "{script}"
+        );
         assert!(!script.contains("bench_queue"), "{script}");
+        assert!(!script.contains('$'), "{script}");
     }
 }

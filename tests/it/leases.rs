@@ -473,3 +473,61 @@ fn wait_ending_empty_exits_4_and_polling_is_said_with_v() {
         .expect_exit(2)
         .stderr_contains("--wait");
 }
+
+/// Notifications received on `c` within `ms` milliseconds.
+fn notified(c: &mut postgres::Client, ms: u64) -> usize {
+    use postgres::fallible_iterator::FallibleIterator;
+    let mut n = 0;
+    let mut notes = c.notifications();
+    let mut it = notes.timeout_iter(std::time::Duration::from_millis(ms));
+    while let Ok(Some(note)) = it.next() {
+        assert_eq!(note.channel(), "taskdb_ready");
+        n += 1;
+    }
+    n
+}
+
+/// NOTIFY takes a cluster-wide lock at commit: only what makes a task claimable notifies, once
+/// per transaction however many tasks it makes claimable; claims, heartbeats and completions
+/// that unblock nothing do not.
+#[test]
+fn only_changes_that_make_work_claimable_notify_and_once_per_transaction() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let sb = Sandbox::on(&db);
+    let mut listener = db.client();
+    listener.batch_execute("LISTEN taskdb_ready").unwrap();
+    let mut c = db.client();
+    c.batch_execute(
+        "INSERT INTO tasks (title) SELECT 'bulk ' || g FROM generate_series(1, 1000) g",
+    )
+    .unwrap();
+    assert_eq!(notified(&mut listener, 500), 1, "a bulk insert");
+    // Blocked on arrival (created with a dependency on an open task): nothing claimable.
+    c.batch_execute(
+        "BEGIN; \
+         INSERT INTO tasks (title, status) VALUES ('deferred one', 'deferred'); \
+         COMMIT;",
+    )
+    .unwrap();
+    assert_eq!(notified(&mut listener, 300), 0, "a deferred task");
+    sb.taskdb(&["task", "next", "--claim", "--assign", "a", "--limit", "5"])
+        .ok();
+    sb.taskdb(&["task", "heartbeat", "1", "--assign", "a"]).ok();
+    sb.taskdb(&["task", "status", "2", "done"]).ok();
+    assert_eq!(
+        notified(&mut listener, 300),
+        0,
+        "claim, heartbeat, completion"
+    );
+    sb.taskdb(&["task", "release", "1", "--assign", "a"]).ok();
+    assert_eq!(notified(&mut listener, 500), 1, "a release");
+    // A completion that unblocks a dependent notifies; so does reopening a deferred task.
+    sb.taskdb(&["task", "create", "after 3", "--depends-on", "3"])
+        .ok();
+    assert_eq!(notified(&mut listener, 300), 0, "a task created blocked");
+    sb.taskdb(&["task", "status", "3", "done"]).ok();
+    assert_eq!(notified(&mut listener, 500), 1, "a blocker completed");
+    sb.taskdb(&["task", "status", "1001", "pending"]).ok();
+    assert_eq!(notified(&mut listener, 500), 1, "deferred → pending");
+}
