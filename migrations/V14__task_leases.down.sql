@@ -136,6 +136,34 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION task_dependencies_refresh_blockers() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v_ids uuid[];
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE tasks SET open_blockers = 0 WHERE open_blockers <> 0;
+        RETURN NULL;
+    ELSIF TG_OP = 'INSERT' THEN
+        SELECT array_agg(n.task_id) INTO v_ids FROM deps_new AS n WHERE n.dependency_type = 'blocks';
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(o.task_id) INTO v_ids FROM deps_old AS o WHERE o.dependency_type = 'blocks';
+    ELSE
+        SELECT array_agg(c.task_id) INTO v_ids
+          FROM (SELECT n.task_id FROM deps_new AS n
+                UNION
+                SELECT o.task_id FROM deps_old AS o) AS c;
+    END IF;
+    IF v_ids IS NOT NULL THEN
+        PERFORM lock_task_graph('dependencies');
+        PERFORM refresh_open_blockers(v_ids);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION refresh_open_blockers(p_task_ids uuid[]) RETURNS SETOF uuid
     LANGUAGE sql
     SET search_path FROM CURRENT

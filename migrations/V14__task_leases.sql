@@ -28,6 +28,7 @@
 --       tasks_notify_ready, tasks_notify_ready_insert.
 -- Replaces
 --   refresh_open_blockers(uuid[]): also counts blocking_dependencies.
+--   task_dependencies_refresh_blockers(): TRUNCATE also zeroes blocking_dependencies.
 --   tasks_status_guard(): also clears lease_expires_at when a task leaves in_progress.
 --   create_task(…): the new task arrives with its open_blockers and blocking_dependencies, so a
 --       task created blocked is not announced as claimable.
@@ -150,6 +151,36 @@ AS $$
 $$;
 COMMENT ON FUNCTION refresh_open_blockers(uuid[]) IS
     'Recounts tasks.open_blockers and blocking_dependencies of the given tasks; writes and returns only those whose counts changed.';
+
+-- TRUNCATE of task_dependencies: no task has dependencies any more.
+CREATE OR REPLACE FUNCTION task_dependencies_refresh_blockers() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v_ids uuid[];
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE tasks SET open_blockers = 0, blocking_dependencies = 0
+         WHERE open_blockers <> 0 OR blocking_dependencies <> 0;
+        RETURN NULL;
+    ELSIF TG_OP = 'INSERT' THEN
+        SELECT array_agg(n.task_id) INTO v_ids FROM deps_new AS n WHERE n.dependency_type = 'blocks';
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(o.task_id) INTO v_ids FROM deps_old AS o WHERE o.dependency_type = 'blocks';
+    ELSE
+        SELECT array_agg(c.task_id) INTO v_ids
+          FROM (SELECT n.task_id FROM deps_new AS n
+                UNION
+                SELECT o.task_id FROM deps_old AS o) AS c;
+    END IF;
+    IF v_ids IS NOT NULL THEN
+        PERFORM lock_task_graph('dependencies');
+        PERFORM refresh_open_blockers(v_ids);
+    END IF;
+    RETURN NULL;
+END
+$$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Edits vs derived data: only an UPDATE naming one of the task's own columns is an edit (audited,

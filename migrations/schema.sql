@@ -1580,7 +1580,8 @@ DECLARE
     v_ids uuid[];
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
-        UPDATE tasks SET open_blockers = 0 WHERE open_blockers <> 0;
+        UPDATE tasks SET open_blockers = 0, blocking_dependencies = 0
+         WHERE open_blockers <> 0 OR blocking_dependencies <> 0;
         RETURN NULL;
     ELSIF TG_OP = 'INSERT' THEN
         SELECT array_agg(n.task_id) INTO v_ids FROM deps_new AS n WHERE n.dependency_type = 'blocks';
