@@ -186,7 +186,8 @@ COMMENT ON FUNCTION refresh_open_blockers(uuid[]) IS
     'Recounts tasks.open_blockers of the given tasks; writes and returns only those whose count changed.';
 
 DROP INDEX tasks_lease_expiry_idx;
-DROP INDEX tasks_claim_tags_gin;
+DROP INDEX tasks_claim_more_tags_gin;
+DROP INDEX tasks_claim_tag_idx;
 DROP INDEX tasks_running_idx;
 DROP INDEX tasks_claim_idx;
 

@@ -20,9 +20,11 @@
 --         id.
 --   indexes tasks_claim_idx / tasks_running_idx (that order; the claimable pending tasks / the
 --       in-progress candidates that `task next` adds; disjoint, so a claim cannot pick the wider
---       one and filter), tasks_claim_tags_gin (the claimable tasks by tag, so `--tag T` reads
---       only T's candidates; in-progress ones are few, as many as tasks being worked on, and
---       are read through tasks_running_idx), tasks_lease_expiry_idx.
+--       one and filter), tasks_claim_tag_idx (the claimable tasks by their first tag, in that
+--       order) and tasks_claim_more_tags_gin (by their other tags), so `--tag T` reads only
+--       T's candidates, and most of them (a task's tag is usually its only one, as in Task
+--       Master) in order; in-progress candidates are few, as many as tasks being worked on,
+--       and are read through tasks_running_idx), tasks_lease_expiry_idx.
 --   functions claim_tasks, heartbeat_task, release_task, finish_task_attempt, expire_leases,
 --       and the trigger functions tasks_parent_state, tasks_children_parent_state,
 --       tasks_notify_ready, tasks_notify_ready_insert.
@@ -78,8 +80,12 @@ CREATE INDEX tasks_claim_idx ON tasks
 CREATE INDEX tasks_running_idx ON tasks
     (parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id)
     WHERE status = 'in_progress' AND open_blockers = 0 AND (parent_task_id IS NULL OR parent_in_progress);
-CREATE INDEX tasks_claim_tags_gin ON tasks USING gin (tags)
+CREATE INDEX tasks_claim_tag_idx ON tasks
+    ((tags[1]), parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id)
     WHERE status = 'pending' AND open_blockers = 0 AND (parent_task_id IS NULL OR parent_in_progress);
+CREATE INDEX tasks_claim_more_tags_gin ON tasks USING gin ((tags[2:]))
+    WHERE status = 'pending' AND open_blockers = 0 AND (parent_task_id IS NULL OR parent_in_progress)
+      AND cardinality(tags) > 1;
 CREATE INDEX tasks_lease_expiry_idx ON tasks (lease_expires_at) WHERE lease_expires_at IS NOT NULL;
 
 -- ---------------------------------------------------------------------------------------------
@@ -498,20 +504,38 @@ BEGIN
          ORDER BY u.parent_in_progress DESC, u.priority DESC, u.blocking_dependencies,
                   u.parent_short_id, u.short_id;
     ELSE
+        -- The best p_limit tasks whose first tag is p_tag (in order, from tasks_claim_tag_idx)
+        -- and the best p_limit of those carrying it further on (from tasks_claim_more_tags_gin,
+        -- sorted: priority + 0 keeps the planner off tasks_claim_idx, whose walk would read
+        -- other tags' tasks), each locked; the best p_limit of both are claimed (the others
+        -- stay locked until this short transaction ends).
         RETURN QUERY
-        WITH c AS MATERIALIZED (
+        WITH first AS MATERIALIZED (
             SELECT t.id FROM tasks t
-             WHERE t.tags @> ARRAY[p_tag]
+             WHERE t.tags[1] = p_tag
                AND t.status = 'pending' AND t.open_blockers = 0
                AND (t.parent_task_id IS NULL OR t.parent_in_progress)
                AND (p_type IS NULL OR t.type = p_type)
-             -- priority + 0: not tasks_claim_idx's order, so the planner reads the tag's
-             -- candidates from tasks_claim_tags_gin and sorts them, instead of walking every
-             -- candidate in order and dropping other tags' tasks.
+             ORDER BY t.tags[1], t.parent_in_progress DESC, t.priority DESC,
+                      t.blocking_dependencies, t.parent_short_id, t.short_id
+             LIMIT p_limit
+               FOR NO KEY UPDATE SKIP LOCKED),
+        further AS MATERIALIZED (
+            SELECT t.id FROM tasks t
+             WHERE t.tags[2:] @> ARRAY[p_tag] AND cardinality(t.tags) > 1
+               AND t.status = 'pending' AND t.open_blockers = 0
+               AND (t.parent_task_id IS NULL OR t.parent_in_progress)
+               AND (p_type IS NULL OR t.type = p_type)
              ORDER BY t.parent_in_progress DESC, t.priority + 0 DESC, t.blocking_dependencies,
                       t.parent_short_id, t.short_id
              LIMIT p_limit
                FOR NO KEY UPDATE SKIP LOCKED),
+        c AS MATERIALIZED (
+            SELECT x.id FROM tasks x
+             WHERE x.id IN (SELECT f.id FROM first f UNION ALL SELECT m.id FROM further m)
+             ORDER BY x.parent_in_progress DESC, x.priority DESC, x.blocking_dependencies,
+                      x.parent_short_id, x.short_id
+             LIMIT p_limit),
         u AS (
             UPDATE tasks t
                SET status = 'in_progress', assigned_to = p_holder,

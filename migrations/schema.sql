@@ -436,20 +436,38 @@ BEGIN
          ORDER BY u.parent_in_progress DESC, u.priority DESC, u.blocking_dependencies,
                   u.parent_short_id, u.short_id;
     ELSE
+        -- The best p_limit tasks whose first tag is p_tag (in order, from tasks_claim_tag_idx)
+        -- and the best p_limit of those carrying it further on (from tasks_claim_more_tags_gin,
+        -- sorted: priority + 0 keeps the planner off tasks_claim_idx, whose walk would read
+        -- other tags' tasks), each locked; the best p_limit of both are claimed (the others
+        -- stay locked until this short transaction ends).
         RETURN QUERY
-        WITH c AS MATERIALIZED (
+        WITH first AS MATERIALIZED (
             SELECT t.id FROM tasks t
-             WHERE t.tags @> ARRAY[p_tag]
+             WHERE t.tags[1] = p_tag
                AND t.status = 'pending' AND t.open_blockers = 0
                AND (t.parent_task_id IS NULL OR t.parent_in_progress)
                AND (p_type IS NULL OR t.type = p_type)
-             -- priority + 0: not tasks_claim_idx's order, so the planner reads the tag's
-             -- candidates from tasks_claim_tags_gin and sorts them, instead of walking every
-             -- candidate in order and dropping other tags' tasks.
+             ORDER BY t.tags[1], t.parent_in_progress DESC, t.priority DESC,
+                      t.blocking_dependencies, t.parent_short_id, t.short_id
+             LIMIT p_limit
+               FOR NO KEY UPDATE SKIP LOCKED),
+        further AS MATERIALIZED (
+            SELECT t.id FROM tasks t
+             WHERE t.tags[2:] @> ARRAY[p_tag] AND cardinality(t.tags) > 1
+               AND t.status = 'pending' AND t.open_blockers = 0
+               AND (t.parent_task_id IS NULL OR t.parent_in_progress)
+               AND (p_type IS NULL OR t.type = p_type)
              ORDER BY t.parent_in_progress DESC, t.priority + 0 DESC, t.blocking_dependencies,
                       t.parent_short_id, t.short_id
              LIMIT p_limit
                FOR NO KEY UPDATE SKIP LOCKED),
+        c AS MATERIALIZED (
+            SELECT x.id FROM tasks x
+             WHERE x.id IN (SELECT f.id FROM first f UNION ALL SELECT m.id FROM further m)
+             ORDER BY x.parent_in_progress DESC, x.priority DESC, x.blocking_dependencies,
+                      x.parent_short_id, x.short_id
+             LIMIT p_limit),
         u AS (
             UPDATE tasks t
                SET status = 'in_progress', assigned_to = p_holder,
@@ -2757,10 +2775,16 @@ CREATE INDEX tasks_assigned_to_idx ON public.tasks USING btree (assigned_to) WHE
 CREATE INDEX tasks_claim_idx ON public.tasks USING btree (parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id) WHERE ((status = 'pending'::text) AND (open_blockers = 0) AND ((parent_task_id IS NULL) OR parent_in_progress));
 
 --
--- Name: tasks_claim_tags_gin; Type: INDEX; Schema: public; Owner: -
+-- Name: tasks_claim_more_tags_gin; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX tasks_claim_tags_gin ON public.tasks USING gin (tags) WHERE ((status = 'pending'::text) AND (open_blockers = 0) AND ((parent_task_id IS NULL) OR parent_in_progress));
+CREATE INDEX tasks_claim_more_tags_gin ON public.tasks USING gin ((tags[2:])) WHERE ((status = 'pending'::text) AND (open_blockers = 0) AND ((parent_task_id IS NULL) OR parent_in_progress) AND (cardinality(tags) > 1));
+
+--
+-- Name: tasks_claim_tag_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX tasks_claim_tag_idx ON public.tasks USING btree ((tags[1]), parent_in_progress DESC, priority DESC, blocking_dependencies, parent_short_id, short_id) WHERE ((status = 'pending'::text) AND (open_blockers = 0) AND ((parent_task_id IS NULL) OR parent_in_progress));
 
 --
 -- Name: tasks_created_at_idx; Type: INDEX; Schema: public; Owner: -

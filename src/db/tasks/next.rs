@@ -3,8 +3,9 @@
 //! them too).
 //!
 //! Both read indexes in Task Master's order (V14: `tasks_claim_idx` for pending tasks,
-//! `tasks_running_idx` for in-progress ones, and their partial GIN twins when a tag is given),
-//! so their cost does not grow with the tasks that are not candidates.
+//! `tasks_running_idx` for in-progress ones, `tasks_claim_tag_idx` by first tag and
+//! `tasks_claim_more_tags_gin` by the other tags when a tag is given), so their cost does not
+//! grow with the tasks that are not candidates, nor with other tags' tasks.
 
 use std::time::Duration;
 
@@ -20,41 +21,51 @@ use crate::db::db_error;
 pub const NEXT_ORDER: &str = "t.parent_in_progress DESC, t.priority DESC, \
      t.blocking_dependencies, t.parent_short_id, t.short_id";
 
-/// The candidates of `task next` among tasks of one status: every blocking dependency
+/// Claimable (pending) or in-progress candidates of `task next`: every blocking dependency
 /// completed, top-level or children of an in-progress task.
-fn candidates(status: &str, tag: bool) -> String {
-    // With a tag, `parent_in_progress::int` and `priority + 0` are not the btree's order: the
-    // planner reads the tag's candidates from the GIN index and sorts them, instead of walking
-    // every candidate in order and dropping other tags' tasks (as `claim_tasks` does).
-    let (tag, order) = if tag {
-        (
-            "t.tags @> ARRAY[$1::text] AND ",
-            NEXT_ORDER
-                .replace(
-                    "t.parent_in_progress DESC",
-                    "t.parent_in_progress::int DESC",
-                )
-                .replace("t.priority DESC", "t.priority + 0 DESC"),
-        )
-    } else {
-        ("", NEXT_ORDER.to_string())
-    };
+const CANDIDATE: &str =
+    "t.open_blockers = 0 AND (t.parent_task_id IS NULL OR t.parent_in_progress)";
+
+/// The first candidate of one status matching `filter`, ordered by `order`.
+fn first_candidate(status: &str, filter: &str, order: &str) -> String {
     format!(
         "(SELECT {TASK_COLUMNS}, t.parent_in_progress, t.blocking_dependencies \
-           FROM tasks t WHERE {tag}t.status = '{status}' \
-           AND t.open_blockers = 0 AND (t.parent_task_id IS NULL OR t.parent_in_progress) \
+           FROM tasks t WHERE {filter}t.status = '{status}' AND {CANDIDATE} \
          ORDER BY {order} LIMIT 1)"
     )
 }
 
-/// `task next` (`$1` = the tag when `tag`): the first pending and the first in-progress
-/// candidate, each from its own index (`tasks_claim_idx`, `tasks_running_idx`, or their GIN
-/// twins by tag), then the better of the two.
+/// `task next` (`$1` = the tag when `tag`): the best candidate of each index, then the best of
+/// those. Without a tag: the first entry of `tasks_claim_idx` (pending) and of
+/// `tasks_running_idx` (in progress). With one: pending tasks whose first tag it is, in order
+/// from `tasks_claim_tag_idx`; pending tasks carrying it further on, from
+/// `tasks_claim_more_tags_gin` and sorted (`priority + 0` keeps the planner from walking
+/// `tasks_claim_idx` through other tags' tasks instead, as `claim_tasks` does); in-progress
+/// ones (few: the tasks being worked on) through `tasks_running_idx`.
 fn next_statement(tag: bool) -> String {
+    let parts = if tag {
+        vec![
+            first_candidate(
+                "pending",
+                "t.tags[1] = $1::text AND ",
+                &format!("t.tags[1], {NEXT_ORDER}"),
+            ),
+            first_candidate(
+                "pending",
+                "t.tags[2:] @> ARRAY[$1::text] AND cardinality(t.tags) > 1 AND ",
+                &NEXT_ORDER.replace("t.priority DESC", "t.priority + 0 DESC"),
+            ),
+            first_candidate("in_progress", "t.tags @> ARRAY[$1::text] AND ", NEXT_ORDER),
+        ]
+    } else {
+        vec![
+            first_candidate("pending", "", NEXT_ORDER),
+            first_candidate("in_progress", "", NEXT_ORDER),
+        ]
+    };
     format!(
-        "SELECT * FROM ({} UNION ALL {}) t ORDER BY {NEXT_ORDER} LIMIT 1",
-        candidates("pending", tag),
-        candidates("in_progress", tag)
+        "SELECT * FROM ({}) t ORDER BY {NEXT_ORDER} LIMIT 1",
+        parts.join(" UNION ALL ")
     )
 }
 
