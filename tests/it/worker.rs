@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::support::{wait_until, Sandbox, Spawned, TestDb, TestPg};
+use crate::support::{wait_until, Sandbox, Spawned, Taskdb, TestDb, TestPg};
 
 /// Insert tasks titled `titles` (in short-id order); their short ids.
 fn tasks(db: &TestDb, titles: &[&str]) -> Vec<i64> {
@@ -21,6 +21,20 @@ fn tasks(db: &TestDb, titles: &[&str]) -> Vec<i64> {
         .unwrap()
         .iter()
         .map(|r| r.get(0))
+        .collect()
+}
+
+/// `taskdb <args>` with the sandbox as TMPDIR (where workers make their private directories).
+fn worker(sb: &Sandbox, args: &[&str]) -> Taskdb {
+    sb.taskdb(args).env("TMPDIR", sb.path())
+}
+
+/// The private directories workers left in the sandbox's TMPDIR.
+fn leftover_dirs(sb: &Sandbox) -> Vec<String> {
+    std::fs::read_dir(sb.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("taskdb-worker-"))
         .collect()
 }
 
@@ -134,7 +148,7 @@ fn eight_workers_complete_four_hundred_dependent_tasks_once_each_in_order() {
     );
     let workers: Vec<Spawned> = (0..8)
         .map(|i| {
-            sb.taskdb(&["worker", "--concurrency", "2", "--idle-exit", "3s"])
+            worker(&sb, &["worker", "--concurrency", "2", "--idle-exit", "3s"])
                 .args([
                     "--assign",
                     &format!("worker-{i}"),
@@ -224,12 +238,15 @@ fn a_task_of_a_killed_worker_is_completed_by_another_after_its_lease_expires() {
     let id = tasks(&db, &["survives a crash"])[0];
     let pidfile = sb.path().join("pid");
     let script = format!("echo $$ > {}; exec sleep 60", pidfile.display());
-    let first = sb
-        .taskdb(&[
+    let first = worker(
+        &sb,
+        &[
             "worker", "--lease", "2s", "--assign", "doomed", "--", "sh", "-c", &script,
-        ])
-        .spawn();
+        ],
+    )
+    .spawn();
     let cmd = pid_in(&pidfile);
+    let killed_pid = first.pid();
     first.signal(libc::SIGKILL);
     let killed = first.wait(30);
     assert_eq!(killed.code, -1, "{killed}");
@@ -238,10 +255,12 @@ fn a_task_of_a_killed_worker_is_completed_by_another_after_its_lease_expires() {
     assert_eq!(state(&db, id).0, "in_progress");
 
     // Another worker waits for the lease to expire, then takes the task over.
-    let second = sb
-        .taskdb(&["worker", "--once", "--idle-exit", "60s", "--lease", "2s"])
-        .args(["--assign", "rescuer", "--", "sh", "-c", "echo rescued"])
-        .run();
+    let second = worker(
+        &sb,
+        &["worker", "--once", "--idle-exit", "60s", "--lease", "2s"],
+    )
+    .args(["--assign", "rescuer", "--", "sh", "-c", "echo rescued"])
+    .run();
     second
         .ok()
         .stderr_contains("rescued")
@@ -251,6 +270,14 @@ fn a_task_of_a_killed_worker_is_completed_by_another_after_its_lease_expires() {
     assert_eq!(
         (status.as_str(), attempts, holder.as_deref()),
         ("completed", 2, Some("rescuer"))
+    );
+    // kill -9 left the first worker's private directory (and its task file, 0600); the second
+    // removed its own.
+    let left = leftover_dirs(&sb);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0].starts_with(&format!("taskdb-worker-{}-", killed_pid)),
+        "{left:?}"
     );
     assert!(
         outcome.as_deref().unwrap_or("").contains("rescuer"),
@@ -265,12 +292,14 @@ fn a_worker_whose_lease_is_taken_over_stops_its_command_and_leaves_the_task() {
     let id = tasks(&db, &["contested"])[0];
     let pidfile = sb.path().join("pid");
     let script = format!("echo $$ > {}; exec sleep 600", pidfile.display());
-    let worker = sb
-        .taskdb(&[
+    let worker = worker(
+        &sb,
+        &[
             "worker", "--once", "--lease", "3s", "--assign", "slow", "--grace", "5s",
-        ])
-        .args(["--", "sh", "-c", &script])
-        .spawn();
+        ],
+    )
+    .args(["--", "sh", "-c", &script])
+    .spawn();
     let cmd = pid_in(&pidfile);
     // The lease runs out and the task is claimed again — under the same holder name (another
     // process of the same agent), in one transaction: the worker's next heartbeat waits for it
@@ -305,8 +334,7 @@ fn a_failing_command_is_retried_then_the_task_fails_with_its_stderr_and_is_not_c
     let id = tasks(&db, &["poison"])[0];
     let script = "echo \"to stdout\"; for i in $(seq 1 30); do echo \"noise $i\" >&2; done; \
                   echo \"attempt $TASKDB_TASK_ATTEMPT failed\" >&2; exit 3";
-    let ran = sb
-        .taskdb(&["worker", "--max-attempts", "2", "--idle-exit", "0"])
+    let ran = worker(&sb, &["worker", "--max-attempts", "2", "--idle-exit", "0"])
         .args(["--", "sh", "-c", script])
         .run();
     ran.ok()
@@ -342,7 +370,7 @@ fn a_failing_command_is_retried_then_the_task_fails_with_its_stderr_and_is_not_c
         );
     }
     // The poison task is not claimed again.
-    sb.taskdb(&["worker", "--once", "--", "sh", "-c", "exit 0"])
+    worker(&sb, &["worker", "--once", "--", "sh", "-c", "exit 0"])
         .expect_exit(4)
         .stdout_is("");
     assert_eq!(state(&db, id).1, 2);
@@ -353,7 +381,7 @@ fn a_command_that_cannot_start_or_is_killed_fails_the_attempt() {
     let db = TestPg::get().migrated_db();
     let sb = Sandbox::on(&db);
     let id = tasks(&db, &["missing tool"])[0];
-    sb.taskdb(&["worker", "--once", "--", "/nonexistent/tool", "arg"])
+    worker(&sb, &["worker", "--once", "--", "/nonexistent/tool", "arg"])
         .expect_exit(1)
         .no_panic()
         .stderr_contains("failed (cannot start: /nonexistent/tool: No such file");
@@ -361,7 +389,7 @@ fn a_command_that_cannot_start_or_is_killed_fails_the_attempt() {
     assert_eq!((status.as_str(), attempts), ("pending", 1));
     assert!(outcome.unwrap().contains("cannot start"));
 
-    sb.taskdb(&["worker", "--once", "--", "sh", "-c", "kill -9 $$"])
+    worker(&sb, &["worker", "--once", "--", "sh", "-c", "kill -9 $$"])
         .expect_exit(1)
         .stderr_contains("failed (killed by signal 9 (SIGKILL))");
     let ctx = contexts(&db, id);
@@ -375,8 +403,7 @@ fn spawn_logged(sb: &Sandbox, args: &[&str]) -> (Spawned, std::path::PathBuf) {
     let log = sb.path().join("worker.err");
     let file = std::fs::File::create(&log).unwrap();
     (
-        sb.taskdb(args)
-            .spawn_with(Stdio::piped(), Stdio::from(file)),
+        worker(sb, args).spawn_with(Stdio::piped(), Stdio::from(file)),
         log,
     )
 }
@@ -388,9 +415,7 @@ fn sigterm_releases_a_task_whose_command_outlives_the_grace_and_exits_143() {
     let id = tasks(&db, &["long job"])[0];
     let pidfile = sb.path().join("pid");
     let script = format!("echo $$ > {}; exec sleep 60", pidfile.display());
-    let worker = sb
-        .taskdb(&["worker", "--grace", "1s", "--", "sh", "-c", &script])
-        .spawn();
+    let worker = worker(&sb, &["worker", "--grace", "1s", "--", "sh", "-c", &script]).spawn();
     let cmd = pid_in(&pidfile);
     worker.signal(libc::SIGTERM);
     worker
@@ -409,6 +434,7 @@ fn sigterm_releases_a_task_whose_command_outlives_the_grace_and_exits_143() {
         contexts(&db, id).is_empty(),
         "a release is not a failed attempt"
     );
+    assert_eq!(leftover_dirs(&sb), Vec::<String>::new());
 }
 
 #[test]
@@ -539,14 +565,14 @@ fn bad_input_is_one_line_exit_2_and_changes_nothing() {
             "--format csv is not supported",
         ),
     ] {
-        sb.taskdb(&args).refused(2, needle);
+        worker(&sb, &args).refused(2, needle);
     }
     // clap's own errors (an unknown flag, a command without --): exit 2 as well.
-    sb.taskdb(&["worker", "--bogus", "--", "true"])
+    worker(&sb, &["worker", "--bogus", "--", "true"])
         .expect_exit(2)
         .stdout_is("")
         .stderr_contains("--bogus");
-    sb.taskdb(&["worker", "true"])
+    worker(&sb, &["worker", "true"])
         .expect_exit(2)
         .stdout_is("")
         .stderr_contains("unexpected argument");
@@ -558,12 +584,15 @@ fn bad_input_is_one_line_exit_2_and_changes_nothing() {
 fn once_on_an_empty_queue_exits_4() {
     let db = TestPg::get().migrated_db();
     let sb = Sandbox::on(&db);
-    sb.taskdb(&["worker", "--once", "--", "true"])
+    worker(&sb, &["worker", "--once", "--", "true"])
         .expect_exit(4)
         .stdout_is("")
         .no_panic();
-    sb.taskdb(&["worker", "--once", "--idle-exit", "1s", "--", "true"])
-        .expect_exit(4);
+    worker(
+        &sb,
+        &["worker", "--once", "--idle-exit", "1s", "--", "true"],
+    )
+    .expect_exit(4);
     // Tasks that are not claimable (blocked, or of another tag or type) are nothing to claim.
     let ids = tasks(&db, &["first", "second"]);
     sb.taskdb(&[
@@ -576,24 +605,29 @@ fn once_on_an_empty_queue_exits_4() {
     .ok();
     sb.taskdb(&["task", "update", &ids[0].to_string(), "--tag", "web"])
         .ok();
-    sb.taskdb(&["worker", "--once", "--tag", "db", "--", "true"])
-        .expect_exit(4);
-    sb.taskdb(&["worker", "--once", "--type", "bug_fix", "--", "true"])
-        .expect_exit(4);
-    sb.taskdb(&[
-        "worker",
-        "--max-tasks",
-        "5",
-        "--idle-exit",
-        "0",
-        "--tag",
-        "web",
-        "--",
-        "true",
-    ])
+    worker(&sb, &["worker", "--once", "--tag", "db", "--", "true"]).expect_exit(4);
+    worker(
+        &sb,
+        &["worker", "--once", "--type", "bug_fix", "--", "true"],
+    )
+    .expect_exit(4);
+    worker(
+        &sb,
+        &[
+            "worker",
+            "--max-tasks",
+            "5",
+            "--idle-exit",
+            "0",
+            "--tag",
+            "web",
+            "--",
+            "true",
+        ],
+    )
     .ok()
     .stderr_contains(&format!("#{} \"first\" completed", ids[0]));
-    sb.taskdb(&["worker", "--once", "--", "true"]).ok();
+    worker(&sb, &["worker", "--once", "--", "true"]).ok();
     assert_eq!(state(&db, ids[1]).0, "completed");
 }
 
@@ -612,8 +646,9 @@ fn json_lines_carry_each_outcome_and_the_command_sees_its_task() {
          grep -q '\"title\": \"good\"' \"$TASKDB_TASK_FILE\" || exit 5",
         out.display()
     );
-    let ran = sb
-        .taskdb(&[
+    let ran = worker(
+        &sb,
+        &[
             "worker",
             "--max-tasks",
             "2",
@@ -621,10 +656,11 @@ fn json_lines_carry_each_outcome_and_the_command_sees_its_task() {
             "1",
             "--assign",
             "j",
-        ])
-        .args(["--", "sh", "-c", &script])
-        .format_json()
-        .ok();
+        ],
+    )
+    .args(["--", "sh", "-c", &script])
+    .format_json()
+    .ok();
     ran.stderr_contains("on-stdout").stdout_lacks("on-stdout");
     let lines: Vec<Value> = ran
         .stdout
@@ -669,4 +705,5 @@ fn json_lines_carry_each_outcome_and_the_command_sees_its_task() {
         let path = std::fs::read_to_string(seen.join("path")).unwrap();
         assert!(!Path::new(path.trim()).exists(), "the task file is removed");
     }
+    assert_eq!(leftover_dirs(&sb), Vec::<String>::new());
 }
