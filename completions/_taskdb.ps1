@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Create, list, verify and restore pg_dump backups')
             [CompletionResult]::new('task', 'task', [CompletionResultType]::ParameterValue, 'Create, find, claim and change tasks; import and export Task Master files')
             [CompletionResult]::new('workflow', 'workflow', [CompletionResultType]::ParameterValue, 'Track workflow runs of tasks: steps, failures, retries')
+            [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Claim tasks and run a command for each: heartbeats, retries, graceful stop')
             [CompletionResult]::new('tunnel', 'tunnel', [CompletionResultType]::ParameterValue, 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access')
             [CompletionResult]::new('waf', 'waf', [CompletionResultType]::ParameterValue, 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test the database with the seed system''s operations (scratch database, dropped after)')
@@ -1272,6 +1273,35 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
         'taskdb;workflow;help;help' {
             break
         }
+        'taskdb;worker' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Only tasks carrying this tag')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only tasks carrying this tag')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Only tasks of this type')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Run up to N tasks at once (1-1000)')
+            [CompletionResult]::new('--lease', '--lease', [CompletionResultType]::ParameterName, 'The lease of each claim, extended every third of it while CMD runs (30s, 15m, 2h) [default: [tasks] lease, else 15m]')
+            [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'Attempts before a task is given up (failed) [default: the task''s own, else [tasks] max_attempts, else 3]')
+            [CompletionResult]::new('--max-tasks', '--max-tasks', [CompletionResultType]::ParameterName, 'Claim at most N tasks, then exit 0 when they are done')
+            [CompletionResult]::new('--idle-exit', '--idle-exit', [CompletionResultType]::ParameterName, 'Exit 0 after this long with nothing running and nothing to claim [default: never]')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'On SIGINT/SIGTERM, how long running commands may still finish before they are stopped')
+            [CompletionResult]::new('--assign', '--assign', [CompletionResultType]::ParameterName, 'The holder of the claims [default: the actor]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Run one task, then exit with its outcome (0 completed, 1 not; 4 nothing to claim)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'taskdb;tunnel' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
@@ -1848,6 +1878,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Create, list, verify and restore pg_dump backups')
             [CompletionResult]::new('task', 'task', [CompletionResultType]::ParameterValue, 'Create, find, claim and change tasks; import and export Task Master files')
             [CompletionResult]::new('workflow', 'workflow', [CompletionResultType]::ParameterValue, 'Track workflow runs of tasks: steps, failures, retries')
+            [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Claim tasks and run a command for each: heartbeats, retries, graceful stop')
             [CompletionResult]::new('tunnel', 'tunnel', [CompletionResultType]::ParameterValue, 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access')
             [CompletionResult]::new('waf', 'waf', [CompletionResultType]::ParameterValue, 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test the database with the seed system''s operations (scratch database, dropped after)')
@@ -2037,6 +2068,9 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             break
         }
         'taskdb;help;workflow;delete' {
+            break
+        }
+        'taskdb;help;worker' {
             break
         }
         'taskdb;help;tunnel' {

@@ -58,6 +58,9 @@ _taskdb() {
             taskdb,waf)
                 cmd="taskdb__subcmd__waf"
                 ;;
+            taskdb,worker)
+                cmd="taskdb__subcmd__worker"
+                ;;
             taskdb,workflow)
                 cmd="taskdb__subcmd__workflow"
                 ;;
@@ -168,6 +171,9 @@ _taskdb() {
                 ;;
             taskdb__subcmd__help,waf)
                 cmd="taskdb__subcmd__help__subcmd__waf"
+                ;;
+            taskdb__subcmd__help,worker)
+                cmd="taskdb__subcmd__help__subcmd__worker"
                 ;;
             taskdb__subcmd__help,workflow)
                 cmd="taskdb__subcmd__help__subcmd__workflow"
@@ -668,7 +674,7 @@ _taskdb() {
 
     case "${cmd}" in
         taskdb)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version local migrate backup task workflow worker tunnel waf bench config completions health metrics maintain generate-man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1486,7 +1492,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__help)
-            opts="local migrate backup task workflow tunnel waf bench config completions health metrics maintain generate-man help"
+            opts="local migrate backup task workflow worker tunnel waf bench config completions health metrics maintain generate-man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2314,6 +2320,20 @@ _taskdb() {
         taskdb__subcmd__help__subcmd__waf__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        taskdb__subcmd__help__subcmd__worker)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -5175,6 +5195,80 @@ _taskdb() {
                     return 0
                     ;;
                 --api-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv nagios prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --actor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        taskdb__subcmd__worker)
+            opts="-t -q -v -y -h -V --tag --type --concurrency --lease --max-attempts --once --max-tasks --idle-exit --grace --assign --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-attempts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-tasks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-exit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assign)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand backup 'Create, list, verify and restore pg_dump backups'
             cand task 'Create, find, claim and change tasks; import and export Task Master files'
             cand workflow 'Track workflow runs of tasks: steps, failures, retries'
+            cand worker 'Claim tasks and run a command for each: heartbeats, retries, graceful stop'
             cand tunnel 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
             cand waf 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy'
             cand bench 'Load-test the database with the seed system''s operations (scratch database, dropped after)'
@@ -1166,6 +1167,34 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;workflow;help;help'= {
         }
+        &'taskdb;worker'= {
+            cand -t 'Only tasks carrying this tag'
+            cand --tag 'Only tasks carrying this tag'
+            cand --type 'Only tasks of this type'
+            cand --concurrency 'Run up to N tasks at once (1-1000)'
+            cand --lease 'The lease of each claim, extended every third of it while CMD runs (30s, 15m, 2h) [default: [tasks] lease, else 15m]'
+            cand --max-attempts 'Attempts before a task is given up (failed) [default: the task''s own, else [tasks] max_attempts, else 3]'
+            cand --max-tasks 'Claim at most N tasks, then exit 0 when they are done'
+            cand --idle-exit 'Exit 0 after this long with nothing running and nothing to claim [default: never]'
+            cand --grace 'On SIGINT/SIGTERM, how long running commands may still finish before they are stopped'
+            cand --assign 'The holder of the claims [default: the actor]'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --once 'Run one task, then exit with its outcome (0 completed, 1 not; 4 nothing to claim)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'taskdb;tunnel'= {
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
@@ -1699,6 +1728,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand backup 'Create, list, verify and restore pg_dump backups'
             cand task 'Create, find, claim and change tasks; import and export Task Master files'
             cand workflow 'Track workflow runs of tasks: steps, failures, retries'
+            cand worker 'Claim tasks and run a command for each: heartbeats, retries, graceful stop'
             cand tunnel 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
             cand waf 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy'
             cand bench 'Load-test the database with the seed system''s operations (scratch database, dropped after)'
@@ -1842,6 +1872,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;help;workflow;retry'= {
         }
         &'taskdb;help;workflow;delete'= {
+        }
+        &'taskdb;help;worker'= {
         }
         &'taskdb;help;tunnel'= {
             cand deploy 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'

@@ -44,6 +44,13 @@ pub enum Command {
     Task(Box<commands::task::TaskArgs>),
     /// Track workflow runs of tasks: steps, failures, retries
     Workflow(commands::workflow::WorkflowArgs),
+    /// Claim tasks and run a command for each: heartbeats, retries, graceful stop
+    ///
+    /// Claims tasks (--tag, --type) with a lease, runs `CMD [ARGS…]` for each with the task in
+    /// its environment, extends the lease while it runs, and ends the attempt with its exit
+    /// status: 0 completes the task, anything else fails the attempt (retried until max
+    /// attempts, then failed). Waits for work when nothing is claimable.
+    Worker(commands::worker::WorkerArgs),
     /// Expose the database through a Cloudflare Tunnel behind Cloudflare Access
     Tunnel(commands::tunnel::TunnelArgs),
     /// Apply the zone's WAF rules, rate limiting and TLS settings from a policy
@@ -80,6 +87,12 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether the command handles SIGINT/SIGTERM itself (`worker`: it lets running commands
+    /// finish and releases their tasks) instead of being cancelled at once.
+    pub fn handles_signals(&self) -> bool {
+        matches!(self, Command::Worker(_))
+    }
+
     /// Run the command.
     pub async fn dispatch(self, ctx: &Context) -> Result<Exit> {
         match self {
@@ -93,6 +106,7 @@ impl Command {
             Command::Maintain(args) => commands::maintain::run(args, ctx).await,
             Command::Task(args) => commands::task::run(*args, ctx).await,
             Command::Workflow(args) => commands::workflow::run(args, ctx).await,
+            Command::Worker(args) => commands::worker::run(args, ctx).await,
             Command::Tunnel(args) => commands::tunnel::run(args, ctx).await,
             Command::Waf(args) => commands::waf::run(args, ctx).await,
             Command::Completions(args) => completions::run(args),

@@ -91,6 +91,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Err(e) => return Err(e),
     };
+    if cli.command.handles_signals() {
+        return cli.command.dispatch(&ctx).await;
+    }
     let caught = std::cell::Cell::new(None);
     // Cancels while the command is still alive (its connections registered, its children
     // unreaped); the command may then end first, with the cancel's error, which `caught` overrides.

@@ -1,10 +1,14 @@
 //! What taskdb needs from the operating system, behind small functions: the environment (as a
-//! seam for tests), the XDG directories, the user and host, and files only their owner can read.
+//! seam for tests), the XDG directories, the user and host, files only their owner can read, and
+//! supervised child processes (`child`).
 
 use std::path::PathBuf;
 
+pub mod child;
+mod private_dir;
 mod private_file;
 
+pub use private_dir::PrivateDir;
 pub use private_file::write_private_file;
 
 /// Environment access behind a seam so the merge logic is unit-testable.

@@ -11,4 +11,5 @@ pub mod migrate;
 pub mod task;
 pub mod tunnel;
 pub mod waf;
+pub mod worker;
 pub mod workflow;

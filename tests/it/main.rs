@@ -28,4 +28,5 @@ mod signals;
 mod startup;
 mod taskmaster;
 mod tasks;
+mod worker;
 mod workflows;

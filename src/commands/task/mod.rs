@@ -29,6 +29,7 @@ use input::parse_max_size;
 
 pub(crate) use input::refuse_line_breaks;
 pub use input::{parse_priority, parse_status};
+pub(crate) use lease::holder;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Ids: a task's short id (42 or #42) or its UUID. \
