@@ -8,6 +8,7 @@ use anyhow::Result;
 use tokio::sync::Mutex;
 
 use crate::context::Context;
+use crate::db::listen::Waiter;
 use crate::db::tasks::{self as q, ClaimRequest, Task};
 use crate::db::Db;
 use crate::exit::{failed, Exit};
@@ -99,38 +100,50 @@ impl Failure {
     }
 }
 
-/// How often an idle worker looks for work (at most this long between two claims).
-const POLL: Duration = Duration::from_secs(1);
+/// Bound on the idle wait's lookup of the next lease end (and how soon it looks again when
+/// the database does not answer).
+const EXPIRY_LOOKUP: Duration = Duration::from_secs(1);
 /// The least an idle wait sleeps (a lease that keeps reading as expired — its task locked by
 /// someone else — must not make the worker spin).
 const MIN_WAIT: Duration = Duration::from_millis(50);
 
-/// Waiting for work while nothing is claimable.
-#[derive(Debug, Default)]
-pub(super) struct IdleWait {}
+/// The idle wait: LISTEN taskdb_ready on a dedicated connection (`crate::db::listen`), so a
+/// task that becomes claimable wakes the worker at once; where listening is off or impossible
+/// the waiter polls (`[database] poll_interval`), and `-v` says which.
+pub(super) struct IdleWait {
+    waiter: Waiter,
+}
 
 impl IdleWait {
-    /// Return when there may be work to claim, at the latest at `until`: today after the
-    /// earlier of [`POLL`] (bounded polling) and the next lease expiry (an expired lease makes
-    /// its task claimable again without a notification). A signal ends the wait too: the worker
-    /// selects on both.
-    ///
-    /// LISTEN replaces the polling here: with `crate::db::listen::Waiter` (LISTEN
-    /// taskdb_ready, which the schema NOTIFYs when a task becomes claimable) this returns on
-    /// the notification, the next lease expiry or `until`, and POLL becomes a safety net.
+    /// Start listening (before the first claim). Errors only for a `listen_url` that does not
+    /// parse (exit 2).
+    pub async fn open(ctx: &Context) -> Result<IdleWait> {
+        let waiter = Waiter::open(ctx.spec().await?, &ctx.settings, &ctx.out).await?;
+        ctx.out.debug(1, format!("waiting: {}", waiter.mode()));
+        Ok(IdleWait { waiter })
+    }
+
+    /// Return when there may be work to claim, at the latest at `until`: on a notification, or
+    /// at the next lease expiry (an expired lease makes its task claimable again without a
+    /// notification), or at the poll interval when not listening. A signal ends the wait too:
+    /// the worker selects on both, and the waiter is cancellation-safe.
     pub async fn wait_for_work(&mut self, conn: &Conn<'_>, until: Instant) {
         let now = Instant::now();
-        let mut wake = until.min(now + POLL);
+        let mut wake = until;
         let expiry = conn
-            .call(
-                POLL,
-                |db| async move { q::until_next_expiry(&db.client).await },
-            )
+            .call(EXPIRY_LOOKUP, |db| async move {
+                q::until_next_expiry(&db.client).await
+            })
             .await;
-        if let Ok(Some(d)) = expiry {
-            wake = wake.min(now + d);
+        match expiry {
+            // 10 ms after the lease's end, so the server's clock has passed it.
+            Ok(Some(d)) => wake = wake.min(now + d + Duration::from_millis(10)),
+            Ok(None) => {}
+            // The database is not answering: look again shortly rather than sleep to `until`.
+            Err(_) => wake = wake.min(now + EXPIRY_LOOKUP),
         }
         let wake = wake.max(now + MIN_WAIT).min(until.max(now));
-        tokio::time::sleep_until(wake.into()).await;
+        let woken = self.waiter.wait(wake.into()).await;
+        conn.ctx.out.debug(2, format!("woken: {woken:?}"));
     }
 }

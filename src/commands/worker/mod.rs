@@ -244,6 +244,12 @@ pub async fn run(a: WorkerArgs, ctx: &Context) -> Result<Exit> {
         db = conn.get() => drop(db?),
         signal = signals.recv() => return Err(signals::interrupted(signal, 0)),
     }
+    // Listening starts before the first claim, so no task that becomes claimable after that
+    // claim is missed.
+    let waiter = tokio::select! {
+        waiter = IdleWait::open(ctx) => waiter?,
+        signal = signals.recv() => return Err(signals::interrupted(signal, 0)),
+    };
     ctx.out.debug(
         1,
         format!(
@@ -254,7 +260,7 @@ pub async fn run(a: WorkerArgs, ctx: &Context) -> Result<Exit> {
             plan.program.to_string_lossy()
         ),
     );
-    let mut w = Loop::new(ctx, &plan, &conn, &dir);
+    let mut w = Loop::new(ctx, &plan, &conn, &dir, waiter);
     let result = w.run(&mut signals).await;
     ctx.out
         .debug(1, format!("worker stopped: {}", w.tally.summary()));
@@ -294,7 +300,13 @@ struct Loop<'a> {
 }
 
 impl<'a> Loop<'a> {
-    fn new(ctx: &'a Context, plan: &'a Plan, conn: &'a Conn<'a>, dir: &'a PrivateDir) -> Self {
+    fn new(
+        ctx: &'a Context,
+        plan: &'a Plan,
+        conn: &'a Conn<'a>,
+        dir: &'a PrivateDir,
+        waiter: IdleWait,
+    ) -> Self {
         Loop {
             ctx,
             plan,
@@ -312,7 +324,7 @@ impl<'a> Loop<'a> {
             signal: None,
             grace_ends: None,
             idle_since: Instant::now(),
-            waiter: IdleWait::default(),
+            waiter,
         }
     }
 
