@@ -707,3 +707,32 @@ fn json_lines_carry_each_outcome_and_the_command_sees_its_task() {
     }
     assert_eq!(leftover_dirs(&sb), Vec::<String>::new());
 }
+
+/// An idle worker listens: with polling made useless (10 minutes), a task created later is
+/// picked up at once by the notification, not by a poll.
+#[test]
+fn an_idle_worker_wakes_on_a_new_task_by_notification() {
+    let pg = TestPg::get();
+    let db = pg.migrated_db();
+    let sb = Sandbox::on(&db);
+    let listening = || -> i64 {
+        db.client()
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                   AND pid <> pg_backend_pid() AND query ILIKE '%taskdb_ready%'",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    let w = worker(&sb, &["-v", "worker", "--max-tasks", "1", "--", "true"])
+        .env("TASKDB_POLL_INTERVAL", "10m")
+        .spawn();
+    wait_until(30, "the worker to listen", || listening() > 0);
+    // Let it make its first (empty) claim and go idle.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let ids = tasks(&db, &["arrives later"]);
+    let ran = w.wait(30);
+    ran.ok().stderr_contains("LISTEN taskdb_ready");
+    assert_eq!(state(&db, ids[0]).0, "completed");
+}
