@@ -12,6 +12,14 @@ use std::process::ExitStatus;
 /// should pass SIGTERM on (or `exec` the last one).
 pub fn own_group_dying_with_parent(cmd: &mut tokio::process::Command) {
     cmd.process_group(0);
+    dying_with_parent(cmd);
+}
+
+/// Make a child die with taskdb: SIGTERM when taskdb's thread exits for any reason, `kill -9`
+/// included (`PR_SET_PDEATHSIG`, Linux); the child fails to start if taskdb is already gone.
+/// Child tools (pg_dump, on SIGTERM, cancels its statement on the server and exits) and
+/// `worker` commands both use it.
+pub fn dying_with_parent(cmd: &mut tokio::process::Command) {
     // SAFETY: getpid before the fork; in the child only async-signal-safe calls (prctl,
     // getppid) run.
     let parent = unsafe { libc::getpid() };
@@ -22,10 +30,10 @@ pub fn own_group_dying_with_parent(cmd: &mut tokio::process::Command) {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
-                // taskdb died before the prctl took effect: nothing would stop the command.
+                // taskdb died before the prctl took effect: nothing would stop the child.
                 if libc::getppid() != parent {
                     return Err(std::io::Error::other(
-                        "taskdb exited while starting the command",
+                        "taskdb exited while starting a child",
                     ));
                 }
             }

@@ -363,29 +363,16 @@ fn bad_lease_input_is_refused_in_one_line_and_changes_nothing() {
     assert_eq!(t["status"], "pending");
 }
 
-/// Sessions of this database listening for claimable work (the waiter's last statement, LISTEN
-/// or its check that it listens, names the channel).
-fn listeners(db: &TestDb) -> i64 {
-    db.client()
-        .query_one(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-               AND pid <> pg_backend_pid() AND query ILIKE '%taskdb_ready%'",
-            &[],
-        )
-        .unwrap()
-        .get(0)
-}
-
 /// `task next --claim --wait` in the background with polling made useless (10 minutes), so only
 /// a notification — or the lease-expiry deadline — can wake it before the test's bound.
 fn waiting_claim(sb: &Sandbox, db: &TestDb, who: &str) -> crate::support::Spawned {
-    let before = listeners(db);
+    let before = db.listeners();
     let spawned = sb
         .taskdb(&["task", "next", "--claim", "--wait", "60s", "--assign", who])
         .format_json()
         .env("TASKDB_POLL_INTERVAL", "10m")
         .spawn();
-    wait_until(30, "the waiter to LISTEN", || listeners(db) > before);
+    wait_until(30, "the waiter to LISTEN", || db.listeners() > before);
     // ... and to have tried to claim, found nothing, and looked up the next lease end: from
     // here on only a wake-up can make it claim.
     wait_until(30, "the waiter's empty claim", || {

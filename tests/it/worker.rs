@@ -715,20 +715,10 @@ fn an_idle_worker_wakes_on_a_new_task_by_notification() {
     let pg = TestPg::get();
     let db = pg.migrated_db();
     let sb = Sandbox::on(&db);
-    let listening = || -> i64 {
-        db.client()
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-                   AND pid <> pg_backend_pid() AND query ILIKE '%taskdb_ready%'",
-                &[],
-            )
-            .unwrap()
-            .get(0)
-    };
     let w = worker(&sb, &["-v", "worker", "--max-tasks", "1", "--", "true"])
         .env("TASKDB_POLL_INTERVAL", "10m")
         .spawn();
-    wait_until(30, "the worker to listen", || listening() > 0);
+    wait_until(30, "the worker to listen", || db.listeners() > 0);
     // Let it make its first (empty) claim and go idle.
     std::thread::sleep(std::time::Duration::from_millis(300));
     let ids = tasks(&db, &["arrives later"]);

@@ -156,7 +156,7 @@ fn connected_tool(program: &Path, config: &crate::db::ToolConn) -> tokio::proces
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     apply_connection_env(&mut cmd, config);
-    orphans::die_with_parent(&mut cmd);
+    crate::platform::child::dying_with_parent(&mut cmd);
     cmd
 }
 

@@ -31,30 +31,6 @@ pub fn try_lock(file: &std::fs::File) -> bool {
     unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
 }
 
-/// Make a child tool die with taskdb: SIGTERM when taskdb's thread exits for any reason,
-/// kill -9 included (pg_dump, on SIGTERM, cancels its statement on the server and exits).
-pub fn die_with_parent(cmd: &mut tokio::process::Command) {
-    // SAFETY: getpid before the fork; in the child only async-signal-safe calls (prctl,
-    // getppid) run.
-    let parent = unsafe { libc::getpid() };
-    unsafe {
-        cmd.pre_exec(move || {
-            #[cfg(target_os = "linux")]
-            {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM as libc::c_ulong) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                // The parent died before the prctl took effect: nothing would stop us.
-                if libc::getppid() != parent {
-                    return Err(std::io::Error::other("taskdb exited while starting a tool"));
-                }
-            }
-            let _ = parent;
-            Ok(())
-        });
-    }
-}
-
 /// The parts of a file name that `backup create` made:
 /// `<database>_<yyyymmddThhmmssZ>_v<schema>_<reason>[-n].dump`.
 #[derive(Debug, Clone, PartialEq)]

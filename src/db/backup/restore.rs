@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result};
 use postgres_protocol::escape::escape_identifier;
 use tokio_postgres::Client;
 
-use super::{connected_tool, orphans};
+use super::connected_tool;
 use crate::db::pgtools::{list_archive, stderr_excerpt, PgTools};
 use crate::exit::failed;
 use crate::output::Output;
@@ -182,7 +182,7 @@ fn script_and_psql(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    orphans::die_with_parent(&mut script);
+    crate::platform::child::dying_with_parent(&mut script);
     let mut psql = connected_tool(&tools.psql, config);
     psql.args([
         "-X",

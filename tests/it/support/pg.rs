@@ -269,6 +269,20 @@ impl TestDb {
         self.pg.client(&self.name)
     }
 
+    /// Other sessions of this database waiting for claimable work: their last statement (the
+    /// waiter's LISTEN, or its check that it listens) names the channel `taskdb_ready`.
+    #[allow(dead_code)]
+    pub fn listeners(&self) -> i64 {
+        self.client()
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                   AND pid <> pg_backend_pid() AND query ILIKE '%taskdb_ready%'",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    }
+
     /// Row counts of the tables a task or workflow command may write (tasks, dependencies,
     /// audit log, workflows), to prove that nothing changed.
     pub fn counts(&self) -> (i64, i64, i64, i64) {
