@@ -7,11 +7,14 @@
 //! ([`crate::db::tasks::claim_next`]); `benches/compare.sh` runs the very same statements
 //! through pgbench (`pgbench`) so the two can be compared. The `claim` workload is measured
 //! against a minimal `FOR UPDATE SKIP LOCKED` queue (the anchor, [`Op::QueueAnchor`]) on the
-//! same connections just before. The scratch database and the anchor's table are
+//! same connections just before. The `worker` workload is no mix but `taskdb worker`'s cycle
+//! per task, then the claim-to-start latency of tasks created while the workers wait
+//! (`worker`). The scratch database, the anchor's table and the worker's statements are
 //! `crate::db::bench`'s; the figures are `stats`'.
 
 mod pgbench;
 mod stats;
+mod worker;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -26,6 +29,10 @@ use crate::db::tasks::{claim_next, ClaimRequest, ClaimStatements};
 
 pub use pgbench::pgbench_script;
 pub use stats::{merge_all, quantile_ms, row_of, summarize, OpReport, Samples};
+pub use worker::{
+    claim_to_start, producer_rate, ClaimToStart, Producer, ProducerRun, Production, WorkerClient,
+    WorkerPhase, DRAIN, MAX_RATE, WORKER_LEASE,
+};
 
 /// Operations of the seed system that the bench exercises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -40,10 +47,15 @@ pub enum Op {
     QueueAnchor,
     RecordMetric,
     LogApiCall,
+    /// The worker workload's steps per task (`worker`): the claim with a lease, one heartbeat,
+    /// the end of the attempt (completed).
+    Claim,
+    Heartbeat,
+    Complete,
 }
 
 impl Op {
-    pub const ALL: [Op; 8] = [
+    pub const ALL: [Op; 11] = [
         Op::CreateTask,
         Op::GetTask,
         Op::UpdateStatus,
@@ -52,6 +64,9 @@ impl Op {
         Op::QueueAnchor,
         Op::RecordMetric,
         Op::LogApiCall,
+        Op::Claim,
+        Op::Heartbeat,
+        Op::Complete,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,13 +79,18 @@ impl Op {
             Op::QueueAnchor => "queue_anchor",
             Op::RecordMetric => "record_metric",
             Op::LogApiCall => "log_api_call",
+            Op::Claim => "claim",
+            Op::Heartbeat => "heartbeat",
+            Op::Complete => "complete",
         }
     }
 
     /// The statement each operation runs. Parameters are whole numbers chosen by the client
     /// (see [`Op::pgbench_vars`]), so pgbench can issue the very same SQL (`taskdb bench
-    /// --pgbench-script`). None for the claim: it runs `task next --claim`'s transaction
-    /// ([`claim_next`]: [`crate::db::tasks::CLAIM_SQL`]). The anchor's `$1` is the claimant.
+    /// --pgbench-script`). None for the claim: it runs `task next --claim`'s statement
+    /// ([`claim_next`]: [`crate::db::tasks::CLAIM_SQL`]); none for the worker workload's steps
+    /// either (`worker`: [`crate::db::bench::WorkerStatements`]). The anchor's `$1` is the
+    /// claimant.
     pub fn sql(self) -> Option<&'static str> {
         Some(match self {
             Op::CreateTask => {
@@ -90,7 +110,7 @@ impl Op {
                  WHERE t.status = 'pending' AND t.open_blockers = 0 \
                  ORDER BY t.priority DESC, t.short_id LIMIT 20"
             }
-            Op::ClaimNext => return None,
+            Op::ClaimNext | Op::Claim | Op::Heartbeat | Op::Complete => return None,
             Op::QueueAnchor => ANCHOR_CLAIM_SQL,
             Op::RecordMetric => {
                 "SELECT record_metric(p_name => 'bench.value', p_value => ($1::bigint / 10.0)::float8, \
@@ -110,8 +130,8 @@ impl Op {
             Op::GetTask => &["any"],
             Op::UpdateStatus => &["own"],
             Op::ListReady => &[],
-            Op::ClaimNext => &[],
-            Op::QueueAnchor => &[],
+            Op::ClaimNext | Op::QueueAnchor => &[],
+            Op::Claim | Op::Heartbeat | Op::Complete => &[],
             Op::RecordMetric => &["val"],
             Op::LogApiCall => &["ms"],
         }
@@ -139,10 +159,14 @@ pub enum Workload {
     Claim,
     /// the minimal queue's claim only (a bare FOR UPDATE SKIP LOCKED table; the anchor of claim)
     Queue,
+    /// taskdb worker's steps per task, minus the command: claim with a lease, heartbeat,
+    /// complete; then the claim-to-start latency of new tasks
+    Worker,
 }
 
 impl Workload {
-    /// (operation, weight in percent); the weights add up to 100.
+    /// (operation, weight in percent); the weights add up to 100. None for `worker`, which is
+    /// no mix but a cycle per task ([`worker`]).
     pub fn weights(self) -> &'static [(Op, u32)] {
         match self {
             Workload::Mixed => &[
@@ -163,6 +187,7 @@ impl Workload {
             ],
             Workload::Claim => &[(Op::ClaimNext, 100)],
             Workload::Queue => &[(Op::QueueAnchor, 100)],
+            Workload::Worker => &[],
         }
     }
 
@@ -175,6 +200,7 @@ impl Workload {
             Workload::Write => &[Workload::Write],
             Workload::Claim => &[Workload::Queue, Workload::Claim],
             Workload::Queue => &[Workload::Queue],
+            Workload::Worker => &[Workload::Worker],
         }
     }
 
@@ -196,7 +222,8 @@ impl Workload {
                 return *op;
             }
         }
-        self.weights()[0].0
+        // Not reached for a mix (its weights add up to 100); `worker` is no mix.
+        self.weights().first().map_or(Op::GetTask, |(op, _)| *op)
     }
 }
 
@@ -307,13 +334,14 @@ impl BenchClient {
                         let stmt = client.prepare(sql).await.with_context(cannot)?;
                         statements.insert(*op, stmt);
                     }
-                    None => {
+                    None if *op == Op::ClaimNext => {
                         claim = Some(
                             ClaimStatements::prepare(&client)
                                 .await
                                 .with_context(cannot)?,
                         )
                     }
+                    None => {}
                 }
             }
         }
@@ -375,7 +403,7 @@ impl BenchClient {
             Op::ListReady => {
                 self.client.query(stmt, &[]).await?;
             }
-            Op::ClaimNext => {}
+            Op::ClaimNext | Op::Claim | Op::Heartbeat | Op::Complete => {}
             // One statement, autocommitted: the row is locked, taken and committed at once.
             Op::QueueAnchor => return Ok(self.client.execute(stmt, &[&self.who]).await? > 0),
             Op::RecordMetric => {
@@ -435,7 +463,7 @@ impl BenchClient {
     }
 }
 
-fn describe_pg_error(err: &tokio_postgres::Error) -> String {
+pub(crate) fn describe_pg_error(err: &tokio_postgres::Error) -> String {
     match err.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => {
@@ -495,6 +523,10 @@ mod tests {
         }
         assert!(Workload::Claim.uses_anchor() && Workload::Claim.uses_tasks());
         assert!(Workload::Queue.uses_anchor() && !Workload::Queue.uses_tasks());
+        // The worker workload is a cycle, not a mix: its phases are its own (bench::worker).
+        assert_eq!(Workload::Worker.phases(), [Workload::Worker]);
+        assert!(Workload::Worker.weights().is_empty());
+        assert!(!Workload::Worker.uses_anchor() && Workload::Worker.uses_tasks());
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub struct Samples {
     pub empty_claims: u64,
     /// When the first claim found nothing, warm-up included: the pool ran dry then.
     pub first_empty: Option<Instant>,
+    /// The worker workload's claims that took a task, warm-up included: its short id and when
+    /// the claim took it (the server's clock, µs since the epoch).
+    pub claimed: Vec<(i64, i64)>,
     /// The first error message seen, for the report.
     pub first_error: Option<String>,
     /// The connection was lost and the client stopped early.
@@ -32,6 +35,7 @@ impl Samples {
             *self.errors.entry(op).or_default() += n;
         }
         self.empty_claims += other.empty_claims;
+        self.claimed.extend(other.claimed);
         self.first_empty = match (self.first_empty, other.first_empty) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

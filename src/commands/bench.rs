@@ -1,4 +1,7 @@
-//! `taskdb bench`: the built-in load test (engine in `crate::bench`).
+//! `taskdb bench`: the built-in load test (engine in `crate::bench`); the worker workload's
+//! phases and figures are `worker`'s.
+
+mod worker;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,6 +18,7 @@ use crate::db::ConnSpec;
 use crate::exit::{failed, usage, Exit};
 use crate::options::Format;
 use crate::units::parse_whole_duration;
+use indicatif::ProgressBar;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -29,9 +33,21 @@ UPDATE ... FOR UPDATE SKIP LOCKED), then taskdb's claim, and reports claim_next 
 of it. The anchor gets as many rows as its whole phase needs; a phase that still runs out of
 rows is reported, since the ratio is then unfair. --workload queue measures the anchor alone.
 
+The worker workload runs what `taskdb worker` does per task, minus the command: each client
+claims one task (lease 60s), heartbeats it once and completes it (with its completion context),
+each step one prepared statement, its own transaction; a client that finds nothing waits on
+LISTEN taskdb_ready. It reports claim, heartbeat and complete and tasks/s, measured on the
+seeded tasks (they must last the phase: a warning says when they ran out). Then it measures the
+claim-to-start latency: the rest of the seed is parked, one more connection creates tasks one
+at a time at a quarter of that tasks/s (at most 200/s) while the clients wait, and for each task
+created in the measured window the latency runs from the end of its insert to the claim that
+took it, both by the server's clock (clock_timestamp(), each just before its commit): p50, p95,
+max. The second phase has the same warm-up and duration.
+
 Examples:
   taskdb bench                                   # mixed workload, 8 clients, 10 s
   taskdb bench --workload claim --clients 20 --duration 30s
+  taskdb bench --workload worker --clients 8     # tasks/s and claim-to-start latency
   taskdb bench --workload queue --pgbench-script # the anchor's claim, for pgbench
   taskdb bench --format json > bench.json")]
 pub struct BenchArgs {
@@ -67,7 +83,7 @@ pub struct BenchArgs {
 
 /// The JSON document of a run.
 #[derive(Debug, Serialize)]
-struct BenchReport {
+pub(super) struct BenchReport {
     workload: Workload,
     clients: u64,
     duration_s: f64,
@@ -85,6 +101,10 @@ struct BenchReport {
     /// Claims that took a row per second, claim_next's ÷ the anchor's (claim workload; null
     /// otherwise). Without empty claims, their ops/s ratio.
     claim_vs_anchor: Option<f64>,
+    /// Tasks completed per second in the measured window (worker workload; null otherwise).
+    tasks_per_sec: Option<f64>,
+    /// The worker workload's claim-to-start phase (null otherwise).
+    claim_to_start: Option<worker::ClaimToStartReport>,
 }
 
 /// The minimal queue's figures in the JSON document.
@@ -127,6 +147,12 @@ const ANCHOR_ATTEMPTS: u32 = 3;
 
 pub async fn run(args: BenchArgs, ctx: &Context) -> Result<Exit> {
     if args.pgbench_script {
+        if args.workload == Workload::Worker {
+            return Err(usage(
+                "--pgbench-script has no script for --workload worker: each of its steps needs \
+                 the task the claim before it took",
+            ));
+        }
         ctx.out.raw(bench::pgbench_script(args.workload))?;
         return Ok(Exit::SUCCESS);
     }
@@ -193,6 +219,10 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
     if args.prepare_only {
         spinner.finish_and_clear();
         return Ok(Exit::SUCCESS);
+    }
+    if args.workload == Workload::Worker {
+        spinner.finish_and_clear();
+        return worker::run(args, ctx, format, &spec, server_version).await;
     }
 
     spinner.set_message(format!("opening {} connections", args.clients));
@@ -287,25 +317,13 @@ async fn measure(
     let progress = ctx
         .out
         .spinner(format!("{label}, {} clients", args.clients));
-    let ticker = {
-        let progress = progress.clone();
-        let counter = counter.clone();
-        let record_from = phase.record_from;
-        tokio::spawn(async move {
-            let mut last = 0;
-            loop {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                let now = counter.load(Ordering::Relaxed);
-                let state = if Instant::now() < record_from {
-                    "warming up"
-                } else {
-                    "measuring"
-                };
-                progress.set_message(format!("{label}: {state}, {} ops/s", now - last));
-                last = now;
-            }
-        })
-    };
+    let ticker = tick(
+        &progress,
+        label,
+        counter.clone(),
+        phase.record_from,
+        "ops/s",
+    );
     let runs = clients.iter_mut().map(|c| c.run(&phase));
     let parts = futures_util::future::join_all(runs).await;
     ticker.abort();
@@ -319,6 +337,32 @@ async fn measure(
         measured,
     }
 }
+/// Update `progress` every second with the phase's state and the rate of `counter` (in
+/// `unit`), until the returned task is aborted.
+fn tick(
+    progress: &ProgressBar,
+    label: String,
+    counter: Arc<AtomicU64>,
+    record_from: Instant,
+    unit: &'static str,
+) -> tokio::task::JoinHandle<()> {
+    let progress = progress.clone();
+    tokio::spawn(async move {
+        let mut last = 0;
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let now = counter.load(Ordering::Relaxed);
+            let state = if Instant::now() < record_from {
+                "warming up"
+            } else {
+                "measuring"
+            };
+            progress.set_message(format!("{label}: {state}, {} {unit}", now - last));
+            last = now;
+        }
+    })
+}
+
 /// Print what was measured; a lost server or any failed operation is a failure (exit 1).
 fn report(
     args: &BenchArgs,
@@ -363,10 +407,12 @@ fn report(
         operations,
         errors,
         empty_claims: own.samples.empty_claims,
-        first_error: first_error.clone(),
+        first_error,
         disconnected,
         anchor: anchor_report,
         claim_vs_anchor: None,
+        tasks_per_sec: None,
+        claim_to_start: None,
     };
     report.claim_vs_anchor = claim_rates(&report).and_then(|(claim, anchor)| ratio(claim, anchor));
     match format {
@@ -376,16 +422,21 @@ fn report(
     if !disconnected {
         warn_dry(args, ctx, anchor.as_ref(), main.as_ref());
     }
-    if disconnected {
+    verdict(&report)
+}
+
+/// A lost server or any failed operation makes the run a failure (exit 1), after its figures.
+fn verdict(report: &BenchReport) -> Result<Exit> {
+    let first_error = report.first_error.clone().unwrap_or_default();
+    if report.disconnected {
         return Err(failed(format!(
-            "the server went away during the run: {}",
-            first_error.unwrap_or_default()
+            "the server went away during the run: {first_error}"
         )));
     }
-    if errors > 0 {
+    if report.errors > 0 {
         return Err(failed(format!(
-            "{errors} operations failed; first: {}",
-            first_error.unwrap_or_default()
+            "{} operations failed; first: {first_error}",
+            report.errors
         )));
     }
     Ok(Exit::SUCCESS)
@@ -459,7 +510,9 @@ fn render_table(ctx: &Context, report: &BenchReport) -> Result<()> {
         )),
         _ => {}
     }
-    if report.empty_claims > 0 && !report.workload.uses_anchor() {
+    if report.workload == Workload::Worker {
+        worker::notes(ctx, report);
+    } else if report.empty_claims > 0 && !report.workload.uses_anchor() {
         ctx.out.note(format!(
             "{} claims found nothing ready (the claim pool ran dry; raise --seed-rows)",
             report.empty_claims

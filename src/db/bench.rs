@@ -1,10 +1,17 @@
 //! The scratch database `taskdb bench` works in: finding one left by an earlier run, creating
-//! it, giving it the schema and the seed rows, and dropping it; and the minimal queue (the
-//! anchor `claim` is measured against) that lives in it for one phase. The operations the
-//! bench runs in it are `crate::bench`'s.
+//! it, giving it the schema and the seed rows, and dropping it; the minimal queue (the anchor
+//! `claim` is measured against) that lives in it for one phase; and the worker workload's
+//! statements (a worker's steps, the producer's inserts, the pause between its phases). The
+//! operations of the other workloads are `crate::bench`'s.
+
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Statement};
+
+use crate::db::tasks::{
+    AttemptEnd, Task, CLAIM_FROM, FINISH_FROM, HEARTBEAT_FROM, NEXT_ORDER, TASK_COLUMNS,
+};
 
 use crate::exit::failed;
 use crate::output::Output;
@@ -133,4 +140,167 @@ pub async fn drop_anchor(client: &Client) -> Result<()> {
 /// The server's version (`SHOW server_version`), for the report.
 pub async fn server_version(client: &Client) -> Result<String> {
     Ok(client.query_one("SHOW server_version", &[]).await?.get(0))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worker workload: a worker's three statements per task, the producer's, and the pause
+// between its two phases.
+
+/// The server's clock now, in microseconds since the epoch: `clock_timestamp()` (the moment the
+/// expression is evaluated), not `now()` (the start of the transaction).
+const SERVER_NOW_US: &str = "(extract(epoch FROM clock_timestamp()) * 1000000)::int8";
+
+/// The tag of the tasks the producer creates during the worker workload's claim-to-start phase.
+pub const PRODUCED_TAG: &str = "bench-produced";
+
+/// A worker's statements, prepared on its connection: the claim (`taskdb worker`'s, with the
+/// moment it took the row added), the heartbeat and the end of the attempt, each run on its own
+/// (one statement, one transaction), as `taskdb worker` runs them.
+pub struct WorkerStatements {
+    claim: Statement,
+    heartbeat: Statement,
+    finish: Statement,
+}
+
+/// Why one of the worker's steps failed: the database, or a row that does not read as a task.
+#[derive(Debug)]
+pub enum StepError {
+    Db(tokio_postgres::Error),
+    Row(String),
+}
+
+impl From<tokio_postgres::Error> for StepError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StepError::Db(e)
+    }
+}
+
+/// The task a worker's step returned, read as `taskdb worker` reads it.
+fn task_of(row: &tokio_postgres::Row) -> Result<Task, StepError> {
+    Task::from_row(row).map_err(|e| match e.downcast::<tokio_postgres::Error>() {
+        Ok(db) => StepError::Db(db),
+        Err(other) => StepError::Row(format!("{other:#}")),
+    })
+}
+
+impl WorkerStatements {
+    pub async fn prepare(db: &Client) -> Result<Self, tokio_postgres::Error> {
+        let claim = format!(
+            "SELECT {TASK_COLUMNS}, {SERVER_NOW_US} AS claimed_us FROM {CLAIM_FROM} \
+             ORDER BY {NEXT_ORDER}"
+        );
+        Ok(WorkerStatements {
+            claim: db.prepare(&claim).await?,
+            heartbeat: db
+                .prepare(&format!("SELECT {TASK_COLUMNS} FROM {HEARTBEAT_FROM} t"))
+                .await?,
+            finish: db
+                .prepare(&format!("SELECT {TASK_COLUMNS} FROM {FINISH_FROM} t"))
+                .await?,
+        })
+    }
+
+    /// Claim one task for `holder` with a lease of `lease` (no tag, no type): the task and
+    /// when the claim took it (the server's clock, µs since the epoch, before the commit), or
+    /// None when nothing is claimable.
+    pub async fn claim(
+        &self,
+        db: &Client,
+        holder: &str,
+        lease: Duration,
+        max_attempts: u32,
+    ) -> Result<Option<(Task, i64)>, StepError> {
+        let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
+        let row = db
+            .query_opt(
+                &self.claim,
+                &[
+                    &holder,
+                    &Some(lease.as_secs_f64()),
+                    &None::<&str>,
+                    &1i32,
+                    &max_attempts,
+                    &None::<&str>,
+                ],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let claimed_us: i64 = row.try_get("claimed_us")?;
+        Ok(Some((task_of(&row)?, claimed_us)))
+    }
+
+    /// Extend `holder`'s lease on `task` by `extend`, fenced by the claim's attempt.
+    pub async fn heartbeat(
+        &self,
+        db: &Client,
+        task: &Task,
+        holder: &str,
+        extend: Duration,
+    ) -> Result<Task, StepError> {
+        let row = db
+            .query_one(
+                &self.heartbeat,
+                &[
+                    &task.id,
+                    &holder,
+                    &extend.as_secs_f64(),
+                    &Some(task.attempts),
+                ],
+            )
+            .await?;
+        task_of(&row)
+    }
+
+    /// End `holder`'s attempt on `task` as `end` says (completed, with its completion context).
+    pub async fn finish(
+        &self,
+        db: &Client,
+        task: &Task,
+        end: &AttemptEnd<'_>,
+    ) -> Result<Task, StepError> {
+        let max_attempts = i32::try_from(end.max_attempts).unwrap_or(i32::MAX);
+        let row = db
+            .query_one(
+                &self.finish,
+                &[
+                    &task.id,
+                    &end.holder,
+                    &end.attempt,
+                    &end.succeeded,
+                    &end.note,
+                    &end.details,
+                    &max_attempts,
+                ],
+            )
+            .await?;
+        task_of(&row)
+    }
+}
+
+/// The producer's statement (`$1` = its running number): create a claimable task (tag
+/// [`PRODUCED_TAG`]) with `create_task`, and return its short id and the moment the insert was
+/// done (the server's clock, µs since the epoch, just before the commit that makes it
+/// claimable).
+pub fn produce_sql() -> String {
+    format!(
+        "SELECT t.short_id, {SERVER_NOW_US} AS created_us \
+           FROM create_task(p_title => 'bench produced ' || $1::bigint, p_priority => 5, \
+                            p_tags => ARRAY['{PRODUCED_TAG}']::text[]) t"
+    )
+}
+
+/// Park what is left of the seed (pending tasks become `deferred`, so none is claimable) and
+/// VACUUM ANALYZE the scratch database: the claim-to-start phase then starts with idle workers
+/// and the first phase's dead rows gone.
+pub async fn park_seed(client: &Client) -> Result<()> {
+    client
+        .batch_execute("UPDATE tasks SET status = 'deferred' WHERE status = 'pending'")
+        .await
+        .context("cannot park the seeded tasks")?;
+    client
+        .batch_execute("VACUUM ANALYZE")
+        .await
+        .context("cannot vacuum the scratch database")
 }

@@ -317,3 +317,119 @@ fn the_queue_workload_measures_the_anchor_alone_and_pgbench_can_run_it() {
     sb.taskdb(&["bench", "--clean"]).ok();
     assert!(!scratch_exists(&db));
 }
+
+#[test]
+fn the_worker_workload_completes_tasks_and_times_claim_to_start() {
+    let _turn = scratch_turn();
+    let db = TestPg::get().fresh_db();
+    let sb = Sandbox::on(&db);
+    let short = ["--duration", "1s", "--warmup", "0s", "--clients", "3"];
+
+    // JSON: the three steps (and total) as operations, tasks/s, and the claim-to-start figures.
+    let report = sb
+        .taskdb(&["bench", "--workload", "worker", "--keep"])
+        .args(short)
+        .timeout(Duration::from_secs(120))
+        .ok_json();
+    let names: Vec<&Value> = report["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["operation"])
+        .collect();
+    assert_eq!(names, ["claim", "heartbeat", "complete", "total"]);
+    assert_eq!(report["errors"], 0, "{report}");
+    assert_eq!(report["empty_claims"], 0, "the seed ran dry: {report}");
+    assert!(report["anchor"].is_null() && report["claim_vs_anchor"].is_null());
+    let complete = operation(&report, "complete").unwrap();
+    let completed = complete["count"].as_u64().unwrap();
+    assert!(completed > 0, "{report}");
+    for op in ["claim", "heartbeat"] {
+        assert!(
+            operation(&report, op).unwrap()["count"].as_u64().unwrap() >= completed,
+            "{op}: {report}"
+        );
+    }
+    let tasks_per_sec = report["tasks_per_sec"].as_f64().unwrap();
+    assert!(tasks_per_sec > 0.0, "{report}");
+    assert_eq!(report["tasks_per_sec"], complete["ops_per_sec"]);
+
+    let c = &report["claim_to_start"];
+    let produced = c["produced"].as_u64().unwrap();
+    let claimed = c["claimed"].as_u64().unwrap();
+    assert!(claimed > 0, "{c}");
+    assert_eq!(claimed + c["unclaimed"].as_u64().unwrap(), produced, "{c}");
+    let rate = c["rate_per_sec"].as_f64().unwrap();
+    assert!((1.0..=200.0).contains(&rate), "{c}");
+    assert_eq!(c["wait_mode"], "listen", "{c}");
+    let ms = |key: &str| {
+        let v = c[key].as_f64().unwrap_or_else(|| panic!("{key}: {c}"));
+        assert!(v.is_finite() && v >= 0.0, "{key}: {c}");
+        v
+    };
+    ms("avg_ms");
+    assert!(
+        ms("p50_ms") <= ms("p95_ms") && ms("p95_ms") <= ms("p99_ms"),
+        "{c}"
+    );
+    assert!(ms("p99_ms") <= ms("max_ms"), "{c}");
+
+    // In the kept scratch database: every completed task has exactly one completion context,
+    // no other task has one, none is left claimed, and the producer's tasks were all taken.
+    let scratch = || TestPg::get().client(SCRATCH_DB);
+    let count = |sql: &str| -> i64 { scratch().query_one(sql, &[]).unwrap().get(0) };
+    let done = count("SELECT count(*) FROM tasks WHERE status = 'completed'");
+    assert!(
+        done as u64 >= completed + claimed,
+        "{done} completed: {report}"
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM tasks t WHERE t.status = 'completed' AND (SELECT count(*) \
+             FROM task_contexts c WHERE c.task_id = t.id AND c.context_type = 'completion') <> 1"
+        ),
+        0,
+        "a completed task without exactly one completion context"
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM task_contexts c JOIN tasks t ON t.id = c.task_id \
+             WHERE c.context_type <> 'completion' OR t.status <> 'completed'"
+        ),
+        0
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM tasks WHERE status = 'in_progress'"),
+        0
+    );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM tasks WHERE tags @> ARRAY['bench-produced'] \
+             AND status = 'completed'"
+        ) as u64,
+        claimed
+    );
+    sb.taskdb(&["bench", "--clean"]).ok();
+    assert!(!scratch_exists(&db));
+
+    // The table: the steps' rows, tasks/s and the latency in words. No pgbench script for it.
+    let ran = sb
+        .taskdb(&["bench", "--workload", "worker", "--seed-rows", "5000"])
+        .args(short)
+        .timeout(Duration::from_secs(120))
+        .ok();
+    let table = ran.text();
+    for op in ["claim", "heartbeat", "complete", "total"] {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.split_whitespace().nth(1) == Some(op)),
+            "{op}: {table}"
+        );
+    }
+    ran.stderr_contains("tasks/s completed")
+        .stderr_contains("claim-to-start: p50 ");
+    assert!(!scratch_exists(&db));
+    sb.taskdb(&["bench", "--workload", "worker", "--pgbench-script"])
+        .refused(2, "--pgbench-script");
+}

@@ -32,6 +32,15 @@ async fn one_task<C: GenericClient>(
     Task::from_row(&row)
 }
 
+/// The heartbeat, as [`heartbeat`] and `taskdb bench --workload worker` run it: `$1` task id,
+/// `$2` holder, `$3` seconds to extend the lease by, `$4` the attempt (or NULL).
+pub const HEARTBEAT_FROM: &str = "heartbeat_task($1, $2, $3::float8 * interval '1 second', $4)";
+
+/// The end of an attempt, as [`finish_attempt`] and `taskdb bench --workload worker` run it:
+/// `$1` task id, `$2` holder, `$3` attempt, `$4` succeeded, `$5` note, `$6` details (jsonb),
+/// `$7` the default max attempts.
+pub const FINISH_FROM: &str = "finish_task_attempt($1, $2, $3, $4, $5, $6, $7)";
+
 /// Extend `holder`'s lease on task `id` to now + `extend` (`attempt`: only if the claim is
 /// still that attempt, so a worker whose lease was taken over learns it).
 pub async fn heartbeat<C: GenericClient>(
@@ -41,12 +50,7 @@ pub async fn heartbeat<C: GenericClient>(
     extend: Duration,
     attempt: Option<i32>,
 ) -> Result<Task> {
-    one_task(
-        db,
-        "heartbeat_task($1, $2, $3::float8 * interval '1 second', $4)",
-        &[&id, &holder, &secs(extend), &attempt],
-    )
-    .await
+    one_task(db, HEARTBEAT_FROM, &[&id, &holder, &secs(extend), &attempt]).await
 }
 
 /// `holder` hands task `id` back (pending again), with an optional note.
@@ -82,7 +86,7 @@ pub async fn finish_attempt<C: GenericClient>(
 ) -> Result<Task> {
     one_task(
         db,
-        "finish_task_attempt($1, $2, $3, $4, $5, $6, $7)",
+        FINISH_FROM,
         &[
             &id,
             &end.holder,

@@ -28,11 +28,14 @@ use crate::output::Row;
 
 pub use deps::{add_dependency, deps_of, remove_dependency, DepRow};
 pub use history::{history, HistoryRow};
-pub use lease::{expire, finish_attempt, heartbeat, release, until_next_expiry, AttemptEnd};
+pub use lease::{
+    expire, finish_attempt, heartbeat, release, until_next_expiry, AttemptEnd, FINISH_FROM,
+    HEARTBEAT_FROM,
+};
 pub use list::{list, Assignee, ListFilter, Page, TaskOrder};
 pub use next::{
     claim, claim_next, next_sql, next_tagged_sql, next_task, ClaimRequest, ClaimStatements,
-    CLAIM_SQL, NEXT_ORDER,
+    CLAIM_FROM, CLAIM_SQL, NEXT_ORDER,
 };
 pub use read::{details, tree, ChildBrief, Details, TreeNode};
 pub use write::{
