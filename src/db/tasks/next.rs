@@ -26,10 +26,12 @@ pub const NEXT_ORDER: &str = "t.parent_in_progress DESC, t.priority DESC, \
 const CANDIDATE: &str =
     "t.open_blockers = 0 AND (t.parent_task_id IS NULL OR t.parent_in_progress)";
 
-/// The first candidate of one status matching `filter`, ordered by `order`.
+/// The first candidate of one status matching `filter`, ordered by `order`: its id and
+/// order keys only (the whole row is read for the winner alone).
 fn first_candidate(status: &str, filter: &str, order: &str) -> String {
     format!(
-        "(SELECT {TASK_COLUMNS}, t.parent_in_progress, t.blocking_dependencies \
+        "(SELECT t.id, t.parent_in_progress, t.priority, t.blocking_dependencies, \
+                t.parent_short_id, t.short_id \
            FROM tasks t WHERE {filter}t.status = '{status}' AND {CANDIDATE} \
          ORDER BY {order} LIMIT 1)"
     )
@@ -64,8 +66,10 @@ fn next_statement(tag: bool) -> String {
         ]
     };
     format!(
-        "SELECT * FROM ({}) t ORDER BY {NEXT_ORDER} LIMIT 1",
-        parts.join(" UNION ALL ")
+        "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = \
+           (SELECT c.id FROM ({}) c ORDER BY {} LIMIT 1)",
+        parts.join(" UNION ALL "),
+        NEXT_ORDER.replace("t.", "c.")
     )
 }
 
