@@ -12,7 +12,7 @@ use taskdb::settings::Settings;
 use tokio::time::Instant;
 
 use crate::support::pg::free_port;
-use crate::support::{TestDb, TestPg};
+use crate::support::{Sandbox, TestDb, TestPg};
 
 /// Long enough never to be reached when the wake is due; reaching it fails the test.
 const GENEROUS: Duration = Duration::from_secs(30);
@@ -335,4 +335,81 @@ fn a_connection_that_cannot_be_reopened_falls_back_to_polling() {
             .await
             .unwrap();
     });
+}
+
+/// `config show` row `key`: (value, source).
+fn shown(v: &serde_json::Value, key: &str) -> (String, String) {
+    let row = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {v}"));
+    (
+        row["value"].as_str().unwrap().to_string(),
+        row["source"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn config_show_names_the_listen_settings_and_bad_values_are_refused() {
+    let sb = Sandbox::new();
+    let show = || sb.taskdb(&["--format", "json", "config", "show"]);
+    let v = show().ok().json();
+    assert_eq!(
+        shown(&v, "database.listen_url"),
+        ("(the database URL)".into(), "default".into())
+    );
+    assert_eq!(
+        shown(&v, "database.poll_interval"),
+        ("1s".into(), "default".into())
+    );
+
+    // From the environment: the password is never shown.
+    let r = show()
+        .env(
+            "TASKDB_LISTEN_URL",
+            "postgres://app:hunter2@db1:5432/taskdb",
+        )
+        .env("TASKDB_POLL_INTERVAL", "250ms")
+        .ok();
+    assert!(!r.all().contains("hunter2"), "{r}");
+    let v = r.json();
+    assert_eq!(
+        shown(&v, "database.listen_url"),
+        (
+            "postgres://app:********@db1:5432/taskdb".into(),
+            "env TASKDB_LISTEN_URL".into()
+        )
+    );
+    assert_eq!(
+        shown(&v, "database.poll_interval"),
+        ("250ms".into(), "env TASKDB_POLL_INTERVAL".into())
+    );
+
+    // From the file, below the environment.
+    let cfg = sb.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[database]\nlisten_url = \"off\"\npoll_interval = \"2s\"\n",
+    )
+    .unwrap();
+    let v = show().env("TASKDB_CONFIG", &cfg).ok().json();
+    assert_eq!(shown(&v, "database.listen_url").0, "off");
+    assert!(shown(&v, "database.poll_interval").1.starts_with("file "));
+    let v = show()
+        .env("TASKDB_CONFIG", &cfg)
+        .env("TASKDB_POLL_INTERVAL", "3s")
+        .ok()
+        .json();
+    assert_eq!(shown(&v, "database.poll_interval").0, "3s");
+
+    // A busy loop or a nap is refused, from either place: one line, exit 2.
+    show()
+        .env("TASKDB_POLL_INTERVAL", "1ms")
+        .refused(2, "TASKDB_POLL_INTERVAL: \"1ms\" is too short");
+    std::fs::write(&cfg, "[database]\npoll_interval = \"1h\"\n").unwrap();
+    show()
+        .env("TASKDB_CONFIG", &cfg)
+        .refused(2, ":2: key `database.poll_interval`: \"1h\" is too long");
 }
