@@ -243,6 +243,17 @@ fn render_config(v: &InitValues) -> String {
         "\"postgresql://taskdb@db.example.com:5432/taskdb?sslmode=verify-full\"",
     ));
     s.push_str("# Seconds to wait for a connection.\n# connect_timeout = 10\n");
+    s.push_str(
+        "# Where waiting commands (--wait, an idle worker) LISTEN for new work: unset = a second\n",
+    );
+    s.push_str("# connection like the one above; a direct URL when `url` goes through a transaction-pooling\n");
+    s.push_str(
+        "# PgBouncer (LISTEN cannot work there); \"off\" = poll every poll_interval instead.\n",
+    );
+    s.push_str(
+        "# listen_url = \"postgresql://taskdb@db1.internal:5432/taskdb?sslmode=verify-full\"\n",
+    );
+    s.push_str("# poll_interval = \"1s\"\n");
     s.push_str("\n[local]\n# Data directory of the managed local cluster.\n");
     s.push_str(&line(
         "data_dir",
@@ -290,5 +301,12 @@ mod tests {
         );
         assert_eq!(cfg.backup.dir, Some(PathBuf::from("/tmp/b")));
         assert!(settings::parse_config(&render_config(&InitValues::default())).is_ok());
+        // The commented examples are valid once uncommented.
+        let examples = render_config(&InitValues::default())
+            .replace("# listen_url =", "listen_url =")
+            .replace("# poll_interval =", "poll_interval =");
+        let cfg = settings::parse_config(&examples).unwrap();
+        assert!(cfg.database.listen_url.is_some());
+        assert_eq!(cfg.database.poll_interval.as_deref(), Some("1s"));
     }
 }

@@ -12,7 +12,7 @@ use taskdb::settings::Settings;
 use tokio::time::Instant;
 
 use crate::support::pg::free_port;
-use crate::support::{TestDb, TestPg};
+use crate::support::{Sandbox, TestDb, TestPg};
 
 /// Long enough never to be reached when the wake is due; reaching it fails the test.
 const GENEROUS: Duration = Duration::from_secs(30);
@@ -334,5 +334,166 @@ fn a_connection_that_cannot_be_reopened_falls_back_to_polling() {
             ))
             .await
             .unwrap();
+    });
+}
+
+/// `config show` row `key`: (value, source).
+fn shown(v: &serde_json::Value, key: &str) -> (String, String) {
+    let row = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {v}"));
+    (
+        row["value"].as_str().unwrap().to_string(),
+        row["source"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn config_show_names_the_listen_settings_and_bad_values_are_refused() {
+    let sb = Sandbox::new();
+    let show = || sb.taskdb(&["--format", "json", "config", "show"]);
+    let v = show().ok().json();
+    assert_eq!(
+        shown(&v, "database.listen_url"),
+        ("(the database URL)".into(), "default".into())
+    );
+    assert_eq!(
+        shown(&v, "database.poll_interval"),
+        ("1s".into(), "default".into())
+    );
+
+    // From the environment: the password is never shown.
+    let r = show()
+        .env(
+            "TASKDB_LISTEN_URL",
+            "postgres://app:hunter2@db1:5432/taskdb",
+        )
+        .env("TASKDB_POLL_INTERVAL", "250ms")
+        .ok();
+    assert!(!r.all().contains("hunter2"), "{r}");
+    let v = r.json();
+    assert_eq!(
+        shown(&v, "database.listen_url"),
+        (
+            "postgres://app:********@db1:5432/taskdb".into(),
+            "env TASKDB_LISTEN_URL".into()
+        )
+    );
+    assert_eq!(
+        shown(&v, "database.poll_interval"),
+        ("250ms".into(), "env TASKDB_POLL_INTERVAL".into())
+    );
+
+    // From the file, below the environment.
+    let cfg = sb.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[database]\nlisten_url = \"off\"\npoll_interval = \"2s\"\n",
+    )
+    .unwrap();
+    let v = show().env("TASKDB_CONFIG", &cfg).ok().json();
+    assert_eq!(shown(&v, "database.listen_url").0, "off");
+    assert!(shown(&v, "database.poll_interval").1.starts_with("file "));
+    let v = show()
+        .env("TASKDB_CONFIG", &cfg)
+        .env("TASKDB_POLL_INTERVAL", "3s")
+        .ok()
+        .json();
+    assert_eq!(shown(&v, "database.poll_interval").0, "3s");
+
+    // A busy loop or a nap is refused, from either place: one line, exit 2.
+    show()
+        .env("TASKDB_POLL_INTERVAL", "1ms")
+        .refused(2, "TASKDB_POLL_INTERVAL: \"1ms\" is too short");
+    std::fs::write(&cfg, "[database]\npoll_interval = \"1h\"\n").unwrap();
+    show()
+        .env("TASKDB_CONFIG", &cfg)
+        .refused(2, ":2: key `database.poll_interval`: \"1h\" is too long");
+}
+
+/// A TCP proxy to the test server that drops every NotificationResponse (`A`) the server
+/// sends: LISTEN is accepted and nothing arrives, as through a transaction-pooling PgBouncer.
+/// Returns its port.
+async fn deaf_proxy(db: &TestDb) -> u16 {
+    let config: tokio_postgres::Config = db.url().parse().unwrap();
+    let host = config.get_hosts()[0].clone();
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let own_port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let (from_client, to_client) = client.into_split();
+            match &host {
+                tokio_postgres::config::Host::Tcp(h) => {
+                    let server = tokio::net::TcpStream::connect((h.as_str(), port)).await;
+                    let (from_server, to_server) = server.unwrap().into_split();
+                    tokio::spawn(relay(from_client, to_server, from_server, to_client));
+                }
+                tokio_postgres::config::Host::Unix(dir) => {
+                    let socket = dir.join(format!(".s.PGSQL.{port}"));
+                    let server = tokio::net::UnixStream::connect(socket).await;
+                    let (from_server, to_server) = server.unwrap().into_split();
+                    tokio::spawn(relay(from_client, to_server, from_server, to_client));
+                }
+            }
+        }
+    });
+    own_port
+}
+
+/// Pass the client's bytes on; pass the server's messages on but its notifications.
+async fn relay(
+    mut from_client: impl tokio::io::AsyncRead + Unpin,
+    mut to_server: impl tokio::io::AsyncWrite + Unpin,
+    mut from_server: impl tokio::io::AsyncRead + Unpin,
+    mut to_client: impl tokio::io::AsyncWrite + Unpin,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let up = tokio::io::copy(&mut from_client, &mut to_server);
+    // The server's messages: a type byte and a length that counts itself.
+    let down = async {
+        let mut head = [0u8; 5];
+        while from_server.read_exact(&mut head).await.is_ok() {
+            let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]);
+            let mut body = vec![0u8; (len as usize).saturating_sub(4)];
+            if from_server.read_exact(&mut body).await.is_err() {
+                break;
+            }
+            if head[0] != b'A'
+                && (to_client.write_all(&head).await.is_err()
+                    || to_client.write_all(&body).await.is_err())
+            {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = up => {}
+        () = down => {}
+    }
+}
+
+#[test]
+fn a_connection_that_accepts_listen_but_delivers_nothing_falls_back_to_polling() {
+    let db = TestPg::get().fresh_db();
+    block_on(async {
+        let port = deaf_proxy(&db).await;
+        let deaf = format!(
+            "host=127.0.0.1 port={port} user=postgres dbname={} sslmode=disable",
+            db.name
+        );
+        let mut w = waiter(&db, &[("TASKDB_LISTEN_URL", deaf.clone())]).await;
+        let reason = poll_reason(&w);
+        assert!(
+            reason.starts_with("a test notification from another connection did not arrive within 2s: this connection cannot LISTEN (a transaction-pooling PgBouncer?)"),
+            "{reason}"
+        );
+        assert_eq!(w.wait(far()).await, Wake::PollTick);
+        // The proxy passes everything else: the same URL works as the main connection.
+        let direct = connect(&deaf).await;
+        direct.batch_execute("SELECT 1").await.unwrap();
     });
 }

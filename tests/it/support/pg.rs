@@ -269,14 +269,14 @@ impl TestDb {
         self.pg.client(&self.name)
     }
 
-    /// Other sessions of this database waiting for claimable work: their last statement (the
-    /// waiter's LISTEN, or its check that it listens) names the channel `taskdb_ready`.
+    /// Sessions of this database waiting for claimable work: the waiters' dedicated
+    /// connections (`application_name = 'taskdb listen'`).
     #[allow(dead_code)]
     pub fn listeners(&self) -> i64 {
         self.client()
             .query_one(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-                   AND pid <> pg_backend_pid() AND query ILIKE '%taskdb_ready%'",
+                   AND application_name = 'taskdb listen'",
                 &[],
             )
             .unwrap()

@@ -12,28 +12,31 @@
 //! hands each transaction to whichever server session is free, so a LISTEN through it hears
 //! nothing. `[database] listen_url` points the listener elsewhere, or (`off`) turns it off. What
 //! can be detected falls back to polling, with the reason shown by `-v`: the connection cannot
-//! be opened, LISTEN is refused (a standby), or the statement after LISTEN runs in a session
-//! that does not listen (transaction pooling). A lost connection is re-opened (a few tries) and
+//! be opened, LISTEN is refused (a standby), or a test notification sent from a second
+//! connection does not arrive (transaction pooling; see `link`). A lost connection is re-opened (a few tries) and
 //! reported as [`Wake::Reconnected`], since notifications sent meanwhile are lost; if it cannot
 //! be, the waiter polls, says so once, and tries to listen again now and then.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use tokio::sync::mpsc::{self, error::TryRecvError};
-use tokio::time::{sleep_until, timeout, Instant};
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio::time::{sleep_until, Instant};
 
-use super::connect::{full_text, DriverEvent, MessageSink};
 use super::ConnSpec;
 use crate::output::Output;
 use crate::settings::{show_interval, DatabaseTarget, ListenTarget, Settings, Sourced};
 
+mod link;
+
+use link::{round_trip, Event, Link, Refusal};
+
 /// The channel the schema notifies when a task becomes claimable.
 pub const CHANNEL: &str = "taskdb_ready";
+
+/// The listening session's application_name (unless the user set one), in pg_stat_activity.
+pub const APPLICATION_NAME: &str = "taskdb listen";
 
 /// Before each try at re-opening a lost listening connection; after the last, poll.
 const RECONNECT_DELAYS: [Duration; 3] = [
@@ -216,6 +219,7 @@ impl Waiter {
             Outcome::Pinged(Ok(())) => link.next_ping = Instant::now() + PING_EVERY,
             Outcome::Event(Some(Event::Ended(why))) | Outcome::Pinged(Err(why)) => self.lose(why),
             Outcome::Event(None) => self.lose("its driver stopped".into()),
+            Outcome::Event(Some(Event::Other(_))) => {}
         }
         None
     }
@@ -399,142 +403,6 @@ enum Outcome {
     Pinged(std::result::Result<(), String>),
 }
 
-/// What the listening connection's driver passes to the waiter.
-enum Event {
-    /// At least one notification (more add nothing while this one is queued).
-    Notified,
-    /// The connection ended, and why.
-    Ended(String),
-}
-
-/// An open listening session.
-struct Link {
-    client: Client,
-    events: mpsc::Receiver<Event>,
-    /// A `Notified` is queued and not yet taken: the driver queues no other.
-    queued: Arc<AtomicBool>,
-    next_ping: Instant,
-    /// `user@host:port/db`, never the password.
-    target: String,
-}
-
-/// Why listening is impossible, and whether trying again later may help.
-struct Refusal {
-    why: String,
-    retry: bool,
-}
-
-impl Refusal {
-    fn retry(why: String) -> Refusal {
-        Refusal { why, retry: true }
-    }
-
-    fn fixed(why: String) -> Refusal {
-        Refusal { why, retry: false }
-    }
-}
-
-impl Link {
-    /// Connect (as every taskdb connection: TLS, failover, password lookup), `LISTEN`, and
-    /// check from a second statement that the session listens.
-    async fn open(spec: &ConnSpec, io: Duration, out: &Output) -> Result<Link, Refusal> {
-        let (events_tx, events) = mpsc::channel(2);
-        let queued = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&queued);
-        let sink: MessageSink = Arc::new(move |event| match event {
-            DriverEvent::Notification(n) => {
-                if n.channel() == CHANNEL && !flag.swap(true, Ordering::AcqRel) {
-                    let _ = events_tx.try_send(Event::Notified);
-                }
-            }
-            DriverEvent::Ended(e) => {
-                let why = e.map_or_else(|| "the server closed it".into(), |e| full_text(&e));
-                let _ = events_tx.try_send(Event::Ended(why));
-            }
-        });
-        let (client, endpoint) = spec
-            .open_with_sink(|m| out.debug(1, format!("waiting: {m}")), Some(&sink))
-            .await
-            .map_err(|e| Refusal::retry(format!("cannot open the listening connection: {e:#}")))?;
-        let target = format!("{}@{}/{}", spec.user, endpoint.label(), spec.dbname);
-        let pid = listen(&client, io).await?;
-        out.debug(
-            2,
-            format!("waiting: backend {pid} at {target} listens on {CHANNEL}"),
-        );
-        Ok(Link {
-            client,
-            events,
-            queued,
-            next_ping: Instant::now() + PING_EVERY,
-            target,
-        })
-    }
-
-    /// Take what is queued; `Some(why)` when the connection ended.
-    fn drain(&mut self) -> Option<String> {
-        loop {
-            match self.events.try_recv() {
-                Ok(Event::Notified) => self.queued.store(false, Ordering::Release),
-                Ok(Event::Ended(why)) => return Some(why),
-                Err(TryRecvError::Empty) => return None,
-                Err(TryRecvError::Disconnected) => return Some("its driver stopped".into()),
-            }
-        }
-    }
-}
-
-/// `LISTEN`, then ask in a statement of its own (its own transaction) whether this session
-/// listens: behind a transaction-pooling PgBouncer that statement runs in another server
-/// session, which does not. Returns the backend's pid. Simple-protocol statements only (no
-/// prepared statements, which transaction pooling breaks).
-async fn listen(client: &Client, io: Duration) -> Result<i32, Refusal> {
-    let bounded =
-        |what: &str| Refusal::retry(format!("{what} got no answer in {}", show_interval(io)));
-    match timeout(io, client.batch_execute(&format!("LISTEN {CHANNEL}"))).await {
-        Err(_) => return Err(bounded("LISTEN")),
-        Ok(Err(e)) if super::sqlstate(&e) == Some("25006") => {
-            return Err(Refusal::retry(
-                "the server refuses LISTEN during recovery (a standby): listen_url must reach the primary".into(),
-            ))
-        }
-        Ok(Err(e)) => return Err(Refusal::fixed(format!("LISTEN failed: {}", full_text(&e)))),
-        Ok(Ok(())) => {}
-    }
-    let check = format!(
-        "SELECT pg_backend_pid(), '{CHANNEL}' = ANY (ARRAY(SELECT pg_listening_channels()))"
-    );
-    let rows = match timeout(io, client.simple_query(&check)).await {
-        Err(_) => return Err(bounded("the check after LISTEN")),
-        Ok(Err(e)) => {
-            return Err(Refusal::fixed(format!(
-                "the check after LISTEN failed: {}",
-                full_text(&e)
-            )))
-        }
-        Ok(Ok(rows)) => rows,
-    };
-    let row = rows.iter().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => Some((row.get(0), row.get(1))),
-        _ => None,
-    });
-    match row {
-        Some((pid, Some("t"))) => Ok(pid.and_then(|p| p.parse().ok()).unwrap_or_default()),
-        _ => Err(Refusal::fixed(
-            "LISTEN did not stick: the next statement ran in a session that does not listen (a transaction-pooling PgBouncer?); set listen_url to a direct connection to the server".into(),
-        )),
-    }
-}
-
-/// One statement's round trip on the listening connection, bounded by `io`.
-async fn round_trip(client: &Client, io: Duration) -> std::result::Result<(), String> {
-    match timeout(io, client.batch_execute("SELECT 1")).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(full_text(&e)),
-        Err(_) => Err(format!("no answer in {}", show_interval(io))),
-    }
-}
-
 /// The spec of `listen_url`, resolved like the database URL (libpq's `PG*` variables fill keys
 /// it leaves out). A bad one is exit 2 naming where it came from.
 async fn listen_spec(
@@ -555,10 +423,10 @@ async fn listen_spec(
     Ok(spec)
 }
 
-/// `application_name=taskdb listen` unless the user named the application.
+/// [`APPLICATION_NAME`] unless the user named the application.
 fn named(spec: ConnSpec) -> ConnSpec {
     if spec.base.get_application_name() == Some("taskdb") {
-        spec.with_application_name("taskdb listen")
+        spec.with_application_name(APPLICATION_NAME)
     } else {
         spec
     }
