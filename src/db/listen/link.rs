@@ -63,9 +63,9 @@ impl Refusal {
 }
 
 impl Link {
-    /// Connect (as every taskdb connection: TLS, failover, password lookup), `LISTEN`, and test
-    /// that a notification from another connection arrives. Notifications that arrive
-    /// meanwhile are dropped: whoever opens a link claims right after.
+    /// Connect (as every taskdb connection: TLS, failover, password lookup), test that a
+    /// notification from another connection arrives, and `LISTEN`. Whoever opens a link claims
+    /// right after, so nothing committed before the LISTEN is missed.
     pub(super) async fn open(spec: &ConnSpec, io: Duration, out: &Output) -> Result<Link, Refusal> {
         // Room for one Notified, one Other and the end: nothing that matters is ever dropped.
         let (events_tx, events) = mpsc::channel(4);
@@ -96,8 +96,10 @@ impl Link {
             next_ping: Instant::now() + PING_EVERY,
             target: format!("{}@{}/{}", spec.user, endpoint.label(), spec.dbname),
         };
-        statement(&link.client, &format!("LISTEN {CHANNEL}"), io).await?;
+        // The test first: through a transaction pool, no LISTEN on the real channel is left
+        // behind on a pooled server session.
         let took = link.probe(spec, io).await?;
+        statement(&link.client, &format!("LISTEN {CHANNEL}"), io).await?;
         out.debug(
             2,
             format!(
