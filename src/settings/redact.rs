@@ -44,7 +44,9 @@ fn plausible(s: &str, params: &Params) -> bool {
     // Trimmed as `db::spec` trims them.
     let host_ok = |h: &str| {
         let h = h.trim();
-        h.starts_with('/')
+        // A socket directory: printable ASCII only, or a password cut before its '@' with a
+        // `%2F` in it (`postgresql://app:,%2Fé`) would pass as one.
+        (h.starts_with('/') && h.chars().all(|c| c.is_ascii_graphic()))
             || h.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '%'))
     };
@@ -268,6 +270,9 @@ mod tests {
         ] {
             assert_eq!(conninfo(bad), UNPARSEABLE, "{bad}");
         }
+        // Found by the property test: a URL cut inside its password, the rest read as hosts
+        // (one of them a "socket directory" from `%2F`).
+        assert_eq!(conninfo("postgresql://app:,%2Fé"), NOT_SHOWN);
         // These parse, with the password in the port, the host or the database name.
         for bad in [
             "postgres://u:s3/cret@h/db",

@@ -73,7 +73,6 @@ async fn claim_waiting(
     let deadline = Instant::now() + wait;
     // Listening starts before the first claim, so nothing committed after it is missed.
     let mut waiter = Waiter::open(ctx.spec().await?, &ctx.settings, &ctx.out).await?;
-    ctx.out.debug(1, format!("waiting: {}", waiter.mode()));
     loop {
         let claimed = q::claim(&**db, req).await?;
         if !claimed.is_empty() {

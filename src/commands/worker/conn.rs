@@ -119,7 +119,6 @@ impl IdleWait {
     /// parse (exit 2).
     pub async fn open(ctx: &Context) -> Result<IdleWait> {
         let waiter = Waiter::open(ctx.spec().await?, &ctx.settings, &ctx.out).await?;
-        ctx.out.debug(1, format!("waiting: {}", waiter.mode()));
         Ok(IdleWait { waiter })
     }
 
