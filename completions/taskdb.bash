@@ -1039,7 +1039,7 @@ _taskdb() {
                     return 0
                     ;;
                 --workload)
-                    COMPREPLY=($(compgen -W "mixed read write claim queue" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "mixed read write claim queue worker" -- "${cur}"))
                     return 0
                     ;;
                 --seed-rows)

@@ -1134,7 +1134,8 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l workload -d 'Whi
 read\t'get 70%, list_ready 30%'
 write\t'create 40%, update_status 40%, metric 10%, api log 10%'
 claim\t'claim_next only (agents pulling work), measured against the minimal queue just before'
-queue\t'the minimal queue\'s claim only (a bare FOR UPDATE SKIP LOCKED table; the anchor of claim)'"
+queue\t'the minimal queue\'s claim only (a bare FOR UPDATE SKIP LOCKED table; the anchor of claim)'
+worker\t'taskdb worker\'s steps per task, minus the command: claim with a lease, heartbeat, complete; then the claim-to-start latency of new tasks'"
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l seed-rows -d 'Tasks to seed the scratch database with (and rows of the minimal queue to start with)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
