@@ -884,6 +884,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
         'taskdb;task;release' {
             [CompletionResult]::new('--assign', '--assign', [CompletionResultType]::ParameterName, 'The holder [default: the actor]')
             [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'Why (kept in last_outcome and the audit trail)')
+            [CompletionResult]::new('--attempt', '--attempt', [CompletionResultType]::ParameterName, 'Only if the claim is still this attempt (what `task show` calls attempts)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')

@@ -4390,7 +4390,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__release)
-            opts="-q -v -y -h -V --assign --note --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --assign --note --attempt --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4401,6 +4401,10 @@ _taskdb() {
                     return 0
                     ;;
                 --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attempt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -822,6 +822,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;task;release'= {
             cand --assign 'The holder [default: the actor]'
             cand --note 'Why (kept in last_outcome and the audit trail)'
+            cand --attempt 'Only if the claim is still this attempt (what `task show` calls attempts)'
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
             cand --format 'Output format on stdout'

@@ -685,6 +685,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l assign -d 'The holder [default: the actor]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l note -d 'Why (kept in last_outcome and the audit trail)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l attempt -d 'Only if the claim is still this attempt (what `task show` calls attempts)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'

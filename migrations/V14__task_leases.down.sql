@@ -1,7 +1,7 @@
 -- V14__task_leases.down.sql -- back to V13: no leases, next's order computed per query.
 
 DROP FUNCTION finish_task_attempt(uuid, text, integer, boolean, text, jsonb, integer);
-DROP FUNCTION release_task(uuid, text, text);
+DROP FUNCTION release_task(uuid, text, text, integer);
 DROP FUNCTION heartbeat_task(uuid, text, interval, integer);
 DROP FUNCTION claim_tasks(text, interval, text, integer, integer, text);
 DROP FUNCTION held_task(uuid, text, integer);

@@ -572,14 +572,15 @@ $$;
 COMMENT ON FUNCTION heartbeat_task(uuid, text, interval, integer) IS
     'Extends the holder''s lease to now() + p_extend; TD030 for anyone else (or another attempt).';
 
-CREATE FUNCTION release_task(p_task_id uuid, p_holder text, p_note text DEFAULT NULL) RETURNS tasks
+CREATE FUNCTION release_task(p_task_id uuid, p_holder text, p_note text DEFAULT NULL,
+                             p_attempt integer DEFAULT NULL) RETURNS tasks
     LANGUAGE plpgsql
     SET search_path FROM CURRENT
 AS $$
 DECLARE
     v tasks;
 BEGIN
-    PERFORM held_task(p_task_id, p_holder, NULL);
+    PERFORM held_task(p_task_id, p_holder, p_attempt);
     UPDATE tasks t
        SET status = 'pending', assigned_to = NULL,
            last_outcome = format('released by %s on attempt %s', p_holder, t.attempts)
@@ -589,8 +590,8 @@ BEGIN
     RETURN v;
 END
 $$;
-COMMENT ON FUNCTION release_task(uuid, text, text) IS
-    'The holder hands the task back (pending); TD030 for anyone else.';
+COMMENT ON FUNCTION release_task(uuid, text, text, integer) IS
+    'The holder hands the task back (pending); TD030 for anyone else (or, given p_attempt, another attempt).';
 
 CREATE FUNCTION finish_task_attempt(p_task_id uuid, p_holder text, p_attempt integer,
                                     p_succeeded boolean, p_note text DEFAULT NULL,

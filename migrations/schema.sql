@@ -1479,17 +1479,17 @@ $$;
 COMMENT ON FUNCTION public.refuse_dependency_cycles(p_src uuid[], p_dst uuid[]) IS 'Takes the graph lock and raises TD001 when the new blocks edges p_src[i] -> p_dst[i] close a cycle.';
 
 --
--- Name: release_task(uuid, text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: release_task(uuid, text, text, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.release_task(p_task_id uuid, p_holder text, p_note text DEFAULT NULL::text) RETURNS public.tasks
+CREATE FUNCTION public.release_task(p_task_id uuid, p_holder text, p_note text DEFAULT NULL::text, p_attempt integer DEFAULT NULL::integer) RETURNS public.tasks
     LANGUAGE plpgsql
     SET search_path TO '$user', 'public'
     AS $$
 DECLARE
     v tasks;
 BEGIN
-    PERFORM held_task(p_task_id, p_holder, NULL);
+    PERFORM held_task(p_task_id, p_holder, p_attempt);
     UPDATE tasks t
        SET status = 'pending', assigned_to = NULL,
            last_outcome = format('released by %s on attempt %s', p_holder, t.attempts)
@@ -1501,10 +1501,10 @@ END
 $$;
 
 --
--- Name: FUNCTION release_task(p_task_id uuid, p_holder text, p_note text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION release_task(p_task_id uuid, p_holder text, p_note text, p_attempt integer); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.release_task(p_task_id uuid, p_holder text, p_note text) IS 'The holder hands the task back (pending); TD030 for anyone else.';
+COMMENT ON FUNCTION public.release_task(p_task_id uuid, p_holder text, p_note text, p_attempt integer) IS 'The holder hands the task back (pending); TD030 for anyone else (or, given p_attempt, another attempt).';
 
 --
 -- Name: set_updated_at(); Type: FUNCTION; Schema: public; Owner: -

@@ -67,6 +67,16 @@ fn a_claim_records_holder_lease_and_attempt_and_only_the_holder_extends_or_relea
         );
     sb.taskdb(&["task", "release", &id, "--assign", "agent-2"])
         .refused(2, "is not held by agent-2");
+    sb.taskdb(&[
+        "task",
+        "release",
+        &id,
+        "--assign",
+        "agent-1",
+        "--attempt",
+        "2",
+    ])
+    .refused(2, "is not held by agent-1");
     // The actor is the default holder.
     sb.taskdb(&["--actor", "agent-3", "task", "heartbeat", &id])
         .refused(2, "is not held by agent-3");

@@ -65,6 +65,7 @@ BEGIN
     PERFORM pg_temp.expect_error(format('SELECT heartbeat_task(%L, %L, interval %L)', a.id, 'w2', '1 hour'),
                                  'TD030', 'task #' || a.short_id || ' is not held by w2');
     PERFORM pg_temp.expect_error(format('SELECT release_task(%L, %L)', a.id, 'w2'), 'TD030');
+    PERFORM pg_temp.expect_error(format('SELECT release_task(%L, %L, NULL, 2)', a.id, 'w1'), 'TD030');
     PERFORM pg_temp.expect_error(format('SELECT finish_task_attempt(%L, %L, 2, true)', a.id, 'w1'), 'TD030');
     PERFORM pg_temp.expect_error(format('SELECT heartbeat_task(%L, %L, interval %L)', gen_random_uuid(), 'w1', '1 hour'),
                                  'TD020');

@@ -38,6 +38,9 @@ pub(crate) struct ReleaseArgs {
     /// Why (kept in last_outcome and the audit trail)
     #[arg(long)]
     note: Option<String>,
+    /// Only if the claim is still this attempt (what `task show` calls attempts)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(1..))]
+    attempt: Option<i32>,
 }
 
 /// `--lease` / `--extend`: a duration from 1s, or `off`.
@@ -92,7 +95,7 @@ pub(super) async fn release(a: ReleaseArgs, ctx: &Context) -> Result<Exit> {
     }
     let db = ctx.db().await?;
     let task = q::find(&*db, r, "task").await?;
-    let after = q::release(&*db, task.id, &who, a.note.as_deref()).await?;
+    let after = q::release(&*db, task.id, &who, a.note.as_deref(), a.attempt).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&after)?;
     } else {

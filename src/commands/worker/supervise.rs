@@ -413,10 +413,19 @@ impl<'a> Runner<'a> {
 
     /// Hand the task back: the worker stops, which is not the task's fault.
     async fn release(&mut self, ended: Option<Ended>, duration: Duration) -> Report {
-        let (id, holder) = (self.task.id, self.plan.holder.as_str());
+        // Fenced by the attempt: if the lease was lost and the task claimed again under the
+        // same holder name, the newer claim is not handed back (it reads as lost).
+        let (id, holder, attempt) = (self.task.id, self.plan.holder.as_str(), self.task.attempt);
         let result = self
             .retry("releasing the task", |db: Rc<Db>| async move {
-                q::release(&db.client, id, holder, Some("worker stopped")).await
+                q::release(
+                    &db.client,
+                    id,
+                    holder,
+                    Some("worker stopped"),
+                    Some(attempt),
+                )
+                .await
             })
             .await;
         let reason = Some("worker stopped".to_string());

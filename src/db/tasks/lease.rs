@@ -53,14 +53,22 @@ pub async fn heartbeat<C: GenericClient>(
     one_task(db, HEARTBEAT_FROM, &[&id, &holder, &secs(extend), &attempt]).await
 }
 
-/// `holder` hands task `id` back (pending again), with an optional note.
+/// `holder` hands task `id` back (pending again), with an optional note (`attempt`: only if
+/// the claim is still that attempt, so a worker whose lease was taken over under the same
+/// holder name cannot hand back the newer claim).
 pub async fn release<C: GenericClient>(
     db: &C,
     id: Uuid,
     holder: &str,
     note: Option<&str>,
+    attempt: Option<i32>,
 ) -> Result<Task> {
-    one_task(db, "release_task($1, $2, $3)", &[&id, &holder, &note]).await
+    one_task(
+        db,
+        "release_task($1, $2, $3, $4)",
+        &[&id, &holder, &note, &attempt],
+    )
+    .await
 }
 
 /// How an attempt ended, as the worker reports it.
