@@ -92,6 +92,7 @@ DROP TRIGGER tasks_audit_delete ON tasks;
 CREATE TRIGGER tasks_audit AFTER UPDATE ON tasks
     FOR EACH ROW WHEN (OLD.open_blockers = NEW.open_blockers)
     EXECUTE FUNCTION audit_row_change('id', 'open_blockers');
+DROP FUNCTION audit_task_update();
 CREATE TRIGGER tasks_audit_insert AFTER INSERT ON tasks REFERENCING NEW TABLE AS audit_new
     FOR EACH STATEMENT EXECUTE FUNCTION audit_statement_change('id', 'open_blockers');
 CREATE TRIGGER tasks_audit_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS audit_old

@@ -34,7 +34,8 @@
 --   tasks_status_guard(): also clears lease_expires_at when a task leaves in_progress.
 --   create_task(…): the new task arrives with its open_blockers and blocking_dependencies, so a
 --       task created blocked is not announced as claimable.
---   triggers tasks_audit and tasks_set_updated_at: UPDATE OF the task's own columns, so the
+--   triggers tasks_audit (now audit_task_update(), a column-by-column diff) and
+--       tasks_set_updated_at: UPDATE OF the task's own columns, so the
 --       derived columns and a heartbeat (an UPDATE of lease_expires_at alone) are not edits; a
 --       claim, release, expiry or give-up changes status and is audited as before.
 --
@@ -193,6 +194,202 @@ $$;
 -- bumps updated_at). Not: open_blockers, blocking_dependencies, parent_short_id,
 -- parent_in_progress (derived), lease_expires_at alone (a heartbeat), updated_at.
 
+-- ---------------------------------------------------------------------------------------------
+-- The audit row of a task UPDATE, without turning both whole rows into JSON and diffing them:
+-- the columns are compared one by one, in name order (so changed_fields, old_values and
+-- new_values are exactly what audit_row_change wrote). A claim's audit row cost more than the
+-- rest of the claim; this is a fraction of it. A column added to tasks must be added here (and
+-- to the trigger's UPDATE OF list): tests/sql/leases.sql checks both lists against the table.
+CREATE FUNCTION audit_task_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    v_fields text[] := '{}';
+    v_old    jsonb := '{}';
+    v_new    jsonb := '{}';
+BEGIN
+    IF NEW.acceptance_criteria IS DISTINCT FROM OLD.acceptance_criteria THEN
+        v_fields := v_fields || 'acceptance_criteria'::text;
+        v_old := v_old || jsonb_build_object('acceptance_criteria', OLD.acceptance_criteria);
+        v_new := v_new || jsonb_build_object('acceptance_criteria', NEW.acceptance_criteria);
+    END IF;
+    IF NEW.actual_hours IS DISTINCT FROM OLD.actual_hours THEN
+        v_fields := v_fields || 'actual_hours'::text;
+        v_old := v_old || jsonb_build_object('actual_hours', OLD.actual_hours);
+        v_new := v_new || jsonb_build_object('actual_hours', NEW.actual_hours);
+    END IF;
+    IF NEW.affected_files IS DISTINCT FROM OLD.affected_files THEN
+        v_fields := v_fields || 'affected_files'::text;
+        v_old := v_old || jsonb_build_object('affected_files', OLD.affected_files);
+        v_new := v_new || jsonb_build_object('affected_files', NEW.affected_files);
+    END IF;
+    IF NEW.assigned_to IS DISTINCT FROM OLD.assigned_to THEN
+        v_fields := v_fields || 'assigned_to'::text;
+        v_old := v_old || jsonb_build_object('assigned_to', OLD.assigned_to);
+        v_new := v_new || jsonb_build_object('assigned_to', NEW.assigned_to);
+    END IF;
+    IF NEW.attempts IS DISTINCT FROM OLD.attempts THEN
+        v_fields := v_fields || 'attempts'::text;
+        v_old := v_old || jsonb_build_object('attempts', OLD.attempts);
+        v_new := v_new || jsonb_build_object('attempts', NEW.attempts);
+    END IF;
+    IF NEW.branch_name IS DISTINCT FROM OLD.branch_name THEN
+        v_fields := v_fields || 'branch_name'::text;
+        v_old := v_old || jsonb_build_object('branch_name', OLD.branch_name);
+        v_new := v_new || jsonb_build_object('branch_name', NEW.branch_name);
+    END IF;
+    IF NEW.codegen_session_id IS DISTINCT FROM OLD.codegen_session_id THEN
+        v_fields := v_fields || 'codegen_session_id'::text;
+        v_old := v_old || jsonb_build_object('codegen_session_id', OLD.codegen_session_id);
+        v_new := v_new || jsonb_build_object('codegen_session_id', NEW.codegen_session_id);
+    END IF;
+    IF NEW.completed_at IS DISTINCT FROM OLD.completed_at THEN
+        v_fields := v_fields || 'completed_at'::text;
+        v_old := v_old || jsonb_build_object('completed_at', OLD.completed_at);
+        v_new := v_new || jsonb_build_object('completed_at', NEW.completed_at);
+    END IF;
+    IF NEW.complexity IS DISTINCT FROM OLD.complexity THEN
+        v_fields := v_fields || 'complexity'::text;
+        v_old := v_old || jsonb_build_object('complexity', OLD.complexity);
+        v_new := v_new || jsonb_build_object('complexity', NEW.complexity);
+    END IF;
+    IF NEW.created_at IS DISTINCT FROM OLD.created_at THEN
+        v_fields := v_fields || 'created_at'::text;
+        v_old := v_old || jsonb_build_object('created_at', OLD.created_at);
+        v_new := v_new || jsonb_build_object('created_at', NEW.created_at);
+    END IF;
+    IF NEW.created_by IS DISTINCT FROM OLD.created_by THEN
+        v_fields := v_fields || 'created_by'::text;
+        v_old := v_old || jsonb_build_object('created_by', OLD.created_by);
+        v_new := v_new || jsonb_build_object('created_by', NEW.created_by);
+    END IF;
+    IF NEW.description IS DISTINCT FROM OLD.description THEN
+        v_fields := v_fields || 'description'::text;
+        v_old := v_old || jsonb_build_object('description', OLD.description);
+        v_new := v_new || jsonb_build_object('description', NEW.description);
+    END IF;
+    IF NEW.details IS DISTINCT FROM OLD.details THEN
+        v_fields := v_fields || 'details'::text;
+        v_old := v_old || jsonb_build_object('details', OLD.details);
+        v_new := v_new || jsonb_build_object('details', NEW.details);
+    END IF;
+    IF NEW.estimated_hours IS DISTINCT FROM OLD.estimated_hours THEN
+        v_fields := v_fields || 'estimated_hours'::text;
+        v_old := v_old || jsonb_build_object('estimated_hours', OLD.estimated_hours);
+        v_new := v_new || jsonb_build_object('estimated_hours', NEW.estimated_hours);
+    END IF;
+    IF NEW.external_key IS DISTINCT FROM OLD.external_key THEN
+        v_fields := v_fields || 'external_key'::text;
+        v_old := v_old || jsonb_build_object('external_key', OLD.external_key);
+        v_new := v_new || jsonb_build_object('external_key', NEW.external_key);
+    END IF;
+    IF NEW.github_issue_number IS DISTINCT FROM OLD.github_issue_number THEN
+        v_fields := v_fields || 'github_issue_number'::text;
+        v_old := v_old || jsonb_build_object('github_issue_number', OLD.github_issue_number);
+        v_new := v_new || jsonb_build_object('github_issue_number', NEW.github_issue_number);
+    END IF;
+    IF NEW.id IS DISTINCT FROM OLD.id THEN
+        v_fields := v_fields || 'id'::text;
+        v_old := v_old || jsonb_build_object('id', OLD.id);
+        v_new := v_new || jsonb_build_object('id', NEW.id);
+    END IF;
+    IF NEW.last_outcome IS DISTINCT FROM OLD.last_outcome THEN
+        v_fields := v_fields || 'last_outcome'::text;
+        v_old := v_old || jsonb_build_object('last_outcome', OLD.last_outcome);
+        v_new := v_new || jsonb_build_object('last_outcome', NEW.last_outcome);
+    END IF;
+    IF NEW.lease_expires_at IS DISTINCT FROM OLD.lease_expires_at THEN
+        v_fields := v_fields || 'lease_expires_at'::text;
+        v_old := v_old || jsonb_build_object('lease_expires_at', OLD.lease_expires_at);
+        v_new := v_new || jsonb_build_object('lease_expires_at', NEW.lease_expires_at);
+    END IF;
+    IF NEW.linear_issue_id IS DISTINCT FROM OLD.linear_issue_id THEN
+        v_fields := v_fields || 'linear_issue_id'::text;
+        v_old := v_old || jsonb_build_object('linear_issue_id', OLD.linear_issue_id);
+        v_new := v_new || jsonb_build_object('linear_issue_id', NEW.linear_issue_id);
+    END IF;
+    IF NEW.max_attempts IS DISTINCT FROM OLD.max_attempts THEN
+        v_fields := v_fields || 'max_attempts'::text;
+        v_old := v_old || jsonb_build_object('max_attempts', OLD.max_attempts);
+        v_new := v_new || jsonb_build_object('max_attempts', NEW.max_attempts);
+    END IF;
+    IF NEW.metadata IS DISTINCT FROM OLD.metadata THEN
+        v_fields := v_fields || 'metadata'::text;
+        v_old := v_old || jsonb_build_object('metadata', OLD.metadata);
+        v_new := v_new || jsonb_build_object('metadata', NEW.metadata);
+    END IF;
+    IF NEW.parent_task_id IS DISTINCT FROM OLD.parent_task_id THEN
+        v_fields := v_fields || 'parent_task_id'::text;
+        v_old := v_old || jsonb_build_object('parent_task_id', OLD.parent_task_id);
+        v_new := v_new || jsonb_build_object('parent_task_id', NEW.parent_task_id);
+    END IF;
+    IF NEW.pr_number IS DISTINCT FROM OLD.pr_number THEN
+        v_fields := v_fields || 'pr_number'::text;
+        v_old := v_old || jsonb_build_object('pr_number', OLD.pr_number);
+        v_new := v_new || jsonb_build_object('pr_number', NEW.pr_number);
+    END IF;
+    IF NEW.priority IS DISTINCT FROM OLD.priority THEN
+        v_fields := v_fields || 'priority'::text;
+        v_old := v_old || jsonb_build_object('priority', OLD.priority);
+        v_new := v_new || jsonb_build_object('priority', NEW.priority);
+    END IF;
+    IF NEW.repository_url IS DISTINCT FROM OLD.repository_url THEN
+        v_fields := v_fields || 'repository_url'::text;
+        v_old := v_old || jsonb_build_object('repository_url', OLD.repository_url);
+        v_new := v_new || jsonb_build_object('repository_url', NEW.repository_url);
+    END IF;
+    IF NEW.requirements IS DISTINCT FROM OLD.requirements THEN
+        v_fields := v_fields || 'requirements'::text;
+        v_old := v_old || jsonb_build_object('requirements', OLD.requirements);
+        v_new := v_new || jsonb_build_object('requirements', NEW.requirements);
+    END IF;
+    IF NEW.short_id IS DISTINCT FROM OLD.short_id THEN
+        v_fields := v_fields || 'short_id'::text;
+        v_old := v_old || jsonb_build_object('short_id', OLD.short_id);
+        v_new := v_new || jsonb_build_object('short_id', NEW.short_id);
+    END IF;
+    IF NEW.started_at IS DISTINCT FROM OLD.started_at THEN
+        v_fields := v_fields || 'started_at'::text;
+        v_old := v_old || jsonb_build_object('started_at', OLD.started_at);
+        v_new := v_new || jsonb_build_object('started_at', NEW.started_at);
+    END IF;
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        v_fields := v_fields || 'status'::text;
+        v_old := v_old || jsonb_build_object('status', OLD.status);
+        v_new := v_new || jsonb_build_object('status', NEW.status);
+    END IF;
+    IF NEW.tags IS DISTINCT FROM OLD.tags THEN
+        v_fields := v_fields || 'tags'::text;
+        v_old := v_old || jsonb_build_object('tags', OLD.tags);
+        v_new := v_new || jsonb_build_object('tags', NEW.tags);
+    END IF;
+    IF NEW.test_strategy IS DISTINCT FROM OLD.test_strategy THEN
+        v_fields := v_fields || 'test_strategy'::text;
+        v_old := v_old || jsonb_build_object('test_strategy', OLD.test_strategy);
+        v_new := v_new || jsonb_build_object('test_strategy', NEW.test_strategy);
+    END IF;
+    IF NEW.title IS DISTINCT FROM OLD.title THEN
+        v_fields := v_fields || 'title'::text;
+        v_old := v_old || jsonb_build_object('title', OLD.title);
+        v_new := v_new || jsonb_build_object('title', NEW.title);
+    END IF;
+    IF NEW.type IS DISTINCT FROM OLD.type THEN
+        v_fields := v_fields || 'type'::text;
+        v_old := v_old || jsonb_build_object('type', OLD.type);
+        v_new := v_new || jsonb_build_object('type', NEW.type);
+    END IF;
+    IF cardinality(v_fields) = 0 THEN
+        RETURN NULL;   -- nothing audited changed
+    END IF;
+    INSERT INTO audit_log (table_name, record_id, action, old_values, new_values, changed_fields, actor)
+    VALUES (TG_TABLE_NAME, NEW.id::text, 'UPDATE', v_old, v_new, v_fields, current_actor());
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION audit_task_update() IS
+    'AFTER UPDATE row trigger on tasks writing audit_log: the task''s own columns compared one by one (derived columns, updated_at and open_blockers are not audited).';
+
 DROP TRIGGER tasks_audit ON tasks;
 CREATE TRIGGER tasks_audit AFTER UPDATE OF
         id, short_id, external_key, title, description, details, test_strategy, type, status,
@@ -201,8 +398,7 @@ CREATE TRIGGER tasks_audit AFTER UPDATE OF
         branch_name, pr_number, linear_issue_id, github_issue_number, codegen_session_id,
         created_at, started_at, completed_at, attempts, max_attempts, last_outcome
     ON tasks FOR EACH ROW
-    EXECUTE FUNCTION audit_row_change('id', 'open_blockers', 'blocking_dependencies',
-                                      'parent_short_id', 'parent_in_progress');
+    EXECUTE FUNCTION audit_task_update();
 DROP TRIGGER tasks_audit_insert ON tasks;
 DROP TRIGGER tasks_audit_delete ON tasks;
 CREATE TRIGGER tasks_audit_insert AFTER INSERT ON tasks REFERENCING NEW TABLE AS audit_new

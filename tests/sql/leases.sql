@@ -89,3 +89,53 @@ BEGIN
         format('UPDATE tasks SET lease_expires_at = now() WHERE id = %L', a.id), '23514');
 END
 $$;
+
+-- The tasks audit trigger (audit_task_update) writes what the generic diff wrote: the changed
+-- columns in name order, their old and new values as to_jsonb renders them.
+DO $$
+DECLARE
+    t tasks := create_task('audit eq');
+    o tasks;
+    n tasks;
+    a audit_log;
+BEGIN
+    SELECT * INTO o FROM tasks WHERE id = t.id;
+    UPDATE tasks SET title = 'audit eq 2', tags = ARRAY['x'], metadata = '{"k": [1, "é"]}',
+                     estimated_hours = 1.5, priority = 9, started_at = now()
+     WHERE id = t.id;
+    SELECT * INTO n FROM tasks WHERE id = t.id;
+    SELECT * INTO a FROM audit_log WHERE record_id = t.id::text AND action = 'UPDATE' ORDER BY id DESC LIMIT 1;
+    ASSERT a.changed_fields = ARRAY['estimated_hours', 'metadata', 'priority', 'started_at', 'tags', 'title'],
+        a.changed_fields::text;
+    ASSERT a.new_values = (SELECT jsonb_object_agg(k, to_jsonb(n) -> k) FROM unnest(a.changed_fields) AS k),
+        'new values as to_jsonb renders them';
+    ASSERT a.old_values = (SELECT jsonb_object_agg(k, to_jsonb(o) -> k) FROM unnest(a.changed_fields) AS k),
+        'old values as to_jsonb renders them';
+    -- Nothing audited changed: no row.
+    UPDATE tasks SET title = title WHERE id = t.id;
+    ASSERT (SELECT count(*) FROM audit_log WHERE record_id = t.id::text AND action = 'UPDATE') = 1, 'no-op update';
+END
+$$;
+
+-- Every column of tasks is either audited (compared in audit_task_update and named in the
+-- tasks_audit trigger's UPDATE OF list) or one of the derived/bookkeeping columns.
+DO $$
+DECLARE
+    v_src     text := pg_get_functiondef('audit_task_update'::regproc);
+    v_missing text;
+BEGIN
+    SELECT string_agg(a.attname, ', ') INTO v_missing
+      FROM pg_attribute a
+     WHERE a.attrelid = 'tasks'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+       AND a.attname NOT IN ('updated_at', 'open_blockers', 'blocking_dependencies',
+                             'parent_short_id', 'parent_in_progress')
+       AND (position(format('NEW.%s IS DISTINCT FROM OLD.%s', a.attname, a.attname) IN v_src) = 0
+            -- lease_expires_at alone (a heartbeat) is not an edit: audited with a claim,
+            -- release or expiry, which name other columns too.
+            OR (a.attname <> 'lease_expires_at'
+                AND NOT EXISTS (SELECT 1 FROM pg_trigger tg
+                                 WHERE tg.tgrelid = 'tasks'::regclass AND tg.tgname = 'tasks_audit'
+                                   AND a.attnum = ANY (tg.tgattr::smallint[]))));
+    ASSERT v_missing IS NULL, 'tasks columns not audited: ' || v_missing;
+END
+$$;
