@@ -29,6 +29,7 @@ use crate::platform::{data_home, hostname, is_root, state_home, Env, ProcessEnv}
 mod file;
 pub mod redact;
 mod show;
+mod tasks;
 pub mod thresholds;
 mod validate;
 mod wait;
@@ -40,6 +41,10 @@ pub use file::{
     FileTasks, FileThreshold, ThresholdValue,
 };
 pub use show::SettingEntry;
+pub use tasks::{
+    check_max_attempts, parse_lease, DEFAULT_MAX_ATTEMPTS, DEFAULT_TASK_LEASE, MAX_LEASE,
+    MAX_MAX_ATTEMPTS,
+};
 pub use wait::{
     parse_poll_interval, show_interval, ListenTarget, DEFAULT_POLL_INTERVAL, MAX_POLL_INTERVAL,
     MIN_POLL_INTERVAL,
@@ -137,46 +142,6 @@ pub const DEFAULT_MAINTAIN_MONTHS_AHEAD: u32 = 3;
 pub const DEFAULT_METRICS_RETENTION_DAYS: u32 = 30;
 pub const DEFAULT_API_LOGS_RETENTION_DAYS: u32 = 7;
 pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 90;
-
-/// `[tasks] lease` / `--lease` when neither is given: how long a claim holds a task.
-pub const DEFAULT_TASK_LEASE: &str = "15m";
-/// `[tasks] max_attempts` / `--max-attempts` when neither is given.
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-/// The most attempts a task may be given (the schema's bound).
-pub const MAX_MAX_ATTEMPTS: u32 = 1000;
-/// The longest lease accepted (a year): a longer one is a mistake, and `off` says "forever".
-pub const MAX_LEASE: Duration = Duration::from_secs(366 * 86_400);
-
-/// A lease (flag or file): a duration from 1s to [`MAX_LEASE`], or `off` (None: no lease, the
-/// claim holds the task until it is finished or released). The error is the reason alone.
-pub fn parse_lease(text: &str) -> std::result::Result<Option<Duration>, String> {
-    if text.trim().eq_ignore_ascii_case("off") {
-        return Ok(None);
-    }
-    let d = crate::units::parse_duration(text)?;
-    if d < Duration::from_secs(1) {
-        return Err(format!(
-            "{text:?} is too short for a lease (minimum 1s, or `off`)"
-        ));
-    }
-    if d > MAX_LEASE {
-        return Err(format!(
-            "{text:?} is too long for a lease (maximum 366d, or `off`)"
-        ));
-    }
-    Ok(Some(d))
-}
-
-/// Max attempts (flag or file): 1 to [`MAX_MAX_ATTEMPTS`].
-pub fn check_max_attempts(n: u32) -> std::result::Result<u32, String> {
-    if (1..=MAX_MAX_ATTEMPTS).contains(&n) {
-        Ok(n)
-    } else {
-        Err(format!(
-            "max attempts must be 1 to {MAX_MAX_ATTEMPTS} (got {n})"
-        ))
-    }
-}
 
 /// A health timeout (flag or file): a duration of at least [`MIN_HEALTH_TIMEOUT`]. The error
 /// is the reason alone; callers say where the value came from.
@@ -488,27 +453,6 @@ pub(crate) fn test_global_opts() -> GlobalOpts {
         yes: false,
         color: crate::options::ColorChoice::Never,
         actor: None,
-    }
-}
-
-/// Claim defaults: `[tasks]` (checked when the file was read), else the built-in defaults.
-impl Settings {
-    /// The lease a claim takes unless `--lease` says otherwise (None: `off`).
-    pub fn task_lease(&self) -> Result<Option<Duration>> {
-        let text = self
-            .file
-            .tasks
-            .lease
-            .as_deref()
-            .unwrap_or(DEFAULT_TASK_LEASE);
-        parse_lease(text).map_err(|why| crate::exit::usage(format!("config [tasks] lease: {why}")))
-    }
-
-    /// Attempts before a task is given up unless `--max-attempts` or the task says otherwise.
-    pub fn max_attempts(&self) -> Result<u32> {
-        let n = self.file.tasks.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
-        check_max_attempts(n)
-            .map_err(|why| crate::exit::usage(format!("config [tasks] max_attempts: {why}")))
     }
 }
 
