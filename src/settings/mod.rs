@@ -42,8 +42,8 @@ pub use file::{
 };
 pub use show::SettingEntry;
 pub use tasks::{
-    check_max_attempts, parse_lease, DEFAULT_MAX_ATTEMPTS, DEFAULT_TASK_LEASE, MAX_LEASE,
-    MAX_MAX_ATTEMPTS,
+    check_max_attempts, parse_lease, parse_wait, DEFAULT_MAX_ATTEMPTS, DEFAULT_TASK_LEASE,
+    MAX_LEASE, MAX_MAX_ATTEMPTS,
 };
 pub use wait::{
     parse_poll_interval, show_interval, ListenTarget, DEFAULT_POLL_INTERVAL, MAX_POLL_INTERVAL,

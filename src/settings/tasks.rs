@@ -37,6 +37,16 @@ pub fn parse_lease(text: &str) -> std::result::Result<Option<Duration>, String> 
     Ok(Some(d))
 }
 
+/// How long to wait (`--wait`, the worker's `--grace` and `--idle-exit`): a duration from 0 to
+/// [`MAX_LEASE`]. The error is the reason alone.
+pub fn parse_wait(text: &str) -> std::result::Result<Duration, String> {
+    let d = crate::units::parse_duration(text)?;
+    if d > MAX_LEASE {
+        return Err(format!("{text:?} is too long (maximum 366d)"));
+    }
+    Ok(d)
+}
+
 /// Max attempts (flag or file): 1 to [`MAX_MAX_ATTEMPTS`].
 pub fn check_max_attempts(n: u32) -> std::result::Result<u32, String> {
     if (1..=MAX_MAX_ATTEMPTS).contains(&n) {

@@ -385,17 +385,8 @@ struct NextArgs {
     max_attempts: Option<u32>,
     /// Nothing claimable: wait up to this long for a task to become claimable (LISTEN/NOTIFY;
     /// exit 4 if none does)
-    #[arg(long, value_name = "DURATION", requires = "claim", value_parser = parse_wait)]
+    #[arg(long, value_name = "DURATION", requires = "claim", value_parser = crate::settings::parse_wait)]
     wait: Option<std::time::Duration>,
-}
-
-/// `--wait`: a duration (1ms to 366 days).
-fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
-    let d = crate::units::parse_duration(text)?;
-    if d > crate::settings::MAX_LEASE {
-        return Err(format!("{text:?} is too long (maximum 366d)"));
-    }
-    Ok(d)
 }
 
 /// `--lease`: a duration, or `off` (None).

@@ -102,8 +102,6 @@ pub struct WorkerArgs {
     command: Vec<OsString>,
 }
 
-/// The longest --grace or --idle-exit accepted.
-const MAX_WAIT: Duration = Duration::from_secs(366 * 86_400);
 /// How long after SIGTERM a command that is being stopped gets SIGKILL.
 pub(super) const KILL_AFTER: Duration = Duration::from_secs(5);
 
@@ -161,11 +159,7 @@ fn count(flag: &str, text: &str, max: u64) -> Result<u64> {
 }
 
 fn wait_arg(flag: &str, text: &str) -> Result<Duration> {
-    let d = crate::units::parse_duration(text).map_err(|e| usage(format!("{flag}: {e}")))?;
-    if d > MAX_WAIT {
-        return Err(usage(format!("{flag} {text:?} is too long (maximum 366d)")));
-    }
-    Ok(d)
+    crate::settings::parse_wait(text).map_err(|e| usage(format!("{flag}: {e}")))
 }
 
 fn lease_arg(a: &WorkerArgs, ctx: &Context) -> Result<Duration> {
