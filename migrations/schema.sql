@@ -482,6 +482,8 @@ CREATE TABLE public.tasks (
     parent_short_id bigint,
     parent_in_progress boolean DEFAULT false NOT NULL,
     blocking_dependencies integer DEFAULT 0 NOT NULL,
+    has_children boolean DEFAULT false NOT NULL,
+    holder_role name,
     CONSTRAINT tasks_acceptance_criteria_is_array CHECK ((jsonb_typeof(acceptance_criteria) = 'array'::text)),
     CONSTRAINT tasks_affected_files_is_array CHECK ((jsonb_typeof(affected_files) = 'array'::text)),
     CONSTRAINT tasks_attempts_non_negative CHECK ((attempts >= 0)),
@@ -585,12 +587,25 @@ COMMENT ON COLUMN public.tasks.parent_in_progress IS 'The parent is in_progress 
 COMMENT ON COLUMN public.tasks.blocking_dependencies IS 'Number of blocking dependencies (kept by triggers), the tie-break of next.';
 
 --
+-- Name: COLUMN tasks.has_children; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.has_children IS 'The task has (or had) subtasks (kept by triggers; never cleared): whether its status change must update them.';
+
+--
+-- Name: COLUMN tasks.holder_role; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.holder_role IS 'The database role (session_user) that claimed the in_progress task; NULL when not claimed.';
+
+--
 -- Name: claim_tasks(text, interval, text, integer, integer, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.claim_tasks(p_holder text, p_lease interval, p_tag text DEFAULT NULL::text, p_limit integer DEFAULT 1, p_max_attempts integer DEFAULT 3, p_type text DEFAULT NULL::text) RETURNS SETOF public.tasks
     LANGUAGE plpgsql
     SET search_path TO '$user', 'public'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 BEGIN
     IF p_holder IS NULL OR btrim(p_holder) = '' THEN
@@ -626,9 +641,9 @@ BEGIN
                FOR NO KEY UPDATE SKIP LOCKED),
         u AS (
             UPDATE tasks t
-               SET status = 'in_progress', assigned_to = p_holder,
+               SET status = 'in_progress', assigned_to = p_holder, holder_role = session_user,
                    lease_expires_at = now() + p_lease, attempts = t.attempts + 1
-              FROM c WHERE t.id = c.id
+             WHERE t.id = ANY (ARRAY(SELECT c.id FROM c))
             RETURNING t.*)
         SELECT * FROM u
          ORDER BY u.parent_in_progress DESC, u.priority DESC, u.blocking_dependencies,
@@ -668,9 +683,9 @@ BEGIN
              LIMIT p_limit),
         u AS (
             UPDATE tasks t
-               SET status = 'in_progress', assigned_to = p_holder,
+               SET status = 'in_progress', assigned_to = p_holder, holder_role = session_user,
                    lease_expires_at = now() + p_lease, attempts = t.attempts + 1
-              FROM c WHERE t.id = c.id
+             WHERE t.id = ANY (ARRAY(SELECT c.id FROM c))
             RETURNING t.*)
         SELECT * FROM u
          ORDER BY u.parent_in_progress DESC, u.priority DESC, u.blocking_dependencies,
@@ -683,7 +698,7 @@ $$;
 -- Name: FUNCTION claim_tasks(p_holder text, p_lease interval, p_tag text, p_limit integer, p_max_attempts integer, p_type text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.claim_tasks(p_holder text, p_lease interval, p_tag text, p_limit integer, p_max_attempts integer, p_type text) IS 'Claims up to p_limit claimable tasks (tag p_tag and type p_type, if given) in Task Master''s order for p_holder, with a lease of p_lease (NULL: none); expired leases are handed back first. Returns the claimed tasks.';
+COMMENT ON FUNCTION public.claim_tasks(p_holder text, p_lease interval, p_tag text, p_limit integer, p_max_attempts integer, p_type text) IS 'Claims up to p_limit claimable tasks (tag p_tag and type p_type, if given) in Task Master''s order for p_holder (holder_role: the session''s role), with a lease of p_lease (NULL: none); expired leases are handed back first. Returns the claimed tasks.';
 
 --
 -- Name: cleanup_old_data(integer, integer, integer); Type: FUNCTION; Schema: public; Owner: -
@@ -1845,6 +1860,27 @@ $$;
 COMMENT ON FUNCTION public.tasks_children_parent_state() IS 'AFTER UPDATE OF status on tasks, when in_progress-ness changes: updates the children''s parent_in_progress.';
 
 --
+-- Name: tasks_mark_parent(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.tasks_mark_parent() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO '$user', 'public'
+    AS $$
+BEGIN
+    UPDATE tasks p SET has_children = true
+     WHERE p.id = NEW.parent_task_id AND NOT p.has_children;
+    RETURN NULL;
+END
+$$;
+
+--
+-- Name: FUNCTION tasks_mark_parent(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.tasks_mark_parent() IS 'AFTER INSERT / UPDATE OF parent_task_id on tasks, for subtasks: sets the parent''s has_children.';
+
+--
 -- Name: tasks_notify_ready(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2033,6 +2069,7 @@ BEGIN
     -- A lease holds an in-progress task; leaving in_progress (by any path) ends it.
     IF NEW.status <> 'in_progress' THEN
         NEW.lease_expires_at := NULL;
+        NEW.holder_role := NULL;
     END IF;
     RETURN NEW;
 END
@@ -3204,19 +3241,31 @@ CREATE TRIGGER tasks_audit AFTER UPDATE OF id, short_id, external_key, title, de
 -- Name: tasks tasks_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER tasks_audit_delete AFTER DELETE ON public.tasks REFERENCING OLD TABLE AS audit_old FOR EACH STATEMENT EXECUTE FUNCTION public.audit_statement_change('id', 'open_blockers', 'blocking_dependencies', 'parent_short_id', 'parent_in_progress');
+CREATE TRIGGER tasks_audit_delete AFTER DELETE ON public.tasks REFERENCING OLD TABLE AS audit_old FOR EACH STATEMENT EXECUTE FUNCTION public.audit_statement_change('id', 'open_blockers', 'blocking_dependencies', 'parent_short_id', 'parent_in_progress', 'has_children', 'holder_role');
 
 --
 -- Name: tasks tasks_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER tasks_audit_insert AFTER INSERT ON public.tasks REFERENCING NEW TABLE AS audit_new FOR EACH STATEMENT EXECUTE FUNCTION public.audit_statement_change('id', 'open_blockers', 'blocking_dependencies', 'parent_short_id', 'parent_in_progress');
+CREATE TRIGGER tasks_audit_insert AFTER INSERT ON public.tasks REFERENCING NEW TABLE AS audit_new FOR EACH STATEMENT EXECUTE FUNCTION public.audit_statement_change('id', 'open_blockers', 'blocking_dependencies', 'parent_short_id', 'parent_in_progress', 'has_children', 'holder_role');
 
 --
 -- Name: tasks tasks_children_parent_state; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER tasks_children_parent_state AFTER UPDATE OF status ON public.tasks FOR EACH ROW WHEN (((old.status = 'in_progress'::text) IS DISTINCT FROM (new.status = 'in_progress'::text))) EXECUTE FUNCTION public.tasks_children_parent_state();
+CREATE TRIGGER tasks_children_parent_state AFTER UPDATE OF status ON public.tasks FOR EACH ROW WHEN ((new.has_children AND ((old.status = 'in_progress'::text) IS DISTINCT FROM (new.status = 'in_progress'::text)))) EXECUTE FUNCTION public.tasks_children_parent_state();
+
+--
+-- Name: tasks tasks_mark_parent_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tasks_mark_parent_insert AFTER INSERT ON public.tasks FOR EACH ROW WHEN ((new.parent_task_id IS NOT NULL)) EXECUTE FUNCTION public.tasks_mark_parent();
+
+--
+-- Name: tasks tasks_mark_parent_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tasks_mark_parent_update AFTER UPDATE OF parent_task_id ON public.tasks FOR EACH ROW WHEN (((new.parent_task_id IS NOT NULL) AND (new.parent_task_id IS DISTINCT FROM old.parent_task_id))) EXECUTE FUNCTION public.tasks_mark_parent();
 
 --
 -- Name: tasks tasks_notify_ready; Type: TRIGGER; Schema: public; Owner: -

@@ -128,7 +128,9 @@ BEGIN
       FROM pg_attribute a
      WHERE a.attrelid = 'tasks'::regclass AND a.attnum > 0 AND NOT a.attisdropped
        AND a.attname NOT IN ('updated_at', 'open_blockers', 'blocking_dependencies',
-                             'parent_short_id', 'parent_in_progress')
+                             'parent_short_id', 'parent_in_progress', 'has_children',
+                             -- the claim's database role: audit_log records the session's
+                             'holder_role')
        AND (position(format('NEW.%s IS DISTINCT FROM OLD.%s', a.attname, a.attname) IN v_src) = 0
             -- lease_expires_at alone (a heartbeat) is not an edit: audited with a claim,
             -- release or expiry, which name other columns too.
