@@ -352,6 +352,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
         }
         'taskdb;backup;create' {
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why the backup is taken (recorded in the manifest and the file name)')
+            [CompletionResult]::new('--encrypt-to', '--encrypt-to', [CompletionResultType]::ParameterName, 'Encrypt with age to this recipient (age1…, as `age-keygen -y` prints it; repeatable); replaces backup.encrypt_to for this backup')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
@@ -388,6 +389,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             break
         }
         'taskdb;backup;verify' {
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'age identity file to decrypt an encrypted backup with (AGE-SECRET-KEY-1… lines, as age-keygen writes them; repeatable)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
@@ -407,6 +409,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
         }
         'taskdb;backup;restore' {
             [CompletionResult]::new('--into', '--into', [CompletionResultType]::ParameterName, 'Restore into this new database instead of over the current one')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'age identity file to decrypt an encrypted backup with (needed for one; repeatable)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')

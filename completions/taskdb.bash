@@ -742,13 +742,17 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__backup__subcmd__create)
-            opts="-q -v -y -h -V --reason --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --reason --encrypt-to --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encrypt-to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -954,13 +958,17 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__backup__subcmd__restore)
-            opts="-q -v -y -h -V --into --no-backup --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --into --no-backup --identity --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --into)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -992,12 +1000,16 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__backup__subcmd__verify)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --identity --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

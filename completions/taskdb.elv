@@ -323,6 +323,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;backup;create'= {
             cand --reason 'Why the backup is taken (recorded in the manifest and the file name)'
+            cand --encrypt-to 'Encrypt with age to this recipient (age1…, as `age-keygen -y` prints it; repeatable); replaces backup.encrypt_to for this backup'
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
             cand --format 'Output format on stdout'
@@ -357,6 +358,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand --version 'Print version'
         }
         &'taskdb;backup;verify'= {
+            cand --identity 'age identity file to decrypt an encrypted backup with (AGE-SECRET-KEY-1… lines, as age-keygen writes them; repeatable)'
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
             cand --format 'Output format on stdout'
@@ -375,6 +377,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;backup;restore'= {
             cand --into 'Restore into this new database instead of over the current one'
+            cand --identity 'age identity file to decrypt an encrypted backup with (needed for one; repeatable)'
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
             cand --format 'Output format on stdout'

@@ -290,6 +290,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_see
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "prune" -d 'Delete old backups from the backup directory (retention)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l reason -d 'Why the backup is taken (recorded in the manifest and the file name)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l encrypt-to -d 'Encrypt with age to this recipient (age1…, as `age-keygen -y` prints it; repeatable); replaces backup.encrypt_to for this backup' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -322,6 +323,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -l identity -d 'age identity file to decrypt an encrypted backup with (AGE-SECRET-KEY-1… lines, as age-keygen writes them; repeatable)' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -339,6 +341,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l into -d 'Restore into this new database instead of over the current one' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l identity -d 'age identity file to decrypt an encrypted backup with (needed for one; repeatable)' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'

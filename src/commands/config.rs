@@ -262,6 +262,11 @@ fn render_config(v: &InitValues) -> String {
     ));
     s.push_str("\n[backup]\n# Where `backup create` and `migrate` write pg_dump backups.\n");
     s.push_str(&line("dir", path(&v.backup_dir), "\"/var/backups/taskdb\""));
+    s.push_str(
+        "# Encrypt every backup with age to these recipients (public keys from `age-keygen -y`);\n",
+    );
+    s.push_str("# restoring then needs `--identity KEYFILE`. Unset: backups are not encrypted.\n");
+    s.push_str("# encrypt_to = [\"age1…\"]\n");
     s.push_str("\n[migrate]\n# Seconds a migration's DDL may wait for a table lock before it is retried.\n# lock_timeout = 5\n");
     s.push_str("# Seconds `migrate up|down` waits for another run holding the migration lock.\n# lock_wait = 60\n");
     s.push_str("\n[cloudflare]\n# The API token is best given as CLOUDFLARE_API_TOKEN.\n# api_token = \"…\"\n");

@@ -131,17 +131,6 @@ pub fn apply_connection_env(cmd: &mut tokio::process::Command, conn: &crate::db:
     cmd.env("PGAPPNAME", "taskdb backup");
 }
 
-/// `pg_restore --list FILE`: the archive's table of contents (run to completion; the caller
-/// looks at the status).
-pub async fn list_archive(tools: &PgTools, file: &Path) -> std::io::Result<std::process::Output> {
-    tokio::process::Command::new(&tools.pg_restore)
-        .arg("--list")
-        .arg(file)
-        .stdin(Stdio::null())
-        .output()
-        .await
-}
-
 /// The first lines of a child's stderr, for an error message.
 pub fn stderr_excerpt(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);

@@ -63,6 +63,36 @@ pub struct FileLocal {
 pub struct FileBackup {
     /// Where backups are written.
     pub dir: Option<PathBuf>,
+    /// age recipients (`age1…`) every backup is encrypted to: one, or a list; empty or unset:
+    /// not encrypted.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub encrypt_to: Option<Vec<String>>,
+}
+
+/// A string or a list of strings. Unlike serde's own errors, a wrong type never quotes a string
+/// (a secret key pasted where a recipient belongs must not be echoed).
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string or a list of strings")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(vec![v.to_string()])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(s) = seq.next_element::<String>()? {
+                out.push(s);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(Visitor).map(Some)
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

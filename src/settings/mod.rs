@@ -12,7 +12,8 @@
 //! Here: the merge of flags, environment and file into [`Settings`], and the defaults. The file's
 //! types and parsing are in `file`, the `config show` rows in `show`, the `[health]` thresholds
 //! in `thresholds`, the checks of file values serde cannot express in `validate`, secret
-//! masking in `redact`, and where waiting commands listen (or how often they poll) in `wait`.
+//! masking in `redact`, where waiting commands listen (or how often they poll) in `wait`, and
+//! the age recipients backups are encrypted to in `backup`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,6 +27,7 @@ use crate::exit::usage;
 use crate::options::GlobalOpts;
 use crate::platform::{data_home, hostname, is_root, state_home, Env, ProcessEnv};
 
+mod backup;
 mod file;
 pub mod redact;
 mod show;
@@ -34,6 +36,7 @@ pub mod thresholds;
 mod validate;
 mod wait;
 
+pub use backup::{parse_recipient, parse_recipient_list, show_recipients, Recipient};
 pub(crate) use file::describe_toml_error;
 pub use file::{
     default_config_path, locate_config_file, parse_config, read_config_file, FileBackup,
@@ -114,6 +117,8 @@ pub struct Settings {
     pub poll_interval: Sourced<Duration>,
     pub local_data_dir: Sourced<PathBuf>,
     pub backup_dir: Sourced<PathBuf>,
+    /// The age recipients backups are encrypted to (empty: not encrypted).
+    pub backup_encrypt_to: Sourced<Vec<Recipient>>,
     pub migrate_lock_timeout: Sourced<u64>,
     pub migrate_lock_wait: Sourced<u64>,
     pub actor: Sourced<String>,
@@ -195,6 +200,7 @@ impl Settings {
             &file_src,
             state_home(env).join("taskdb").join("backups"),
         );
+        let backup_encrypt_to = backup::encrypt_to(env, &file, &file_src)?;
         let migrate_lock_timeout = pick_seconds(
             env,
             "TASKDB_MIGRATE_LOCK_TIMEOUT",
@@ -237,6 +243,7 @@ impl Settings {
             poll_interval,
             local_data_dir,
             backup_dir,
+            backup_encrypt_to,
             migrate_lock_timeout,
             migrate_lock_wait,
             actor,

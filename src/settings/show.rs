@@ -101,6 +101,11 @@ impl Settings {
         };
         rows.sourced("local.data_dir", &path(&self.local_data_dir));
         rows.sourced("backup.dir", &path(&self.backup_dir));
+        rows.push(
+            "backup.encrypt_to",
+            super::show_recipients(&self.backup_encrypt_to.value),
+            &self.backup_encrypt_to.source,
+        );
         rows.sourced("migrate.lock_timeout", &self.migrate_lock_timeout);
         rows.sourced("migrate.lock_wait", &self.migrate_lock_wait);
         rows.sourced("actor", &self.actor);

@@ -1,5 +1,5 @@
 //! Checks of config-file values that serde's types cannot express (durations, thresholds, the
-//! webhook URL, the poll interval), run when the file is read, so an invalid file is an error for every command
+//! webhook URL, the poll interval, backup recipients), run when the file is read, so an invalid file is an error for every command
 //! and not only for the one that uses the section. Errors name the line and the key.
 
 use std::collections::BTreeMap;
@@ -19,6 +19,13 @@ struct Doc {
     tasks: Tasks,
     #[serde(default)]
     database: Database,
+    #[serde(default)]
+    backup: Backup,
+}
+
+#[derive(Deserialize, Default)]
+struct Backup {
+    encrypt_to: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -68,6 +75,18 @@ pub fn check(text: &str, file: &FileConfig) -> Result<(), String> {
     if let (Some(t), Some(s)) = (&file.database.poll_interval, &doc.database.poll_interval) {
         if let Err(e) = super::parse_poll_interval(t) {
             return at(s.span(), "database.poll_interval", e);
+        }
+    }
+    if let (Some(list), Some(s)) = (&file.backup.encrypt_to, &doc.backup.encrypt_to) {
+        for (i, text) in list.iter().enumerate() {
+            if let Err(e) = super::parse_recipient(text) {
+                let which = if s.get_ref().is_array() {
+                    format!("item {}: ", i + 1)
+                } else {
+                    String::new()
+                };
+                return at(s.span(), "backup.encrypt_to", format!("{which}{e}"));
+            }
         }
     }
     let h = &file.health;
@@ -181,6 +200,27 @@ mod tests {
             let err = parse_config(text).unwrap_err();
             assert!(err.starts_with(expect), "{text:?}: {err}");
             assert!(!err.contains("tok"), "{err}");
+        }
+        // Backup recipients: the bad one is named by its line; a secret key is not echoed.
+        let good = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+        parse_config(&format!("[backup]\nencrypt_to = [\"{good}\"]\n")).unwrap();
+        parse_config(&format!("[backup]\nencrypt_to = \"{good}\"\n")).unwrap();
+        let err = parse_config(&format!(
+            "[backup]\nencrypt_to = [\n  \"{good}\",\n  \"age1nope\",\n]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            err.starts_with(":2: key `backup.encrypt_to`: item 2: \"age1nope\" is not a valid"),
+            "{err}"
+        );
+        let err = parse_config("[backup]\nencrypt_to = [\"x\", 5]\n").unwrap_err();
+        assert!(err.starts_with(":2: key `backup.encrypt_to`: "), "{err}");
+        let secret = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
+        for text in [format!("[\"{secret}\"]"), format!("\"{secret}\"")] {
+            let err = parse_config(&format!("[backup]\nencrypt_to = {text}\n")).unwrap_err();
+            assert!(err.starts_with(":2: key `backup.encrypt_to`: "), "{err}");
+            assert!(err.contains("secret key"), "{err}");
+            assert!(!err.contains("GFPYYSJZ"), "{err}");
         }
         // Values that are only valid together are accepted.
         parse_config("[health.thresholds.connections]\nwarn = \"97%\"\ncrit = \"99%\"\n").unwrap();

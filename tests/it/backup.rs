@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::support::{wait_until, Sandbox, Spawned, TestDb, TestPg};
 
 /// Row count and an md5 over the sorted rows of every user table: equal maps = identical rows.
-fn table_checksums(db: &TestDb) -> Vec<(String, i64, String)> {
+pub(crate) fn table_checksums(db: &TestDb) -> Vec<(String, i64, String)> {
     let mut c = db.client();
     let tables: Vec<String> = c
         .query(
@@ -37,7 +37,7 @@ fn table_checksums(db: &TestDb) -> Vec<(String, i64, String)> {
 }
 
 /// A migrated database with rows of our own (independent of the schema's tables).
-fn db_with_data() -> TestDb {
+pub(crate) fn db_with_data() -> TestDb {
     let db = TestPg::get().migrated_db();
     db.client()
         .batch_execute(
@@ -57,7 +57,7 @@ fn create(sb: &Sandbox, db: &TestDb, reason: &str) -> Value {
         .ok_json()
 }
 
-fn backup_dir(sb: &Sandbox) -> PathBuf {
+pub(crate) fn backup_dir(sb: &Sandbox) -> PathBuf {
     sb.path().join("state/taskdb/backups")
 }
 
@@ -309,7 +309,7 @@ fn fake_backup(dir: &Path, database: &str, days_ago: i64) -> PathBuf {
     dir.join(file)
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
+pub(crate) fn files_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -381,7 +381,7 @@ fn prune_deletes_old_backups_but_never_the_newest_of_a_database() {
 }
 
 /// Live (not zombie) processes whose command line mentions `marker`.
-fn processes_mentioning(marker: &str) -> Vec<i32> {
+pub(crate) fn processes_mentioning(marker: &str) -> Vec<i32> {
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
@@ -407,7 +407,7 @@ fn processes_mentioning(marker: &str) -> Vec<i32> {
 }
 
 /// Sessions of taskdb and its pg_dump (application_name `taskdb backup`) running a statement.
-fn active_pg_dump_sessions(db: &TestDb) -> i64 {
+pub(crate) fn active_pg_dump_sessions(db: &TestDb) -> i64 {
     db.client()
         .query_one(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
@@ -418,11 +418,12 @@ fn active_pg_dump_sessions(db: &TestDb) -> i64 {
         .get(0)
 }
 
-/// Start `backup create` while a lock keeps pg_dump waiting; return the child once pg_dump
-/// is waiting on the lock (the transaction holding it is `locker`).
-fn backup_blocked_by_a_lock(sb: &Sandbox, db: &TestDb) -> Spawned {
+/// Start `backup create` (with `extra` arguments) while a lock keeps pg_dump waiting; return
+/// the child once pg_dump is waiting on the lock (the transaction holding it is `locker`).
+pub(crate) fn backup_blocked_by_a_lock(sb: &Sandbox, db: &TestDb, extra: &[&str]) -> Spawned {
     let mut child = sb
         .taskdb(&["backup", "create", "--reason", "interrupted"])
+        .args(extra)
         .db(db)
         .spawn();
     wait_until(60, "pg_dump to wait on the lock", || {
@@ -444,7 +445,7 @@ fn backup_blocked_by_a_lock(sb: &Sandbox, db: &TestDb) -> Spawned {
     child
 }
 
-fn taskdb_files(dir: &Path) -> Vec<String> {
+pub(crate) fn taskdb_files(dir: &Path) -> Vec<String> {
     files_in(dir)
         .into_iter()
         .filter(|f| f.contains("_interrupted"))
@@ -461,7 +462,7 @@ fn sigterm_during_backup_create_stops_pg_dump_and_leaves_no_dump() {
     let mut tx = locker.transaction().unwrap();
     tx.batch_execute("LOCK TABLE bk_items IN ACCESS EXCLUSIVE MODE")
         .unwrap();
-    let child = backup_blocked_by_a_lock(&sb, &db);
+    let child = backup_blocked_by_a_lock(&sb, &db, &[]);
     assert!(!processes_mentioning(&marker).is_empty(), "pg_dump runs");
     child.signal(libc::SIGTERM);
     child.wait(60).expect_exit(143).stderr_line();
@@ -486,7 +487,7 @@ fn a_killed_backup_create_leaves_only_an_incomplete_file_that_prune_removes() {
     let mut tx = locker.transaction().unwrap();
     tx.batch_execute("LOCK TABLE bk_items IN ACCESS EXCLUSIVE MODE")
         .unwrap();
-    let mut child = backup_blocked_by_a_lock(&sb, &db);
+    let mut child = backup_blocked_by_a_lock(&sb, &db, &[]);
     // While it runs, the partial file is work in progress: neither listed nor pruned.
     assert_eq!(
         sb.taskdb(&["backup", "prune", "--keep", "1"])

@@ -5,6 +5,7 @@
 mod support;
 
 mod backup;
+mod backup_encrypted;
 mod bench;
 mod claim_plan;
 mod cli;

@@ -173,7 +173,7 @@ async fn take_backup(
     let created = backup::create(
         db,
         &config,
-        &ctx.settings.backup_dir.value,
+        &backup::Target::from_settings(&ctx.settings),
         reason,
         ctx.actor(),
         &ctx.out,

@@ -3,13 +3,16 @@
 //!
 //! A backup is two files in the backup directory (0700): `<db>_<UTC>_v<schema>_<reason>.dump`
 //! (0600) and its manifest `<same>.dump.json` (0600; sha256, size, versions, reason, actor).
-//! While pg_dump writes, the dump is `<same>.dump.partial` (see [`orphans`]).
+//! While pg_dump writes, the dump is `<same>.dump.partial` (see [`orphans`]). An encrypted
+//! backup is `<same>.dump.age` (an age file holding the archive; see [`encryption`]), its
+//! manifest `<same>.dump.age.json`, recording the recipients and the ciphertext's sha256.
 //! The connection reaches pg_dump/pg_restore through PG* environment variables of the child,
 //! never through its command line, so the password is not visible in `ps`.
 //!
 //! Here: the manifest, the server facts a backup records, listing and pruning. Writing one is
-//! in `create`, checking one in `verify`, restoring one in `restore`; finding and running the
-//! client tools in [`crate::db::pgtools`].
+//! in `create`, checking one in `verify`, restoring one in `restore`, feeding one to pg_restore
+//! (decrypted if need be) in `archive`; finding and running the client tools in
+//! [`crate::db::pgtools`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,16 +28,25 @@ use crate::db::pgtools::apply_connection_env;
 use crate::exit::failed;
 use crate::units::format_bytes_iec;
 
+mod archive;
 mod create;
+pub mod encryption;
 pub mod orphans;
 mod restore;
 mod verify;
 
-pub use create::{create, Created};
+pub use archive::Archive;
+pub use create::{create, Created, Target};
+pub use encryption::{Identities, Kind};
 pub use restore::{
     create_database, database_exists, drop_database, restore_into_new, restore_over,
 };
-pub use verify::{verify, Verified};
+pub use verify::{verify, Verified, VerifyError};
+
+/// How a plain backup's file name ends.
+pub const DUMP_SUFFIX: &str = ".dump";
+/// How an encrypted backup's file name ends (an age file holding the archive).
+pub const AGE_DUMP_SUFFIX: &str = ".dump.age";
 
 /// What a backup's manifest records.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,6 +67,28 @@ pub struct Manifest {
     pub duration_ms: u64,
     /// Always "custom" (`pg_dump -Fc`).
     pub format: String,
+    /// How the file is encrypted; absent: it is not. `size_bytes` and `sha256` are always of
+    /// the file as stored (for an encrypted backup, the ciphertext).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<Encryption>,
+}
+
+/// What a manifest records about an encrypted backup.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Encryption {
+    /// "age" (age-encryption.org/v1, X25519).
+    pub method: String,
+    /// The recipients (public keys) it is encrypted to: an identity of any one decrypts it.
+    pub recipients: Vec<String>,
+}
+
+impl Encryption {
+    pub fn age(recipients: &[encryption::Recipient]) -> Self {
+        Encryption {
+            method: "age".into(),
+            recipients: recipients.iter().map(ToString::to_string).collect(),
+        }
+    }
 }
 
 /// A backup as `backup list` shows it.
@@ -200,7 +234,10 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>> {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        if !name.ends_with(".dump.json") {
+        let Some(dump) = name.strip_suffix(".json") else {
+            continue;
+        };
+        if !dump.ends_with(DUMP_SUFFIX) && !dump.ends_with(AGE_DUMP_SUFFIX) {
             continue;
         }
         let Ok(text) =
@@ -293,6 +330,7 @@ mod tests {
                 host: String::new(),
                 duration_ms: 0,
                 format: "custom".into(),
+                encryption: None,
             },
         }
     }

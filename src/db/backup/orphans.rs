@@ -32,7 +32,7 @@ pub fn try_lock(file: &std::fs::File) -> bool {
 }
 
 /// The parts of a file name that `backup create` made:
-/// `<database>_<yyyymmddThhmmssZ>_v<schema>_<reason>[-n].dump`.
+/// `<database>_<yyyymmddThhmmssZ>_v<schema>_<reason>[-n].dump[.age]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DumpName {
     pub database: String,
@@ -41,9 +41,12 @@ pub struct DumpName {
     pub reason: String,
 }
 
-/// Parse a `.dump` file name of taskdb's own naming; None for anything else.
+/// Parse a `.dump` (or encrypted `.dump.age`) file name of taskdb's own naming; None for
+/// anything else.
 pub fn parse_dump_name(name: &str) -> Option<DumpName> {
-    let stem = name.strip_suffix(".dump")?;
+    let stem = name
+        .strip_suffix(super::AGE_DUMP_SUFFIX)
+        .or_else(|| name.strip_suffix(super::DUMP_SUFFIX))?;
     // The database name may hold underscores: find the timestamp from the right.
     let bytes = stem.as_bytes();
     (1..stem.len())
@@ -178,6 +181,11 @@ mod tests {
         assert_eq!(d.schema_version, 12);
         assert_eq!(d.reason, "before-fix-2");
         assert_eq!(d.created_at.to_rfc3339(), "2026-11-25T09:30:00+00:00");
+        let e = parse_dump_name("my_app_20261125T093000Z_v12_nightly.dump.age").unwrap();
+        assert_eq!(
+            (e.database.as_str(), e.reason.as_str()),
+            ("my_app", "nightly")
+        );
         for other in [
             "notes.dump",
             "app_20261125T093000Z_v12_.dump",
@@ -185,6 +193,8 @@ mod tests {
             "app_20261125T093000Z_vX_x.dump",
             "app_2026112T093000Z_v1_x.dump",
             "app_20261125T093000Z_v1_x.sql",
+            "app_20261125T093000Z_v1_x.age",
+            "app_20261125T093000Z_v1_x.dump.age.json",
         ] {
             assert_eq!(parse_dump_name(other), None, "{other}");
         }

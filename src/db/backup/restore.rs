@@ -1,16 +1,17 @@
 //! Restoring an archive: into a new database (`pg_restore --single-transaction`), or over an
 //! existing one in ONE transaction (drop every user schema, then the archive's script through
 //! psql). Also the statements around it: whether a database exists, creating and dropping one.
+//! An encrypted archive is decrypted into pg_restore's stdin as it reads ([`Archive`]).
 
-use std::path::Path;
 use std::process::Stdio;
 
 use anyhow::{Context as _, Result};
 use postgres_protocol::escape::escape_identifier;
 use tokio_postgres::Client;
 
+use super::archive::Archive;
 use super::connected_tool;
-use crate::db::pgtools::{list_archive, stderr_excerpt, PgTools};
+use crate::db::pgtools::{stderr_excerpt, PgTools};
 use crate::exit::failed;
 use crate::output::Output;
 
@@ -54,20 +55,22 @@ pub async fn restore_into_new(
     tools: &PgTools,
     config: &crate::db::ToolConn,
     dbname: &str,
-    file: &Path,
+    archive: &Archive<'_>,
     out: &Output,
 ) -> Result<()> {
     let mut cmd = connected_tool(&tools.pg_restore, config);
     cmd.args(["--no-password", "--single-transaction", "--exit-on-error"])
         .arg("--dbname")
-        .arg(dbname_conninfo(dbname))
-        .arg(file);
+        .arg(dbname_conninfo(dbname));
+    archive.attach(&mut cmd);
     let spinner = out.spinner(format!("pg_restore into {dbname}"));
-    let result = cmd
-        .output()
-        .await
-        .with_context(|| format!("cannot run {}", tools.pg_restore.display()))?;
+    let result = archive.run(cmd, true).await;
     spinner.finish_and_clear();
+    let result = result.map_err(|e| {
+        failed(format!(
+            "pg_restore into {dbname} failed (nothing was committed): {e}"
+        ))
+    })?;
     if !result.status.success() {
         return Err(failed(format!(
             "pg_restore into {dbname} failed and was rolled back: {}",
@@ -95,12 +98,12 @@ pub async fn restore_over(
     tools: &PgTools,
     config: &crate::db::ToolConn,
     dbname: &str,
-    file: &Path,
+    archive: &Archive<'_>,
     out: &Output,
 ) -> Result<()> {
     use tokio::io::AsyncWriteExt;
-    let prelude = prelude(tools, file).await?;
-    let (mut script, mut psql) = script_and_psql(tools, config, dbname, file);
+    let prelude = prelude(tools, archive).await?;
+    let (mut script, mut psql) = script_and_psql(tools, config, dbname, archive);
     let spinner = out.spinner(format!("restoring into {dbname}"));
     let mut psql = psql
         .spawn()
@@ -116,6 +119,7 @@ pub async fn restore_over(
         .stdout
         .take()
         .ok_or_else(|| failed("pg_restore has no stdout"))?;
+    let script_in = script.stdin.take();
     let feed = async {
         psql_in.write_all(prelude.as_bytes()).await?;
         tokio::io::copy(&mut script_out, &mut psql_in).await?;
@@ -124,7 +128,7 @@ pub async fn restore_over(
         Ok::<_, std::io::Error>(())
     };
     // psql stops reading at the first error (broken pipe here); its own message says why.
-    let fed = feed.await;
+    let (archive_fed, fed) = tokio::join!(archive.feed(script_in, true), feed);
     let script_result = script.wait_with_output().await?;
     let psql_result = psql.wait_with_output().await?;
     spinner.finish_and_clear();
@@ -132,6 +136,12 @@ pub async fn restore_over(
         return Err(failed(format!(
             "restoring into {dbname} failed and was rolled back: {}",
             stderr_excerpt(&psql_result.stderr)
+        )));
+    }
+    if let Err(e) = archive_fed {
+        // pg_restore saw the archive end early, so no COMMIT reached psql.
+        return Err(failed(format!(
+            "restoring into {dbname} failed and was rolled back: {e}"
         )));
     }
     if !script_result.status.success() {
@@ -149,12 +159,13 @@ pub async fn restore_over(
 /// own BEGIN (--single-transaction) is then a harmless warning, and its COMMIT at the very end
 /// — written only when pg_restore got through the whole archive — commits everything. Anything
 /// less ends in a rollback.
-async fn prelude(tools: &PgTools, file: &Path) -> Result<String> {
+async fn prelude(tools: &PgTools, archive: &Archive<'_>) -> Result<String> {
     // pg_dump does not emit CREATE SCHEMA public (it assumes it exists); recreate it unless
     // the archive does.
-    let list = list_archive(tools, file)
+    let list = archive
+        .list(tools)
         .await
-        .with_context(|| format!("cannot run {}", tools.pg_restore.display()))?;
+        .map_err(|e| failed(format!("cannot list the archive's contents: {e}")))?;
     let creates_public = String::from_utf8_lossy(&list.stdout)
         .lines()
         .any(|l| !l.starts_with(';') && l.contains(" SCHEMA - public "));
@@ -172,13 +183,12 @@ fn script_and_psql(
     tools: &PgTools,
     config: &crate::db::ToolConn,
     dbname: &str,
-    file: &Path,
+    archive: &Archive<'_>,
 ) -> (tokio::process::Command, tokio::process::Command) {
     let mut script = tokio::process::Command::new(&tools.pg_restore);
+    script.args(["--file=-", "--exit-on-error", "--single-transaction"]);
+    archive.attach(&mut script);
     script
-        .args(["--file=-", "--exit-on-error", "--single-transaction"])
-        .arg(file)
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);

@@ -1,24 +1,29 @@
-//! `taskdb backup create|list|verify|restore`: verified `pg_dump -Fc` backups.
+//! `taskdb backup create|list|verify|restore|prune`: verified `pg_dump -Fc` backups, encrypted
+//! with age when `backup.encrypt_to` (or `--encrypt-to`) names recipients. Restoring is in
+//! `restore`.
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::db::backup::{self, orphans};
-use crate::db::migrations as mig;
-use crate::db::pgtools::{find_tools, PgTools};
-use crate::exit::{usage, Exit};
+use crate::db::backup::{self, orphans, Identities, VerifyError};
+use crate::db::pgtools::find_tools;
+use crate::exit::{failed, usage, Exit};
 use crate::units::format_bytes_iec;
+
+mod restore;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
   taskdb backup create --reason nightly        # into backup.dir, verified, with a manifest
+  taskdb backup create --encrypt-to age1…      # encrypted with age (or: [backup] encrypt_to)
   taskdb backup list --format json
   taskdb backup verify ~/.local/state/taskdb/backups/taskdb_20261125T093000Z_v4_nightly.dump
+  taskdb backup verify FILE.dump.age --identity key.txt   # decrypt and read it to the end
   taskdb backup restore FILE --into taskdb_copy  # into a new database
   taskdb backup restore FILE --yes               # over the current database
   taskdb backup prune --older-than 14d           # retention, e.g. after the nightly backup
@@ -42,12 +47,33 @@ Until then pg_dump writes <file>.partial, renamed only after verification and af
 manifest is written. On SIGINT/SIGTERM pg_dump is stopped and both files are removed; after
 kill -9 (pg_dump dies with taskdb) the .partial file stays, shown by `backup list` as
 incomplete and removed by `backup prune`.
-pg_dump must be at least as new as the server (else the package to install is named)."
+pg_dump must be at least as new as the server (else the package to install is named).
+
+Encrypted: with --encrypt-to RECIPIENT (repeatable) or, without it, the recipients of
+[backup] encrypt_to / TASKDB_BACKUP_ENCRYPT_TO, pg_dump's output is encrypted with age as it is
+written, into <file>.dump.age (an ordinary age file: `age -d -i KEYFILE` opens it). The manifest
+records the recipients and the sha256 and size of the ciphertext. To verify it without any
+recipient's secret key, the file is also encrypted to a one-time key that taskdb holds in memory
+only while it reads the backup back, then forgets."
     )]
     Create(CreateArgs),
     /// List the backups in the backup directory (from their manifests) and interrupted ones
     List,
     /// Check that a backup is readable to the end and matches its manifest
+    #[command(
+        long_about = "Check that a backup is readable to the end and matches its manifest.
+
+The file must be a non-empty pg_dump custom-format archive, or an age-encrypted one. When a
+manifest is beside it (<file>.json), its size and sha256 must match. Then pg_restore reads the
+table of contents and every data block to the end.
+An encrypted backup is decrypted as pg_restore reads it with --identity KEYFILE (an age
+identity file, AGE-SECRET-KEY-1… lines). Without --identity only the ciphertext is checked
+against the manifest (reported, exit 0: it was not decrypted); without a manifest either, there
+is nothing to check and it is refused (exit 2).
+Exit codes: 0 ok; 1 the file fails verification (damaged, truncated, modified: a changed byte
+of an encrypted file fails decryption); 2 bad input: a missing file, an unreadable or invalid
+identity file, an identity the file is not encrypted to."
+    )]
     Verify(VerifyArgs),
     /// Restore a backup into a new database (--into) or over the current one
     #[command(
@@ -59,7 +85,10 @@ anything is touched (exit 2). With --into NAME a new database is created and res
 from the backup in one transaction: every user schema is dropped and the archive's script is
 run with psql --single-transaction (all or nothing), after confirmation (--yes) and after a
 safety backup of the current state (--no-backup to skip). The database ends up exactly as the
-backup was: objects created after the backup are gone too."
+backup was: objects created after the backup are gone too.
+An encrypted backup (age) needs --identity KEYFILE: it is decrypted as pg_restore reads it, never
+written to disk in the clear. Without --identity, or with an identity it is not encrypted to,
+it is refused before anything is touched (exit 2)."
     )]
     Restore(RestoreArgs),
     /// Delete old backups from the backup directory (retention)
@@ -82,17 +111,25 @@ struct CreateArgs {
     /// Why the backup is taken (recorded in the manifest and the file name)
     #[arg(long, value_name = "TEXT", default_value = "manual")]
     reason: String,
+    /// Encrypt with age to this recipient (age1…, as `age-keygen -y` prints it; repeatable);
+    /// replaces backup.encrypt_to for this backup
+    #[arg(long, value_name = "RECIPIENT")]
+    encrypt_to: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 struct VerifyArgs {
-    /// The .dump file
+    /// The .dump (or encrypted .dump.age) file
     file: PathBuf,
+    /// age identity file to decrypt an encrypted backup with (AGE-SECRET-KEY-1… lines, as
+    /// age-keygen writes them; repeatable)
+    #[arg(long, value_name = "KEYFILE")]
+    identity: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 struct RestoreArgs {
-    /// The .dump file
+    /// The .dump (or encrypted .dump.age) file
     file: PathBuf,
     /// Restore into this new database instead of over the current one
     #[arg(long, value_name = "DBNAME")]
@@ -100,6 +137,9 @@ struct RestoreArgs {
     /// Restoring over the current database: skip the safety backup of its current state
     #[arg(long)]
     no_backup: bool,
+    /// age identity file to decrypt an encrypted backup with (needed for one; repeatable)
+    #[arg(long, value_name = "KEYFILE")]
+    identity: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -124,13 +164,13 @@ pub async fn run(args: BackupArgs, ctx: &Context) -> Result<Exit> {
         BackupCmd::Create(a) => create(a, ctx).await,
         BackupCmd::List => list(ctx),
         BackupCmd::Verify(a) => verify(a, ctx).await,
-        BackupCmd::Restore(a) => restore(a, ctx).await,
+        BackupCmd::Restore(a) => restore::restore(a, ctx).await,
         BackupCmd::Prune(a) => prune(a, ctx),
     }
 }
 
 fn manifest_fields(path: &std::path::Path, m: &backup::Manifest) -> Vec<(&'static str, String)> {
-    vec![
+    let mut fields = vec![
         ("file", path.display().to_string()),
         ("database", m.database.clone()),
         ("created_at", crate::output::ts(Some(m.created_at))),
@@ -142,21 +182,35 @@ fn manifest_fields(path: &std::path::Path, m: &backup::Manifest) -> Vec<(&'stati
         ("pg_dump_version", m.pg_dump_version.clone()),
         ("actor", m.actor.clone()),
         ("duration_ms", m.duration_ms.to_string()),
-    ]
+    ];
+    if let Some(e) = &m.encryption {
+        fields.push((
+            "encrypted_to",
+            format!("{}: {}", e.method, e.recipients.join(", ")),
+        ));
+    }
+    fields
 }
 
 async fn create(args: CreateArgs, ctx: &Context) -> Result<Exit> {
+    let flagged = args
+        .encrypt_to
+        .iter()
+        .map(|t| {
+            crate::settings::parse_recipient(t).map_err(|e| usage(format!("--encrypt-to: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let target = match flagged.is_empty() {
+        true => backup::Target::from_settings(&ctx.settings),
+        false => backup::Target {
+            dir: &ctx.settings.backup_dir.value,
+            encrypt_to: &flagged,
+        },
+    };
     let db = ctx.db().await?;
     let config = ctx.tool_conn().await?;
-    let created = backup::create(
-        &db,
-        &config,
-        &ctx.settings.backup_dir.value,
-        &args.reason,
-        ctx.actor(),
-        &ctx.out,
-    )
-    .await?;
+    let created =
+        backup::create(&db, &config, &target, &args.reason, ctx.actor(), &ctx.out).await?;
     #[derive(Serialize)]
     struct Out<'a> {
         path: &'a std::path::Path,
@@ -174,8 +228,12 @@ async fn create(args: CreateArgs, ctx: &Context) -> Result<Exit> {
         },
         &manifest_fields(&created.path, &created.manifest),
     )?;
+    let how = match &created.manifest.encryption {
+        Some(e) => format!(", encrypted to {} recipient(s),", e.recipients.len()),
+        None => String::new(),
+    };
     ctx.out.note(format!(
-        "backup written and verified: {}",
+        "backup written{how} and verified: {}",
         created.path.display()
     ));
     Ok(Exit::SUCCESS)
@@ -189,7 +247,7 @@ enum ListRow {
     Backup {
         status: &'static str,
         #[serde(flatten)]
-        listed: backup::Listed,
+        listed: Box<backup::Listed>,
     },
     Incomplete(orphans::Leftover),
 }
@@ -198,7 +256,7 @@ impl ListRow {
     fn backup(listed: backup::Listed) -> ListRow {
         ListRow::Backup {
             status: if listed.present { "ok" } else { "file_gone" },
-            listed,
+            listed: Box::new(listed),
         }
     }
 }
@@ -325,17 +383,47 @@ fn check_file_arg(file: &std::path::Path) -> Result<()> {
     }
 }
 
+/// The identities of `--identity` (None without the flag). Bad files are exit 2.
+fn identities(paths: &[PathBuf], ctx: &Context) -> Result<Option<Identities>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    Identities::load(paths, &ctx.out).map(Some)
+}
+
 async fn verify(args: VerifyArgs, ctx: &Context) -> Result<Exit> {
     check_file_arg(&args.file)?;
+    let ids = identities(&args.identity, ctx)?;
     let tools = find_tools(None)?;
-    let v = backup::verify(&args.file, &tools, &ctx.out)
+    let v = backup::verify(&args.file, &tools, ids.as_ref(), &ctx.out)
         .await
-        .map_err(|why| crate::exit::failed(format!("verification failed: {why}")))?;
+        .map_err(|e| match e {
+            VerifyError::Key(why) => usage(why),
+            VerifyError::File(why) => failed(format!("verification failed: {why}")),
+        })?;
+    if ids.is_some() && !v.encrypted {
+        ctx.out.warn(format!(
+            "{} is not encrypted: --identity was not needed",
+            args.file.display()
+        ));
+    }
     let mut fields = vec![
         ("file", v.file.display().to_string()),
         ("size", format_bytes_iec(v.size_bytes)),
         ("sha256", v.sha256.clone()),
-        ("toc_entries", v.toc_entries.to_string()),
+        (
+            "encryption",
+            match (v.encrypted, v.decrypted) {
+                (false, _) => "none".to_string(),
+                (true, true) => "age: decrypted and read to the end".to_string(),
+                (true, false) => "age: not decrypted (no --identity)".to_string(),
+            },
+        ),
+        (
+            "toc_entries",
+            v.toc_entries
+                .map_or_else(|| "(not read)".to_string(), |n| n.to_string()),
+        ),
         (
             "manifest",
             if v.manifest.is_some() {
@@ -350,197 +438,13 @@ async fn verify(args: VerifyArgs, ctx: &Context) -> Result<Exit> {
         fields.push(("created_at", crate::output::ts(Some(m.created_at))));
     }
     ctx.out.record(&v, &fields)?;
-    ctx.out.note(format!("{}: ok", args.file.display()));
-    Ok(Exit::SUCCESS)
-}
-
-/// A database name we are willing to create: letters, digits, underscore (no quoting games).
-fn valid_db_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name.len() <= 63
-}
-
-/// What `backup restore` reports.
-#[derive(Serialize)]
-struct Restored {
-    file: PathBuf,
-    database: String,
-    created_database: bool,
-    safety_backup: Option<PathBuf>,
-}
-
-async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
-    check_file_arg(&args.file)?;
-    if let Some(name) = &args.into {
-        if !valid_db_name(name) {
-            return Err(usage(format!(
-                "--into {name:?}: use letters, digits and underscores (at most 63, not starting with a digit)"
-            )));
-        }
-    }
-    let tools = find_tools(None)?;
-    // Refuse a bad file before touching anything.
-    let verified = backup::verify(&args.file, &tools, &ctx.out)
-        .await
-        .map_err(|why| usage(format!("refusing to restore: {why}; nothing was changed")))?;
-    let db = ctx.db().await?;
-    let config = ctx.tool_conn().await?;
-    let info = backup::server_info(&db).await?;
-    let tools = find_tools(Some(info.major))?;
-    let from = verified
-        .manifest
-        .as_ref()
-        .map(|m| {
-            format!(
-                " (database {}, schema v{}, {})",
-                m.database,
-                m.schema_version,
-                crate::output::ts(Some(m.created_at))
-            )
-        })
-        .unwrap_or_default();
-    let ready = Ready {
-        args: &args,
-        from,
-        tools,
-        config,
-        db,
-    };
-    match &args.into {
-        Some(name) => restore_into(&ready, name, ctx).await,
-        None => restore_over_current(&ready, &info.database, ctx).await,
-    }
-}
-
-/// A restore that passed its checks: the verified file, the tools, the connection.
-struct Ready<'a> {
-    args: &'a RestoreArgs,
-    /// " (database …, schema v…, …)" from the manifest, or nothing.
-    from: String,
-    tools: PgTools,
-    config: crate::db::ToolConn,
-    db: crate::db::Db,
-}
-
-/// `--into NAME`: a new database, dropped again when the restore fails.
-async fn restore_into(r: &Ready<'_>, name: &str, ctx: &Context) -> Result<Exit> {
-    let (args, from, db) = (r.args, &r.from, &r.db);
-    if backup::database_exists(db, name).await? {
-        return Err(usage(format!(
-            "database {name} already exists; --into needs a new name (or restore over the current database without --into); nothing was changed"
-        )));
-    }
-    // The name was checked to be a plain identifier.
-    backup::create_database(db, name).await?;
-    if let Err(e) = backup::restore_into_new(&r.tools, &r.config, name, &args.file, &ctx.out).await
-    {
-        backup::drop_database(db, name).await;
-        return Err(e.context(format!("database {name} was dropped again")));
-    }
-    ctx.out.note(format!(
-        "restored {}{from} into the new database {name}",
-        args.file.display()
-    ));
-    let r = Restored {
-        file: args.file.clone(),
-        database: name.to_string(),
-        created_database: true,
-        safety_backup: None,
-    };
-    ctx.out.record(
-        &r,
-        &[
-            ("file", r.file.display().to_string()),
-            ("database", name.to_string()),
-        ],
-    )?;
-    Ok(Exit::SUCCESS)
-}
-
-/// Over the current database, after confirmation and a safety backup, with the migration lock
-/// held so no migration runs while the schema is replaced.
-async fn restore_over_current(r: &Ready<'_>, database: &str, ctx: &Context) -> Result<Exit> {
-    let (args, from, db) = (r.args, &r.from, &r.db);
-    ctx.out
-        .confirm(&format!(
-            "replace the objects and data of database {database} ({}) with backup {}{from}?",
-            db.target,
+    ctx.out.note(if v.encrypted && !v.decrypted {
+        format!(
+            "{}: the ciphertext matches its manifest; not decrypted (--identity KEYFILE reads the archive to the end)",
             args.file.display()
-        ))
-        .await?;
-    mig::identify_session(db, "backup restore").await?;
-    mig::acquire_lock(
-        db,
-        std::time::Duration::from_secs(ctx.settings.migrate_lock_wait.value),
-        &ctx.out,
-    )
-    .await?;
-    let result = async {
-        let safety = if args.no_backup {
-            None
-        } else {
-            ctx.out
-                .note("taking a safety backup of the current state first (--no-backup to skip)");
-            let created = backup::create(
-                db,
-                &r.config,
-                &ctx.settings.backup_dir.value,
-                "before restore",
-                ctx.actor(),
-                &ctx.out,
-            )
-            .await
-            .context("the safety backup failed, so nothing was restored")?;
-            ctx.out
-                .note(format!("safety backup: {}", created.path.display()));
-            Some(created.path)
-        };
-        backup::restore_over(&r.tools, &r.config, database, &args.file, &ctx.out).await?;
-        Ok::<_, anyhow::Error>(safety)
-    }
-    .await;
-    let _ = mig::release_lock(db).await;
-    let safety = result?;
-    ctx.out.note(format!(
-        "restored {}{from} over database {database}",
-        args.file.display()
-    ));
-    let r = Restored {
-        file: args.file.clone(),
-        database: database.to_string(),
-        created_database: false,
-        safety_backup: safety,
-    };
-    ctx.out.record(
-        &r,
-        &[
-            ("file", r.file.display().to_string()),
-            ("database", r.database.clone()),
-            (
-                "safety_backup",
-                r.safety_backup
-                    .as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "(none)".into()),
-            ),
-        ],
-    )?;
+        )
+    } else {
+        format!("{}: ok", args.file.display())
+    });
     Ok(Exit::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_plain_database_names_are_created() {
-        assert!(valid_db_name("taskdb_copy"));
-        assert!(valid_db_name("_x1"));
-        assert!(!valid_db_name("1abc"));
-        assert!(!valid_db_name("a\"; DROP DATABASE x; --"));
-        assert!(!valid_db_name(""));
-        assert!(!valid_db_name(&"a".repeat(64)));
-    }
 }
