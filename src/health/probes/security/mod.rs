@@ -135,16 +135,23 @@ async fn read_facts(
             &[],
         )
         .await?;
-    let passwords = if row.get(9) {
-        Some(read_passwords(client).await?)
-    } else {
-        None
-    };
-    let hba = if row.get(10) {
-        Some(read_hba(client, d.tunnel.is_some()).await?)
-    } else {
-        None
-    };
+    // The rest depends only on what may be read: pipelined on the one connection.
+    let (authid, hba_visible): (bool, bool) = (row.get(9), row.get(10));
+    let (passwords, hba, expiring) = tokio::try_join!(
+        async {
+            match authid {
+                true => read_passwords(client).await.map(Some),
+                false => Ok(None),
+            }
+        },
+        async {
+            match hba_visible {
+                true => read_hba(client, d.tunnel.is_some()).await.map(Some),
+                false => Ok(None),
+            }
+        },
+        read_expiring(client, t),
+    )?;
     Ok(Facts {
         session_user: row.get(0),
         superuser: row.get(1),
@@ -157,7 +164,7 @@ async fn read_facts(
         socket_open_to_all: row.get(8),
         passwords,
         hba,
-        expiring: read_expiring(client, t).await?,
+        expiring,
     })
 }
 
