@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::support::cf_fake::CfFake;
 use crate::support::pg::{ExtraPg, ExtraPgSetup};
-use crate::support::{wait_until, Sandbox, Taskdb, TestPg};
+use crate::support::{wait_until, Sandbox, Taskdb, TestDb, TestPg};
 
 /// `taskdb --format json health --check security <args>` against `url`.
 fn security(sb: &Sandbox, url: &str, args: &[&str]) -> Taskdb {
@@ -44,6 +44,22 @@ fn state<'a>(doc: &'a Value, name: &str) -> &'a str {
     check(doc, name)["state"].as_str().unwrap()
 }
 
+fn message<'a>(doc: &'a Value, name: &str) -> &'a str {
+    check(doc, name)["message"].as_str().unwrap()
+}
+
+/// The check is in state `expect` and its message says `needle`.
+#[track_caller]
+fn says(doc: &Value, name: &str, expect: &str, needle: &str) {
+    let c = check(doc, name);
+    assert_eq!(c["state"], expect, "{c:#}");
+    assert!(message(doc, name).contains(needle), "{c:#}");
+}
+
+fn hint<'a>(doc: &'a Value, name: &str) -> &'a str {
+    check(doc, name)["hint"].as_str().unwrap_or_default()
+}
+
 /// Whether `role` is one of the check's items.
 fn names(doc: &Value, name: &str, role: &str) -> bool {
     check(doc, name)["items"]
@@ -53,37 +69,46 @@ fn names(doc: &Value, name: &str, role: &str) -> bool {
         .any(|i| i["role"] == role)
 }
 
-/// Roles made on the shared cluster, dropped however the test ends (declare it before the
-/// test's database: privileges granted in that database keep a role from being dropped until
-/// the database is gone).
-struct Roles {
-    pg: &'static TestPg,
-    names: Vec<String>,
+/// A test on the shared cluster: its database, a sandbox, and the roles it makes (unique
+/// names), dropped however the test ends: the database first, since grants made in it would
+/// keep a role from being dropped.
+struct Shared {
+    db: TestDb,
+    sb: Sandbox,
+    roles: Vec<String>,
 }
 
-impl Roles {
-    fn new(pg: &'static TestPg) -> Roles {
-        Roles {
-            pg,
-            names: Vec::new(),
-        }
+fn shared() -> Shared {
+    Shared {
+        db: TestPg::get().fresh_db(),
+        sb: Sandbox::new(),
+        roles: Vec::new(),
     }
+}
 
-    /// `CREATE ROLE name <options>` (as the superuser, in `setup` first if given).
-    fn create(&mut self, name: &str, setup: &str, options: &str) -> String {
-        self.names.push(name.to_string());
-        self.pg
+impl Shared {
+    /// `CREATE ROLE <prefix>_<database> <options>` (as the superuser, after `setup`).
+    fn role(&mut self, prefix: &str, setup: &str, options: &str) -> String {
+        let name = format!("{prefix}_{}", self.db.name);
+        self.roles.push(name.clone());
+        self.db
+            .pg
             .client("postgres")
             .batch_execute(&format!("{setup} CREATE ROLE {name} {options}"))
             .unwrap();
-        name.to_string()
+        name
     }
 }
 
-impl Drop for Roles {
+impl Drop for Shared {
     fn drop(&mut self) {
-        let mut c = self.pg.client("postgres");
-        for n in &self.names {
+        let mut c = self.db.pg.client("postgres");
+        c.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.db.name
+        ))
+        .unwrap_or_default();
+        for n in &self.roles {
             let _ = c.batch_execute(&format!("DROP ROLE IF EXISTS {n}"));
         }
     }
@@ -91,45 +116,35 @@ impl Drop for Roles {
 
 #[test]
 fn superuser_bypassrls_and_membership_warn_a_plain_role_does_not() {
-    let pg = TestPg::get();
-    // Before the database, so that it is dropped after it (with the grants made in it).
-    let mut roles = Roles::new(pg);
-    let db = pg.fresh_db();
-    let sb = Sandbox::new();
-    let s = &db.name;
-    let plain = roles.create(&format!("sec_plain_{s}"), "", "LOGIN");
-    let bypass = roles.create(&format!("sec_bypass_{s}"), "", "LOGIN BYPASSRLS");
-    let member = roles.create(&format!("sec_member_{s}"), "", "LOGIN IN ROLE postgres");
+    let mut t = shared();
+    let plain = t.role("sec_plain", "", "LOGIN");
+    let bypass = t.role("sec_bypass", "", "LOGIN BYPASSRLS");
+    let member = t.role("sec_member", "", "LOGIN IN ROLE postgres");
+    let Shared { db, sb, .. } = &t;
     let as_role = |role: &str| format!("{} user={role}", db.url());
 
     // The test suite's own connection: the superuser postgres.
-    let r = security(&sb, &db.url(), &[]).run();
+    let r = security(sb, &db.url(), &[]).run();
     let doc = r.json();
     assert_eq!(state(&doc, "superuser"), "WARNING", "{doc:#}");
     assert_eq!(
         check(&doc, "superuser")["message"],
         "taskdb connects as postgres, a superuser"
     );
-    let hint = probe(&doc)["hint"].as_str().unwrap();
-    assert!(hint.contains("taskdb role create NAME"), "{hint}");
+    let all_hints = probe(&doc)["hint"].as_str().unwrap();
+    assert!(all_hints.contains("taskdb role create NAME"), "{all_hints}");
     assert!(r.code >= 1, "{r}");
 
-    let doc = security(&sb, &as_role(&bypass), &[]).run().json();
+    let doc = security(sb, &as_role(&bypass), &[]).run().json();
     assert_eq!(state(&doc, "superuser"), "WARNING", "{doc:#}");
-    assert!(check(&doc, "superuser")["message"]
-        .as_str()
-        .unwrap()
-        .contains("BYPASSRLS"));
+    assert!(message(&doc, "superuser").contains("BYPASSRLS"));
 
     // Not a superuser itself, but SET ROLE postgres is one statement away.
-    let doc = security(&sb, &as_role(&member), &[]).run().json();
+    let doc = security(sb, &as_role(&member), &[]).run().json();
     assert_eq!(state(&doc, "superuser"), "WARNING", "{doc:#}");
-    assert!(check(&doc, "superuser")["hint"]
-        .as_str()
-        .unwrap()
-        .contains(&format!("REVOKE postgres FROM {member};")));
+    assert!(hint(&doc, "superuser").contains(&format!("REVOKE postgres FROM {member};")));
 
-    let doc = security(&sb, &as_role(&plain), &[]).run().json();
+    let doc = security(sb, &as_role(&plain), &[]).run().json();
     assert_eq!(state(&doc, "superuser"), "OK", "{doc:#}");
     assert_eq!(
         check(&doc, "superuser")["message"],
@@ -155,65 +170,55 @@ fn superuser_bypassrls_and_membership_warn_a_plain_role_does_not() {
 
 #[test]
 fn md5_passwords_expiring_roles_and_password_encryption_on_the_shared_cluster() {
-    let pg = TestPg::get();
-    // Before the database, so that it is dropped after it (with the grants made in it).
-    let mut roles = Roles::new(pg);
-    let db = pg.fresh_db();
-    let sb = Sandbox::new();
-    let s = &db.name;
-    let md5 = roles.create(
-        &format!("sec_md5_{s}"),
+    let mut t = shared();
+    let md5 = t.role(
+        "sec_md5",
         "SET password_encryption = 'md5';",
         "LOGIN PASSWORD 'not-a-real-secret-1'",
     );
-    let scram = roles.create(
-        &format!("sec_scram_{s}"),
+    let scram = t.role(
+        "sec_scram",
         "SET password_encryption = 'scram-sha-256';",
         "LOGIN PASSWORD 'not-a-real-secret-2'",
     );
-    let soon = roles.create(
-        &format!("sec_exp3_{s}"),
+    let soon = t.role(
+        "sec_exp3",
         "",
         &format!(
             "LOGIN VALID UNTIL '{}'",
             (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339()
         ),
     );
-    let later = roles.create(
-        &format!("sec_exp30_{s}"),
+    let later = t.role(
+        "sec_exp30",
         "",
         &format!(
             "LOGIN VALID UNTIL '{}'",
             (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339()
         ),
     );
+    let Shared { db, sb, .. } = &t;
 
-    let r = security(&sb, &db.url(), &[]).run();
+    let r = security(sb, &db.url(), &[]).run();
     let doc = r.json();
     // The superuser reads pg_authid: the MD5 hash is seen, the SCRAM one is not flagged.
     assert_eq!(probe(&doc)["details"]["visible"]["pg_authid"], true);
     assert_eq!(state(&doc, "md5_passwords"), "WARNING", "{doc:#}");
     assert!(names(&doc, "md5_passwords", &md5), "{doc:#}");
     assert!(!names(&doc, "md5_passwords", &scram), "{doc:#}");
-    assert!(check(&doc, "md5_passwords")["hint"]
-        .as_str()
-        .unwrap()
-        .contains("scram-sha-256"));
+    assert!(hint(&doc, "md5_passwords").contains("scram-sha-256"));
     // Expiring in 3 days is within the default 7; in 30 days is not.
     assert_eq!(state(&doc, "expiring_roles"), "WARNING", "{doc:#}");
     assert!(names(&doc, "expiring_roles", &soon), "{doc:#}");
     assert!(!names(&doc, "expiring_roles", &later), "{doc:#}");
-    assert!(check(&doc, "expiring_roles")["hint"]
-        .as_str()
-        .unwrap()
-        .contains("VALID UNTIL"));
+    assert!(hint(&doc, "expiring_roles").contains("VALID UNTIL"));
     assert_eq!(state(&doc, "password_encryption"), "OK", "{doc:#}");
     // Nothing in any secret reached the output.
     r.lacks("not-a-real-secret");
 
     // The threshold decides: 60 days takes in the later role, a 5-day crit makes it CRITICAL.
     let doc = security(
-        &sb,
+        sb,
         &db.url(),
         &["--warn", "role_expiry=60d", "--crit", "role_expiry=5d"],
     )
@@ -230,40 +235,30 @@ fn md5_passwords_expiring_roles_and_password_encryption_on_the_shared_cluster() 
             db.name
         ))
         .unwrap();
-    let doc = security(&sb, &db.url(), &[]).run().json();
+    let doc = security(sb, &db.url(), &[]).run().json();
     assert_eq!(state(&doc, "password_encryption"), "WARNING", "{doc:#}");
-    assert!(check(&doc, "password_encryption")["hint"]
-        .as_str()
-        .unwrap()
-        .starts_with("ALTER DATABASE"));
+    assert!(hint(&doc, "password_encryption").starts_with("ALTER DATABASE"));
 
     // Both roles fixed: no longer named.
-    let mut c = pg.client("postgres");
+    let mut c = db.pg.client("postgres");
     c.batch_execute(&format!(
         "SET password_encryption = 'scram-sha-256'; ALTER ROLE {md5} PASSWORD 'not-a-real-secret-3'; \
          ALTER ROLE {soon} VALID UNTIL 'infinity'"
     ))
     .unwrap();
-    let doc = security(&sb, &db.url(), &[]).run().json();
+    let doc = security(sb, &db.url(), &[]).run().json();
     assert!(!names(&doc, "md5_passwords", &md5), "{doc:#}");
     assert!(!names(&doc, "expiring_roles", &soon), "{doc:#}");
 }
 
 #[test]
 fn an_unprivileged_role_gets_unknown_with_the_grant_not_a_false_ok() {
-    let pg = TestPg::get();
-    // Before the database, so that it is dropped after it (with the grants made in it).
-    let mut roles = Roles::new(pg);
-    let db = pg.fresh_db();
-    let sb = Sandbox::new();
-    let mon = roles.create(
-        &format!("sec_mon_{}", db.name),
-        "",
-        "LOGIN IN ROLE pg_monitor",
-    );
+    let mut t = shared();
+    let mon = t.role("sec_mon", "", "LOGIN IN ROLE pg_monitor");
+    let Shared { db, sb, .. } = &t;
     let url = format!("{} user={mon}", db.url());
 
-    let r = security(&sb, &url, &[]).expect_exit(3);
+    let r = security(sb, &url, &[]).expect_exit(3);
     let doc = r.json();
     let grant = format!(
         "GRANT SELECT ON pg_hba_file_rules TO {mon}; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO {mon};"
@@ -287,7 +282,7 @@ fn an_unprivileged_role_gets_unknown_with_the_grant_not_a_false_ok() {
     // even listen on TCP), and no md5/password rule exists, so no MD5 login is possible.
     // pg_hba_file_rules is a view of each database: granted where the probe connects.
     db.client().batch_execute(&grant).unwrap();
-    let doc = security(&sb, &url, &[]).run().json();
+    let doc = security(sb, &url, &[]).run().json();
     assert_eq!(probe(&doc)["details"]["visible"]["pg_hba_file_rules"], true);
     assert_eq!(state(&doc, "trust_rules"), "OK", "{doc:#}");
     assert_eq!(state(&doc, "md5_passwords"), "OK", "{doc:#}");
@@ -367,18 +362,15 @@ fn trust_rules_passwordless_logins_ssl_and_a_deployed_tunnel_on_a_dedicated_clus
     // the line; not the passwordless CRITICAL.
     hba("host all withpw 192.168.0.0/16 trust\n");
     let doc = security(&sb, &url("postgres"), &[]).expect_exit(1).json();
-    let c = check(&doc, "trust_rules");
-    assert_eq!(c["state"], "WARNING", "{c:#}");
-    assert!(
-        c["message"]
-            .as_str()
-            .unwrap()
-            .contains("line 4 (host all withpw 192.168.0.0/16)"),
-        "{c:#}"
+    says(
+        &doc,
+        "trust_rules",
+        "WARNING",
+        "line 4 (host all withpw 192.168.0.0/16)",
     );
     assert!(
-        c["hint"].as_str().unwrap().contains("pg_hba.conf line 4"),
-        "{c:#}"
+        hint(&doc, "trust_rules").contains("pg_hba.conf line 4"),
+        "{doc:#}"
     );
     assert_eq!(state(&doc, "passwordless_logins"), "OK", "{doc:#}");
     // The monitoring role sees the rule too (its grant), not whose password is missing.
@@ -446,37 +438,22 @@ fn trust_rules_passwordless_logins_ssl_and_a_deployed_tunnel_on_a_dedicated_clus
     // Now a tunnel is deployed from this host: its connector forwards remote clients from
     // loopback, so that rule lets the world in (CRITICAL), and ssl = off is a WARNING.
     let fake = CfFake::start();
-    sb.taskdb(&[
-        "tunnel",
-        "deploy",
-        "--hostname",
-        "db.example.com",
-        "--access-allow-email",
-        "ops@example.com",
-    ])
-    .envs(fake.env())
-    .ok();
+    fake.deploy_tunnel(&sb);
     let doc = security(&sb, &url("postgres"), &[]).expect_exit(2).json();
-    let c = check(&doc, "trust_rules");
-    assert_eq!(c["state"], "WARNING", "{c:#}");
-    assert!(
-        c["message"]
-            .as_str()
-            .unwrap()
-            .contains("which the deployed tunnel forwards to"),
-        "{c:#}"
+    says(
+        &doc,
+        "trust_rules",
+        "WARNING",
+        "which the deployed tunnel forwards to",
     );
     assert_eq!(state(&doc, "passwordless_logins"), "CRITICAL", "{doc:#}");
-    let c = check(&doc, "ssl");
-    assert_eq!(c["state"], "WARNING", "{c:#}");
-    assert!(
-        c["message"]
-            .as_str()
-            .unwrap()
-            .contains("tunnel taskdb is deployed (db.example.com)"),
-        "{c:#}"
+    says(
+        &doc,
+        "ssl",
+        "WARNING",
+        "tunnel taskdb is deployed (db.example.com)",
     );
-    assert!(c["hint"].as_str().unwrap().contains("ssl = on"), "{c:#}");
+    assert!(hint(&doc, "ssl").contains("ssl = on"), "{doc:#}");
     // Another tunnel name was not deployed: its loopback is this host's only.
     let doc = security(&sb, &url("postgres"), &["--tunnel", "other"])
         .expect_exit(1)

@@ -30,8 +30,17 @@ fn get<'a>(checks: &'a [Check], name: &str) -> &'a Check {
     checks.iter().find(|c| c.check == name).unwrap()
 }
 
+/// One check, judged alone.
+fn one(f: &Facts, d: &Deployment, name: &str) -> Check {
+    get(&run(f, d), name).clone()
+}
+
 fn state(f: &Facts, d: &Deployment, name: &str) -> State {
-    get(&run(f, d), name).state
+    one(f, d, name).state
+}
+
+fn hint(c: &Check) -> &str {
+    c.hint.as_deref().unwrap_or_default()
 }
 
 fn rule(line: i32, reach: Reach, admits: &[&str]) -> TrustRule {
@@ -73,23 +82,14 @@ fn superuser_bypassrls_and_a_way_to_become_one_warn() {
     ] {
         let mut f = clean();
         change(&mut f);
-        let c = run(&f, &d);
-        let c = get(&c, "superuser");
+        let c = one(&f, &d, "superuser");
         assert_eq!(c.state, State::Warning, "{c:?}");
         assert!(c.message.starts_with("taskdb connects as mon, "), "{c:?}");
-        assert!(
-            c.hint.as_ref().unwrap().contains("taskdb role create"),
-            "{c:?}"
-        );
+        assert!(hint(&c).contains("taskdb role create"), "{c:?}");
     }
     let mut f = clean();
     f.escalates_to = vec!["Admins".into()];
-    let c = run(&f, &d);
-    assert!(get(&c, "superuser")
-        .hint
-        .as_ref()
-        .unwrap()
-        .ends_with("REVOKE \"Admins\" FROM mon;"));
+    assert!(hint(&one(&f, &d, "superuser")).ends_with("REVOKE \"Admins\" FROM mon;"));
     // The managed local cluster's own superuser is what taskdb set up: reported, not raised.
     let mut f = clean();
     f.superuser = true;
@@ -97,8 +97,7 @@ fn superuser_bypassrls_and_a_way_to_become_one_warn() {
         managed_local: true,
         tunnel: None,
     };
-    let c = run(&f, &local);
-    let c = get(&c, "superuser");
+    let c = one(&f, &local, "superuser");
     assert_eq!(c.state, State::Ok);
     assert!(c.message.contains("managed local cluster"), "{c:?}");
 }
@@ -115,10 +114,9 @@ fn password_encryption_names_where_it_is_set() {
         let mut f = clean();
         f.password_encryption = "md5".into();
         f.password_encryption_source = source.into();
-        let c = run(&f, &d);
-        let c = get(&c, "password_encryption");
+        let c = one(&f, &d, "password_encryption");
         assert_eq!(c.state, State::Warning);
-        assert!(c.hint.as_ref().unwrap().starts_with(fix), "{source}: {c:?}");
+        assert!(hint(&c).starts_with(fix), "{source}: {c:?}");
     }
 }
 
@@ -130,29 +128,22 @@ fn md5_hashes_warn_and_without_pg_authid_the_rules_decide() {
         .as_mut()
         .unwrap()
         .insert("old app".into(), Password::Md5);
-    let c = run(&f, &d);
-    let c = get(&c, "md5_passwords");
+    let c = one(&f, &d, "md5_passwords");
     assert_eq!(c.state, State::Warning);
     assert_eq!(c.message, "login roles with an MD5 password: old app");
-    assert!(c.hint.as_ref().unwrap().contains("\\password \"old app\""));
+    assert!(hint(&c).contains("\\password \"old app\""));
     // Not a superuser: no md5/password rule means no role can log in with an MD5 hash.
     f.passwords = None;
     assert_eq!(state(&f, &d, "md5_passwords"), State::Ok);
     f.hba.as_mut().unwrap().md5_lines = vec![92];
-    let c = run(&f, &d);
-    let c = get(&c, "md5_passwords");
+    let c = one(&f, &d, "md5_passwords");
     assert_eq!(c.state, State::Unknown);
     assert!(c.message.contains("MD5 passwords on line 92;"), "{c:?}");
     // Neither visible: the grant that makes the rules visible.
     f.hba = None;
-    let c = run(&f, &d);
-    let c = get(&c, "md5_passwords");
+    let c = one(&f, &d, "md5_passwords");
     assert_eq!(c.state, State::Unknown);
-    assert!(c
-        .hint
-        .as_ref()
-        .unwrap()
-        .contains("GRANT SELECT ON pg_hba_file_rules TO mon; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO mon;"));
+    assert!(hint(&c).contains("GRANT SELECT ON pg_hba_file_rules TO mon; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO mon;"));
 }
 
 #[test]
@@ -164,8 +155,7 @@ fn trust_for_other_machines_warns_and_loopback_only_with_a_tunnel() {
     ];
     assert_eq!(state(&f, &Deployment::default(), "trust_rules"), State::Ok);
     f.hba.as_mut().unwrap().trust[1].reach = Reach::Tunnel;
-    let c = run(&f, &tunnel());
-    let c = get(&c, "trust_rules");
+    let c = one(&f, &tunnel(), "trust_rules");
     assert_eq!(c.state, State::Warning);
     assert!(c
         .message
@@ -175,19 +165,13 @@ fn trust_for_other_machines_warns_and_loopback_only_with_a_tunnel() {
         .unwrap()
         .trust
         .push(rule(99, Reach::Network, &[]));
-    let c = run(&f, &tunnel());
-    let c = get(&c, "trust_rules");
+    let c = one(&f, &tunnel(), "trust_rules");
     assert_eq!(c.items.len(), 2);
-    assert!(c.hint.as_ref().unwrap().contains("lines 91, 99"), "{c:?}");
+    assert!(hint(&c).contains("lines 91, 99"), "{c:?}");
     f.hba = None;
-    let c = run(&f, &Deployment::default());
-    let c = get(&c, "trust_rules");
+    let c = one(&f, &Deployment::default(), "trust_rules");
     assert_eq!(c.state, State::Unknown);
-    assert!(c
-        .hint
-        .as_ref()
-        .unwrap()
-        .starts_with("let the monitoring role read pg_hba.conf"));
+    assert!(hint(&c).starts_with("let the monitoring role read pg_hba.conf"));
 }
 
 #[test]
@@ -204,8 +188,7 @@ fn passwordless_logins_by_where_they_come_from() {
     assert_eq!(state(&f, &d, "trust_rules"), State::Warning);
     // postgres has none: from other machines CRITICAL, from this host WARNING.
     let f = with(vec![rule(99, Reach::Network, &["mon", "postgres"])]);
-    let c = run(&f, &d);
-    let c = get(&c, "passwordless_logins");
+    let c = one(&f, &d, "passwordless_logins");
     assert_eq!(c.state, State::Critical);
     assert!(c.message.contains("postgres (line 99: rule 99)"), "{c:?}");
     assert!(!c.message.contains("mon"), "{c:?}");
@@ -231,10 +214,9 @@ fn passwordless_logins_by_where_they_come_from() {
     // Without pg_authid: the roles are named, their passwords unknown.
     let mut f = with(vec![rule(99, Reach::Network, &["postgres"])]);
     f.passwords = None;
-    let c = run(&f, &d);
-    let c = get(&c, "passwordless_logins");
+    let c = one(&f, &d, "passwordless_logins");
     assert_eq!(c.state, State::Unknown);
-    assert!(c.hint.as_ref().unwrap().contains("pg_authid"), "{c:?}");
+    assert!(hint(&c).contains("pg_authid"), "{c:?}");
     // A rule that admits no login role matters to nobody here.
     let mut f = with(vec![rule(99, Reach::Network, &[])]);
     f.passwords = None;
@@ -245,8 +227,7 @@ fn passwordless_logins_by_where_they_come_from() {
 fn ssl_off_warns_only_with_a_deployed_tunnel() {
     let f = clean();
     assert_eq!(state(&f, &Deployment::default(), "ssl"), State::Ok);
-    let c = run(&f, &tunnel());
-    let c = get(&c, "ssl");
+    let c = one(&f, &tunnel(), "ssl");
     assert_eq!(c.state, State::Warning);
     assert!(c
         .message
@@ -272,8 +253,7 @@ fn expiring_roles_follow_the_role_expiry_threshold() {
         },
     ];
     let d = Deployment::default();
-    let c = run(&f, &d);
-    let c = get(&c, "expiring_roles");
+    let c = one(&f, &d, "expiring_roles");
     assert_eq!(c.state, State::Warning);
     assert_eq!(
         c.message,
