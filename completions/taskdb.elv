@@ -1568,7 +1568,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand --timeout 'Bound on the whole run, connecting included [default: 10s; config health.timeout]'
             cand --textfile 'Also write the Prometheus output to FILE, atomically (temp file + rename in its directory)'
             cand --alert-webhook 'POST a JSON alert to URL when the overall state changes [env: TASKDB_HEALTH_ALERT_WEBHOOK]'
-            cand --tunnel 'Cloudflare Tunnel the `tunnel` probe looks at'
+            cand --tunnel 'Cloudflare Tunnel the `tunnel` probe looks at (and whose deployment `security` considers)'
             cand --alert-cooldown 'At most one alert per state within this time [default: 15m; config health.alert_cooldown]'
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'

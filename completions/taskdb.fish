@@ -1308,7 +1308,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l crit -d 'Critic
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l timeout -d 'Bound on the whole run, connecting included [default: 10s; config health.timeout]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l textfile -d 'Also write the Prometheus output to FILE, atomically (temp file + rename in its directory)' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l alert-webhook -d 'POST a JSON alert to URL when the overall state changes [env: TASKDB_HEALTH_ALERT_WEBHOOK]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l tunnel -d 'Cloudflare Tunnel the `tunnel` probe looks at' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l tunnel -d 'Cloudflare Tunnel the `tunnel` probe looks at (and whose deployment `security` considers)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l alert-cooldown -d 'At most one alert per state within this time [default: 15m; config health.alert_cooldown]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F

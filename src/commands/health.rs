@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use crate::context::Context;
 use crate::exit::{self, Exit};
-use crate::health::probes::{self, recorded, ProbeCtx, Session, PROBES};
+use crate::health::probes::{self, recorded, Deployment, ProbeCtx, Session, PROBES};
 use crate::health::render::{self, Report};
 use crate::health::{alert, overall, tunnel, ProbeResult, State};
 use crate::options::Format;
@@ -60,7 +60,7 @@ pub struct HealthArgs {
     #[arg(long, value_name = "URL")]
     alert_webhook: Option<String>,
 
-    /// Cloudflare Tunnel the `tunnel` probe looks at
+    /// Cloudflare Tunnel the `tunnel` probe looks at (and whose deployment `security` considers)
     #[arg(long = "tunnel", value_name = "NAME", default_value = crate::cloudflare::tunnel_state::DEFAULT_TUNNEL_NAME)]
     tunnel_name: String,
 
@@ -289,7 +289,7 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
 
     // The tunnel probe needs no database: it runs alongside the database probes.
     let (collected, tunnel_result) = tokio::join!(
-        collect(&plan, ctx, probe_deadline),
+        collect(&plan, ctx, &args.tunnel_name, probe_deadline),
         tunnel_probe(&plan, ctx, &args.tunnel_name, probe_deadline)
     );
     let (mut report, db) = collected?;
@@ -401,6 +401,7 @@ async fn record(ctx: &Context, db: Option<&crate::db::Db>, report: &Report, end:
 async fn collect(
     plan: &Plan,
     ctx: &Context,
+    tunnel_name: &str,
     deadline: Instant,
 ) -> Result<(Report, Option<crate::db::Db>)> {
     let mut report = Report {
@@ -435,15 +436,32 @@ async fn collect(
             .results
             .push(probes::server(&plan.thresholds, &session));
     }
+    let deployment = deployment(plan, ctx, tunnel_name);
     let pctx = ProbeCtx {
         client: &db,
         t: &plan.thresholds,
         session: &session,
+        deployment: &deployment,
     };
     let rest = probes::run_selected(&pctx, &plan.selected, deadline).await;
     report.results.extend(rest);
     report.session = Some(session);
     Ok((report, Some(db)))
+}
+
+/// What the `security` probe needs to know beyond the server: whether the target is the
+/// managed local cluster, and whether `tunnel deploy` left tunnel `tunnel_name` on this host.
+fn deployment(plan: &Plan, ctx: &Context, tunnel_name: &str) -> Deployment {
+    if !plan.selected.contains(&"security") {
+        return Deployment::default();
+    }
+    Deployment {
+        managed_local: matches!(
+            ctx.settings.database,
+            crate::settings::DatabaseTarget::Local
+        ),
+        tunnel: tunnel::deployed(tunnel_name),
+    }
 }
 
 /// The selected database probes, UNKNOWN because `reason` kept them from running.

@@ -16,6 +16,24 @@ pub fn configured(settings: &Settings) -> bool {
     settings.cloudflare_api_token.is_some()
 }
 
+/// A tunnel `taskdb tunnel deploy` created from this host (what it recorded locally).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployedTunnel {
+    pub name: String,
+    pub hostname: Option<String>,
+}
+
+/// The tunnel named `name` if `tunnel deploy` created it from this host (its local state
+/// records the tunnel's id; `tunnel delete` removes that state). No API call.
+pub fn deployed(name: &str) -> Option<DeployedTunnel> {
+    let state = crate::cloudflare::tunnel_state::read_state(name)?;
+    state.tunnel_id.as_ref()?;
+    Some(DeployedTunnel {
+        name: name.to_string(),
+        hostname: state.hostname,
+    })
+}
+
 /// The state a tunnel status maps to.
 pub fn state_of(status: &str) -> State {
     match status {

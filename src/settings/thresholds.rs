@@ -167,6 +167,15 @@ pub const DEFS: &[Def] = &[
         crit: Some(3600.0),
         meaning: "age of the newest row in system_metrics",
     },
+    Def {
+        name: "role_expiry",
+        probe: "security",
+        unit: Unit::Seconds,
+        direction: Direction::Lower,
+        warn: Some(7.0 * 86_400.0),
+        crit: None,
+        meaning: "time until a login role's VALID UNTIL (security probe's expiring_roles)",
+    },
 ];
 
 pub fn def(name: &str) -> Option<&'static Def> {

@@ -1206,16 +1206,7 @@ fn cloudflare_tunnel_status_against_the_fake_api() {
         "no tunnel named taskdb in the Cloudflare account"
     );
 
-    sb.taskdb(&[
-        "tunnel",
-        "deploy",
-        "--hostname",
-        "db.example.com",
-        "--access-allow-email",
-        "ops@example.com",
-    ])
-    .envs(fake.env())
-    .ok();
+    fake.deploy_tunnel(&sb);
     // Deployed, but no cloudflared connected yet: inactive is CRITICAL.
     let doc = with_fake(&["--check", "tunnel,connect"])
         .expect_exit(2)

@@ -7,8 +7,9 @@
 //!
 //! Here: the list of probes, the session facts, running and timing them, and what they share
 //! (errors, judging a value by its thresholds). The probes themselves, grouped by what they look
-//! at: `connection`, `activity`, `storage`, `replication`, `app` (taskdb's own tables); what
-//! `--record` stores and reads back: `recorded`.
+//! at: `connection`, `activity`, `storage`, `replication`, `app` (taskdb's own tables),
+//! `security` (roles, passwords, pg_hba.conf, TLS); what `--record` stores and reads back:
+//! `recorded`.
 
 use std::future::Future;
 use std::time::Instant as StdInstant;
@@ -25,9 +26,11 @@ mod app;
 mod connection;
 pub mod recorded;
 mod replication;
+mod security;
 mod storage;
 
 pub use connection::{connect_failed, connect_ok, server};
+pub use security::Deployment;
 
 /// Every probe, in output order. `--check` chooses among these.
 pub const PROBES: &[(&str, &str)] = &[
@@ -66,6 +69,10 @@ pub const PROBES: &[(&str, &str)] = &[
     ),
     ("stuck_workflows", "running workflows past their timeout"),
     ("metrics_freshness", "age of the newest recorded metric"),
+    (
+        "security",
+        "superuser/BYPASSRLS connection, password hashing, trust rules, passwordless and expiring logins, ssl with a deployed tunnel",
+    ),
     (
         "tunnel",
         "Cloudflare Tunnel status (only when Cloudflare is configured)",
@@ -122,6 +129,8 @@ pub struct ProbeCtx<'a> {
     pub client: &'a Client,
     pub t: &'a Thresholds,
     pub session: &'a Session,
+    /// What the `security` probe needs to know beyond the server.
+    pub deployment: &'a Deployment,
 }
 
 /// Run the selected probes (not `connect`/`server`, which come from the session) concurrently,
@@ -228,6 +237,7 @@ async fn run_one(
         "schema" => Ok(app::schema(p).await),
         "stuck_workflows" => app::stuck_workflows(p).await,
         "metrics_freshness" => app::metrics_freshness(p).await,
+        "security" => security::security(p).await,
         other => Ok(ProbeResult::unknown(
             "unknown",
             Unit::Count,

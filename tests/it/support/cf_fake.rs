@@ -124,6 +124,21 @@ impl CfFake {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// `taskdb tunnel deploy --hostname db.example.com` (Access for ops@example.com) from
+    /// `sb`, against the fake: the tunnel `taskdb`, recorded in the sandbox's state directory.
+    pub fn deploy_tunnel(&self, sb: &super::Sandbox) {
+        sb.taskdb(&[
+            "tunnel",
+            "deploy",
+            "--hostname",
+            "db.example.com",
+            "--access-allow-email",
+            "ops@example.com",
+        ])
+        .envs(self.env())
+        .ok();
+    }
+
     /// The variables that point a command at the fake, with the right token and a short retry
     /// backoff (for [`super::Taskdb::envs`]).
     pub fn env(&self) -> [(&'static str, String); 3] {
