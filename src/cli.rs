@@ -44,6 +44,12 @@ pub enum Command {
     Task(Box<commands::task::TaskArgs>),
     /// Track workflow runs of tasks: steps, failures, retries
     Workflow(commands::workflow::WorkflowArgs),
+    /// Create, list, show, rotate and drop the database roles clients log in as
+    ///
+    /// Login roles of three kinds: reader (reads), agent (claims and works on the tasks it
+    /// holds, only through the schema's functions), operator (all data, no DDL). See the README,
+    /// "Roles and least privilege", for which role each command needs.
+    Role(commands::role::RoleArgs),
     /// Claim tasks and run a command for each: heartbeats, retries, graceful stop
     ///
     /// Claims tasks (--tag, --type) with a lease, runs `CMD [ARGS…]` for each with the task in
@@ -106,6 +112,7 @@ impl Command {
             Command::Maintain(args) => commands::maintain::run(args, ctx).await,
             Command::Task(args) => commands::task::run(*args, ctx).await,
             Command::Workflow(args) => commands::workflow::run(args, ctx).await,
+            Command::Role(args) => commands::role::run(args, ctx).await,
             Command::Worker(args) => commands::worker::run(args, ctx).await,
             Command::Tunnel(args) => commands::tunnel::run(args, ctx).await,
             Command::Waf(args) => commands::waf::run(args, ctx).await,

@@ -34,6 +34,11 @@ impl Context {
         &self.settings.actor.value
     }
 
+    /// The role taskdb connects as, once the connection settings were resolved (None before).
+    pub fn connected_role(&self) -> Option<&str> {
+        self.spec.get().map(|s| s.user.as_str())
+    }
+
     /// How to reach the configured database, resolved once per process (starting the managed
     /// local cluster when nothing is configured). Its warnings are shown once.
     pub async fn spec(&self) -> Result<&ConnSpec> {

@@ -7,6 +7,7 @@
 //! | 2    | invalid usage or input (health: CRITICAL)                      |
 //! | 3    | health: UNKNOWN (a probe could not run, or a health usage error) |
 //! | 4    | nothing to claim: `task next --claim --wait` / `worker --once` found no task |
+//! | 5    | not permitted by the database's privileges (SQLSTATE 42501: the connected role lacks a grant, or `role` commands without CREATEROLE) |
 //! | 130  | interrupted by SIGINT (Ctrl-C); statements in flight were cancelled |
 //! | 143  | terminated by SIGTERM; statements in flight were cancelled     |
 
@@ -30,6 +31,9 @@ impl Exit {
     pub const NAGIOS_UNKNOWN: Exit = Exit(3);
     /// `task next --claim --wait` waited and nothing arrived; `worker --once` found nothing.
     pub const NOTHING_CLAIMED: Exit = Exit(4);
+    /// The database refused for lack of a privilege (SQLSTATE 42501), or a `role` command's
+    /// connected role cannot manage roles.
+    pub const NOT_PERMITTED: Exit = Exit(5);
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -57,6 +61,10 @@ pub enum Error {
     /// An error that must exit with a specific code and message (e.g. health usage errors → 3).
     #[error("{1}")]
     WithCode(Exit, String),
+    /// The server refused for lack of a privilege (SQLSTATE 42501), in its words; exit 5. The
+    /// top level adds which role was connected (`db::explain_refusal`).
+    #[error("{0}")]
+    Denied(String),
 }
 
 impl fmt::Display for Exit {
@@ -96,6 +104,11 @@ pub fn failed(msg: impl Into<String>) -> anyhow::Error {
     Error::Failed(msg.into()).into()
 }
 
+/// `Err(not_permitted("…"))?` — the database's privileges do not allow it, exit 5.
+pub fn not_permitted(msg: impl Into<String>) -> anyhow::Error {
+    Error::WithCode(Exit::NOT_PERMITTED, msg.into()).into()
+}
+
 /// The exit code for an error that reached `main`, found by walking the chain.
 pub fn code_for(err: &anyhow::Error) -> Exit {
     for cause in err.chain() {
@@ -103,6 +116,7 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
             return match e {
                 Error::Usage(_) => Exit::USAGE,
                 Error::Failed(_) => Exit::FAILURE,
+                Error::Denied(_) => Exit::NOT_PERMITTED,
                 Error::Silent(code) | Error::WithCode(code, _) => *code,
             };
         }

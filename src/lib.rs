@@ -91,8 +91,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         }
         Err(e) => return Err(e),
     };
+    let explain = |e| db::explain_refusal(e, ctx.connected_role());
     if cli.command.handles_signals() {
-        return cli.command.dispatch(&ctx).await;
+        return cli.command.dispatch(&ctx).await.map_err(explain);
     }
     let caught = std::cell::Cell::new(None);
     // Cancels while the command is still alive (its connections registered, its children
@@ -112,7 +113,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         let (signal, cancelled) = interrupted.await;
         return Err(signals::interrupted(signal, cancelled));
     }
-    result
+    result.map_err(explain)
 }
 
 /// Print an error as one line on stderr and return its exit code.

@@ -7,9 +7,11 @@ use std::path::PathBuf;
 pub mod child;
 mod private_dir;
 mod private_file;
+mod random;
 
 pub use private_dir::PrivateDir;
 pub use private_file::write_private_file;
+pub use random::random_hex;
 
 /// Environment access behind a seam so the merge logic is unit-testable.
 pub trait Env {

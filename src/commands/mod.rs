@@ -8,6 +8,7 @@ pub mod local;
 pub mod maintain;
 pub mod metrics;
 pub mod migrate;
+pub mod role;
 pub mod task;
 pub mod tunnel;
 pub mod waf;

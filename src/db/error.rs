@@ -1,7 +1,8 @@
-//! Database errors as taskdb reports them: SQLSTATE → exit code (refused input is 2,
-//! everything else 1) and one line, and the missing-schema case said the one way that helps.
+//! Database errors as taskdb reports them: SQLSTATE → exit code (refused input is 2, a missing
+//! privilege 5, everything else 1) and one line, and the missing-schema case said the one way
+//! that helps.
 
-use crate::exit::{failed, usage};
+use crate::exit::{failed, not_permitted, usage};
 
 /// When an error means the database lacks taskdb's schema (a table, function or schema of
 /// it does not exist: never migrated, or migrated by an older taskdb), the one line to show
@@ -40,6 +41,9 @@ pub fn db_error(e: tokio_postgres::Error) -> anyhow::Error {
     if let Some(text) = missing_schema(&e) {
         return failed(text);
     }
+    if let Some(text) = refused_privilege(&e) {
+        return crate::exit::Error::Denied(text).into();
+    }
     let code = db.code().code();
     let msg = db.message().to_string();
     let refused = code.starts_with("TD")
@@ -67,6 +71,45 @@ pub fn db_error(e: tokio_postgres::Error) -> anyhow::Error {
     } else {
         failed(format!("database error: {msg}"))
     }
+}
+
+/// When the server refused for lack of a privilege (SQLSTATE 42501: `permission denied for
+/// table tasks`, `must be owner of table tasks`, a row-level security policy), its message.
+pub fn refused_privilege(e: &tokio_postgres::Error) -> Option<String> {
+    let db = e.as_db_error()?;
+    (*db.code() == tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE)
+        .then(|| db.message().to_string())
+}
+
+/// An error that a missing privilege caused, as one line naming what was refused and the
+/// connected `role` (when known) with where to look: exit 5. Any other error is returned as it
+/// is. Applied once, to whatever a command returns, so that a refusal reads the same however
+/// deep it surfaced (through [`db_error`] or a driver error with context).
+pub fn explain_refusal(err: anyhow::Error, role: Option<&str>) -> anyhow::Error {
+    let mut parts: Vec<String> = Vec::new();
+    let mut what = None;
+    for cause in err.chain() {
+        if let Some(pg) = cause.downcast_ref::<tokio_postgres::Error>() {
+            what = refused_privilege(pg);
+            break;
+        }
+        if let Some(crate::exit::Error::Denied(text)) = cause.downcast_ref::<crate::exit::Error>() {
+            what = Some(text.clone());
+            break;
+        }
+        parts.push(cause.to_string());
+    }
+    let Some(what) = what else {
+        return err;
+    };
+    parts.push(what);
+    let who = match role {
+        Some(r) => {
+            format!("the connected role {r} lacks this privilege; see `taskdb role show {r}`")
+        }
+        None => "the connected role lacks this privilege; see `taskdb role show ROLE`".into(),
+    };
+    not_permitted(format!("{} ({who})", parts.join(": ")))
 }
 
 /// `SQLSTATE` of a database error, if it is one.

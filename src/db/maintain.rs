@@ -185,30 +185,48 @@ pub async fn recount_open_blockers(client: &Client) -> Result<Vec<i64>> {
     .await
 }
 
+/// What ANALYZE did: the tables analyzed, and those skipped because the connected role does
+/// not own them (ANALYZE needs the table's or the database's owner; it only warns otherwise).
+#[derive(Debug, Default, Serialize)]
+pub struct Analyzed {
+    pub analyzed: Vec<String>,
+    pub not_owned: Vec<String>,
+}
+
 /// ANALYZE taskdb's tables: the ordinary and partitioned tables of the schema taskdb lives in
-/// (partitions are analyzed through their parent). Returns the tables analyzed.
-pub async fn analyze_tables(client: &Client) -> Result<Vec<String>> {
-    let tables: Vec<String> = client
+/// (partitions are analyzed through their parent) that the connected role owns, directly or
+/// through a role it belongs to, or as the database's owner; the others are skipped (an
+/// operator role owns nothing: autovacuum analyzes them).
+pub async fn analyze_tables(client: &Client) -> Result<Analyzed> {
+    let rows = client
         .query(
-            "SELECT c.relname::text FROM pg_class c
+            "SELECT c.relname::text, \
+                    pg_has_role(current_user, c.relowner, 'USAGE') \
+                    OR pg_has_role(current_user, (SELECT d.datdba FROM pg_database d \
+                                                   WHERE d.datname = current_database()), 'USAGE') \
+             FROM pg_class c
              WHERE c.relnamespace = current_schema()::regnamespace
                AND c.relkind IN ('r', 'p') AND NOT c.relispartition
              ORDER BY 1",
             &[],
         )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    for t in &tables {
+        .await?;
+    let mut done = Analyzed::default();
+    for row in &rows {
+        let table: String = row.get(0);
+        if !row.get::<_, bool>(1) {
+            done.not_owned.push(table);
+            continue;
+        }
         let sql = format!(
             "ANALYZE {}",
-            postgres_protocol::escape::escape_identifier(t)
+            postgres_protocol::escape::escape_identifier(&table)
         );
         client
             .batch_execute(&sql)
             .await
-            .with_context(|| format!("cannot ANALYZE {t}"))?;
+            .with_context(|| format!("cannot ANALYZE {table}"))?;
+        done.analyzed.push(table);
     }
-    Ok(tables)
+    Ok(done)
 }

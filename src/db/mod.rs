@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod migrations;
 pub mod pgpass;
 pub mod pgtools;
+pub mod roles;
 pub mod session;
 mod spec;
 pub mod taskmaster;
@@ -34,7 +35,7 @@ use tokio_postgres::Client;
 
 use crate::exit::usage;
 use crate::output::Output;
-pub use error::{db_error, missing_schema, missing_schema_in, sqlstate};
+pub use error::{db_error, explain_refusal, missing_schema, missing_schema_in, sqlstate};
 pub use spec::{resolve, ConnSpec, Endpoint, Host};
 
 /// An open connection. The driver task ends when this is dropped.

@@ -18,6 +18,8 @@ pub struct HistoryRow {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,
     pub actor: String,
+    /// The role that connected (V16); None for entries written before.
+    pub session_role: Option<String>,
     pub table_name: String,
     pub action: String,
     pub changed_fields: Option<Vec<String>>,
@@ -26,6 +28,14 @@ pub struct HistoryRow {
 }
 
 impl HistoryRow {
+    /// The actor, and the role that connected when it is another name: `ci-bot (role agent_7)`.
+    pub fn who(&self) -> String {
+        match &self.session_role {
+            Some(role) if *role != self.actor => format!("{} (role {role})", self.actor),
+            _ => self.actor.clone(),
+        }
+    }
+
     /// "status: pending → in_progress; priority: 5 → 8", or what was created/deleted.
     pub fn summary(&self) -> String {
         let show = |v: Option<&Value>| match v {
@@ -71,11 +81,7 @@ impl Row for HistoryRow {
         &["when", "actor", "change"]
     }
     fn cells(&self) -> Vec<String> {
-        vec![
-            ts(Some(self.occurred_at)),
-            self.actor.clone(),
-            self.summary(),
-        ]
+        vec![ts(Some(self.occurred_at)), self.who(), self.summary()]
     }
 }
 
@@ -92,7 +98,8 @@ pub async fn history<C: GenericClient>(
             // the whole log backwards by id, hoping to meet five of them early.
             "SELECT * FROM ( \
                SELECT * FROM ( \
-                 SELECT id, occurred_at, actor, table_name, action, changed_fields, old_values, new_values \
+                 SELECT id, occurred_at, actor, session_role::text, table_name, action, changed_fields, \
+                        old_values, new_values \
                    FROM audit_log \
                   WHERE (table_name = 'tasks' AND record_id = $1) \
                      OR (table_name = 'task_dependencies' AND record_id LIKE $1 || ':%') \
@@ -109,11 +116,12 @@ pub async fn history<C: GenericClient>(
                 id: r.try_get(0)?,
                 occurred_at: r.try_get(1)?,
                 actor: r.try_get(2)?,
-                table_name: r.try_get(3)?,
-                action: r.try_get(4)?,
-                changed_fields: r.try_get(5)?,
-                old_values: r.try_get(6)?,
-                new_values: r.try_get(7)?,
+                session_role: r.try_get(3)?,
+                table_name: r.try_get(4)?,
+                action: r.try_get(5)?,
+                changed_fields: r.try_get(6)?,
+                old_values: r.try_get(7)?,
+                new_values: r.try_get(8)?,
             })
         })
         .collect()
