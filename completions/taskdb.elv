@@ -38,6 +38,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand backup 'Create, list, verify and restore pg_dump backups'
             cand task 'Create, find, claim and change tasks; import and export Task Master files'
             cand workflow 'Track workflow runs of tasks: steps, failures, retries'
+            cand role 'Create, list, show, rotate and drop the database roles clients log in as'
             cand worker 'Claim tasks and run a command for each: heartbeats, retries, graceful stop'
             cand tunnel 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
             cand waf 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy'
@@ -1171,6 +1172,144 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         }
         &'taskdb;workflow;help;help'= {
         }
+        &'taskdb;role'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Create a login role of a kind (idempotent: an existing role of that kind is kept)'
+            cand list 'List taskdb''s login roles: kind, login, expiry, connections, last activity, leases'
+            cand show 'Show a role''s attributes and its effective grants in this database'
+            cand rotate 'Give a role a new random password (SCRAM-SHA-256), written once to a 0600 file or stdout'
+            cand drop 'Drop a role; refused while it holds tasks unless --force, which hands them back first'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;role;create'= {
+            cand --kind 'What it is for: reader, agent or operator'
+            cand --password-file 'Set the password to the first line of FILE (without a password the role logs in only where pg_hba.conf needs none: peer, cert, trust)'
+            cand --secret-file 'Where the generated password goes: a new file of mode 0600 (replaced if there)'
+            cand --valid-until 'The password stops working then: a date (2027-01-31, midnight UTC), an RFC 3339 time, or infinity'
+            cand --connection-limit 'At most N sessions at once (-1: no limit)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --generate 'Make up a random password (256 bits, hex); needs --secret-file or --stdout'
+            cand --stdout 'Print the generated password on stdout (and nothing else there)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;role;list'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;role;show'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;role;rotate'= {
+            cand --secret-file 'Write the new password to this file, mode 0600 (replaced if there)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --stdout 'Print the new password on stdout (and nothing else there)'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;role;drop'= {
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --force 'Hand back the tasks it holds (pending again, audited) and drop it'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'taskdb;role;help'= {
+            cand create 'Create a login role of a kind (idempotent: an existing role of that kind is kept)'
+            cand list 'List taskdb''s login roles: kind, login, expiry, connections, last activity, leases'
+            cand show 'Show a role''s attributes and its effective grants in this database'
+            cand rotate 'Give a role a new random password (SCRAM-SHA-256), written once to a 0600 file or stdout'
+            cand drop 'Drop a role; refused while it holds tasks unless --force, which hands them back first'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'taskdb;role;help;create'= {
+        }
+        &'taskdb;role;help;list'= {
+        }
+        &'taskdb;role;help;show'= {
+        }
+        &'taskdb;role;help;rotate'= {
+        }
+        &'taskdb;role;help;drop'= {
+        }
+        &'taskdb;role;help;help'= {
+        }
         &'taskdb;worker'= {
             cand -t 'Only tasks carrying this tag'
             cand --tag 'Only tasks carrying this tag'
@@ -1732,6 +1871,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand backup 'Create, list, verify and restore pg_dump backups'
             cand task 'Create, find, claim and change tasks; import and export Task Master files'
             cand workflow 'Track workflow runs of tasks: steps, failures, retries'
+            cand role 'Create, list, show, rotate and drop the database roles clients log in as'
             cand worker 'Claim tasks and run a command for each: heartbeats, retries, graceful stop'
             cand tunnel 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
             cand waf 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy'
@@ -1876,6 +2016,23 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;help;workflow;retry'= {
         }
         &'taskdb;help;workflow;delete'= {
+        }
+        &'taskdb;help;role'= {
+            cand create 'Create a login role of a kind (idempotent: an existing role of that kind is kept)'
+            cand list 'List taskdb''s login roles: kind, login, expiry, connections, last activity, leases'
+            cand show 'Show a role''s attributes and its effective grants in this database'
+            cand rotate 'Give a role a new random password (SCRAM-SHA-256), written once to a 0600 file or stdout'
+            cand drop 'Drop a role; refused while it holds tasks unless --force, which hands them back first'
+        }
+        &'taskdb;help;role;create'= {
+        }
+        &'taskdb;help;role;list'= {
+        }
+        &'taskdb;help;role;show'= {
+        }
+        &'taskdb;help;role;rotate'= {
+        }
+        &'taskdb;help;role;drop'= {
         }
         &'taskdb;help;worker'= {
         }

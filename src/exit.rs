@@ -109,6 +109,19 @@ pub fn not_permitted(msg: impl Into<String>) -> anyhow::Error {
     Error::WithCode(Exit::NOT_PERMITTED, msg.into()).into()
 }
 
+/// `text` instead of `err`'s message: a refusal of the server's privileges stays one (exit 5),
+/// anything else is an operation failure (exit 1).
+pub fn failed_as(err: &anyhow::Error, text: String) -> anyhow::Error {
+    let denied = err
+        .chain()
+        .any(|c| matches!(c.downcast_ref::<Error>(), Some(Error::Denied(_))));
+    if denied {
+        Error::Denied(text).into()
+    } else {
+        failed(text)
+    }
+}
+
 /// The exit code for an error that reached `main`, found by walking the chain.
 pub fn code_for(err: &anyhow::Error) -> Exit {
     for cause in err.chain() {

@@ -116,3 +116,41 @@ pub fn explain_refusal(err: anyhow::Error, role: Option<&str>) -> anyhow::Error 
 pub fn sqlstate(e: &tokio_postgres::Error) -> Option<&str> {
     e.as_db_error().map(|d| d.code().code())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::{code_for, Error, Exit};
+    use anyhow::Context as _;
+
+    #[test]
+    fn a_refused_privilege_names_the_role_and_exits_5() {
+        let err = Err::<(), _>(anyhow::Error::from(Error::Denied(
+            "permission denied for table tasks".into(),
+        )))
+        .context("cannot prune system_metrics")
+        .unwrap_err();
+        let explained = explain_refusal(err, Some("agent_7"));
+        assert_eq!(code_for(&explained), Exit::NOT_PERMITTED);
+        assert_eq!(
+            explained.to_string(),
+            "cannot prune system_metrics: permission denied for table tasks \
+             (the connected role agent_7 lacks this privilege; see `taskdb role show agent_7`)"
+        );
+        let unknown = explain_refusal(Error::Denied("permission denied".into()).into(), None);
+        assert!(unknown
+            .to_string()
+            .ends_with("see `taskdb role show ROLE`)"));
+    }
+
+    #[test]
+    fn other_errors_pass_through_unchanged() {
+        let err = explain_refusal(usage("bad id"), Some("r"));
+        assert_eq!(err.to_string(), "bad id");
+        assert_eq!(code_for(&err), Exit::USAGE);
+        // An explained refusal is final: its text does not grow when explained again.
+        let once = explain_refusal(Error::Denied("x".into()).into(), Some("r"));
+        let text = once.to_string();
+        assert_eq!(explain_refusal(once, Some("r")).to_string(), text);
+    }
+}

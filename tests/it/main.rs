@@ -25,6 +25,7 @@ mod local;
 mod maintain;
 mod metrics;
 mod migrate;
+mod roles;
 mod schema_sql;
 mod signals;
 mod startup;

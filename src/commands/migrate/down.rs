@@ -9,7 +9,7 @@ use super::report::{print_plan, print_summary, RunSummary};
 use super::{lock_settings, take_backup, DownArgs};
 use crate::context::Context;
 use crate::db::migrations::{self as mig, MigrationFile};
-use crate::exit::{failed, Exit};
+use crate::exit::{failed_as, Exit};
 
 pub(super) async fn down(args: DownArgs, ctx: &Context) -> Result<Exit> {
     let files = mig::catalog();
@@ -74,10 +74,10 @@ async fn down_locked(
             }
             Err(e) => {
                 bar.abandon();
-                return Err(failed(format!(
-                    "{e:#}; the schema is at V{}",
-                    summary.to_version
-                )));
+                return Err(failed_as(
+                    &e,
+                    format!("{e:#}; the schema is at V{}", summary.to_version),
+                ));
             }
         }
     }

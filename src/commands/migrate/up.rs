@@ -9,7 +9,7 @@ use super::report::{print_plan, print_summary, RunSummary};
 use super::{lock_settings, take_backup, UpArgs};
 use crate::context::Context;
 use crate::db::migrations::{self as mig, MigrationFile};
-use crate::exit::{failed, Exit};
+use crate::exit::{failed_as, Exit};
 
 pub(super) async fn up(args: UpArgs, ctx: &Context) -> Result<Exit> {
     let files = mig::catalog();
@@ -88,7 +88,7 @@ async fn up_locked(
                         summary.to_version
                     )
                 };
-                return Err(failed(format!("{e:#}; {done}")));
+                return Err(failed_as(&e, format!("{e:#}; {done}")));
             }
         }
     }

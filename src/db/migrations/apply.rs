@@ -152,10 +152,13 @@ pub async fn apply_up(
                 } else {
                     String::new()
                 };
-                return Err(failed(format!(
-                    "{} failed{lock_note}: {why}; it was rolled back",
-                    file.file_name()
-                )));
+                return Err(script_failed(
+                    format!(
+                        "{} failed{lock_note}: {why}; it was rolled back",
+                        file.file_name()
+                    ),
+                    &err,
+                ));
             }
         }
     }
@@ -219,12 +222,26 @@ pub async fn apply_down(
                     Some(db) => describe_db_error(db, down_sql),
                     None => err.to_string(),
                 };
-                return Err(failed(format!(
-                    "{} failed: {why}; it was rolled back",
-                    file.down_file_name()
-                )));
+                return Err(script_failed(
+                    format!(
+                        "{} failed: {why}; it was rolled back",
+                        file.down_file_name()
+                    ),
+                    &err,
+                ));
             }
         }
+    }
+}
+
+/// A script that failed: a missing privilege (the connected role does not own the schema) is
+/// exit 5 like every refusal of the server's privileges, anything else exit 1.
+fn script_failed(text: String, err: &(dyn std::error::Error + 'static)) -> anyhow::Error {
+    match db_error_in_chain(err) {
+        Some(db) if *db.code() == tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE => {
+            crate::exit::Error::Denied(text).into()
+        }
+        _ => failed(text),
     }
 }
 
