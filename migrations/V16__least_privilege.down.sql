@@ -12,28 +12,16 @@ DO $$
 DECLARE
     v_schema  text := (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                         WHERE c.oid = 'tasks'::regclass);
-    v_definer text[] := ARRAY[
-        'claim_tasks(text, interval, text, integer, integer, text)',
-        'heartbeat_task(uuid, text, interval, integer)',
-        'release_task(uuid, text, text, integer)',
-        'finish_task_attempt(uuid, text, integer, boolean, text, jsonb, integer)',
-        'update_task_status(uuid, text, text)',
-        'record_metric(text, double precision, text, text, jsonb, text, text, jsonb, timestamptz)',
-        'log_api_call(text, text, text, integer, integer, uuid, text, text, text, integer)',
-        'create_workflow(uuid, text, integer, integer, integer, jsonb)',
-        'update_workflow_step(uuid, text, text, jsonb, text)',
-        'update_workflow_status(uuid, text, text)',
-        'audit_row_change()',
-        'audit_statement_change()',
-        'audit_task_update()',
-        'ensure_monthly_partitions(regclass, integer)',
-        'drop_monthly_partitions_before(regclass, timestamptz)',
-        'cleanup_old_data(integer, integer, integer)'];
     v_fn      text;
     v_role    text;
 BEGIN
-    FOREACH v_fn IN ARRAY v_definer LOOP
-        -- FROM CURRENT, as they were created: the migration's search_path.
+    -- Every SECURITY DEFINER function of the schema is one V16 made so (a later migration's
+    -- down script has run before this one). FROM CURRENT, as they were created: the
+    -- migration's search_path.
+    FOR v_fn IN
+        SELECT p.oid::regprocedure::text FROM pg_proc p
+         WHERE p.pronamespace = v_schema::regnamespace AND p.prosecdef
+    LOOP
         EXECUTE format('ALTER FUNCTION %s SECURITY INVOKER SET search_path FROM CURRENT', v_fn);
     END LOOP;
     ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC;

@@ -3,7 +3,7 @@
 //! else, and nothing on another agent's task. Its audit rows carry its role whatever actor it
 //! claims to be. `role drop` hands an agent's tasks back only when told to.
 
-use super::{client_as, lacks, sql_refused, url_as, Logins};
+use super::{all_refused, client_as, lacks, url_as, Logins};
 use crate::support::{Sandbox, TestDb, TestPg};
 
 /// (status, assigned_to, holder_role) of task #`short`.
@@ -129,25 +129,25 @@ fn an_agent_works_only_on_the_tasks_it_claimed_and_only_through_the_functions() 
     let mut c = client_as(&db, &a);
     c.batch_execute("SELECT id, integration_name, status FROM external_integrations")
         .unwrap();
-    for sql in [
-        "UPDATE tasks SET title = 'x' WHERE short_id = 3",
-        "UPDATE tasks SET status = 'in_progress', holder_role = session_user WHERE short_id = 3",
-        "DELETE FROM tasks WHERE short_id = 3",
-        "TRUNCATE tasks",
-        "DROP TABLE tasks",
-        "ALTER TABLE tasks ADD COLUMN x int",
-        "CREATE TABLE mine (x int)",
-        "CREATE FUNCTION mine() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
-        "SELECT configuration FROM external_integrations",
-        "SELECT * FROM external_integrations",
-        "INSERT INTO tasks (title) VALUES ('sneaky')",
-        "INSERT INTO audit_log (table_name, record_id, action, new_values) VALUES ('tasks', 'x', 'INSERT', '{}')",
-        "SELECT expire_leases()",
-        "SELECT create_task('sneaky')",
-    ] {
-        let (code, msg) = sql_refused(&mut c, sql);
-        assert_eq!(code, "42501", "{sql}: {msg}");
-    }
+    all_refused(
+        &mut c,
+        &[
+            "UPDATE tasks SET title = 'x' WHERE short_id = 3",
+            "UPDATE tasks SET status = 'in_progress', holder_role = session_user WHERE short_id = 3",
+            "DELETE FROM tasks WHERE short_id = 3",
+            "TRUNCATE tasks",
+            "DROP TABLE tasks",
+            "ALTER TABLE tasks ADD COLUMN x int",
+            "CREATE TABLE mine (x int)",
+            "CREATE FUNCTION mine() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+            "SELECT configuration FROM external_integrations",
+            "SELECT * FROM external_integrations",
+            "INSERT INTO tasks (title) VALUES ('sneaky')",
+            "INSERT INTO audit_log (table_name, record_id, action, new_values) VALUES ('tasks', 'x', 'INSERT', '{}')",
+            "SELECT expire_leases()",
+            "SELECT create_task('sneaky')",
+        ],
+    );
     assert_eq!(db.counts(), before);
 }
 

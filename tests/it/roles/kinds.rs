@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{client_as, lacks, sql_refused, url_as, Logins};
+use super::{all_refused, client_as, lacks, url_as, Logins};
 use crate::support::{Sandbox, TestPg};
 
 fn fixture(name: &str) -> PathBuf {
@@ -88,18 +88,18 @@ fn a_reader_reads_everything_but_secrets_and_writes_nothing() {
         "SELECT id, integration_name, rate_limit_per_minute FROM external_integrations",
     )
     .unwrap();
-    for sql in [
-        "SELECT configuration FROM external_integrations",
-        "UPDATE tasks SET title = 'x'",
-        "DELETE FROM tasks",
-        "TRUNCATE tasks",
-        "INSERT INTO audit_log (table_name, record_id, action, new_values) VALUES ('tasks', 'x', 'INSERT', '{}')",
-        "CREATE TABLE mine (x int)",
-        "DROP TABLE tasks",
-    ] {
-        let (code, msg) = sql_refused(&mut c, sql);
-        assert_eq!(code, "42501", "{sql}: {msg}");
-    }
+    all_refused(
+        &mut c,
+        &[
+            "SELECT configuration FROM external_integrations",
+            "UPDATE tasks SET title = 'x'",
+            "DELETE FROM tasks",
+            "TRUNCATE tasks",
+            "INSERT INTO audit_log (table_name, record_id, action, new_values) VALUES ('tasks', 'x', 'INSERT', '{}')",
+            "CREATE TABLE mine (x int)",
+            "DROP TABLE tasks",
+        ],
+    );
     assert_eq!(db.counts(), before);
 }
 
@@ -160,21 +160,21 @@ fn an_operator_changes_all_data_but_not_the_schema_nor_the_audit_trail() {
         .get(0);
     assert!(roles >= 5, "{roles} audit rows of {operator}");
     let before = db.counts();
-    for sql in [
-        "INSERT INTO audit_log (table_name, record_id, action, new_values) VALUES ('tasks', 'x', 'INSERT', '{}')",
-        "UPDATE audit_log SET actor = 'someone else'",
-        "DELETE FROM audit_log",
-        "TRUNCATE tasks",
-        "CREATE TABLE mine (x int)",
-        "ALTER TABLE tasks ADD COLUMN x int",
-        "DROP TABLE workflows",
-        "ALTER TABLE tasks DISABLE ROW LEVEL SECURITY",
-        "CREATE OR REPLACE FUNCTION current_actor() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$",
-        "UPDATE task_status_transitions SET to_status = 'completed'",
-    ] {
-        let (code, msg) = sql_refused(&mut c, sql);
-        assert_eq!(code, "42501", "{sql}: {msg}");
-    }
+    all_refused(
+        &mut c,
+        &[
+            "INSERT INTO audit_log (table_name, record_id, action, new_values) VALUES ('tasks', 'x', 'INSERT', '{}')",
+            "UPDATE audit_log SET actor = 'someone else'",
+            "DELETE FROM audit_log",
+            "TRUNCATE tasks",
+            "CREATE TABLE mine (x int)",
+            "ALTER TABLE tasks ADD COLUMN x int",
+            "DROP TABLE workflows",
+            "ALTER TABLE tasks DISABLE ROW LEVEL SECURITY",
+            "CREATE OR REPLACE FUNCTION current_actor() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$",
+            "UPDATE task_status_transitions SET to_status = 'completed'",
+        ],
+    );
     assert_eq!(db.counts(), before);
     // Through taskdb, a refused statement is one line naming it, exit 5.
     sb.taskdb(&["task", "list"])

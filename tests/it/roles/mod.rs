@@ -76,7 +76,7 @@ pub fn client_as(db: &TestDb, role: &str) -> postgres::Client {
 
 /// The SQLSTATE and message of a statement that must fail.
 #[track_caller]
-pub fn sql_refused(c: &mut postgres::Client, sql: &str) -> (String, String) {
+fn sql_refused(c: &mut postgres::Client, sql: &str) -> (String, String) {
     match c.batch_execute(sql) {
         Ok(()) => panic!("{sql}: expected an error"),
         Err(e) => {
@@ -85,6 +85,15 @@ pub fn sql_refused(c: &mut postgres::Client, sql: &str) -> (String, String) {
                 .unwrap_or_else(|| panic!("{sql}: not a database error: {e}"));
             (db.code().code().to_string(), db.message().to_string())
         }
+    }
+}
+
+/// Every one of `sqls` is refused for lack of a privilege (SQLSTATE 42501).
+#[track_caller]
+pub fn all_refused(c: &mut postgres::Client, sqls: &[&str]) {
+    for sql in sqls {
+        let (code, msg) = sql_refused(c, sql);
+        assert_eq!(code, "42501", "{sql}: {msg}");
     }
 }
 
