@@ -17,6 +17,229 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
 COMMENT ON EXTENSION pg_trgm IS 'taskdb: created by migration V1 (trigram search on tasks); dropped by V1 down';
 
 --
+-- Name: current_actor(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.current_actor() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce(nullif(current_setting('taskdb.actor', true), ''), session_user::text)
+$$;
+
+--
+-- Name: FUNCTION current_actor(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.current_actor() IS 'Who is acting: the session setting taskdb.actor (set by taskdb --actor), else session_user.';
+
+--
+-- Name: tasks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.tasks (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    short_id bigint NOT NULL,
+    external_key text,
+    title text NOT NULL,
+    description text,
+    details text,
+    test_strategy text,
+    type text DEFAULT 'general'::text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    priority smallint DEFAULT 5 NOT NULL,
+    complexity smallint,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    requirements jsonb DEFAULT '[]'::jsonb NOT NULL,
+    acceptance_criteria jsonb DEFAULT '[]'::jsonb NOT NULL,
+    affected_files jsonb DEFAULT '[]'::jsonb NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    estimated_hours numeric(8,2),
+    actual_hours numeric(8,2),
+    parent_task_id uuid,
+    assigned_to text,
+    created_by text DEFAULT public.current_actor() NOT NULL,
+    repository_url text,
+    branch_name text,
+    pr_number integer,
+    linear_issue_id text,
+    github_issue_number integer,
+    codegen_session_id text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    completed_at timestamp with time zone,
+    open_blockers integer DEFAULT 0 NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer,
+    lease_expires_at timestamp with time zone,
+    last_outcome text,
+    parent_short_id bigint,
+    parent_in_progress boolean DEFAULT false NOT NULL,
+    blocking_dependencies integer DEFAULT 0 NOT NULL,
+    has_children boolean DEFAULT false NOT NULL,
+    holder_role name,
+    CONSTRAINT tasks_acceptance_criteria_is_array CHECK ((jsonb_typeof(acceptance_criteria) = 'array'::text)),
+    CONSTRAINT tasks_affected_files_is_array CHECK ((jsonb_typeof(affected_files) = 'array'::text)),
+    CONSTRAINT tasks_attempts_non_negative CHECK ((attempts >= 0)),
+    CONSTRAINT tasks_blocking_dependencies_non_negative CHECK ((blocking_dependencies >= 0)),
+    CONSTRAINT tasks_completed_after_started CHECK ((completed_at >= started_at)),
+    CONSTRAINT tasks_completed_at_iff_completed CHECK (((status = 'completed'::text) = (completed_at IS NOT NULL))),
+    CONSTRAINT tasks_complexity_range CHECK (((complexity >= 1) AND (complexity <= 10))),
+    CONSTRAINT tasks_external_key_not_blank CHECK ((btrim(external_key) <> ''::text)),
+    CONSTRAINT tasks_github_issue_number_positive CHECK ((github_issue_number > 0)),
+    CONSTRAINT tasks_hours_non_negative CHECK (((estimated_hours >= (0)::numeric) AND (actual_hours >= (0)::numeric))),
+    CONSTRAINT tasks_lease_only_in_progress CHECK (((lease_expires_at IS NULL) OR (status = 'in_progress'::text))),
+    CONSTRAINT tasks_max_attempts_range CHECK (((max_attempts >= 1) AND (max_attempts <= 1000))),
+    CONSTRAINT tasks_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
+    CONSTRAINT tasks_not_own_parent CHECK ((parent_task_id <> id)),
+    CONSTRAINT tasks_open_blockers_non_negative CHECK ((open_blockers >= 0)),
+    CONSTRAINT tasks_pr_number_positive CHECK ((pr_number > 0)),
+    CONSTRAINT tasks_priority_range CHECK (((priority >= 0) AND (priority <= 10))),
+    CONSTRAINT tasks_requirements_is_array CHECK ((jsonb_typeof(requirements) = 'array'::text)),
+    CONSTRAINT tasks_status_valid CHECK ((status = ANY (ARRAY['pending'::text, 'in_progress'::text, 'review'::text, 'blocked'::text, 'deferred'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))),
+    CONSTRAINT tasks_tags_no_nulls CHECK ((array_position(tags, NULL::text) IS NULL)),
+    CONSTRAINT tasks_title_not_blank CHECK ((btrim(title) <> ''::text)),
+    CONSTRAINT tasks_type_format CHECK ((type ~ '^[a-z][a-z0-9_]{0,49}$'::text))
+);
+
+--
+-- Name: TABLE tasks; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.tasks IS 'Units of work. short_id is the number people type; external_key identifies imported tasks.';
+
+--
+-- Name: COLUMN tasks.external_key; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.external_key IS 'Stable key of an imported task, e.g. taskmaster:<tag>:<id>; NULL for native tasks.';
+
+--
+-- Name: COLUMN tasks.metadata; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.metadata IS 'Free-form JSON object; importers keep unknown source keys here.';
+
+--
+-- Name: COLUMN tasks.started_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.started_at IS 'Set by trigger the first time status becomes in_progress (or review).';
+
+--
+-- Name: COLUMN tasks.completed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.completed_at IS 'Set by trigger when status becomes completed; NULL otherwise.';
+
+--
+-- Name: COLUMN tasks.open_blockers; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.open_blockers IS 'Blocking dependencies not yet completed (kept by triggers); ready = pending and 0.';
+
+--
+-- Name: COLUMN tasks.attempts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.attempts IS 'Claims so far (each claim is an attempt).';
+
+--
+-- Name: COLUMN tasks.max_attempts; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.max_attempts IS 'Attempts before the task is given up (failed); NULL: the claimant''s default.';
+
+--
+-- Name: COLUMN tasks.lease_expires_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.lease_expires_at IS 'The holder (assigned_to) holds the in_progress task until then; NULL: no lease.';
+
+--
+-- Name: COLUMN tasks.last_outcome; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.last_outcome IS 'What ended the last attempt (expiry, release, failure, give-up, completion).';
+
+--
+-- Name: COLUMN tasks.parent_short_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.parent_short_id IS 'The parent''s short id (kept by triggers), for the order of next.';
+
+--
+-- Name: COLUMN tasks.parent_in_progress; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.parent_in_progress IS 'The parent is in_progress (kept by triggers): a subtask is a candidate of next only then.';
+
+--
+-- Name: COLUMN tasks.blocking_dependencies; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.blocking_dependencies IS 'Number of blocking dependencies (kept by triggers), the tie-break of next.';
+
+--
+-- Name: COLUMN tasks.has_children; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.has_children IS 'The task has (or had) subtasks (kept by triggers; never cleared): whether its status change must update them.';
+
+--
+-- Name: COLUMN tasks.holder_role; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.tasks.holder_role IS 'The database role (session_user) that claimed the in_progress task; NULL when not claimed.';
+
+--
+-- Name: agent_must_hold(public.tasks); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.agent_must_hold(p_task public.tasks) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO '$user', 'public'
+    AS $$
+BEGIN
+    IF agent_session() AND p_task.holder_role IS DISTINCT FROM session_user THEN
+        RAISE EXCEPTION 'task #% is not held by %', p_task.short_id, session_user
+            USING ERRCODE = 'TD030',
+                  DETAIL = CASE
+                      WHEN p_task.status <> 'in_progress' THEN format('it is %s', p_task.status)
+                      WHEN p_task.holder_role IS NULL THEN
+                          format('it is held by %s, claimed by no agent role', coalesce(p_task.assigned_to, 'nobody'))
+                      ELSE format('it is held by %s (as %s, attempt %s)', p_task.holder_role,
+                                  coalesce(p_task.assigned_to, 'nobody'), p_task.attempts) END,
+                  HINT = 'an agent may change only the tasks it claimed';
+    END IF;
+END
+$$;
+
+--
+-- Name: FUNCTION agent_must_hold(p_task public.tasks); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.agent_must_hold(p_task public.tasks) IS 'Raises TD030 when the session is an agent''s (agent_session()) and the task is not held by its role (tasks.holder_role).';
+
+--
+-- Name: agent_session(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.agent_session() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT pg_has_role(session_user, 'taskdb_agent', 'MEMBER')
+       AND NOT pg_has_role(session_user, 'taskdb_operator', 'MEMBER')
+$$;
+
+--
+-- Name: FUNCTION agent_session(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.agent_session() IS 'true when the connected role (session_user) is an agent: a member of taskdb_agent and not of taskdb_operator (superusers are members of both).';
+
+--
 -- Name: allowed_task_transitions(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -63,8 +286,8 @@ COMMENT ON FUNCTION public.allowed_workflow_transitions(p_from_status text) IS '
 --
 
 CREATE FUNCTION public.audit_row_change() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     v_keys      text[] := string_to_array(coalesce(TG_ARGV[0], 'id'), ',');
@@ -114,8 +337,8 @@ COMMENT ON FUNCTION public.audit_row_change() IS 'AFTER row trigger writing audi
 --
 
 CREATE FUNCTION public.audit_statement_change() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     v_keys    text[] := string_to_array(coalesce(TG_ARGV[0], 'id'), ',');
@@ -150,8 +373,8 @@ COMMENT ON FUNCTION public.audit_statement_change() IS 'AFTER INSERT/DELETE stat
 --
 
 CREATE FUNCTION public.audit_task_update() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     v_fields text[] := '{}';
@@ -423,188 +646,12 @@ $$;
 COMMENT ON FUNCTION public.check_rate_limit(p_integration_name text) IS 'true if another call fits in the integration''s current 1-minute window.';
 
 --
--- Name: current_actor(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.current_actor() RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-    SELECT coalesce(nullif(current_setting('taskdb.actor', true), ''), current_user::text)
-$$;
-
---
--- Name: FUNCTION current_actor(); Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON FUNCTION public.current_actor() IS 'Who is acting: the session setting taskdb.actor (set by taskdb --actor), else current_user.';
-
---
--- Name: tasks; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.tasks (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    short_id bigint NOT NULL,
-    external_key text,
-    title text NOT NULL,
-    description text,
-    details text,
-    test_strategy text,
-    type text DEFAULT 'general'::text NOT NULL,
-    status text DEFAULT 'pending'::text NOT NULL,
-    priority smallint DEFAULT 5 NOT NULL,
-    complexity smallint,
-    tags text[] DEFAULT '{}'::text[] NOT NULL,
-    requirements jsonb DEFAULT '[]'::jsonb NOT NULL,
-    acceptance_criteria jsonb DEFAULT '[]'::jsonb NOT NULL,
-    affected_files jsonb DEFAULT '[]'::jsonb NOT NULL,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    estimated_hours numeric(8,2),
-    actual_hours numeric(8,2),
-    parent_task_id uuid,
-    assigned_to text,
-    created_by text DEFAULT public.current_actor() NOT NULL,
-    repository_url text,
-    branch_name text,
-    pr_number integer,
-    linear_issue_id text,
-    github_issue_number integer,
-    codegen_session_id text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    started_at timestamp with time zone,
-    completed_at timestamp with time zone,
-    open_blockers integer DEFAULT 0 NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
-    max_attempts integer,
-    lease_expires_at timestamp with time zone,
-    last_outcome text,
-    parent_short_id bigint,
-    parent_in_progress boolean DEFAULT false NOT NULL,
-    blocking_dependencies integer DEFAULT 0 NOT NULL,
-    has_children boolean DEFAULT false NOT NULL,
-    holder_role name,
-    CONSTRAINT tasks_acceptance_criteria_is_array CHECK ((jsonb_typeof(acceptance_criteria) = 'array'::text)),
-    CONSTRAINT tasks_affected_files_is_array CHECK ((jsonb_typeof(affected_files) = 'array'::text)),
-    CONSTRAINT tasks_attempts_non_negative CHECK ((attempts >= 0)),
-    CONSTRAINT tasks_blocking_dependencies_non_negative CHECK ((blocking_dependencies >= 0)),
-    CONSTRAINT tasks_completed_after_started CHECK ((completed_at >= started_at)),
-    CONSTRAINT tasks_completed_at_iff_completed CHECK (((status = 'completed'::text) = (completed_at IS NOT NULL))),
-    CONSTRAINT tasks_complexity_range CHECK (((complexity >= 1) AND (complexity <= 10))),
-    CONSTRAINT tasks_external_key_not_blank CHECK ((btrim(external_key) <> ''::text)),
-    CONSTRAINT tasks_github_issue_number_positive CHECK ((github_issue_number > 0)),
-    CONSTRAINT tasks_hours_non_negative CHECK (((estimated_hours >= (0)::numeric) AND (actual_hours >= (0)::numeric))),
-    CONSTRAINT tasks_lease_only_in_progress CHECK (((lease_expires_at IS NULL) OR (status = 'in_progress'::text))),
-    CONSTRAINT tasks_max_attempts_range CHECK (((max_attempts >= 1) AND (max_attempts <= 1000))),
-    CONSTRAINT tasks_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
-    CONSTRAINT tasks_not_own_parent CHECK ((parent_task_id <> id)),
-    CONSTRAINT tasks_open_blockers_non_negative CHECK ((open_blockers >= 0)),
-    CONSTRAINT tasks_pr_number_positive CHECK ((pr_number > 0)),
-    CONSTRAINT tasks_priority_range CHECK (((priority >= 0) AND (priority <= 10))),
-    CONSTRAINT tasks_requirements_is_array CHECK ((jsonb_typeof(requirements) = 'array'::text)),
-    CONSTRAINT tasks_status_valid CHECK ((status = ANY (ARRAY['pending'::text, 'in_progress'::text, 'review'::text, 'blocked'::text, 'deferred'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))),
-    CONSTRAINT tasks_tags_no_nulls CHECK ((array_position(tags, NULL::text) IS NULL)),
-    CONSTRAINT tasks_title_not_blank CHECK ((btrim(title) <> ''::text)),
-    CONSTRAINT tasks_type_format CHECK ((type ~ '^[a-z][a-z0-9_]{0,49}$'::text))
-);
-
---
--- Name: TABLE tasks; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.tasks IS 'Units of work. short_id is the number people type; external_key identifies imported tasks.';
-
---
--- Name: COLUMN tasks.external_key; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.external_key IS 'Stable key of an imported task, e.g. taskmaster:<tag>:<id>; NULL for native tasks.';
-
---
--- Name: COLUMN tasks.metadata; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.metadata IS 'Free-form JSON object; importers keep unknown source keys here.';
-
---
--- Name: COLUMN tasks.started_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.started_at IS 'Set by trigger the first time status becomes in_progress (or review).';
-
---
--- Name: COLUMN tasks.completed_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.completed_at IS 'Set by trigger when status becomes completed; NULL otherwise.';
-
---
--- Name: COLUMN tasks.open_blockers; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.open_blockers IS 'Blocking dependencies not yet completed (kept by triggers); ready = pending and 0.';
-
---
--- Name: COLUMN tasks.attempts; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.attempts IS 'Claims so far (each claim is an attempt).';
-
---
--- Name: COLUMN tasks.max_attempts; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.max_attempts IS 'Attempts before the task is given up (failed); NULL: the claimant''s default.';
-
---
--- Name: COLUMN tasks.lease_expires_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.lease_expires_at IS 'The holder (assigned_to) holds the in_progress task until then; NULL: no lease.';
-
---
--- Name: COLUMN tasks.last_outcome; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.last_outcome IS 'What ended the last attempt (expiry, release, failure, give-up, completion).';
-
---
--- Name: COLUMN tasks.parent_short_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.parent_short_id IS 'The parent''s short id (kept by triggers), for the order of next.';
-
---
--- Name: COLUMN tasks.parent_in_progress; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.parent_in_progress IS 'The parent is in_progress (kept by triggers): a subtask is a candidate of next only then.';
-
---
--- Name: COLUMN tasks.blocking_dependencies; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.blocking_dependencies IS 'Number of blocking dependencies (kept by triggers), the tie-break of next.';
-
---
--- Name: COLUMN tasks.has_children; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.has_children IS 'The task has (or had) subtasks (kept by triggers; never cleared): whether its status change must update them.';
-
---
--- Name: COLUMN tasks.holder_role; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.tasks.holder_role IS 'The database role (session_user) that claimed the in_progress task; NULL when not claimed.';
-
---
 -- Name: claim_tasks(text, interval, text, integer, integer, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.claim_tasks(p_holder text, p_lease interval, p_tag text DEFAULT NULL::text, p_limit integer DEFAULT 1, p_max_attempts integer DEFAULT 3, p_type text DEFAULT NULL::text) RETURNS SETOF public.tasks
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 BEGIN
@@ -705,8 +752,8 @@ COMMENT ON FUNCTION public.claim_tasks(p_holder text, p_lease interval, p_tag te
 --
 
 CREATE FUNCTION public.cleanup_old_data(p_audit_days integer DEFAULT 90, p_metrics_days integer DEFAULT 30, p_api_log_days integer DEFAULT 7) RETURNS TABLE(table_name text, deleted_rows bigint, dropped_partitions text[])
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 #variable_conflict use_column
 DECLARE
@@ -907,8 +954,8 @@ COMMENT ON COLUMN public.workflows.completed_at IS 'When a terminal status (comp
 --
 
 CREATE FUNCTION public.create_workflow(p_task_id uuid, p_workflow_type text DEFAULT 'standard'::text, p_steps_total integer DEFAULT NULL::integer, p_timeout_minutes integer DEFAULT 60, p_max_retries integer DEFAULT 3, p_metadata jsonb DEFAULT '{}'::jsonb) RETURNS public.workflows
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     v_workflow workflows;
@@ -1137,8 +1184,8 @@ COMMENT ON FUNCTION public.dependency_reach(p_from uuid[]) IS 'Every task reacha
 --
 
 CREATE FUNCTION public.drop_monthly_partitions_before(p_table regclass, p_cutoff timestamp with time zone) RETURNS SETOF text
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
 DECLARE
     v_name      text;
@@ -1197,8 +1244,8 @@ COMMENT ON FUNCTION public.drop_monthly_partitions_before(p_table regclass, p_cu
 --
 
 CREATE FUNCTION public.ensure_monthly_partitions(p_table regclass, p_months_ahead integer DEFAULT 2) RETURNS SETOF text
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
 DECLARE
     v_schema   text;
@@ -1340,8 +1387,8 @@ COMMENT ON FUNCTION public.expire_leases(p_max_attempts integer, p_limit integer
 --
 
 CREATE FUNCTION public.finish_task_attempt(p_task_id uuid, p_holder text, p_attempt integer, p_succeeded boolean, p_note text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_max_attempts integer DEFAULT 3) RETURNS public.tasks
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     v   tasks;
@@ -1424,8 +1471,8 @@ COMMENT ON FUNCTION public.get_task_hierarchy(p_root uuid) IS 'A task and all it
 --
 
 CREATE FUNCTION public.heartbeat_task(p_task_id uuid, p_holder text, p_extend interval, p_attempt integer DEFAULT NULL::integer) RETURNS public.tasks
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     v tasks;
@@ -1462,6 +1509,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'task % not found', p_task_id USING ERRCODE = 'TD020';
     END IF;
+    PERFORM agent_must_hold(v);
     IF v.status <> 'in_progress' OR v.assigned_to IS DISTINCT FROM p_holder
        OR (p_attempt IS NOT NULL AND v.attempts <> p_attempt) THEN
         PERFORM lease_refusal(v, p_holder);
@@ -1474,7 +1522,7 @@ $$;
 -- Name: FUNCTION held_task(p_task_id uuid, p_holder text, p_attempt integer); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.held_task(p_task_id uuid, p_holder text, p_attempt integer) IS 'The task, locked, if p_holder holds it (and, given p_attempt, in that attempt); TD030 otherwise.';
+COMMENT ON FUNCTION public.held_task(p_task_id uuid, p_holder text, p_attempt integer) IS 'The task, locked, if p_holder holds it (and, given p_attempt, in that attempt) and, in an agent''s session, its role does; TD030 otherwise.';
 
 --
 -- Name: lease_refusal(public.tasks, text); Type: FUNCTION; Schema: public; Owner: -
@@ -1530,8 +1578,8 @@ COMMENT ON FUNCTION public.lock_task_graph(p_graph text) IS 'Row-locks (and bump
 --
 
 CREATE FUNCTION public.log_api_call(p_integration_name text, p_endpoint text, p_method text, p_response_status integer DEFAULT NULL::integer, p_response_time_ms integer DEFAULT NULL::integer, p_task_id uuid DEFAULT NULL::uuid, p_user_id text DEFAULT NULL::text, p_error_message text DEFAULT NULL::text, p_correlation_id text DEFAULT NULL::text, p_retry_count integer DEFAULT 0) RETURNS bigint
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     v_now         timestamptz := clock_timestamp();
@@ -1615,8 +1663,8 @@ COMMENT ON FUNCTION public.raise_dependency_cycle_path(p_path uuid[]) IS 'Raises
 --
 
 CREATE FUNCTION public.record_metric(p_name text, p_value double precision, p_component text DEFAULT NULL::text, p_type text DEFAULT 'gauge'::text, p_tags jsonb DEFAULT '{}'::jsonb, p_unit text DEFAULT NULL::text, p_source_system text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_recorded_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS bigint
-    LANGUAGE sql
-    SET search_path TO '$user', 'public'
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
     INSERT INTO system_metrics (metric_name, metric_value, component, metric_type, tags, metric_unit,
                                 source_system, metric_metadata, recorded_at)
@@ -1696,8 +1744,8 @@ COMMENT ON FUNCTION public.refuse_dependency_cycles(p_src uuid[], p_dst uuid[]) 
 --
 
 CREATE FUNCTION public.release_task(p_task_id uuid, p_holder text, p_note text DEFAULT NULL::text, p_attempt integer DEFAULT NULL::integer) RETURNS public.tasks
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     v tasks;
@@ -2111,8 +2159,8 @@ COMMENT ON FUNCTION public.timeout_stuck_workflows() IS 'Mark running workflows 
 --
 
 CREATE FUNCTION public.update_task_status(p_task_id uuid, p_new_status text, p_note text DEFAULT NULL::text) RETURNS public.tasks
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     v_arrow text := CASE WHEN getdatabaseencoding() = 'UTF8' THEN ' ' || chr(8594) || ' ' ELSE ' -> ' END;
@@ -2130,6 +2178,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'task % not found', p_task_id USING ERRCODE = 'TD020';
     END IF;
+    PERFORM agent_must_hold(v_old);
 
     IF v_old.status = p_new_status THEN
         RAISE EXCEPTION 'invalid transition %', format('%s%s%s (allowed from %s: %s)',
@@ -2154,15 +2203,15 @@ $$;
 -- Name: FUNCTION update_task_status(p_task_id uuid, p_new_status text, p_note text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.update_task_status(p_task_id uuid, p_new_status text, p_note text) IS 'Change a task''s status along task_status_transitions (TD010 if refused); logs a status_change context.';
+COMMENT ON FUNCTION public.update_task_status(p_task_id uuid, p_new_status text, p_note text) IS 'Change a task''s status along task_status_transitions (TD010 if refused); logs a status_change context. An agent only on a task it holds (TD030).';
 
 --
 -- Name: update_workflow_status(uuid, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.update_workflow_status(p_workflow_id uuid, p_new_status text, p_reason text DEFAULT NULL::text) RETURNS public.workflows
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     v_arrow text := CASE WHEN getdatabaseencoding() = 'UTF8' THEN ' ' || chr(8594) || ' ' ELSE ' -> ' END;
@@ -2212,8 +2261,8 @@ COMMENT ON FUNCTION public.update_workflow_status(p_workflow_id uuid, p_new_stat
 --
 
 CREATE FUNCTION public.update_workflow_step(p_workflow_id uuid, p_step_name text, p_step_status text, p_result jsonb DEFAULT NULL::jsonb, p_error text DEFAULT NULL::text) RETURNS public.workflows
-    LANGUAGE plpgsql
-    SET search_path TO '$user', 'public'
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     v_wf     workflows;
@@ -2465,6 +2514,7 @@ CREATE TABLE public.audit_log (
     changed_fields text[],
     actor text DEFAULT public.current_actor() NOT NULL,
     occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    session_role name DEFAULT SESSION_USER,
     CONSTRAINT audit_log_action_valid CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text]))),
     CONSTRAINT audit_log_values_match_action CHECK (
 CASE action
@@ -2497,6 +2547,12 @@ COMMENT ON COLUMN public.audit_log.old_values IS 'DELETE: whole row; UPDATE: cha
 --
 
 COMMENT ON COLUMN public.audit_log.new_values IS 'INSERT: whole row; UPDATE: changed columns only; DELETE: NULL.';
+
+--
+-- Name: COLUMN audit_log.session_role; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_log.session_role IS 'The role that connected (session_user); actor is what the client claims (taskdb.actor). NULL: written before V16.';
 
 --
 -- Name: audit_log_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -2801,6 +2857,13 @@ ALTER TABLE ONLY public.api_access_logs_default
 
 ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
+
+--
+-- Name: audit_log audit_log_session_role_set; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.audit_log
+    ADD CONSTRAINT audit_log_session_role_set CHECK ((session_role IS NOT NULL)) NOT VALID;
 
 --
 -- Name: external_integrations external_integrations_name_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3393,3 +3456,21 @@ ALTER TABLE ONLY public.tasks
 
 ALTER TABLE ONLY public.workflows
     ADD CONSTRAINT workflows_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.tasks(id) ON DELETE CASCADE;
+
+--
+-- Name: tasks; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.tasks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tasks tasks_operator; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tasks_operator ON public.tasks TO taskdb_operator USING (true) WITH CHECK (true);
+
+--
+-- Name: tasks tasks_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tasks_read ON public.tasks FOR SELECT TO taskdb_reader, taskdb_agent, taskdb_operator USING (true);
