@@ -110,12 +110,14 @@ pub(super) async fn create(a: CreateArgs, ctx: &Context) -> Result<Exit> {
     let secret_to = if generated_for_new { secret_to } else { None };
     let outcome =
         create_and_keep_secret(&mut db, &new, secret_to.as_ref(), password.as_deref()).await?;
-    let password_said = match (&outcome, a.password_file.is_some(), a.generate) {
-        (_, true, _) => "set",
-        (Outcome::Created, _, true) => "generated",
-        (Outcome::Existed { .. }, _, true) => "unchanged",
-        (Outcome::Created, false, false) => "none",
-        (Outcome::Existed { .. }, false, false) => "unchanged",
+    let password_said = if a.password_file.is_some() {
+        "set"
+    } else if generated_for_new {
+        "generated"
+    } else if outcome == Outcome::Created {
+        "none"
+    } else {
+        "unchanged"
     };
     let report = Report {
         role: name,

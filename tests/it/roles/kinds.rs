@@ -185,3 +185,53 @@ fn an_operator_changes_all_data_but_not_the_schema_nor_the_audit_trail() {
         .expect_exit(5)
         .stderr_contains(&lacks(&operator));
 }
+
+#[test]
+fn a_schema_owner_without_superuser_migrates_manages_roles_and_its_functions_serve_agents() {
+    let pg = TestPg::get();
+    let mut logins = Logins::new_on(pg);
+    let db = pg.fresh_db();
+    // The usual production setup: the schema's owner owns the database and may create roles,
+    // nothing more (the group roles already exist on this cluster: other tests made them).
+    let owner = logins.name(&db, "owner");
+    db.client()
+        .batch_execute(&format!(
+            "CREATE ROLE {o} LOGIN CREATEROLE; ALTER DATABASE {d} OWNER TO {o}",
+            o = super::ident(&owner),
+            d = db.name
+        ))
+        .unwrap();
+    let sb = Sandbox::new();
+    let as_owner = |args: &[&str]| sb.taskdb(args).url(url_as(&db, &owner));
+    as_owner(&["migrate", "up", "--no-backup"]).ok();
+    let agent = logins.name(&db, "agent");
+    let operator = logins.name(&db, "operator");
+    as_owner(&["role", "create", &agent, "--kind", "agent"]).ok();
+    as_owner(&["role", "create", &operator, "--kind", "operator"]).ok();
+
+    sb.taskdb(&["task", "create", "through the owner's functions"])
+        .url(url_as(&db, &operator))
+        .ok();
+    let claimed = sb
+        .taskdb(&["task", "next", "--claim", "--lease", "5m"])
+        .url(url_as(&db, &agent))
+        .ok_json();
+    assert_eq!(claimed["short_id"], 1);
+    sb.taskdb(&["task", "status", "1", "completed"])
+        .url(url_as(&db, &agent))
+        .ok();
+    let roles: Vec<String> = db
+        .client()
+        .query("SELECT session_role::text FROM audit_log ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(roles, vec![operator.clone(), agent.clone(), agent.clone()]);
+    // The owner reads and writes everything (it bypasses row-level security), and keeps DDL.
+    let mut c = super::client_as(&db, &owner);
+    c.batch_execute(
+        "SELECT count(*) FROM tasks; CREATE TABLE owners_own (x int); DROP TABLE owners_own",
+    )
+    .unwrap();
+}

@@ -21,8 +21,13 @@ pub struct Logins {
 
 impl Logins {
     pub fn new(db: &TestDb) -> Logins {
+        Logins::new_on(db.pg)
+    }
+
+    /// Declared before a database the roles own, so that it is dropped first.
+    pub fn new_on(pg: &TestPg) -> Logins {
         Logins {
-            admin: db.pg.conninfo("postgres"),
+            admin: pg.conninfo("postgres"),
             names: Vec::new(),
         }
     }
