@@ -225,7 +225,7 @@ const MIB_BYTES: u64 = 1024 * 1024;
 
 /// `256 MiB`, or bytes when not a whole number of MiB.
 pub fn size_text(bytes: u64) -> String {
-    if bytes >= MIB_BYTES && bytes % MIB_BYTES == 0 {
+    if bytes >= MIB_BYTES && bytes.is_multiple_of(MIB_BYTES) {
         format!("{} MiB", bytes / MIB_BYTES)
     } else {
         format!("{bytes} bytes")

@@ -53,17 +53,15 @@ fn plausible(s: &str, params: &Params) -> bool {
     let port_ok = |p: &str| p.trim().chars().all(|c| c.is_ascii_digit());
     let hosts_ok = ["host", "hostaddr"]
         .iter()
-        .all(|k| params.get(k).map_or(true, |v| v.split(',').all(host_ok)));
-    let ports_ok = params
-        .get("port")
-        .map_or(true, |v| v.split(',').all(port_ok));
+        .all(|k| params.get(k).is_none_or(|v| v.split(',').all(host_ok)));
+    let ports_ok = params.get("port").is_none_or(|v| v.split(',').all(port_ok));
     let credentials_ok = !is_url(s) || {
         let rest = s.trim().split_once("://").map_or("", |(_, r)| r);
         let before_query = rest.split('?').next().unwrap_or("");
         // The credentials end at the first '/': an '@' after it was meant to end them.
         before_query
             .split_once('/')
-            .map_or(true, |(_, path)| !path.contains('@'))
+            .is_none_or(|(_, path)| !path.contains('@'))
     };
     hosts_ok && ports_ok && credentials_ok
 }

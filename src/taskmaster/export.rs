@@ -164,7 +164,7 @@ fn tag_tasks(
         let mut obj = task_object(t, None, t.priority, refs, index, report);
         if !subs.is_empty()
             || t.tm()
-                .map_or(true, |m| m.get("has_subtasks") != Some(&Value::Bool(false)))
+                .is_none_or(|m| m.get("has_subtasks") != Some(&Value::Bool(false)))
         {
             let sub_objs: Vec<Value> = subs
                 .iter()

@@ -79,7 +79,7 @@ pub fn next_task(tag: &TmTag) -> Option<String> {
                 tm_priority_rank(t.raw_priority.as_ref())
             };
             let key = (std::cmp::Reverse(prio), deps.len(), t.id, s.id);
-            if best.as_ref().map_or(true, |(k, _)| key < *k) {
+            if best.as_ref().is_none_or(|(k, _)| key < *k) {
                 best = Some((key, format!("{}.{}", t.id, s.id)));
             }
         }
@@ -103,7 +103,7 @@ pub fn next_task(tag: &TmTag) -> Option<String> {
             deps.len(),
             t.id,
         );
-        if best.as_ref().map_or(true, |(k, _)| key < *k) {
+        if best.as_ref().is_none_or(|(k, _)| key < *k) {
             best = Some((key, t.id.to_string()));
         }
     }

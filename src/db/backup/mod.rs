@@ -280,7 +280,7 @@ pub fn prunable(
             .or_default();
         *seen += 1;
         let beyond_keep = *seen > keep;
-        let old_enough = older_than.map_or(true, |age| l.manifest.created_at <= now - age);
+        let old_enough = older_than.is_none_or(|age| l.manifest.created_at <= now - age);
         if beyond_keep && old_enough {
             doomed.push(i);
         }

@@ -598,7 +598,7 @@ fn route(
             let list: Vec<Value> = s
                 .tunnels
                 .iter()
-                .filter(|t| q.get("name").map_or(true, |n| t["name"] == n.as_str()))
+                .filter(|t| q.get("name").is_none_or(|n| t["name"] == n.as_str()))
                 .filter(|t| match q.get("is_deleted").map(String::as_str) {
                     Some("false") => t["deleted_at"].is_null(),
                     Some("true") => !t["deleted_at"].is_null(),
@@ -700,8 +700,8 @@ fn route(
             let list: Vec<Value> = s
                 .dns
                 .iter()
-                .filter(|r| q.get("name").map_or(true, |n| r["name"] == n.as_str()))
-                .filter(|r| q.get("type").map_or(true, |t| r["type"] == t.as_str()))
+                .filter(|r| q.get("name").is_none_or(|n| r["name"] == n.as_str()))
+                .filter(|r| q.get("type").is_none_or(|t| r["type"] == t.as_str()))
                 .cloned()
                 .collect();
             ok_list(list, q)
@@ -887,7 +887,7 @@ fn route(
                         &format!("rules[{i}]: read-only field in request"),
                     );
                 }
-                if r["expression"].as_str().map_or(true, str::is_empty)
+                if r["expression"].as_str().is_none_or(str::is_empty)
                     || r["action"].as_str().is_none()
                 {
                     return err(
@@ -1000,7 +1000,7 @@ fn check_tunnel_config(cfg: &Value) -> Result<(), String> {
         let last = i + 1 == ingress.len();
         let catch_all = rule["hostname"]
             .as_str()
-            .map_or(true, |h| h.is_empty() || h == "*")
+            .is_none_or(|h| h.is_empty() || h == "*")
             && rule.get("path").is_none();
         if last && !catch_all {
             return Err("The last ingress rule must match all URLs".into());
