@@ -125,13 +125,7 @@ fn report(err: &anyhow::Error) -> Exit {
     if let Some(exit::Error::Silent(_)) = err.downcast_ref::<exit::Error>() {
         return code;
     }
-    // `{:#}` joins the context chain on one line: "outer: inner: cause". A missing schema,
-    // wherever it surfaced, is said the one way that tells what to do.
-    let text = db::missing_schema_in(err)
-        .unwrap_or_else(|| format!("{err:#}"))
-        .replace('\n', " ");
-    // Messages quote data (titles, server and API texts): no raw control characters.
-    let text = output::escape_controls(&text);
+    let text = db::error_line(err);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     if !no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         eprintln!("{} {text}", console::style("error:").red().bold());

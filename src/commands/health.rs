@@ -3,7 +3,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant as StdInstant};
+use std::time::Duration;
 
 use anyhow::Result;
 use clap::Args;
@@ -11,14 +11,13 @@ use tokio::time::Instant;
 
 use crate::context::Context;
 use crate::exit::{self, Exit};
-use crate::health::probes::{self, recorded, Deployment, ProbeCtx, Session, PROBES};
+use crate::health::probes::{recorded, PROBES};
 use crate::health::render::{self, Report};
-use crate::health::{alert, overall, tunnel, ProbeResult, State};
+use crate::health::{alert, check, tunnel, State};
 use crate::options::Format;
 use crate::settings::thresholds::{Thresholds, DEFS};
 use crate::settings::{
-    is_webhook_url, parse_health_timeout, FileHealth, DEFAULT_HEALTH_ALERT_COOLDOWN,
-    DEFAULT_HEALTH_TIMEOUT,
+    is_webhook_url, FileHealth, DEFAULT_HEALTH_ALERT_COOLDOWN, DEFAULT_HEALTH_TIMEOUT,
 };
 use crate::units::parse_duration;
 
@@ -124,7 +123,8 @@ fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
             format.name()
         )));
     }
-    let selected = select_probes(args, tunnel::configured(&ctx.settings))?;
+    let selected = check::select_probes(&args.check, &args.skip, tunnel::configured(&ctx.settings))
+        .map_err(usage3)?;
     let h = &ctx.settings.file.health;
     let thresholds = Thresholds::build(&h.thresholds, &args.warn, &args.crit).map_err(usage3)?;
     let (timeout, cooldown) = durations(args, h)?;
@@ -153,60 +153,9 @@ fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
     })
 }
 
-/// The probes to run, in the documented order: `--check` (else all; `tunnel` only when
-/// Cloudflare is configured) minus `--skip`.
-fn select_probes(args: &HealthArgs, cloudflare: bool) -> Result<Vec<&'static str>> {
-    let known: Vec<&str> = PROBES.iter().map(|(n, _)| *n).collect();
-    let find = |flag: &str, name: &str| -> Result<&'static str> {
-        PROBES
-            .iter()
-            .map(|(n, _)| *n)
-            .find(|n| *n == name.trim())
-            .ok_or_else(|| {
-                usage3(format!(
-                    "{flag} {name:?}: no such probe (known: {})",
-                    known.join(", ")
-                ))
-            })
-    };
-    let mut selected: Vec<&'static str> = Vec::new();
-    if args.check.is_empty() {
-        // The tunnel probe belongs to a default run only when Cloudflare is configured.
-        selected.extend(
-            PROBES
-                .iter()
-                .map(|(n, _)| *n)
-                .filter(|n| *n != "tunnel" || cloudflare),
-        );
-    } else {
-        for c in &args.check {
-            let n = find("--check", c)?;
-            if !selected.contains(&n) {
-                selected.push(n);
-            }
-        }
-    }
-    for s in &args.skip {
-        let n = find("--skip", s)?;
-        selected.retain(|x| *x != n);
-    }
-    if selected.is_empty() {
-        return Err(usage3("no probe left to run (--skip removed them all)"));
-    }
-    // Keep the documented order whatever order --check used.
-    selected.sort_by_key(|n| known.iter().position(|k| k == n));
-    Ok(selected)
-}
-
 /// The run's timeout and the alert cooldown: flag, else `[health]`, else the default.
 fn durations(args: &HealthArgs, h: &FileHealth) -> Result<(Duration, Duration)> {
-    let (timeout_text, timeout_src) = match (&args.timeout, &h.timeout) {
-        (Some(t), _) => (t.as_str(), "--timeout"),
-        (None, Some(t)) => (t.as_str(), "config health.timeout"),
-        _ => (DEFAULT_HEALTH_TIMEOUT, "default timeout"),
-    };
-    let timeout =
-        parse_health_timeout(timeout_text).map_err(|e| usage3(format!("{timeout_src}: {e}")))?;
+    let timeout = check::run_timeout(args.timeout.as_deref(), h).map_err(usage3)?;
     let (cd_text, cd_src) = match (&args.alert_cooldown, &h.alert_cooldown) {
         (Some(t), _) => (t.as_str(), "--alert-cooldown"),
         (None, Some(t)) => (t.as_str(), "config health.alert_cooldown"),
@@ -280,31 +229,31 @@ fn write_textfile(path: &Path, text: &str) -> Result<()> {
 
 pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
     let plan = plan(&args, ctx)?;
-    let started = StdInstant::now();
     let start = Instant::now();
     // Probes get 90% of the budget; recording, alerting and writing get the rest.
     let end = start + plan.timeout;
     let probe_deadline = start + plan.timeout.mul_f64(0.9);
-    let checked_at = chrono::Utc::now();
-
-    // The tunnel probe needs no database: it runs alongside the database probes.
-    let (collected, tunnel_result) = tokio::join!(
-        collect(&plan, ctx, &args.tunnel_name, probe_deadline),
-        tunnel_probe(&plan, ctx, &args.tunnel_name, probe_deadline)
-    );
-    let (mut report, db) = collected?;
-    report.results.extend(tunnel_result);
-    report.checked_at = checked_at;
-    report.state = overall(&report.results);
-    if report.connected() {
-        report.last_success = Some(checked_at.timestamp() as f64);
-    } else if let Some(path) = &plan.textfile {
+    let checks = check::Checks {
+        selected: &plan.selected,
+        thresholds: &plan.thresholds,
+        timeout: plan.timeout,
+        tunnel_name: &args.tunnel_name,
+    };
+    let (mut report, db) = check::run(&checks, probe_deadline, ctx.db(), &ctx.settings, &ctx.out)
+        .await
+        .map_err(|e| {
+            if exit::code_for(&e) == Exit::USAGE {
+                usage3(format!("{e:#}"))
+            } else {
+                e
+            }
+        })?;
+    if let (false, Some(path)) = (report.connected(), &plan.textfile) {
         report.last_success =
             crate::limits::read_to_string(path, crate::limits::SMALL_FILE, "textfiles")
                 .ok()
                 .and_then(|t| render::previous_last_success(&t));
     }
-    report.duration_seconds = started.elapsed().as_secs_f64();
 
     let mut pipeline_broken = false;
     if args.record {
@@ -346,34 +295,6 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
     Ok(Exit(state.code()))
 }
 
-/// The `tunnel` probe, when selected, bounded by the probes' deadline.
-async fn tunnel_probe(
-    plan: &Plan,
-    ctx: &Context,
-    tunnel_name: &str,
-    deadline: Instant,
-) -> Option<ProbeResult> {
-    if !plan.selected.contains(&"tunnel") {
-        return None;
-    }
-    Some(
-        match tokio::time::timeout_at(
-            deadline,
-            tunnel::probe(&ctx.settings, &ctx.out, tunnel_name),
-        )
-        .await
-        {
-            Ok(r) => r,
-            Err(_) => ProbeResult::unknown(
-                "tunnel",
-                crate::health::Unit::Count,
-                "timed out: Cloudflare did not answer before the --timeout deadline",
-                None,
-            ),
-        },
-    )
-}
-
 /// `--record`: store the report's values. False when that failed (the pipeline is broken).
 async fn record(ctx: &Context, db: Option<&crate::db::Db>, report: &Report, end: Instant) -> bool {
     let Some(db) = db else {
@@ -394,149 +315,5 @@ async fn record(ctx: &Context, db: Option<&crate::db::Db>, report: &Report, end:
             ctx.out.warn("--record did not finish within --timeout");
             false
         }
-    }
-}
-
-/// Connect, read the session, run the probes. Only a configuration error is an `Err`.
-async fn collect(
-    plan: &Plan,
-    ctx: &Context,
-    tunnel_name: &str,
-    deadline: Instant,
-) -> Result<(Report, Option<crate::db::Db>)> {
-    let mut report = Report {
-        state: State::Unknown,
-        checked_at: chrono::Utc::now(),
-        duration_seconds: 0.0,
-        target: describe_target(ctx),
-        session: None,
-        results: Vec::new(),
-        last_success: None,
-    };
-    let t0 = StdInstant::now();
-    let (db, session) = match open_session(plan, ctx, deadline, t0).await? {
-        Ok(opened) => opened,
-        Err((failed, reason)) => {
-            report.results.push(failed);
-            report.results.extend(not_run(plan, reason));
-            return Ok((report, None));
-        }
-    };
-    report.target = db.target.clone();
-    let connect_secs = t0.elapsed().as_secs_f64();
-    if plan.selected.contains(&"connect") {
-        report.results.push(probes::connect_ok(
-            &plan.thresholds,
-            connect_secs,
-            &db.target,
-        ));
-    }
-    if plan.selected.contains(&"server") {
-        report
-            .results
-            .push(probes::server(&plan.thresholds, &session));
-    }
-    let deployment = deployment(plan, ctx, tunnel_name);
-    let pctx = ProbeCtx {
-        client: &db,
-        t: &plan.thresholds,
-        session: &session,
-        deployment: &deployment,
-    };
-    let rest = probes::run_selected(&pctx, &plan.selected, deadline).await;
-    report.results.extend(rest);
-    report.session = Some(session);
-    Ok((report, Some(db)))
-}
-
-/// What the `security` probe needs to know beyond the server: whether the target is the
-/// managed local cluster, and whether `tunnel deploy` left tunnel `tunnel_name` on this host.
-fn deployment(plan: &Plan, ctx: &Context, tunnel_name: &str) -> Deployment {
-    if !plan.selected.contains(&"security") {
-        return Deployment::default();
-    }
-    Deployment {
-        managed_local: matches!(
-            ctx.settings.database,
-            crate::settings::DatabaseTarget::Local
-        ),
-        tunnel: tunnel::deployed(tunnel_name),
-    }
-}
-
-/// The selected database probes, UNKNOWN because `reason` kept them from running.
-fn not_run(plan: &Plan, reason: &str) -> Vec<ProbeResult> {
-    plan.selected
-        .iter()
-        .filter(|n| !matches!(**n, "connect" | "tunnel"))
-        .map(|n| ProbeResult::unknown(n, probes::unit_of(n), format!("not run: {reason}"), None))
-        .collect()
-}
-
-/// A session that failed to open: the failed `connect` probe and why the others did not run.
-type Unopened = (ProbeResult, &'static str);
-
-/// Connect and read the session facts, both within the deadline. The outer `Err` is a
-/// configuration error (exit 3); the inner one a server that could not be used.
-async fn open_session(
-    plan: &Plan,
-    ctx: &Context,
-    deadline: Instant,
-    t0: StdInstant,
-) -> Result<std::result::Result<(crate::db::Db, Session), Unopened>> {
-    let secs = || t0.elapsed().as_secs_f64();
-    let timeout_text = crate::units::format_duration(plan.timeout.as_secs_f64());
-    let db = match tokio::time::timeout_at(deadline, ctx.db()).await {
-        Ok(Ok(db)) => db,
-        Ok(Err(e)) => {
-            if exit::code_for(&e) == Exit::USAGE {
-                return Err(usage3(format!("{e:#}")));
-            }
-            let failed = probes::connect_failed(format!("{e:#}"), secs());
-            return Ok(Err((failed, "no connection")));
-        }
-        Err(_) => {
-            let failed = probes::connect_failed(
-                format!(
-                    "no connection within the {timeout_text} timeout: the server does not answer"
-                ),
-                secs(),
-            );
-            return Ok(Err((failed, "no connection")));
-        }
-    };
-    // The server-side work is bounded too (a backstop a little after our own deadline, which
-    // normally fires first and says "timed out").
-    let statement_ms = deadline
-        .saturating_duration_since(Instant::now())
-        .as_millis()
-        + 1000;
-    match tokio::time::timeout_at(deadline, Session::read(&db, statement_ms)).await {
-        Ok(Ok(session)) => Ok(Ok((db, session))),
-        Ok(Err(e)) => {
-            let failed = probes::connect_failed(
-                format!(
-                    "connected, but a first query failed: {}",
-                    probes::from_error("connect", &e).message
-                ),
-                secs(),
-            );
-            Ok(Err((failed, "no working session")))
-        }
-        Err(_) => {
-            let failed = probes::connect_failed(
-                format!("connected, but no answer to a query within the {timeout_text} timeout"),
-                secs(),
-            );
-            Ok(Err((failed, "the server does not answer")))
-        }
-    }
-}
-
-fn describe_target(ctx: &Context) -> String {
-    match &ctx.settings.database {
-        crate::settings::DatabaseTarget::Conninfo(s) => crate::settings::redact::conninfo(&s.value),
-        crate::settings::DatabaseTarget::Environment(_) => "(PG*/DB_* environment)".into(),
-        crate::settings::DatabaseTarget::Local => "(managed local cluster)".into(),
     }
 }

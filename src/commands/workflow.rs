@@ -309,10 +309,7 @@ async fn record_step(
     ctx: &Context,
 ) -> Result<Exit> {
     let r = q::parse_ref(id)?;
-    if step.trim().is_empty() {
-        return Err(usage("the step name is empty"));
-    }
-    crate::commands::task::refuse_line_breaks("the step name", step)?;
+    q::check_step_name(step)?;
     let result: Option<Value> = match result {
         Some(text) => Some(
             serde_json::from_str(&text)
@@ -321,11 +318,12 @@ async fn record_step(
         None => None,
     };
     let status = match status {
-        StepStatus::Running => "running",
-        StepStatus::Completed => "completed",
-        StepStatus::Failed => "failed",
-        StepStatus::Skipped => "skipped",
-    };
+        StepStatus::Running => q::StepStatus::Running,
+        StepStatus::Completed => q::StepStatus::Completed,
+        StepStatus::Failed => q::StepStatus::Failed,
+        StepStatus::Skipped => q::StepStatus::Skipped,
+    }
+    .name();
     let db = ctx.db().await?;
     let w = q::find(&*db, r).await?;
     let after = q::record_step(&*db, &w, step, status, result.as_ref(), error.as_deref()).await?;

@@ -29,12 +29,26 @@ pub fn missing_schema_in(err: &anyhow::Error) -> Option<String> {
         .find_map(missing_schema)
 }
 
+/// The one line an error is reported as, after `error: ` on the CLI's stderr and as the MCP
+/// server's tool errors: the context chain joined on one line ("outer: inner: cause"), a missing
+/// schema said the one way that tells what to do, no line breaks and no raw control characters
+/// (messages quote data: titles, server and API texts).
+pub fn error_line(err: &anyhow::Error) -> String {
+    let text = missing_schema_in(err)
+        .unwrap_or_else(|| format!("{err:#}"))
+        .replace('\n', " ");
+    crate::output::escape_controls(&text).into_owned()
+}
+
 /// Turn a database error into an exit-coded error with one clear line.
 ///
 /// The schema's rule violations (custom SQLSTATEs `TDnnn`, CHECK and unique violations,
 /// invalid parameters) are refused input: exit 2 with the server's message. Everything else
 /// is an operation failure (exit 1).
 pub fn db_error(e: tokio_postgres::Error) -> anyhow::Error {
+    if is_lost(&e) {
+        return LostConnection(format!("database error: {e}")).into();
+    }
     let Some(db) = e.as_db_error() else {
         return failed(format!("database error: {e}"));
     };
@@ -110,6 +124,35 @@ pub fn explain_refusal(err: anyhow::Error, role: Option<&str>) -> anyhow::Error 
         None => "the connected role lacks this privilege; see `taskdb role show ROLE`".into(),
     };
     not_permitted(format!("{} ({who})", parts.join(": ")))
+}
+
+/// A statement failed because its connection is gone: closed or broken, or ended by the server
+/// (an administrator's termination, a shutdown, a crash: SQLSTATE class 57P, or any FATAL
+/// error). An operation failure (exit 1) like any other; [`connection_lost`] finds it, so a
+/// long-lived session knows to open a new connection rather than wait until the driver notices.
+#[derive(Debug)]
+pub struct LostConnection(String);
+
+impl std::fmt::Display for LostConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LostConnection {}
+
+fn is_lost(e: &tokio_postgres::Error) -> bool {
+    match e.as_db_error() {
+        Some(db) => db.code().code().starts_with("57P") || db.severity() == "FATAL",
+        None => {
+            e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+        }
+    }
+}
+
+/// Whether `err` (mapped by [`db_error`]) says the connection it happened on is gone.
+pub fn connection_lost(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.is::<LostConnection>())
 }
 
 /// `SQLSTATE` of a database error, if it is one.

@@ -35,7 +35,10 @@ use tokio_postgres::Client;
 
 use crate::exit::usage;
 use crate::output::Output;
-pub use error::{db_error, explain_refusal, missing_schema, missing_schema_in, sqlstate};
+pub use error::{
+    connection_lost, db_error, error_line, explain_refusal, missing_schema, missing_schema_in,
+    sqlstate,
+};
 pub use spec::{resolve, ConnSpec, Endpoint, Host};
 
 /// An open connection. The driver task ends when this is dropped.

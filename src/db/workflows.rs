@@ -42,7 +42,9 @@ pub const STATUSES: &[&str] = &[
     "timeout",
 ];
 
-#[derive(Debug, Clone, Serialize)]
+/// A workflow run of a task (every column), as `workflow show` and the MCP server's
+/// `record_workflow_step` return it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Workflow {
     pub id: Uuid,
     pub short_id: i64,
@@ -306,6 +308,40 @@ pub async fn list<C: GenericClient>(
     rows.iter().map(Workflow::from_row).collect()
 }
 
+/// What happened to a step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    /// The step started.
+    Running,
+    /// The step finished successfully.
+    #[default]
+    Completed,
+    /// The step failed (this fails the workflow).
+    Failed,
+    /// The step was skipped (counts as done).
+    Skipped,
+}
+
+impl StepStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            StepStatus::Running => "running",
+            StepStatus::Completed => "completed",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// A step name: not empty, one line (bad input: exit 2).
+pub fn check_step_name(step: &str) -> Result<()> {
+    if step.trim().is_empty() {
+        return Err(usage("the step name is empty"));
+    }
+    crate::db::tasks::refuse_line_breaks("the step name", step)
+}
+
 /// Record step `step` of `w` with `status` through the schema's `update_workflow_step`;
 /// returns the workflow as stored afterwards.
 pub async fn record_step<C: GenericClient>(
@@ -387,7 +423,7 @@ fn with_label(w: &Workflow, e: tokio_postgres::Error) -> anyhow::Error {
 }
 
 /// A workflow's headline, as `task show` lists a task's workflows.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct WorkflowBrief {
     pub id: Uuid,
     pub short_id: i64,

@@ -3,6 +3,7 @@
 //! (`alert`). The command itself (`commands::health`) wires them together.
 
 pub mod alert;
+pub mod check;
 pub mod probes;
 pub mod render;
 pub mod tunnel;
@@ -14,7 +15,7 @@ pub use crate::units::Unit;
 
 /// A Nagios state. The derive order is the severity order used for "the worst probe":
 /// OK < WARNING < UNKNOWN < CRITICAL (a known fault outranks not knowing).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum State {
     Ok,

@@ -35,7 +35,8 @@ impl Report {
         self.results.iter().find(|r| r.name == name)
     }
 
-    fn counts(&self) -> String {
+    /// "1 CRITICAL, 2 WARNING, 12 OK": how many probes ended in each state, worst first.
+    pub fn counts(&self) -> String {
         let mut parts = Vec::new();
         for s in [State::Critical, State::Unknown, State::Warning, State::Ok] {
             let n = self.results.iter().filter(|r| r.state == s).count();

@@ -71,6 +71,22 @@ impl Settings {
         parse_lease(text).map_err(|why| crate::exit::usage(format!("config [tasks] lease: {why}")))
     }
 
+    /// How far a heartbeat extends the lease: `extend` when given (`Some(None)` is `off`, which
+    /// a heartbeat refuses), else the `[tasks] lease` setting (refused when that is `off`).
+    pub fn heartbeat_extension(&self, extend: Option<Option<Duration>>) -> Result<Duration> {
+        match extend {
+            Some(Some(d)) => Ok(d),
+            Some(None) => Err(crate::exit::usage(
+                "--extend off: a heartbeat extends a lease; to hold a task without one, claim it with --lease off",
+            )),
+            None => self.task_lease()?.ok_or_else(|| {
+                crate::exit::usage(
+                    "[tasks] lease is off: say how long to extend the lease with --extend",
+                )
+            }),
+        }
+    }
+
     /// Attempts before a task is given up unless `--max-attempts` or the task says otherwise.
     pub fn max_attempts(&self) -> Result<u32> {
         let n = self.file.tasks.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);

@@ -1,8 +1,6 @@
 //! `task heartbeat` and `task release`: what the holder of a claim does with its lease (the
 //! rules are the schema's, `crate::db::tasks::lease`), and the flags claims share.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use clap::Args;
 
@@ -60,17 +58,9 @@ pub(crate) fn holder(assign: Option<&str>, ctx: &Context) -> Result<String> {
 pub(super) async fn heartbeat(a: HeartbeatArgs, ctx: &Context) -> Result<Exit> {
     let r = TaskRef::parse(&a.id)?;
     let who = holder(a.assign.as_deref(), ctx)?;
-    let extend: Duration = match a.extend {
-        Some(LeaseArg(Some(d))) => d,
-        Some(LeaseArg(None)) => {
-            return Err(usage(
-                "--extend off: a heartbeat extends a lease; to hold a task without one, claim it with --lease off",
-            ))
-        }
-        None => ctx.settings.task_lease()?.ok_or_else(|| {
-            usage("[tasks] lease is off: say how long to extend the lease with --extend")
-        })?,
-    };
+    let extend = ctx
+        .settings
+        .heartbeat_extension(a.extend.map(|LeaseArg(lease)| lease))?;
     let db = ctx.db().await?;
     let task = q::find(&*db, r, "task").await?;
     let after = q::heartbeat(&*db, task.id, &who, extend, a.attempt).await?;
@@ -91,7 +81,7 @@ pub(super) async fn release(a: ReleaseArgs, ctx: &Context) -> Result<Exit> {
     let r = TaskRef::parse(&a.id)?;
     let who = holder(a.assign.as_deref(), ctx)?;
     if let Some(note) = &a.note {
-        super::refuse_line_breaks("--note", note)?;
+        q::refuse_line_breaks("--note", note)?;
     }
     let db = ctx.db().await?;
     let task = q::find(&*db, r, "task").await?;

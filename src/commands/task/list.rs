@@ -4,10 +4,9 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use super::input::parse_status;
 use super::{HistoryArgs, ListArgs, SearchArgs, SortKey};
 use crate::context::Context;
-use crate::db::tasks::{self as q, Assignee, ListFilter, Task, TaskOrder, TaskRef};
+use crate::db::tasks::{self as q, ListRequest, Task, TaskOrder, TaskRef};
 use crate::exit::{usage, Exit};
 use crate::options::Format;
 
@@ -24,72 +23,41 @@ impl From<SortKey> for TaskOrder {
 
 /// `task search TEXT`: `task list --search TEXT` with nothing else.
 pub(super) async fn search(a: SearchArgs, ctx: &Context) -> Result<Exit> {
-    list(
-        ListArgs {
-            status: vec![],
-            assigned: None,
-            task_type: None,
-            tags: vec![],
-            parent: None,
-            ready: false,
-            stale: false,
-            search: Some(a.text),
-            sort: None,
-            limit: a.limit,
-            after: None,
-        },
-        ctx,
-    )
-    .await
+    let req = ListRequest {
+        search: Some(a.text),
+        limit: a.limit,
+        ..ListRequest::default()
+    };
+    run_list(req, ctx).await
 }
 
 pub(super) async fn list(a: ListArgs, ctx: &Context) -> Result<Exit> {
-    let statuses: Vec<&str> = a
-        .status
-        .iter()
-        .map(|s| parse_status(s))
-        .collect::<Result<_>>()?;
-    if a.limit < 0 {
-        return Err(usage("--limit must be 0 (all) or more"));
-    }
-    let parent = a.parent.as_deref().map(TaskRef::parse).transpose()?;
-    let after = a.after.as_deref().map(TaskRef::parse).transpose()?;
-    if let Some(s) = &a.search {
-        if s.trim().is_empty() {
-            return Err(usage("--search needs some text"));
-        }
-    }
-    let db = ctx.db().await?;
-    let parent = match parent {
-        Some(p) => Some(q::find(&*db, p, "parent task").await?.id),
-        None => None,
-    };
-    let after = match after {
-        Some(r) => Some(q::find(&*db, r, "--after task").await?),
-        None => None,
-    };
-    let filter = ListFilter {
-        statuses,
-        assigned: a.assigned.map(|who| match who.as_str() {
-            "none" => Assignee::Nobody,
-            _ => Assignee::Named(who),
-        }),
+    let req = ListRequest {
+        statuses: a.status,
+        assigned: a.assigned,
         task_type: a.task_type,
         tags: a.tags,
-        parent,
+        parent: a.parent,
         ready: a.ready,
         stale: a.stale,
         search: a.search,
         order: a.sort.map(TaskOrder::from),
-        after,
         limit: a.limit,
+        after: a.after,
     };
-    let page = q::list(&*db, &filter).await?;
-    print_page(ctx, &page, &filter)
+    run_list(req, ctx).await
+}
+
+async fn run_list(req: ListRequest, ctx: &Context) -> Result<Exit> {
+    let checked = req.check()?;
+    let (search, limit) = (checked.request().search.is_some(), checked.request().limit);
+    let db = ctx.db().await?;
+    let page = checked.run(&*db).await?;
+    print_page(ctx, &page, search, limit)
 }
 
 /// The rows, then where the next page starts when there is one.
-fn print_page(ctx: &Context, page: &q::Page, filter: &ListFilter) -> Result<Exit> {
+fn print_page(ctx: &Context, page: &q::Page, search: bool, limit: i64) -> Result<Exit> {
     let tasks = &page.tasks;
     if ctx.out.format() == Format::Table && tasks.is_empty() {
         ctx.out.note("no tasks match");
@@ -102,11 +70,9 @@ fn print_page(ctx: &Context, page: &q::Page, filter: &ListFilter) -> Result<Exit
     }
     if page.more {
         if let Some(last) = tasks.last() {
-            if filter.search.is_some() {
-                ctx.out.note(format!(
-                    "(first {} matches; raise --limit for more)",
-                    filter.limit
-                ));
+            if search {
+                ctx.out
+                    .note(format!("(first {limit} matches; raise --limit for more)"));
             } else {
                 ctx.out.note(format!("(more: --after {})", last.short_id));
             }

@@ -27,8 +27,6 @@ use crate::context::Context;
 use crate::exit::Exit;
 use input::parse_max_size;
 
-pub(crate) use input::refuse_line_breaks;
-pub use input::{parse_priority, parse_status};
 pub(crate) use lease::holder;
 
 #[derive(Debug, Args)]

@@ -2,8 +2,6 @@
 //! taken atomically with a lease (the statements are `crate::db::tasks::next`'s, shared with
 //! `worker` and `bench`).
 
-use std::time::Duration;
-
 use anyhow::Result;
 use serde_json::Value;
 use tokio::time::Instant;
@@ -42,56 +40,24 @@ pub(super) async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
     let db = ctx.db().await?;
     let claimed = match a.wait {
         None => q::claim(&*db, &req).await?,
-        Some(wait) => match claim_waiting(&db, &req, wait, ctx).await? {
-            Some(claimed) => claimed,
-            None => {
-                report(&a, ctx, Vec::new())?;
-                ctx.out.note(format!(
-                    "waited {}: nothing became claimable",
-                    crate::units::format_duration(wait.as_secs_f64())
-                ));
-                return Ok(Exit::NOTHING_CLAIMED);
+        Some(wait) => {
+            let deadline = Instant::now() + wait;
+            // Listening starts before the first claim, so nothing committed after it is missed.
+            let mut waiter = Waiter::open(ctx.spec().await?, &ctx.settings, &ctx.out).await?;
+            match q::claim_waiting(&*db, &req, &mut waiter, deadline, &ctx.out).await? {
+                Some(claimed) => claimed,
+                None => {
+                    report(&a, ctx, Vec::new())?;
+                    ctx.out.note(format!(
+                        "waited {}: nothing became claimable",
+                        crate::units::format_duration(wait.as_secs_f64())
+                    ));
+                    return Ok(Exit::NOTHING_CLAIMED);
+                }
             }
-        },
+        }
     };
     report(&a, ctx, claimed)
-}
-
-/// The shortest wait between two claims of a waiting `--claim --wait`.
-const RECHECK: Duration = Duration::from_millis(100);
-
-/// Claim, and while nothing is claimable wait (up to `wait`) for a task to become so: woken by
-/// the schema's `NOTIFY taskdb_ready` (a new ready task, a blocker completed, a release), or
-/// at the earliest lease end (an expiry notifies nobody), or by polling where listening is
-/// off or impossible. None: the wait ended empty.
-async fn claim_waiting(
-    db: &crate::db::Db,
-    req: &ClaimRequest<'_>,
-    wait: Duration,
-    ctx: &Context,
-) -> Result<Option<Vec<Task>>> {
-    let deadline = Instant::now() + wait;
-    // Listening starts before the first claim, so nothing committed after it is missed.
-    let mut waiter = Waiter::open(ctx.spec().await?, &ctx.settings, &ctx.out).await?;
-    loop {
-        let claimed = q::claim(&**db, req).await?;
-        if !claimed.is_empty() {
-            return Ok(Some(claimed));
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return Ok(None);
-        }
-        // A lease that ends before the deadline makes its task claimable then (10 ms after,
-        // so the server's clock has passed it). One that already ended is being handed back by
-        // another claim (its row was locked): look again shortly, not in a busy loop.
-        let until = match q::until_next_expiry(&**db).await? {
-            Some(d) => deadline.min(now + (d + Duration::from_millis(10)).max(RECHECK)),
-            None => deadline,
-        };
-        let wake = waiter.wait(until).await;
-        ctx.out.debug(2, format!("woken: {wake:?}"));
-    }
 }
 
 /// Print what `next` found or claimed: short ids on stdout (json: the task, or null; an array

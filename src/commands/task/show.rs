@@ -2,63 +2,30 @@
 //! changes) and `task tree` (the hierarchy drawn with box-drawing branches).
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::{IdArg, TreeArgs};
 use crate::context::Context;
-use crate::db::tasks::{
-    self as q, ChildBrief, DepRow, Details, HistoryRow, Task, TaskRef, TreeNode,
-};
-use crate::db::workflows::WorkflowBrief;
+use crate::db::tasks::{self as q, DepRow, Details, Task, TaskRef, TreeNode};
 use crate::exit::Exit;
 use crate::options::Format;
 use crate::output::{escape_controls, ts, Output, Row};
 use crate::taskmaster;
 
-/// `task show`'s JSON: the task's fields, then the rest.
-#[derive(Debug, Serialize)]
-struct ShowDoc<'a> {
-    #[serde(flatten)]
-    task: &'a Task,
-    completion_percent: f64,
-    dependencies: Vec<&'a DepRow>,
-    dependents: Vec<&'a DepRow>,
-    children: &'a [ChildBrief],
-    workflows: &'a [WorkflowBrief],
-    recent_history: &'a [HistoryRow],
-}
-
 pub(super) async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
     let r = TaskRef::parse(&a.id)?;
     ctx.out.require_format(&[Format::Table, Format::Json])?;
     let db = ctx.db().await?;
-    let task = q::find(&*db, r, "task").await?;
-    let details = q::details(&*db, task.id).await?;
+    let doc = q::task_doc(&*db, r).await?;
     if ctx.out.format() == Format::Json {
-        let deps = |direction: &str| {
-            details
-                .deps
-                .iter()
-                .filter(|d| d.direction == direction)
-                .collect()
-        };
-        ctx.out.json(&ShowDoc {
-            task: &task,
-            completion_percent: details.completion_percent,
-            dependencies: deps("depends_on"),
-            dependents: deps("dependent"),
-            children: &details.children,
-            workflows: &details.workflows,
-            recent_history: &details.recent_history,
-        })?;
+        ctx.out.json(&doc)?;
         return Ok(Exit::SUCCESS);
     }
-    let rows: Vec<Vec<String>> = field_rows(&task, details.completion_percent)
+    let rows: Vec<Vec<String>> = field_rows(&doc.task, doc.details.completion_percent)
         .into_iter()
         .map(|(k, v)| vec![k.to_string(), v])
         .collect();
     let mut text = ctx.out.table(&["field", "value"], &rows);
-    text.push_str(&sections(&ctx.out, &details));
+    text.push_str(&sections(&ctx.out, &doc.details));
     ctx.out.raw(text)?;
     Ok(Exit::SUCCESS)
 }
@@ -154,7 +121,11 @@ fn sections(out: &Output, d: &Details) -> String {
     section(
         "Dependencies",
         DepRow::columns(),
-        d.deps.iter().map(Row::cells).collect(),
+        d.dependencies
+            .iter()
+            .chain(&d.dependents)
+            .map(Row::cells)
+            .collect(),
     );
     let children = d.children.iter().map(|c| {
         vec![

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use anyhow::{Context as _, Result};
 use serde_json::Value;
 
-use super::input::refuse_line_breaks;
 use super::{ExportArgs, ImportArgs};
 use crate::context::Context;
+use crate::db::tasks::refuse_line_breaks;
 use crate::db::tasks::MAX_TITLE_CHARS;
 use crate::exit::{usage, Exit};
 use crate::limits;

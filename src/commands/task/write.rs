@@ -5,25 +5,27 @@
 use anyhow::Result;
 use serde_json::json;
 
-use super::input::{check_title, parse_status, validate_fields, Fields};
+use super::input::{parse_fields, Fields};
 use super::{
     CreateArgs, DeleteArgs, DepType, DepsArgs, DepsCmd, FieldArgs, StatusArgs, UpdateArgs,
 };
 use crate::context::Context;
-use crate::db::tasks::{self as q, NewTask, Task, TaskChanges, TaskRef};
+use crate::db::tasks::{
+    self as q, parse_status, DependencyType, NewTask, Task, TaskChanges, TaskRef,
+};
 use crate::exit::{usage, Exit};
 use crate::options::Format;
 use crate::output::escape_controls;
 
 pub(super) async fn create(a: CreateArgs, ctx: &Context) -> Result<Exit> {
-    check_title(&a.title)?;
-    let f = validate_fields(&a.fields)?;
+    let f = parse_fields(&a.fields)?;
     let depends_on: Vec<TaskRef> = a
         .depends_on
         .iter()
         .map(|d| TaskRef::parse(d))
         .collect::<Result<_>>()?;
     let new = new_task(a.title, a.fields, f, depends_on);
+    new.check()?;
     let mut db = ctx.db().await?;
     let task = q::create(&mut db.client, &new).await?;
     if ctx.out.format() == Format::Json {
@@ -66,10 +68,7 @@ fn new_task(title: String, x: FieldArgs, f: Fields, depends_on: Vec<TaskRef>) ->
 
 pub(super) async fn update(a: UpdateArgs, ctx: &Context) -> Result<Exit> {
     let r = TaskRef::parse(&a.id)?;
-    if let Some(t) = &a.title {
-        check_title(t)?;
-    }
-    let f = validate_fields(&a.fields)?;
+    let f = parse_fields(&a.fields)?;
     let x = a.fields;
     let changes = TaskChanges {
         title: a.title,
@@ -96,6 +95,7 @@ pub(super) async fn update(a: UpdateArgs, ctx: &Context) -> Result<Exit> {
         unassign: a.unassign,
         metadata: f.meta,
     };
+    changes.check()?;
     let mut db = ctx.db().await?;
     let Some(task) = q::update(&mut db.client, r, &changes).await? else {
         return Err(usage(
@@ -187,29 +187,23 @@ pub(super) async fn deps(a: DepsArgs, ctx: &Context) -> Result<Exit> {
 
 async fn add_dependency(id: &str, depends_on: &str, kind: DepType, ctx: &Context) -> Result<Exit> {
     let (r1, r2) = (TaskRef::parse(id)?, TaskRef::parse(depends_on)?);
-    let db = ctx.db().await?;
-    let t = q::find(&*db, r1, "task").await?;
-    let d = q::find(&*db, r2, "dependency task").await?;
-    if t.id == d.id {
-        return Err(usage(format!("task {} cannot depend on itself", t.label())));
-    }
     let kind = match kind {
-        DepType::Blocks => "blocks",
-        DepType::Related => "related",
+        DepType::Blocks => DependencyType::Blocks,
+        DepType::Related => DependencyType::Related,
     };
-    let n = q::add_dependency(&*db, t.id, d.id, kind).await?;
-    let state = if n == 0 {
-        "already depends"
-    } else {
+    let db = ctx.db().await?;
+    let link = q::link(&*db, r1, r2, kind).await?;
+    let state = if link.changed {
         "now depends"
+    } else {
+        "already depends"
     };
-    ctx.out
-        .note(format!("{} {state} on {} ({kind})", t.label(), d.label()));
+    ctx.out.note(format!(
+        "#{} {state} on #{} ({})",
+        link.task_short_id, link.depends_on_short_id, link.dependency_type
+    ));
     if ctx.out.format() == Format::Json {
-        ctx.out
-            .json(&json!({"task_id": t.id, "task_short_id": t.short_id,
-            "depends_on_task_id": d.id, "depends_on_short_id": d.short_id,
-            "dependency_type": kind, "changed": n > 0}))?;
+        ctx.out.json(&link)?;
     }
     Ok(Exit::SUCCESS)
 }
@@ -217,21 +211,13 @@ async fn add_dependency(id: &str, depends_on: &str, kind: DepType, ctx: &Context
 async fn remove_dependency(id: &str, depends_on: &str, ctx: &Context) -> Result<Exit> {
     let (r1, r2) = (TaskRef::parse(id)?, TaskRef::parse(depends_on)?);
     let db = ctx.db().await?;
-    let t = q::find(&*db, r1, "task").await?;
-    let d = q::find(&*db, r2, "dependency task").await?;
-    let n = q::remove_dependency(&*db, t.id, d.id).await?;
-    if n == 0 {
-        return Err(usage(format!(
-            "{} does not depend on {}",
-            t.label(),
-            d.label()
-        )));
-    }
-    ctx.out
-        .note(format!("{} no longer depends on {}", t.label(), d.label()));
+    let unlink = q::unlink(&*db, r1, r2).await?;
+    ctx.out.note(format!(
+        "#{} no longer depends on #{}",
+        unlink.task_short_id, unlink.depends_on_short_id
+    ));
     if ctx.out.format() == Format::Json {
-        ctx.out
-            .json(&json!({"task_id": t.id, "depends_on_task_id": d.id, "removed": true}))?;
+        ctx.out.json(&unlink)?;
     }
     Ok(Exit::SUCCESS)
 }

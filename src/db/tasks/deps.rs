@@ -2,16 +2,18 @@
 //! removing an edge. Cycles are refused by the schema's trigger, not here.
 
 use anyhow::Result;
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
-use super::truncate;
+use super::{find, truncate, TaskRef};
 use crate::db::db_error;
+use crate::exit::usage;
 use crate::output::Row;
 
 /// A dependency edge seen from one task, with the other task's headline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DepRow {
     pub id: Uuid,
     pub short_id: i64,
@@ -94,4 +96,90 @@ pub async fn remove_dependency<C: GenericClient>(db: &C, task: Uuid, on: Uuid) -
     )
     .await
     .map_err(db_error)
+}
+
+/// What a dependency means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DependencyType {
+    /// The other task must be completed first (cycles are refused).
+    #[default]
+    Blocks,
+    /// An informational link.
+    Related,
+}
+
+impl DependencyType {
+    pub fn name(self) -> &'static str {
+        match self {
+            DependencyType::Blocks => "blocks",
+            DependencyType::Related => "related",
+        }
+    }
+}
+
+/// What [`link`] did: the edge and whether it changed (false: it was already there, of that
+/// type).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Link {
+    pub task_id: Uuid,
+    pub task_short_id: i64,
+    pub depends_on_task_id: Uuid,
+    pub depends_on_short_id: i64,
+    pub dependency_type: &'static str,
+    pub changed: bool,
+}
+
+/// Task `id` depends on `on` with `kind` (`task deps add`): both must exist (exit 2 otherwise),
+/// a task cannot depend on itself, and a cycle is refused by the schema's trigger.
+pub async fn link<C: GenericClient>(
+    db: &C,
+    id: TaskRef,
+    on: TaskRef,
+    kind: DependencyType,
+) -> Result<Link> {
+    let t = find(db, id, "task").await?;
+    let d = find(db, on, "dependency task").await?;
+    if t.id == d.id {
+        return Err(usage(format!("task {} cannot depend on itself", t.label())));
+    }
+    let n = add_dependency(db, t.id, d.id, kind.name()).await?;
+    Ok(Link {
+        task_id: t.id,
+        task_short_id: t.short_id,
+        depends_on_task_id: d.id,
+        depends_on_short_id: d.short_id,
+        dependency_type: kind.name(),
+        changed: n > 0,
+    })
+}
+
+/// What [`unlink`] removed.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Unlink {
+    pub task_id: Uuid,
+    pub task_short_id: i64,
+    pub depends_on_task_id: Uuid,
+    pub depends_on_short_id: i64,
+    pub removed: bool,
+}
+
+/// Task `id` no longer depends on `on` (`task deps rm`); refused (exit 2) when it did not.
+pub async fn unlink<C: GenericClient>(db: &C, id: TaskRef, on: TaskRef) -> Result<Unlink> {
+    let t = find(db, id, "task").await?;
+    let d = find(db, on, "dependency task").await?;
+    if remove_dependency(db, t.id, d.id).await? == 0 {
+        return Err(usage(format!(
+            "{} does not depend on {}",
+            t.label(),
+            d.label()
+        )));
+    }
+    Ok(Unlink {
+        task_id: t.id,
+        task_short_id: t.short_id,
+        depends_on_task_id: d.id,
+        depends_on_short_id: d.short_id,
+        removed: true,
+    })
 }

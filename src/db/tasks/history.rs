@@ -13,7 +13,7 @@ use crate::db::db_error;
 use crate::output::{ts, Row};
 
 /// One audit entry about a task (its own row or one of its dependency edges).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HistoryRow {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,

@@ -5,8 +5,9 @@ use anyhow::Result;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
-use super::{Params, Task, TASK_COLUMNS};
+use super::{find, parse_status, Params, Task, TaskRef, TASK_COLUMNS};
 use crate::db::db_error;
+use crate::exit::usage;
 
 /// SQL condition: every blocking dependency of `t` is completed (the count V9's triggers keep).
 const READY: &str = "t.open_blockers = 0";
@@ -55,6 +56,103 @@ pub struct ListFilter {
     pub after: Option<Task>,
     /// At most this many rows; 0 = all.
     pub limit: i64,
+}
+
+/// A listing as asked for, in words (statuses, ids and the assignee as typed; `none` = no
+/// assignee): checked before connecting ([`ListRequest::check`]), then run against the database
+/// ([`CheckedList::run`]). `task list`, `task search` and the MCP server's `list_tasks` ask this way.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    pub statuses: Vec<String>,
+    pub assigned: Option<String>,
+    pub task_type: Option<String>,
+    pub tags: Vec<String>,
+    pub parent: Option<String>,
+    pub ready: bool,
+    pub stale: bool,
+    pub search: Option<String>,
+    pub order: Option<TaskOrder>,
+    /// At most this many rows; 0 = all.
+    pub limit: i64,
+    pub after: Option<String>,
+}
+
+/// A [`ListRequest`] whose words are valid.
+#[derive(Debug)]
+pub struct CheckedList {
+    req: ListRequest,
+    statuses: Vec<&'static str>,
+    parent: Option<TaskRef>,
+    after: Option<TaskRef>,
+}
+
+impl ListRequest {
+    /// Parse the statuses and ids and check the rest (bad input: exit 2).
+    pub fn check(self) -> Result<CheckedList> {
+        let statuses = self
+            .statuses
+            .iter()
+            .map(|s| parse_status(s))
+            .collect::<Result<_>>()?;
+        if self.limit < 0 {
+            return Err(usage("--limit must be 0 (all) or more"));
+        }
+        let parent = self.parent.as_deref().map(TaskRef::parse).transpose()?;
+        let after = self.after.as_deref().map(TaskRef::parse).transpose()?;
+        if let Some(s) = &self.search {
+            if s.trim().is_empty() {
+                return Err(usage("--search needs some text"));
+            }
+            if after.is_some() {
+                return Err(usage(
+                    "--after pages a listing; search results are ranked: raise --limit instead",
+                ));
+            }
+        }
+        Ok(CheckedList {
+            req: self,
+            statuses,
+            parent,
+            after,
+        })
+    }
+}
+
+impl CheckedList {
+    /// What was asked for (the limit, whether it is a search).
+    pub fn request(&self) -> &ListRequest {
+        &self.req
+    }
+
+    /// Look the parent and the `--after` task up (missing: exit 2) and read the page.
+    pub async fn run<C: GenericClient>(self, db: &C) -> Result<Page> {
+        let parent = match self.parent {
+            Some(p) => Some(find(db, p, "parent task").await?.id),
+            None => None,
+        };
+        let after = match self.after {
+            Some(r) => Some(find(db, r, "--after task").await?),
+            None => None,
+        };
+        let req = self.req;
+        let filter = ListFilter {
+            statuses: self.statuses,
+            assigned: req.assigned.map(|who| match who.as_str() {
+                "none" => Assignee::Nobody,
+                _ => Assignee::Named(who),
+            }),
+            task_type: req.task_type,
+            tags: req.tags,
+            parent,
+            ready: req.ready,
+            stale: req.stale,
+            search: req.search,
+            order: req.order,
+            after,
+            limit: req.limit,
+        };
+        list(db, &filter).await
+    }
 }
 
 /// One page of a listing.

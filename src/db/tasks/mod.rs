@@ -8,10 +8,12 @@
 
 mod deps;
 mod history;
+mod input;
 mod lease;
 mod list;
 mod next;
 mod read;
+mod wait;
 mod write;
 
 use anyhow::Result;
@@ -26,18 +28,22 @@ use crate::db::db_error;
 use crate::exit::usage;
 use crate::output::Row;
 
-pub use deps::{add_dependency, deps_of, remove_dependency, DepRow};
+pub use deps::{
+    add_dependency, deps_of, link, remove_dependency, unlink, DepRow, DependencyType, Link, Unlink,
+};
 pub use history::{history, HistoryRow};
+pub use input::{check_title, parse_priority, parse_status, refuse_line_breaks};
 pub use lease::{
     expire, finish_attempt, heartbeat, release, until_next_expiry, AttemptEnd, FINISH_FROM,
     HEARTBEAT_FROM,
 };
-pub use list::{list, Assignee, ListFilter, Page, TaskOrder};
+pub use list::{list, Assignee, CheckedList, ListFilter, ListRequest, Page, TaskOrder};
 pub use next::{
     claim, claim_next, next_sql, next_tagged_sql, next_task, ClaimRequest, ClaimStatements,
     CLAIM_FROM, CLAIM_SQL, NEXT_ORDER,
 };
-pub use read::{details, tree, ChildBrief, Details, TreeNode};
+pub use read::{details, task_doc, tree, ChildBrief, Details, TaskDoc, TreeNode};
+pub use wait::{claim_waiting, ClaimTarget};
 pub use write::{
     create, delete, dependents_and_children, set_status, update, NewTask, TaskChanges,
 };
@@ -110,7 +116,7 @@ pub const TASK_FIELDS: &[&str] = &[
 ];
 
 /// One task, every field (JSON and CSV output carry all of them).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Task {
     pub id: Uuid,
     pub short_id: i64,

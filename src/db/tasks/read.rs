@@ -2,16 +2,17 @@
 //! recent history, fetched together) and `task tree` (the hierarchy, depth first).
 
 use anyhow::Result;
+use schemars::JsonSchema;
 use serde::Serialize;
 use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
-use super::{deps_of, history, DepRow, HistoryRow};
+use super::{deps_of, find, history, DepRow, HistoryRow, Task, TaskRef};
 use crate::db::db_error;
 use crate::db::workflows::{briefs_of_task, WorkflowBrief};
 
 /// A child task's headline.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ChildBrief {
     pub id: Uuid,
     pub short_id: i64,
@@ -21,11 +22,14 @@ pub struct ChildBrief {
 }
 
 /// Everything `task show` prints besides the task's own fields.
-#[derive(Debug)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Details {
+    /// Of its children (the schema's `calculate_task_completion`), or 0/100 by its own status.
     pub completion_percent: f64,
-    /// Both directions (see [`DepRow::direction`]).
-    pub deps: Vec<DepRow>,
+    /// The tasks it depends on.
+    pub dependencies: Vec<DepRow>,
+    /// The tasks that depend on it.
+    pub dependents: Vec<DepRow>,
     pub children: Vec<ChildBrief>,
     pub workflows: Vec<WorkflowBrief>,
     /// The five newest audit entries, oldest first.
@@ -41,20 +45,44 @@ pub async fn details<C: GenericClient>(db: &C, id: Uuid) -> Result<Details> {
         .map_err(db_error)?;
     // The five reads are independent: issued together, they share the connection's round
     // trips (tokio-postgres pipelines concurrent requests) instead of waiting one by one.
-    let (completion_percent, deps, children, workflows, recent_history) = tokio::try_join!(
+    let (completion_percent, mut dependencies, children, workflows, recent_history) = tokio::try_join!(
         completion(db, id),
         deps_of(db, id),
         children(db, id),
         briefs_of_task(db, id),
         history(db, id, Some(5)),
     )?;
+    let dependents = dependencies.split_off(
+        dependencies
+            .iter()
+            .position(|d| d.direction != "depends_on")
+            .unwrap_or(dependencies.len()),
+    );
     Ok(Details {
         completion_percent,
-        deps,
+        dependencies,
+        dependents,
         children,
         workflows,
         recent_history,
     })
+}
+
+/// A task and its [`Details`]: `task show`'s JSON, the MCP server's `show_task` and
+/// `task://` resource.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TaskDoc {
+    #[serde(flatten)]
+    pub task: Task,
+    #[serde(flatten)]
+    pub details: Details,
+}
+
+/// Task `r` with its details; not found is bad input (exit 2).
+pub async fn task_doc<C: GenericClient>(db: &C, r: TaskRef) -> Result<TaskDoc> {
+    let task = find(db, r, "task").await?;
+    let details = details(db, task.id).await?;
+    Ok(TaskDoc { task, details })
 }
 
 /// The schema's `calculate_task_completion`, in percent.
