@@ -12,7 +12,7 @@ use taskdb::settings::Settings;
 use tokio::time::Instant;
 
 use crate::support::pg::free_port;
-use crate::support::{Sandbox, TestDb, TestPg};
+use crate::support::{block_on, Sandbox, TestDb, TestPg};
 
 /// Long enough never to be reached when the wake is due; reaching it fails the test.
 const GENEROUS: Duration = Duration::from_secs(30);
@@ -67,16 +67,6 @@ async fn notify(client: &tokio_postgres::Client) {
         .batch_execute("SELECT pg_notify('taskdb_ready', '')")
         .await
         .unwrap();
-}
-
-/// Run a test's body on a runtime like taskdb's (the test database is made and dropped
-/// outside it: the harness uses the blocking client).
-fn block_on<F: std::future::Future>(body: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(body)
 }
 
 fn soon() -> Instant {

@@ -2,76 +2,9 @@
 //! one connection. Counted at the TCP level, so nothing depends on timing.
 
 use std::io::ErrorKind;
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::net::TcpListener;
 
-use crate::support::{Sandbox, TestDb, TestPg};
-
-/// A TCP port forwarding every connection to the test server's Unix socket, counting them.
-struct CountingProxy {
-    port: u16,
-    accepted: Arc<AtomicUsize>,
-}
-
-impl CountingProxy {
-    fn new(db: &TestDb) -> Self {
-        let url = db.url();
-        let dir = url
-            .split_whitespace()
-            .find_map(|kv| kv.strip_prefix("host="))
-            .expect("the test server's socket directory");
-        let socket = PathBuf::from(dir).join(".s.PGSQL.5432");
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let count = accepted.clone();
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                let Ok(client) = client else { return };
-                count.fetch_add(1, Ordering::SeqCst);
-                let Ok(server) = UnixStream::connect(&socket) else {
-                    continue;
-                };
-                let (mut c_in, mut s_out) =
-                    (client.try_clone().unwrap(), server.try_clone().unwrap());
-                std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut c_in, &mut s_out);
-                    let _ = s_out.shutdown(Shutdown::Write);
-                });
-                let (mut s_in, mut c_out) = (server, client);
-                std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut s_in, &mut c_out);
-                    let _ = c_out.shutdown(Shutdown::Write);
-                });
-            }
-        });
-        CountingProxy { port, accepted }
-    }
-
-    fn url(&self, db: &TestDb) -> String {
-        format!(
-            "postgresql://postgres@127.0.0.1:{}/{}?sslmode=disable",
-            self.port, db.name
-        )
-    }
-
-    /// Connections accepted so far. A sentinel connection of our own goes through the same
-    /// accept queue after every connection the command made, so once it is counted they all are.
-    fn settled_count(&self) -> usize {
-        let before = self.accepted.load(Ordering::SeqCst);
-        let sentinel = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        while self.accepted.load(Ordering::SeqCst) == before {
-            std::thread::yield_now();
-        }
-        drop(sentinel);
-        let after = self.accepted.load(Ordering::SeqCst);
-        self.accepted.fetch_sub(1, Ordering::SeqCst);
-        after - 1
-    }
-}
+use crate::support::{Proxy, Sandbox, TestPg};
 
 #[test]
 fn commands_without_database_work_never_connect() {
@@ -110,7 +43,7 @@ fn commands_without_database_work_never_connect() {
 fn database_commands_open_one_connection_each() {
     let db = TestPg::get().migrated_db();
     let sb = Sandbox::new();
-    let proxy = CountingProxy::new(&db);
+    let proxy = Proxy::to(&db);
     let url = proxy.url(&db);
     sb.taskdb(&["task", "create", "first", "--priority", "high"])
         .url(&url)

@@ -1,15 +1,18 @@
 //! Shared test helpers: the PostgreSQL harness, a fluent builder for running the real binary
-//! (run.rs), and what more than one test module needs. Test modules import from here only.
+//! (run.rs), a TCP proxy that counts and cuts connections (proxy.rs), and what more than one
+//! test module needs. Test modules import from here only.
 
 pub mod cf_fake;
 pub mod metrics;
 pub mod pg;
+mod proxy;
 mod run;
 pub mod schema;
 
 use std::path::Path;
 
 pub use pg::{DedicatedPg, TestDb, TestPg};
+pub use proxy::Proxy;
 pub use run::{wait_until, Ran, Spawned, Taskdb};
 
 /// An isolated home for one test: HOME, XDG dirs, no config, no colour; optionally the test
@@ -74,4 +77,14 @@ impl Sandbox {
             .current_dir(home);
         cmd
     }
+}
+
+/// Run a test's body on a runtime like taskdb's (the test database is made and dropped
+/// outside it: the harness uses the blocking client).
+pub fn block_on<F: std::future::Future>(body: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(body)
 }
