@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('tunnel', 'tunnel', [CompletionResultType]::ParameterValue, 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access')
             [CompletionResult]::new('waf', 'waf', [CompletionResultType]::ParameterValue, 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test the database with the seed system''s operations (scratch database, dropped after)')
+            [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Serve the task database to AI agents over the Model Context Protocol (stdio)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or create the configuration')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Check the database: Nagios exit codes, Prometheus textfile, alerts')
@@ -1707,6 +1708,26 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'taskdb;mcp' {
+            [CompletionResult]::new('--tools', '--tools', [CompletionResultType]::ParameterName, 'Serve only these tools (comma-separated or repeated; see the list below)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format on stdout')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured with auto)')
+            [CompletionResult]::new('--actor', '--actor', [CompletionResultType]::ParameterName, 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]')
+            [CompletionResult]::new('--read-only', '--read-only', [CompletionResultType]::ParameterName, 'Serve only the tools that read (show_task, list_tasks, next_task without claim, health_summary) on a read-only session: the server writes nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required for destructive commands without a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'taskdb;config' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file to read instead of the default search [env: TASKDB_CONFIG]')
@@ -2039,6 +2060,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('tunnel', 'tunnel', [CompletionResultType]::ParameterValue, 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access')
             [CompletionResult]::new('waf', 'waf', [CompletionResultType]::ParameterValue, 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test the database with the seed system''s operations (scratch database, dropped after)')
+            [CompletionResult]::new('mcp', 'mcp', [CompletionResultType]::ParameterValue, 'Serve the task database to AI agents over the Model Context Protocol (stdio)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or create the configuration')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Check the database: Nagios exit codes, Prometheus textfile, alerts')
@@ -2284,6 +2306,9 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             break
         }
         'taskdb;help;bench' {
+            break
+        }
+        'taskdb;help;mcp' {
             break
         }
         'taskdb;help;config' {

@@ -43,6 +43,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand tunnel 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
             cand waf 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy'
             cand bench 'Load-test the database with the seed system''s operations (scratch database, dropped after)'
+            cand mcp 'Serve the task database to AI agents over the Model Context Protocol (stdio)'
             cand config 'Show, locate or create the configuration'
             cand completions 'Print a shell completion script'
             cand health 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
@@ -1568,6 +1569,25 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'taskdb;mcp'= {
+            cand --tools 'Serve only these tools (comma-separated or repeated; see the list below)'
+            cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
+            cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
+            cand --format 'Output format on stdout'
+            cand --color 'When to use colour (NO_COLOR is honoured with auto)'
+            cand --actor 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]'
+            cand --read-only 'Serve only the tools that read (show_task, list_tasks, next_task without claim, health_summary) on a read-only session: the server writes nothing'
+            cand -q 'Print only data and errors'
+            cand --quiet 'Print only data and errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -y 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand --yes 'Answer yes to confirmations (required for destructive commands without a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'taskdb;config'= {
             cand --database-url 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]'
             cand --config 'Config file to read instead of the default search [env: TASKDB_CONFIG]'
@@ -1876,6 +1896,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand tunnel 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
             cand waf 'Apply the zone''s WAF rules, rate limiting and TLS settings from a policy'
             cand bench 'Load-test the database with the seed system''s operations (scratch database, dropped after)'
+            cand mcp 'Serve the task database to AI agents over the Model Context Protocol (stdio)'
             cand config 'Show, locate or create the configuration'
             cand completions 'Print a shell completion script'
             cand health 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
@@ -2059,6 +2080,8 @@ set edit:completion:arg-completer[taskdb] = {|@words|
         &'taskdb;help;waf;status'= {
         }
         &'taskdb;help;bench'= {
+        }
+        &'taskdb;help;mcp'= {
         }
         &'taskdb;help;config'= {
             cand show 'Print every effective setting and where it came from (secrets redacted)'

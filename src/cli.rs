@@ -63,6 +63,12 @@ pub enum Command {
     Waf(commands::waf::WafArgs),
     /// Load-test the database with the seed system's operations (scratch database, dropped after)
     Bench(commands::bench::BenchArgs),
+    /// Serve the task database to AI agents over the Model Context Protocol (stdio)
+    ///
+    /// Tools to take, work and close tasks (next_task with claim, heartbeat, set_task_status,
+    /// release_task…), to find and read them, and a health summary; resources task://{id} and
+    /// tasks://ready. Speaks MCP (JSON-RPC) on stdin/stdout until the client closes stdin.
+    Mcp(commands::mcp::McpArgs),
     /// Show, locate or create the configuration
     Config(commands::config::ConfigArgs),
     /// Print a shell completion script
@@ -110,6 +116,7 @@ impl Command {
             Command::Health(args) => commands::health::run(args, ctx).await,
             Command::Metrics(args) => commands::metrics::run(args, ctx).await,
             Command::Maintain(args) => commands::maintain::run(args, ctx).await,
+            Command::Mcp(args) => commands::mcp::run(args, ctx).await,
             Command::Task(args) => commands::task::run(*args, ctx).await,
             Command::Workflow(args) => commands::workflow::run(args, ctx).await,
             Command::Role(args) => commands::role::run(args, ctx).await,

@@ -15,6 +15,7 @@ pub mod exit;
 pub mod health;
 pub mod limits;
 pub mod local;
+pub mod mcp;
 pub mod options;
 pub mod output;
 pub mod platform;

@@ -1,16 +1,18 @@
 //! What taskdb needs from the operating system, behind small functions: the environment (as a
-//! seam for tests), the XDG directories, the user and host, files only their owner can read, and
-//! supervised child processes (`child`).
+//! seam for tests), the XDG directories, the user and host, files only their owner can read,
+//! supervised child processes (`child`), and stdout kept for a protocol (`take_stdout`).
 
 use std::path::PathBuf;
 
 pub mod child;
 mod private_dir;
 mod private_file;
+mod protocol_stdout;
 mod random;
 
 pub use private_dir::PrivateDir;
 pub use private_file::write_private_file;
+pub use protocol_stdout::take_stdout;
 pub use random::random_hex;
 
 /// Environment access behind a seam so the merge logic is unit-testable.

@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     ],
     &["settings", "output"],
     &["db", "health", "cloudflare", "taskmaster", "local", "bench"],
-    &["commands", "context"],
+    &["commands", "context", "mcp"],
     &["cli", "lib", "main"],
 ];
 

@@ -6,6 +6,7 @@ pub mod config;
 pub mod health;
 pub mod local;
 pub mod maintain;
+pub mod mcp;
 pub mod metrics;
 pub mod migrate;
 pub mod role;

@@ -23,6 +23,7 @@ mod limits;
 mod listen;
 mod local;
 mod maintain;
+mod mcp;
 mod metrics;
 mod migrate;
 mod roles;

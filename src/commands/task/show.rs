@@ -69,17 +69,7 @@ fn field_rows(t: &Task, completion: f64) -> Vec<(&'static str, String)> {
         ("acceptance_criteria", &t.acceptance_criteria),
         ("affected_files", &t.affected_files),
     ] {
-        let items: Vec<String> = v
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| x.to_string())
-            })
-            .collect();
-        add(k, items.join("\n"));
+        add(k, q::list_items(v).join("\n"));
     }
     add(
         "estimated_hours",

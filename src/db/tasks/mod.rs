@@ -229,6 +229,20 @@ impl Row for Task {
     }
 }
 
+/// The items of a list column (`requirements`, `acceptance_criteria`, `affected_files`: JSON
+/// arrays) as text: strings as they are, anything else as JSON.
+pub fn list_items(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| {
+            x.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| x.to_string())
+        })
+        .collect()
+}
+
 /// Shorten text for a table cell (full text is in json/csv and `task show`).
 pub fn truncate(text: &str, max: usize) -> String {
     let line = text.lines().next().unwrap_or("");
