@@ -45,6 +45,7 @@ complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "migrate" -d 'Apply, r
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "task" -d 'Create, find, claim and change tasks; import and export Task Master files'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "workflow" -d 'Track workflow runs of tasks: steps, failures, retries'
+complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "role" -d 'Create, list, show, rotate and drop the database roles clients log in as'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "worker" -d 'Claim tasks and run a command for each: heartbeats, retries, graceful stop'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "tunnel" -d 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "waf" -d 'Apply the zone\'s WAF rules, rate limiting and TLS settings from a policy'
@@ -957,6 +958,124 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Run a failed or timed-out workflow again (while retries are left)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a workflow and its history of steps'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -f -a "create" -d 'Create a login role of a kind (idempotent: an existing role of that kind is kept)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -f -a "list" -d 'List taskdb\'s login roles: kind, login, expiry, connections, last activity, leases'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -f -a "show" -d 'Show a role\'s attributes and its effective grants in this database'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -f -a "rotate" -d 'Give a role a new random password (SCRAM-SHA-256), written once to a 0600 file or stdout'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -f -a "drop" -d 'Drop a role; refused while it holds tasks unless --force, which hands them back first'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l kind -d 'What it is for: reader, agent or operator' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l password-file -d 'Set the password to the first line of FILE (without a password the role logs in only where pg_hba.conf needs none: peer, cert, trust)' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l secret-file -d 'Where the generated password goes: a new file of mode 0600 (replaced if there)' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l valid-until -d 'The password stops working then: a date (2027-01-31, midnight UTC), an RFC 3339 time, or infinity' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l connection-limit -d 'At most N sessions at once (-1: no limit)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l generate -d 'Make up a random password (256 bits, hex); needs --secret-file or --stdout'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l stdout -d 'Print the generated password on stdout (and nothing else there)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -l secret-file -d 'Write the new password to this file, mode 0600 (replaced if there)' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -l stdout -d 'Print the new password on stdout (and nothing else there)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
+json\t'One stable JSON document (snake_case keys, RFC 3339 timestamps)'
+csv\t'Comma-separated values with a header row'
+nagios\t'Nagios plugin output (health)'
+prometheus\t'Prometheus text exposition (health, metrics dump)'"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -l color -d 'When to use colour (NO_COLOR is honoured with auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -l force -d 'Hand back the tasks it holds (pending again, audited) and drop it'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -s q -l quiet -d 'Print only data and errors'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -s V -l version -d 'Print version'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a login role of a kind (idempotent: an existing role of that kind is kept)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "list" -d 'List taskdb\'s login roles: kind, login, expiry, connections, last activity, leases'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a role\'s attributes and its effective grants in this database'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Give a role a new random password (SCRAM-SHA-256), written once to a 0600 file or stdout'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "drop" -d 'Drop a role; refused while it holds tasks unless --force, which hands them back first'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -s t -l tag -d 'Only tasks carrying this tag' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l type -d 'Only tasks of this type' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l concurrency -d 'Run up to N tasks at once (1-1000)' -r
@@ -1479,23 +1598,24 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s v -l verb
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s V -l version -d 'Print version'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "task" -d 'Create, find, claim and change tasks; import and export Task Master files'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "workflow" -d 'Track workflow runs of tasks: steps, failures, retries'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "worker" -d 'Claim tasks and run a command for each: heartbeats, retries, graceful stop'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "tunnel" -d 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "waf" -d 'Apply the zone\'s WAF rules, rate limiting and TLS settings from a policy'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "bench" -d 'Load-test the database with the seed system\'s operations (scratch database, dropped after)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "mcp" -d 'Serve the task database to AI agents over the Model Context Protocol (stdio)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "health" -d 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "metrics" -d 'Record, print and expire samples in system_metrics'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "maintain" -d 'Partitions ahead, retention, ANALYZE: the one cron entry for upkeep'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
-complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "migrate" -d 'Apply, revert, inspect and rehearse schema migrations (backups taken automatically)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "backup" -d 'Create, list, verify and restore pg_dump backups'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "task" -d 'Create, find, claim and change tasks; import and export Task Master files'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "workflow" -d 'Track workflow runs of tasks: steps, failures, retries'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "role" -d 'Create, list, show, rotate and drop the database roles clients log in as'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "worker" -d 'Claim tasks and run a command for each: heartbeats, retries, graceful stop'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "tunnel" -d 'Expose the database through a Cloudflare Tunnel behind Cloudflare Access'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "waf" -d 'Apply the zone\'s WAF rules, rate limiting and TLS settings from a policy'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "bench" -d 'Load-test the database with the seed system\'s operations (scratch database, dropped after)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "mcp" -d 'Serve the task database to AI agents over the Model Context Protocol (stdio)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "config" -d 'Show, locate or create the configuration'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "health" -d 'Check the database: Nagios exit codes, Prometheus textfile, alerts'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "metrics" -d 'Record, print and expire samples in system_metrics'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "maintain" -d 'Partitions ahead, retention, ANALYZE: the one cron entry for upkeep'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "generate-man" -d 'Write man pages into a directory (used to regenerate man/)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "start" -d 'Create (first time) and start the local cluster; does nothing if it is running'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "stop" -d 'Stop the local cluster'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Show whether the local cluster runs, its pid, port, version and data directory'
@@ -1534,6 +1654,11 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "cancel" -d 'Cancel a workflow'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "retry" -d 'Run a failed or timed-out workflow again (while retries are left)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from workflow" -f -a "delete" -d 'Delete a workflow and its history of steps'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from role" -f -a "create" -d 'Create a login role of a kind (idempotent: an existing role of that kind is kept)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from role" -f -a "list" -d 'List taskdb\'s login roles: kind, login, expiry, connections, last activity, leases'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from role" -f -a "show" -d 'Show a role\'s attributes and its effective grants in this database'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from role" -f -a "rotate" -d 'Give a role a new random password (SCRAM-SHA-256), written once to a 0600 file or stdout'
+complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from role" -f -a "drop" -d 'Drop a role; refused while it holds tasks unless --force, which hands them back first'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "deploy" -d 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "status" -d 'Show the tunnel\'s status, connections, ingress, DNS record and Access application'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "token" -d 'Write the connector token to a 0600 file (or print it with --stdout)'

@@ -82,6 +82,12 @@ impl Conn {
         &self.spec
     }
 
+    /// The one line the CLI would print for `err`: a refused privilege (42501) names the role
+    /// the session connects as, as `lib::run` does for a command.
+    pub fn error_line(&self, err: anyhow::Error) -> String {
+        crate::db::error_line(&crate::db::explain_refusal(err, Some(&self.spec.user)))
+    }
+
     /// Who the session acts as (the audit log's actor, the holder of its claims).
     pub fn actor(&self) -> &str {
         &self.actor

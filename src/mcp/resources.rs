@@ -79,7 +79,7 @@ pub async fn read(server: &Server, uri: &str) -> Result<ReadResourceResponse, Er
             error_line(&e),
             Some(json!({ "uri": uri })),
         )),
-        Err(e) => Err(ErrorData::internal_error(error_line(&e), None)),
+        Err(e) => Err(ErrorData::internal_error(server.conn.error_line(e), None)),
     }
 }
 

@@ -18,7 +18,7 @@ use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler};
 use serde::Serialize;
 
 use super::conn::Conn;
-use crate::db::{connection_lost, error_line};
+use crate::db::connection_lost;
 use crate::exit::failed;
 use crate::output::{escape_controls, Output};
 use crate::settings::Settings;
@@ -70,7 +70,7 @@ impl Server {
 
     /// Run one tool call within `limit` and turn its outcome into the reply: the value as
     /// structured content and `text` for the model, or a tool error with the one line the CLI
-    /// would print for the same failure.
+    /// would print for the same failure (a refused privilege naming the connected role).
     pub(super) async fn reply<T: Serialize>(
         &self,
         tool: &str,
@@ -103,7 +103,7 @@ impl Server {
                 if connection_lost(&e) {
                     self.conn.discard();
                 }
-                let line = error_line(&e);
+                let line = self.conn.error_line(e);
                 self.out
                     .debug(1, format!("taskdb mcp: {tool}: error ({ms:.1} ms): {line}"));
                 CallToolResult::error(vec![ContentBlock::text(line)])

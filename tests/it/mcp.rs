@@ -2,7 +2,8 @@
 //! over stdio against a real test database: the handshake and the tool list, an agent's loop
 //! (claim, heartbeat, complete, the audit row), reading (list, search, show, resources),
 //! refusals that carry the CLI's message while the server keeps serving, the database going
-//! away and coming back, read-only mode and `--tools`, and eight servers claiming at once.
+//! away and coming back, read-only mode and `--tools`, what the agent role may not do, and
+//! eight servers claiming at once.
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -13,6 +14,7 @@ use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{json, Value};
 
+use crate::roles::{lacks, url_as, Logins};
 use crate::support::{block_on, Proxy, Sandbox, TestDb, TestPg};
 
 type Client = RunningService<RoleClient, ()>;
@@ -643,6 +645,81 @@ fn read_only_serves_the_reading_tools_and_tools_picks_some() {
             2,
             "--tools create_task: it writes, and --read-only serves only",
         );
+}
+
+#[test]
+fn under_the_agent_role_a_forbidden_call_is_a_tool_error_naming_what_is_missing() {
+    let db = TestPg::get().migrated_db();
+    let sb = Sandbox::on(&db);
+    let mut logins = Logins::new(&db);
+    let a = logins.create(&sb, &db, "mcp_a", "agent");
+    let b = logins.create(&sb, &db, "mcp_b", "agent");
+    let one = create(&sb, &["one"]);
+    let two = create(&sb, &["two"]);
+    let cli_as = |role: &str, args: &[&str], code: i32| {
+        let ran = sb.taskdb(args).url(url_as(&db, role)).refused(code, "");
+        ran.stderr_line()["error: ".len()..].to_string()
+    };
+    let denied_create = cli_as(&b, &["task", "create", "mine"], 5);
+    let link = ["task", "deps", "add", &two.to_string(), &one.to_string()].map(String::from);
+    let denied_link = cli_as(&b, &link.each_ref().map(String::as_str), 5);
+    block_on(async {
+        let agent_a = connect(&sb, &url_as(&db, &a), "worker-a", &[]).await;
+        let agent_b = connect(&sb, &url_as(&db, &b), "worker-b", &[]).await;
+        // What an agent may: claim, heartbeat, read.
+        let claimed = ok(call(&agent_a, "next_task", json!({"claim": true})).await);
+        assert_eq!(claimed["task"]["short_id"], one);
+        ok(call(&agent_a, "heartbeat", json!({"id": one})).await);
+        ok(call(&agent_b, "show_task", json!({"id": one})).await);
+        let before = db_counts(&db);
+        // What it may not: the privilege it lacks, named with its role, as the CLI says it.
+        let line = refused(call(&agent_b, "create_task", json!({"title": "mine"})).await);
+        assert_eq!(line, denied_create);
+        assert!(line.contains(&lacks(&b)), "{line}");
+        let line = refused(
+            call(
+                &agent_b,
+                "add_dependency",
+                json!({"id": two, "depends_on": one}),
+            )
+            .await,
+        );
+        assert_eq!(line, denied_link);
+        // Another agent's task: the holder check's line.
+        let not_held = cli_as(&b, &["task", "status", &one.to_string(), "completed"], 2);
+        let line = refused(
+            call(
+                &agent_b,
+                "set_task_status",
+                json!({"id": one, "status": "completed"}),
+            )
+            .await,
+        );
+        assert_eq!(line, not_held);
+        assert!(line.contains(&format!("held by {a}")), "{line}");
+        let line = refused(call(&agent_b, "release_task", json!({"id": one})).await);
+        assert!(
+            line.starts_with(&format!("task #{one} is not held by {b}")),
+            "{line}"
+        );
+        assert_eq!(db_counts(&db), before);
+        // And the holder still can.
+        let done = ok(call(
+            &agent_a,
+            "set_task_status",
+            json!({"id": one, "status": "completed"}),
+        )
+        .await);
+        assert_eq!(done["task"]["status"], "completed");
+        agent_a.cancel().await.unwrap();
+        agent_b.cancel().await.unwrap();
+    });
+}
+
+/// [`TestDb::counts`] from inside the test's runtime (the blocking client needs its own
+/// thread there).
+fn db_counts(db: &TestDb) -> (i64, i64, i64, i64) {
+    std::thread::scope(|s| s.spawn(|| db.counts()).join().unwrap())
 }
 
 #[test]
