@@ -386,19 +386,19 @@ fn prom_num(v: f64) -> String {
         } else {
             "-Inf".into()
         }
+    } else if v != 0.0 && !(1e-4..1e15).contains(&v.abs()) {
+        // Shortest exact form with an exponent (`1.5e-7`), which the exposition format accepts,
+        // rather than a long run of zeros.
+        format!("{v:e}")
     } else {
         num(v)
     }
 }
 
-/// Shortest exact decimal, without exponent noise for the usual magnitudes.
+/// The shortest decimal that reads back as exactly `v` (Rust's `Display` of `f64`: never an
+/// exponent, never rounded), as Nagios perfdata needs it.
 fn num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{v:.6}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
+    format!("{v}")
 }
 
 fn one_line(s: &str) -> String {
@@ -481,5 +481,49 @@ mod tests {
         assert!(text.contains("taskdb_health_last_success_timestamp_seconds 1700000000\n"));
         assert!(text.contains("taskdb_probe_up{probe=\"blocked\"} 0\n"));
         assert_eq!(previous_last_success(&text), Some(1_700_000_000.0));
+    }
+
+    #[test]
+    fn numbers_keep_full_precision() {
+        // Small ratios and sub-microsecond durations are not rounded away (they used to print
+        // as 0 after rounding to 6 decimals).
+        let mut e = Exposition::default();
+        for (name, v) in [
+            ("a", 1.5e-7),
+            ("b", 0.123_456_789_012_345_6),
+            ("c", 1_700_000_000.0),
+            ("d", 0.0),
+            ("e", 2.5e20),
+            ("f", -0.000_012_5),
+        ] {
+            e.add(name.into(), "h", "gauge", vec![], v);
+        }
+        let text = e.text();
+        for line in [
+            "a 1.5e-7",
+            "b 0.1234567890123456",
+            "c 1700000000",
+            "d 0",
+            "e 2.5e20",
+            "f -1.25e-5",
+        ] {
+            assert!(text.contains(&format!("{line}\n")), "{line} in {text}");
+        }
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let (name, value) = line.split_once(' ').unwrap();
+            let expected = [
+                1.5e-7,
+                0.123_456_789_012_345_6,
+                1.7e9,
+                0.0,
+                2.5e20,
+                -0.000_012_5,
+            ]["abcdef".find(name).unwrap()];
+            assert_eq!(value.parse::<f64>().unwrap(), expected, "{line}");
+        }
+        // Nagios perfdata has no exponents: the exact decimal.
+        assert_eq!(num(1.5e-7), "0.00000015");
+        assert_eq!(num(0.5), "0.5");
+        assert_eq!(num(42.0), "42");
     }
 }

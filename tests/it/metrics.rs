@@ -411,3 +411,36 @@ fn dump_of_values_near_the_float8_limit_never_fails_with_a_raw_error() {
     )
     .ok();
 }
+
+#[test]
+fn prometheus_dump_keeps_full_precision() {
+    let db = TestPg::get().migrated_db();
+    let sb = Sandbox::on(&db);
+    // A small ratio and a sub-microsecond duration used to print as 0 (rounded to 6 decimals).
+    for (name, value) in [
+        ("tiny_ratio", "0.0000004"),
+        ("probe_seconds", "0.000000123"),
+        ("precise", "0.1234567890123"),
+    ] {
+        metrics(&sb, &["record", name, value, "--component", "exact"]).ok();
+    }
+    let r = metrics(
+        &sb,
+        &["--format", "prometheus", "dump", "--component", "exact"],
+    )
+    .ok();
+    let series = parse_prometheus(&r.stdout);
+    assert_eq!(
+        series["taskdb_tiny_ratio{component=\"exact\"}"], 4e-7,
+        "{r}"
+    );
+    assert_eq!(
+        series["taskdb_probe_seconds{component=\"exact\"}"], 1.23e-7,
+        "{r}"
+    );
+    assert_eq!(
+        series["taskdb_precise{component=\"exact\"}"], 0.1234567890123,
+        "{r}"
+    );
+    r.stdout_contains("{component=\"exact\"} 4e-7\n");
+}
