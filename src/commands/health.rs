@@ -47,7 +47,7 @@ pub struct HealthArgs {
     ))]
     timeout: Option<String>,
 
-    /// Also write the Prometheus output to FILE, atomically (temp file + rename in its directory)
+    /// Also write the Prometheus output to FILE, atomically (a new temp file beside it, renamed over it)
     #[arg(long, value_name = "FILE")]
     textfile: Option<PathBuf>,
 
@@ -200,8 +200,10 @@ fn textfile_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// Write via a temp file in the same directory (not ending in .prom) and rename over the target,
-/// so the collector never reads half a file.
+/// Write via a new temp file in the same directory and rename it over the target, so the
+/// collector never reads half a file. The temp file is created exclusively (O_EXCL) under a
+/// random name that does not end in `.prom`, so nothing planted in the directory (a symlink
+/// at a guessable name) is followed or overwritten.
 fn write_textfile(path: &Path, text: &str) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let dir = textfile_dir(path);
@@ -209,22 +211,19 @@ fn write_textfile(path: &Path, text: &str) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644))?;
-        std::fs::rename(&tmp, path)
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&dir)?;
+        tmp.write_all(text.as_bytes())?;
+        tmp.as_file().sync_all()?;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))?;
+        // Dropped on an error above: the temp file is removed.
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
     })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(exit::failed(format!(
-            "cannot write textfile {}: {e}",
-            path.display()
-        )));
-    }
-    Ok(())
+    result.map_err(|e| exit::failed(format!("cannot write textfile {}: {e}", path.display())))
 }
 
 pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {

@@ -586,6 +586,47 @@ fn textfile_is_replaced_atomically_and_keeps_the_last_success() {
     assert_ne!(std::fs::metadata(&path).unwrap().ino(), inode);
 }
 
+#[test]
+fn the_textfile_never_follows_a_planted_symlink() {
+    let db = TestPg::get().fresh_db();
+    let sb = Sandbox::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("taskdb.prom");
+    // Someone who can write to the directory plants symlinks at every name the old predictable
+    // temp file (".taskdb.prom.tmp.<pid>") could take next, pointing at a file of theirs.
+    let victim = sb.path().join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let next_pid = std::process::Command::new("true").spawn().unwrap().id();
+    for pid in next_pid..next_pid + 3000 {
+        std::os::unix::fs::symlink(&victim, dir.path().join(format!(".taskdb.prom.tmp.{pid}")))
+            .unwrap();
+    }
+    sb.taskdb(&[
+        "health",
+        "--check",
+        "connect",
+        "--textfile",
+        path.to_str().unwrap(),
+    ])
+    .url(db.url())
+    .ok();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let written = std::fs::symlink_metadata(&path).unwrap();
+    assert!(written.file_type().is_file(), "a regular file, not a link");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(written.permissions().mode() & 0o777, 0o644);
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("taskdb_pg_up 1\n"));
+    // Nothing of ours left behind: only the target and the planted links.
+    let ours: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| !n.starts_with(".taskdb.prom.tmp."))
+        .collect();
+    assert_eq!(ours, vec!["taskdb.prom".to_string()]);
+}
+
 /// A tiny HTTP server recording request bodies; answers `status`.
 fn listener(status: u16) -> (String, Arc<Mutex<Vec<Value>>>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
