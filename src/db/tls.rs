@@ -17,9 +17,10 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
+use rustls::client::{verify_server_cert_signed_by_trust_anchor, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
@@ -138,17 +139,15 @@ impl TlsSpec {
 
         let roots = self.load_roots()?;
         let verifier: Arc<dyn ServerCertVerifier> = match roots {
-            Some(roots) => {
-                let webpki =
-                    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                        .build()
-                        .map_err(|e| failed(format!("cannot use the root certificates: {e}")))?;
-                if self.mode == SslMode::VerifyFull {
-                    webpki
-                } else {
-                    Arc::new(ChainOnly(webpki))
-                }
+            Some(roots) if self.mode == SslMode::VerifyFull => {
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .map_err(|e| failed(format!("cannot use the root certificates: {e}")))?
             }
+            Some(roots) => Arc::new(ChainOnly {
+                roots: Arc::new(roots),
+                provider: provider.clone(),
+            }),
             None => Arc::new(NoVerification(provider)),
         };
         let builder = builder
@@ -294,31 +293,34 @@ fn system_roots() -> RootCertStore {
     store
 }
 
-/// verify-ca (and require with a root certificate): the chain must lead to a trusted root, the
-/// host name is not checked.
+/// verify-ca (and require with a root certificate): the chain must lead to a trusted root and
+/// every certificate in it be valid now; the host name is not checked. Built on rustls' public
+/// `verify_server_cert_signed_by_trust_anchor`, which never looks at the name, so no name
+/// error has to be told apart from a chain error.
 #[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
+struct ChainOnly {
+    roots: Arc<RootCertStore>,
+    provider: Arc<CryptoProvider>,
+}
 
 impl ServerCertVerifier for ChainOnly {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        // webpki checks the chain first and the name last, so a name error means the chain
-        // was fine.
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
+        let cert = ParsedCertificate::try_from(end_entity)?;
+        verify_server_cert_signed_by_trust_anchor(
+            &cert,
+            &self.roots,
+            intermediates,
+            now,
+            self.provider.signature_verification_algorithms.all,
+        )?;
+        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -327,7 +329,12 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -336,11 +343,18 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -439,6 +453,103 @@ mod tests {
         assert!(spec.validate().is_err());
         spec.mode = SslMode::VerifyFull;
         assert!(spec.validate().is_ok());
+    }
+
+    /// A CA, and certificates it (or another CA) signed for `names`, valid until `until`.
+    mod pki {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+        use rustls::pki_types::CertificateDer;
+
+        pub struct Ca(rcgen::Certificate, KeyPair);
+
+        pub fn ca(name: &str) -> Ca {
+            let key = KeyPair::generate().unwrap();
+            let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params.distinguished_name.push(DnType::CommonName, name);
+            Ca(params.self_signed(&key).unwrap(), key)
+        }
+
+        impl Ca {
+            pub fn der(&self) -> CertificateDer<'static> {
+                self.0.der().clone()
+            }
+
+            pub fn sign(&self, names: &[&str], until: (i32, u8, u8)) -> CertificateDer<'static> {
+                let key = KeyPair::generate().unwrap();
+                let mut params =
+                    CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                        .unwrap();
+                params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+                params.not_after = rcgen::date_time_ymd(until.0, until.1, until.2);
+                params
+                    .signed_by(&key, &self.0, &self.1)
+                    .unwrap()
+                    .der()
+                    .clone()
+            }
+        }
+    }
+
+    #[test]
+    fn verify_ca_checks_the_chain_and_never_the_name() {
+        let ca = pki::ca("trusted CA");
+        let mut roots = RootCertStore::empty();
+        roots.add(ca.der()).unwrap();
+        let verifier = ChainOnly {
+            roots: Arc::new(roots),
+            provider: Arc::new(rustls::crypto::ring::default_provider()),
+        };
+        let now = UnixTime::now();
+        let check = |cert: &CertificateDer<'_>, name: &str| {
+            let name = ServerName::try_from(name.to_string()).unwrap();
+            verifier.verify_server_cert(cert, &[], &name, &[], now)
+        };
+        let good = ca.sign(&["localhost"], (2999, 1, 1));
+        // The name it was made for, another name, an address: all the same to verify-ca.
+        for name in ["localhost", "db.example.com", "127.0.0.1"] {
+            assert!(check(&good, name).is_ok(), "{name}");
+        }
+        // A certificate naming nothing at all still passes on its chain.
+        assert!(check(&ca.sign(&[], (2999, 1, 1)), "localhost").is_ok());
+        // Signed by a CA that is not trusted: refused, whatever the name …
+        let stranger = pki::ca("another CA").sign(&["localhost"], (2999, 1, 1));
+        let refused = check(&stranger, "localhost");
+        assert!(
+            matches!(
+                refused,
+                Err(rustls::Error::InvalidCertificate(
+                    CertificateError::UnknownIssuer
+                ))
+            ),
+            "{refused:?}"
+        );
+        // … also by one posing under the trusted CA's name.
+        let impostor = pki::ca("trusted CA").sign(&["localhost"], (2999, 1, 1));
+        let refused = check(&impostor, "localhost");
+        assert!(
+            matches!(
+                refused,
+                Err(rustls::Error::InvalidCertificate(
+                    CertificateError::BadSignature
+                ))
+            ),
+            "{refused:?}"
+        );
+        // Expired: refused.
+        let expired = ca.sign(&["localhost"], (2001, 1, 1));
+        assert!(matches!(
+            check(&expired, "localhost"),
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::Expired | CertificateError::ExpiredContext { .. }
+            ))
+        ));
+        // Not a certificate: refused.
+        assert!(check(
+            &CertificateDer::from(vec![0x30, 0x03, 1, 2, 3]),
+            "localhost"
+        )
+        .is_err());
     }
 
     #[test]
