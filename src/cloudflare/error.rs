@@ -122,6 +122,8 @@ pub fn permission_for(method: &str, path: &str) -> &'static str {
         }
     } else if path.starts_with("/zones") {
         "Zone: Zone Read"
+    } else if path == "/accounts" {
+        "Account: Account Settings Read"
     } else {
         "the one this call requires"
     }

@@ -1,4 +1,5 @@
-//! Which account and zone a command works in, after verifying the token.
+//! Which account and zone a command works in, after verifying the token: the configured
+//! account, else the one the local state recorded, else the zone's, else the token's only one.
 
 use anyhow::Result;
 
@@ -78,16 +79,60 @@ pub async fn resolve(
     let account_id = match (settings_account, &zone) {
         (Some(a), _) => a,
         (None, Some(z)) => z.account.id.clone(),
-        (None, None) => {
-            return Err(usage(
-                "cannot tell which Cloudflare account to use: set CLOUDFLARE_ACCOUNT_ID or pass --hostname",
-            ))
-        }
+        (None, None) => match sole_account(c).await {
+            Ok(id) => id,
+            // An invalid token: report the verify failure, not the account listing.
+            Err(err)
+                if pending_401.is_some() && api_error(&err).is_some_and(|e| e.status == 401) =>
+            {
+                return Err(pending_401.unwrap_or(err));
+            }
+            Err(err) => return Err(err),
+        },
     };
     if !verified {
         zones::verify_token_at(c, &format!("/accounts/{account_id}/tokens/verify")).await?;
     }
     Ok(Scope { account_id, zone })
+}
+
+/// Neither the settings, nor the local state, nor a zone say which account: the token's only
+/// account, when it sees exactly one. Refused (exit 2) when it sees none or several, or may not
+/// list them (an account-owned token, or one without "Account Settings Read").
+async fn sole_account(c: &Client) -> Result<String> {
+    const WHICH: &str = "cannot tell which Cloudflare account to use";
+    let accounts = match zones::accounts(c).await {
+        Ok(a) => a,
+        Err(err) => {
+            return match api_error(&err) {
+                Some(e) if matches!(e.status, 400 | 403) || e.has_code(1001) => {
+                    Err(usage(format!(
+                "{WHICH}: set CLOUDFLARE_ACCOUNT_ID or pass --hostname (this token may not list \
+                     its accounts: {e})"
+            )))
+                }
+                _ => Err(err),
+            }
+        }
+    };
+    match accounts.as_slice() {
+        [only] => Ok(only.id.clone()),
+        [] => Err(usage(format!(
+            "{WHICH}: this token sees no account; set CLOUDFLARE_ACCOUNT_ID or pass --hostname"
+        ))),
+        many => Err(usage(format!(
+            "{WHICH}: this token sees {} accounts ({}); set CLOUDFLARE_ACCOUNT_ID to one of them \
+             or pass --hostname",
+            many.len(),
+            many.iter()
+                .map(|a| match &a.name {
+                    Some(n) => format!("{} \"{}\"", a.id, super::text::escape_controls(n)),
+                    None => a.id.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 /// The zone `zone_by` names (`zone_id`: CLOUDFLARE_ZONE_ID or the config's).

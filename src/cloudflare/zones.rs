@@ -1,4 +1,4 @@
-//! Zones (`/zones`), token verification and zone settings.
+//! Zones (`/zones`), the token's accounts (`/accounts`), token verification and zone settings.
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,12 @@ pub struct ZoneSetting {
     pub value: Value,
     #[serde(default)]
     pub editable: Option<bool>,
+}
+
+/// The accounts a user-owned token can see (`GET /accounts`; an account-owned token is refused
+/// there with code 1001).
+pub async fn accounts(c: &Client) -> Result<Vec<AccountRef>> {
+    c.list("/accounts", &[], 50).await
 }
 
 /// The zone called exactly `name`, if the token can see it.

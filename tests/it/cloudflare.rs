@@ -539,6 +539,64 @@ fn status_token_and_delete_in_order_idempotently() {
 }
 
 #[test]
+fn without_local_state_the_tokens_only_account_is_used_and_a_second_delete_succeeds() {
+    let sb = Sandbox::new();
+    let fake = CfFake::start();
+    cf(&sb, &fake, &deploy_args()).ok();
+    let state = sb.path().join("state/taskdb/tunnel-taskdb.json");
+    assert!(state.is_file(), "deploy records the tunnel on this host");
+    // Another host (no state file): status and token find the account through the token.
+    let elsewhere = Sandbox::new();
+    let v: Value = serde_json::from_str(
+        &cf(&elsewhere, &fake, &["--format", "json", "tunnel", "status"])
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(v["exists"], true, "{v}");
+    assert_eq!(v["hostname"], HOST, "{v}");
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|l| l.method == "GET" && l.path == "/accounts"),
+        "the token's accounts were listed"
+    );
+    let r = cf(&elsewhere, &fake, &["tunnel", "token", "--stdout"]);
+    r.ok();
+    assert!(r.stdout.starts_with(cf_fake::CONNECTOR_TOKEN_PREFIX), "{r}");
+
+    cf(&sb, &fake, &["tunnel", "delete", "--yes"]).ok();
+    assert!(fake.live_tunnels().is_empty());
+    assert!(!state.exists(), "delete removes the state file");
+    // Run again on the same host, the state file gone: nothing to delete, success, no writes.
+    fake.clear_log();
+    cf(&sb, &fake, &["tunnel", "delete", "--yes"])
+        .ok()
+        .stderr_contains("nothing to delete");
+    assert_eq!(fake.writes(), Vec::<String>::new());
+    cf(&sb, &fake, &["tunnel", "status"])
+        .ok()
+        .stdout_contains("not deployed");
+
+    // A token that sees two accounts: taskdb will not guess.
+    fake.add_account("fedcba9876543210fedcba9876543210");
+    let r = cf(&sb, &fake, &["tunnel", "delete", "--yes"]);
+    r.refused(2, "this token sees 2 accounts")
+        .stderr_contains(cf_fake::ACCOUNT)
+        .stderr_contains("CLOUDFLARE_ACCOUNT_ID");
+    // CLOUDFLARE_ACCOUNT_ID settles it.
+    sb.taskdb(&["tunnel", "delete", "--yes"])
+        .envs(fake.env())
+        .env("CLOUDFLARE_ACCOUNT_ID", cf_fake::ACCOUNT)
+        .ok();
+    // An account-owned token cannot list accounts: the same refusal, saying why.
+    fake.account_owned_token();
+    cf(&sb, &fake, &["tunnel", "status"])
+        .refused(2, "cannot tell which Cloudflare account to use")
+        .stderr_contains("1001");
+}
+
+#[test]
 fn lists_are_paginated() {
     let sb = Sandbox::new();
     let fake = CfFake::start();

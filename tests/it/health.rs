@@ -1230,7 +1230,14 @@ fn cloudflare_tunnel_status_against_the_fake_api() {
         r
     };
     let with_fake = |args: &[&str]| with_fake_env(args, None);
-    // Nothing deployed from this host and no account configured: cannot know.
+    // Nothing deployed from this host and no account configured: the token's only account.
+    let doc = with_fake(&["--check", "tunnel"]).expect_exit(2).json();
+    assert_eq!(
+        probe(&doc, "tunnel")["message"],
+        "no tunnel named taskdb in the Cloudflare account"
+    );
+    // A token that sees two accounts: cannot know which.
+    fake.add_account("fedcba9876543210fedcba9876543210");
     let doc = with_fake(&["--check", "tunnel"]).expect_exit(3).json();
     assert!(probe(&doc, "tunnel")["message"]
         .as_str()

@@ -52,6 +52,8 @@ struct Inner {
     /// Access apps listed like the 2024 API: all at once, no `result_info`.
     apps_unpaginated: bool,
     hidden_zones: HashSet<String>,
+    /// Accounts the token sees besides [`ACCOUNT`] (`GET /accounts`).
+    other_accounts: Vec<String>,
     /// The next tunnel POST finds the name taken by a concurrent run (409).
     tunnel_race: bool,
     tunnels: Vec<Value>,
@@ -231,6 +233,11 @@ impl CfFake {
 
     pub fn account_owned_token(&self) {
         self.lock().account_owned_token = true;
+    }
+
+    /// The token sees one more account (`GET /accounts`), where nothing is deployed.
+    pub fn add_account(&self, id: &str) {
+        self.lock().other_accounts.push(id.to_string());
     }
 
     pub fn hide_zone(&self, name: &str) {
@@ -570,6 +577,20 @@ fn route(
             } else {
                 err(401, 1000, "Invalid API Token")
             }
+        }
+        ("GET", ["accounts"]) => {
+            if s.account_owned_token {
+                return err(
+                    400,
+                    1001,
+                    "List accounts endpoint does not support account owned tokens.",
+                );
+            }
+            let mut accounts = vec![json!({"id": ACCOUNT, "name": "Test account"})];
+            for id in &s.other_accounts {
+                accounts.push(json!({"id": id, "name": "Another account"}));
+            }
+            ok_list(accounts, q)
         }
         ("GET", ["zones"]) => {
             let name = q.get("name").cloned().unwrap_or_default();
