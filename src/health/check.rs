@@ -10,7 +10,7 @@ use std::time::{Duration, Instant as StdInstant};
 use anyhow::Result;
 use tokio::time::Instant;
 
-use super::probes::{self, Deployment, ProbeCtx, Session, PROBES};
+use super::probes::{self, BackupDir, Deployment, ProbeCtx, Session, CHECK_ONLY, PROBES};
 use super::render::Report;
 use super::{overall, tunnel, ProbeResult, State};
 use crate::db::Db;
@@ -19,8 +19,8 @@ use crate::output::Output;
 use crate::settings::thresholds::Thresholds;
 use crate::settings::{parse_health_timeout, DatabaseTarget, FileHealth, Settings};
 
-/// The probes to run, in the documented order: `check` (else all; `tunnel` only when
-/// Cloudflare is configured) minus `skip`. Err: the one line to show.
+/// The probes to run, in the documented order: `check` (else all but [`CHECK_ONLY`]; `tunnel`
+/// only when Cloudflare is configured) minus `skip`. Err: the one line to show.
 pub fn select_probes(
     check: &[String],
     skip: &[String],
@@ -41,12 +41,14 @@ pub fn select_probes(
     };
     let mut selected: Vec<&'static str> = Vec::new();
     if check.is_empty() {
-        // The tunnel probe belongs to a default run only when Cloudflare is configured.
+        // The tunnel probe belongs to a default run only when Cloudflare is configured; the
+        // expensive or extension-bound ones only to a run that names them.
         selected.extend(
             PROBES
                 .iter()
                 .map(|(n, _)| *n)
-                .filter(|n| *n != "tunnel" || cloudflare),
+                .filter(|n| *n != "tunnel" || cloudflare)
+                .filter(|n| !CHECK_ONLY.contains(n)),
         );
     } else {
         for c in check {
@@ -175,11 +177,13 @@ async fn collect(
         report.results.push(probes::server(c.thresholds, &session));
     }
     let deployment = deployment(c, settings);
+    let backups = BackupDir::of(settings);
     let pctx = ProbeCtx {
         client: &db,
         t: c.thresholds,
         session: &session,
         deployment: &deployment,
+        backups: &backups,
     };
     let rest = probes::run_selected(&pctx, c.selected, deadline).await;
     report.results.extend(rest);

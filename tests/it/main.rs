@@ -16,6 +16,7 @@ mod generated;
 mod graph_scale;
 mod harness;
 mod health;
+mod health_ops;
 mod health_security;
 mod hostile;
 mod leases;

@@ -7,9 +7,11 @@
 //!
 //! Here: the list of probes, the session facts, running and timing them, and what they share
 //! (errors, judging a value by its thresholds). The probes themselves, grouped by what they look
-//! at: `connection`, `activity`, `storage`, `replication`, `app` (taskdb's own tables),
-//! `security` (roles, passwords, pg_hba.conf, TLS); what `--record` stores and reads back:
-//! `recorded`.
+//! at: `connection`, `activity`, `storage`, `bloat`, `objects` (invalid indexes, sequences),
+//! `wal` (checkpoints, archiving, settings waiting for a restart), `replication`, `backup`
+//! (this host's backup directory), `app` (taskdb's own tables), `statements`
+//! (pg_stat_statements), `security` (roles, passwords, pg_hba.conf, TLS); what `--record`
+//! stores and reads back: `recorded`.
 
 use std::future::Future;
 use std::time::Instant as StdInstant;
@@ -23,12 +25,18 @@ use crate::settings::thresholds::Thresholds;
 
 mod activity;
 mod app;
+mod backup;
+mod bloat;
 mod connection;
+mod objects;
 pub mod recorded;
 mod replication;
 mod security;
+mod statements;
 mod storage;
+mod wal;
 
+pub use backup::BackupDir;
 pub use connection::{connect_failed, connect_ok, server};
 pub use security::Deployment;
 
@@ -60,8 +68,36 @@ pub const PROBES: &[(&str, &str)] = &[
     ("database_size", "size of this database"),
     ("dead_tuples", "dead-tuple ratio of this database's tables"),
     (
+        "bloat",
+        "estimated wasted space of tables and indexes, exact with pgstattuple (only with --check)",
+    ),
+    (
+        "invalid_indexes",
+        "indexes left INVALID by an interrupted concurrent build",
+    ),
+    (
+        "sequences",
+        "the sequence closest to exhaustion (its column's type included)",
+    ),
+    (
+        "checkpoints",
+        "requested vs timed checkpoints, write and sync time",
+    ),
+    (
+        "archiver",
+        "WAL archiving: failing now, failures since the last recorded run, last archived",
+    ),
+    (
         "replication",
         "standbys and slots (primary) or replay lag (standby) (pg_monitor)",
+    ),
+    (
+        "pending_restart",
+        "settings changed that wait for a server restart",
+    ),
+    (
+        "backup_age",
+        "newest intact backup of this database in backup.dir",
     ),
     (
         "schema",
@@ -69,6 +105,10 @@ pub const PROBES: &[(&str, &str)] = &[
     ),
     ("stuck_workflows", "running workflows past their timeout"),
     ("metrics_freshness", "age of the newest recorded metric"),
+    (
+        "slow_queries",
+        "highest mean statement time from pg_stat_statements (only with --check)",
+    ),
     (
         "security",
         "superuser/BYPASSRLS connection, password hashing, trust rules, passwordless and expiring logins, ssl with a deployed tunnel",
@@ -78,6 +118,10 @@ pub const PROBES: &[(&str, &str)] = &[
         "Cloudflare Tunnel status (only when Cloudflare is configured)",
     ),
 ];
+
+/// Probes a default run leaves out (they read whole relations, or need an extension most
+/// servers lack): they run only when named with `--check`.
+pub const CHECK_ONLY: &[&str] = &["bloat", "slow_queries"];
 
 /// Facts about the session every probe may use, read once after connecting.
 #[derive(Debug, Clone)]
@@ -131,6 +175,8 @@ pub struct ProbeCtx<'a> {
     pub session: &'a Session,
     /// What the `security` probe needs to know beyond the server.
     pub deployment: &'a Deployment,
+    /// Where this host keeps backups (the `backup_age` probe).
+    pub backups: &'a BackupDir,
 }
 
 /// Run the selected probes (not `connect`/`server`, which come from the session) concurrently,
@@ -175,8 +221,12 @@ pub fn unit_of(name: &str) -> Unit {
         | "idle_in_transaction"
         | "blocked"
         | "metrics_freshness"
-        | "replication" => Unit::Seconds,
-        "connections" | "hit_ratio" | "dead_tuples" => Unit::Ratio,
+        | "replication"
+        | "backup_age"
+        | "slow_queries" => Unit::Seconds,
+        "connections" | "hit_ratio" | "dead_tuples" | "bloat" | "sequences" | "checkpoints" => {
+            Unit::Ratio
+        }
         "database_size" => Unit::Bytes,
         _ => Unit::Count,
     }
@@ -233,10 +283,18 @@ async fn run_one(
         "wraparound" => storage::wraparound(p).await,
         "database_size" => storage::database_size(p).await,
         "dead_tuples" => storage::dead_tuples(p).await,
+        "bloat" => bloat::bloat(p).await,
+        "invalid_indexes" => objects::invalid_indexes(p).await,
+        "sequences" => objects::sequences(p).await,
+        "checkpoints" => wal::checkpoints(p).await,
+        "archiver" => wal::archiver(p).await,
         "replication" => replication::replication(p).await,
+        "pending_restart" => wal::pending_restart(p).await,
+        "backup_age" => Ok(backup::backup_age(p)),
         "schema" => Ok(app::schema(p).await),
         "stuck_workflows" => app::stuck_workflows(p).await,
         "metrics_freshness" => app::metrics_freshness(p).await,
+        "slow_queries" => statements::slow_queries(p).await,
         "security" => security::security(p).await,
         other => Ok(ProbeResult::unknown(
             "unknown",

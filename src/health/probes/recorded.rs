@@ -24,6 +24,25 @@ pub(super) async fn previous_recorded(p: &ProbeCtx<'_>, name: &str) -> Option<(f
     rows.first().map(|r| (r.get(0), r.get(1)))
 }
 
+/// (seconds ago, value) of the oldest `health --record` sample `name` within the last day: the
+/// start of a window of up to a day, for counters that move too slowly to judge between two
+/// runs a minute apart (checkpoints).
+pub(super) async fn oldest_recorded(p: &ProbeCtx<'_>, name: &str) -> Option<(f64, f64)> {
+    let rows = p
+        .client
+        .query(
+            "SELECT extract(epoch FROM now() - recorded_at)::float8, metric_value
+             FROM system_metrics
+             WHERE component = 'health' AND metric_name = $1
+               AND recorded_at > now() - interval '1 day'
+             ORDER BY recorded_at LIMIT 1",
+            &[&name],
+        )
+        .await
+        .ok()?;
+    rows.first().map(|r| (r.get(0), r.get(1)))
+}
+
 /// The block counters the last `health --record` stored for this database (within a day).
 /// Any failure (no schema, no such rows) just means "no window".
 pub(super) async fn previous_block_counters(
