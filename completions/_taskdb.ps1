@@ -1877,7 +1877,7 @@ Register-ArgumentCompleter -Native -CommandName 'taskdb' -ScriptBlock {
             [CompletionResult]::new('--warn', '--warn', [CompletionResultType]::ParameterName, 'Warning threshold NAME=VALUE, e.g. connections=80%, idle_in_transaction=30s, off disables')
             [CompletionResult]::new('--crit', '--crit', [CompletionResultType]::ParameterName, 'Critical threshold NAME=VALUE, e.g. replication_lag_bytes=1GB, standbys=1')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Bound on the whole run, connecting included [default: 10s; config health.timeout]')
-            [CompletionResult]::new('--textfile', '--textfile', [CompletionResultType]::ParameterName, 'Also write the Prometheus output to FILE, atomically (temp file + rename in its directory)')
+            [CompletionResult]::new('--textfile', '--textfile', [CompletionResultType]::ParameterName, 'Also write the Prometheus output to FILE, atomically (a new temp file beside it, renamed over it)')
             [CompletionResult]::new('--alert-webhook', '--alert-webhook', [CompletionResultType]::ParameterName, 'POST a JSON alert to URL when the overall state changes [env: TASKDB_HEALTH_ALERT_WEBHOOK]')
             [CompletionResult]::new('--tunnel', '--tunnel', [CompletionResultType]::ParameterName, 'Cloudflare Tunnel the `tunnel` probe looks at (and whose deployment `security` considers)')
             [CompletionResult]::new('--alert-cooldown', '--alert-cooldown', [CompletionResultType]::ParameterName, 'At most one alert per state within this time [default: 15m; config health.alert_cooldown]')

@@ -1725,7 +1725,7 @@ set edit:completion:arg-completer[taskdb] = {|@words|
             cand --warn 'Warning threshold NAME=VALUE, e.g. connections=80%, idle_in_transaction=30s, off disables'
             cand --crit 'Critical threshold NAME=VALUE, e.g. replication_lag_bytes=1GB, standbys=1'
             cand --timeout 'Bound on the whole run, connecting included [default: 10s; config health.timeout]'
-            cand --textfile 'Also write the Prometheus output to FILE, atomically (temp file + rename in its directory)'
+            cand --textfile 'Also write the Prometheus output to FILE, atomically (a new temp file beside it, renamed over it)'
             cand --alert-webhook 'POST a JSON alert to URL when the overall state changes [env: TASKDB_HEALTH_ALERT_WEBHOOK]'
             cand --tunnel 'Cloudflare Tunnel the `tunnel` probe looks at (and whose deployment `security` considers)'
             cand --alert-cooldown 'At most one alert per state within this time [default: 15m; config health.alert_cooldown]'

@@ -1444,7 +1444,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l skip -d 'Skip t
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l warn -d 'Warning threshold NAME=VALUE, e.g. connections=80%, idle_in_transaction=30s, off disables' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l crit -d 'Critical threshold NAME=VALUE, e.g. replication_lag_bytes=1GB, standbys=1' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l timeout -d 'Bound on the whole run, connecting included [default: 10s; config health.timeout]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l textfile -d 'Also write the Prometheus output to FILE, atomically (temp file + rename in its directory)' -r -F
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l textfile -d 'Also write the Prometheus output to FILE, atomically (a new temp file beside it, renamed over it)' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l alert-webhook -d 'POST a JSON alert to URL when the overall state changes [env: TASKDB_HEALTH_ALERT_WEBHOOK]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l tunnel -d 'Cloudflare Tunnel the `tunnel` probe looks at (and whose deployment `security` considers)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l alert-cooldown -d 'At most one alert per state within this time [default: 15m; config health.alert_cooldown]' -r

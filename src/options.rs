@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-/// Options every command accepts.
+/// Options every command accepts. In every command's `--help` they come last, under their own
+/// heading, so that the command's own options come first.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalOpts {
     /// PostgreSQL URL or key=value conninfo [env: DATABASE_URL]
     #[arg(long, global = true, value_name = "URL")]

@@ -73,3 +73,46 @@ fn closed_pipe_exits_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn every_subcommands_help_puts_the_global_options_last_under_their_own_heading() {
+    let sb = Sandbox::new();
+    for (args, own) in [
+        (vec!["task", "list", "--help"], "--status"),
+        (vec!["health", "--help"], "--textfile"),
+        (vec!["backup", "create", "--help"], "--reason"),
+        (vec!["tunnel", "delete", "--help"], "--dry-run"),
+        (vec!["help", "migrate", "up"], "--no-backup"),
+    ] {
+        let r = sb.taskdb(&args).ok();
+        let out = &r.stdout;
+        let heading = out
+            .find("\nGlobal options:\n")
+            .unwrap_or_else(|| panic!("no Global options heading in {args:?}:\n{out}"));
+        let own_at = out
+            .find(&format!("  {own}"))
+            .or_else(|| out.find(&format!(", {own}")))
+            .unwrap_or_else(|| panic!("{own} in {args:?}:\n{out}"));
+        assert!(
+            own_at < heading,
+            "{own} comes before the global options: {out}"
+        );
+        let globals = &out[heading..];
+        for global in [
+            "--database-url",
+            "--format",
+            "--quiet",
+            "--color",
+            "--actor",
+        ] {
+            assert!(
+                globals.contains(global),
+                "{global} under Global options in {args:?}: {out}"
+            );
+        }
+        assert!(
+            !out[..heading].contains("--database-url"),
+            "--database-url only under Global options: {out}"
+        );
+    }
+}
