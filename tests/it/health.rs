@@ -21,7 +21,7 @@ fn health(sb: &Sandbox, url: &str, args: &[&str]) -> Taskdb {
         .timeout(Duration::from_secs(60))
 }
 
-fn probe<'a>(doc: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn probe<'a>(doc: &'a Value, name: &str) -> &'a Value {
     doc["probes"]
         .as_array()
         .unwrap()

@@ -22,13 +22,7 @@ fn health(sb: &Sandbox, url: &str, args: &[&str]) -> Taskdb {
 #[track_caller]
 fn probe_of(t: Taskdb, code: i32, name: &str) -> Value {
     let doc = t.expect_exit(code).json();
-    doc["probes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap_or_else(|| panic!("no probe {name} in {doc:#}"))
-        .clone()
+    crate::health::probe(&doc, name).clone()
 }
 
 fn text(v: &Value) -> &str {
