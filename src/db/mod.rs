@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod migrations;
 pub mod pgpass;
 pub mod pgtools;
+pub mod reconnect;
 pub mod roles;
 pub mod session;
 mod spec;
@@ -168,5 +169,22 @@ impl ToolConn {
             env: spec.libpq_env(first),
             config: spec.tokio_config()?,
         })
+    }
+
+    /// How a libpq tool reaches the server `db` is connected to: the host that accepted (with
+    /// several hosts and `target_session_attrs=read-write`, the primary), not the first one
+    /// listed, which after a failover may be a standby or down.
+    pub fn reached(spec: &ConnSpec, db: &Db) -> Result<ToolConn> {
+        let reached = spec
+            .endpoints
+            .iter()
+            .find(|e| e.port == db.port && e.host_text() == db.host);
+        match reached {
+            Some(endpoint) => Ok(ToolConn {
+                env: spec.libpq_env(endpoint),
+                config: spec.tokio_config()?,
+            }),
+            None => ToolConn::from_spec(spec),
+        }
     }
 }

@@ -165,7 +165,8 @@ async fn take_backup(
     db: &crate::db::Db,
     reason: &str,
 ) -> Result<std::path::PathBuf> {
-    let config = ctx.tool_conn().await?;
+    // From the server the migration runs on (the primary), whichever host that is.
+    let config = crate::db::ToolConn::reached(ctx.spec().await?, db)?;
     ctx.out.note(format!(
         "taking a backup first ({}; --no-backup to skip)",
         ctx.settings.backup_dir.value.display()

@@ -25,6 +25,7 @@ use tokio::sync::watch;
 
 use crate::commands::task::holder;
 use crate::context::Context;
+use crate::db::reconnect::{self, Backoff};
 use crate::db::tasks::{ClaimRequest, Task};
 use crate::exit::{usage, Exit};
 use crate::options::Format;
@@ -48,9 +49,14 @@ use report::{Report, Tally};
     SIGINT/SIGTERM: stop claiming, let running commands finish for --grace, then stop them \
     (SIGTERM to the group, SIGKILL 5 s later) and release their tasks; a second signal stops \
     them at once. Exit 130/143 then.\n\
+    A failover: while the database cannot be reached, claims are tried again (waits doubling \
+    from 250 ms to 2 s) for --reconnect-for, and a running task's heartbeats and end until its \
+    lease ends; running commands go on. A claim whose answer was lost is not held for long: \
+    its lease expires and the task is claimed again.\n\
     Exit codes: 0 (--idle-exit or --max-tasks reached; --once: the task completed), 1 (--once: \
     it failed or was lost; or a database error before anything was claimed), 2 bad input, 4 \
-    (--once: nothing to claim, within --idle-exit), 130/143 signals.\n\n\
+    (--once: nothing to claim, within --idle-exit), 6 (the database could not be reached at \
+    start, or for all of --reconnect-for), 130/143 signals.\n\n\
     Examples:\n  \
     taskdb worker --tag backend -- ./run-task.sh\n  \
     taskdb worker --concurrency 4 --idle-exit 10m -- sh -c 'agent \"$TASKDB_TASK_FILE\"'\n  \
@@ -97,6 +103,9 @@ pub struct WorkerArgs {
     /// The holder of the claims [default: the actor]
     #[arg(long, value_name = "WHO")]
     assign: Option<String>,
+    /// While the database cannot be reached (a failover), keep trying this long, then exit 6 [default: [tasks] reconnect_for, else 60s]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    reconnect_for: Option<String>,
     /// The command to run for each task, and its arguments (after --)
     #[arg(last = true, value_name = "CMD")]
     command: Vec<OsString>,
@@ -119,6 +128,8 @@ pub(super) struct Plan {
     pub once: bool,
     pub idle_exit: Option<Duration>,
     pub grace: Duration,
+    /// How long claims keep being tried while the database cannot be reached.
+    pub reconnect_for: Duration,
     pub program: OsString,
     pub args: Vec<OsString>,
     pub json: bool,
@@ -218,6 +229,10 @@ fn plan(a: WorkerArgs, ctx: &Context) -> Result<Plan> {
             .map(|t| wait_arg("--idle-exit", t))
             .transpose()?,
         grace: wait_arg("--grace", &a.grace)?,
+        reconnect_for: match &a.reconnect_for {
+            Some(text) => wait_arg("--reconnect-for", text)?,
+            None => ctx.settings.reconnect_for()?,
+        },
         tag: a.tag,
         task_type: a.task_type,
         program,
@@ -279,12 +294,18 @@ struct Loop<'a> {
     /// Claim as soon as a slot is free (false after a claim found less than it asked for, until
     /// the idle wait ends).
     claim_now: bool,
-    /// A claim has succeeded (until then a failing claim is fatal: a misconfiguration).
+    /// A claim has succeeded (until then a claim that fails for another reason than an
+    /// unreachable database is fatal: a misconfiguration).
     claimed_once: bool,
     /// The last claim succeeded and found less than it asked for.
     queue_empty: bool,
-    /// Claims have been failing (warned once).
-    claim_failing: bool,
+    /// The waits between failing claims, within `--reconnect-for`.
+    backoff: Backoff,
+    /// When to claim again after a failed claim.
+    retry_at: Option<Instant>,
+    /// Claims failed for all of `--reconnect-for`: no more claims; the error to exit with
+    /// once the running tasks are done.
+    gave_up: Option<anyhow::Error>,
     /// The first signal, once one arrived.
     signal: Option<Signal>,
     grace_ends: Option<Instant>,
@@ -314,7 +335,9 @@ impl<'a> Loop<'a> {
             claim_now: true,
             claimed_once: false,
             queue_empty: false,
-            claim_failing: false,
+            backoff: Backoff::new(plan.reconnect_for),
+            retry_at: None,
+            gave_up: None,
             signal: None,
             grace_ends: None,
             idle_since: Instant::now(),
@@ -324,7 +347,7 @@ impl<'a> Loop<'a> {
 
     /// Tasks the worker may still claim now: free slots, within --max-tasks.
     fn wanted(&self) -> u32 {
-        if self.signal.is_some() {
+        if self.signal.is_some() || self.gave_up.is_some() {
             return 0;
         }
         let free = u64::from(self.plan.concurrency).saturating_sub(self.running.len() as u64);
@@ -354,15 +377,19 @@ impl<'a> Loop<'a> {
         }));
     }
 
-    /// A claim ended: start a run per task; a failure is fatal before the first success (a
-    /// misconfiguration), a warning after it (the next claim is after the idle wait).
+    /// A claim ended: start a run per task. A failure is fatal before the first success unless
+    /// the database was unreachable (a misconfiguration); otherwise claims are tried again
+    /// with backoff for `--reconnect-for`, while running tasks go on.
     fn claimed(&mut self, asked: u32, result: Result<Vec<Task>>) -> Result<()> {
         match result {
             Ok(tasks) => {
-                if self.claim_failing {
-                    self.claim_failing = false;
-                    self.ctx.out.note("claims work again");
+                if let Some(since) = self.backoff.failing_since() {
+                    self.ctx.out.note(format!(
+                        "claims work again after {}",
+                        crate::units::format_duration(since.elapsed().as_secs_f64())
+                    ));
                 }
+                self.backoff.succeeded();
                 self.claimed_once = true;
                 self.queue_empty = (tasks.len() as u64) < u64::from(asked);
                 self.claim_now = !self.queue_empty;
@@ -383,14 +410,29 @@ impl<'a> Loop<'a> {
                 }
                 Ok(())
             }
-            Err(e) if !self.claimed_once => Err(e),
+            Err(e) if !self.claimed_once && !reconnect::is_retryable(&e) => Err(e),
             Err(e) => {
                 self.queue_empty = false;
-                if !self.claim_failing {
-                    self.claim_failing = true;
-                    self.ctx.out.warn(format!(
-                        "claim failed (trying again every second, running tasks go on): {e:#}"
-                    ));
+                let first = self.backoff.failing_since().is_none();
+                match self.backoff.failed(Instant::now()) {
+                    Some(wait) => {
+                        if first {
+                            self.ctx.out.warn(format!(
+                                "claim failed (trying again for up to {}, running tasks go on): {e:#}",
+                                crate::units::format_duration(self.plan.reconnect_for.as_secs_f64())
+                            ));
+                        }
+                        self.retry_at = Some(Instant::now() + wait);
+                    }
+                    None => {
+                        if !self.running.is_empty() {
+                            self.ctx.out.note(format!(
+                                "giving up on claims; waiting for {} running task(s)",
+                                self.running.len()
+                            ));
+                        }
+                        self.gave_up = Some(reconnect::gave_up(e, self.plan.reconnect_for));
+                    }
                 }
                 Ok(())
             }
@@ -398,12 +440,15 @@ impl<'a> Loop<'a> {
     }
 
     /// The exit code, once the worker is done.
-    fn finished(&self) -> Option<Result<Exit>> {
+    fn finished(&mut self) -> Option<Result<Exit>> {
         if self.claiming.is_some() || !self.running.is_empty() {
             return None;
         }
         if let Some(signal) = self.signal {
             return Some(Err(signals::interrupted(signal, 0)));
+        }
+        if let Some(e) = self.gave_up.take() {
+            return Some(Err(e));
         }
         let all_claimed = self
             .plan
@@ -437,9 +482,10 @@ impl<'a> Loop<'a> {
             if let Some(done) = self.finished() {
                 return done;
             }
-            let idle_wait = self.claiming.is_none() && !self.claim_now && wanted > 0;
+            let idle_wait =
+                self.claiming.is_none() && !self.claim_now && self.retry_at.is_none() && wanted > 0;
             let until = self.idle_deadline();
-            let grace_ends = self.grace_ends;
+            let (grace_ends, retry_at) = (self.grace_ends, self.retry_at);
             tokio::select! {
                 Some(report) = self.running.next(), if !self.running.is_empty() => {
                     self.ended(&report);
@@ -454,6 +500,10 @@ impl<'a> Loop<'a> {
                     self.claimed(self.claim_asked, result)?;
                 }
                 signal = signals.recv() => self.signalled(signal),
+                () = sleep_until_some(retry_at) => {
+                    self.retry_at = None;
+                    self.claim_now = true;
+                }
                 () = sleep_until_some(grace_ends) => {
                     self.grace_ends = None;
                     self.ctx.out.debug(1, "the grace is over: stopping the running commands");
