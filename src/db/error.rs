@@ -155,7 +155,7 @@ pub fn lost_text(e: &tokio_postgres::Error) -> String {
         ),
     };
     format!(
-        "{what}; the transaction in flight either committed whole or not at all: check, then run the command again"
+        "{what}; the transaction in flight committed whole or not at all; try again once the server is back"
     )
 }
 

@@ -29,7 +29,7 @@ async fn lock_holder(client: &Client) -> Result<Option<String>> {
             &[&i64::from(classid), &i64::from(objid)],
         )
         .await
-        .context("cannot look up the migration lock holder")?;
+        .map_err(|e| crate::db::db_error(e).context("cannot look up the migration lock holder"))?;
     Ok(row.map(|r| {
         let pid: i32 = r.get(0);
         let app: String = r.get(1);
@@ -47,7 +47,7 @@ pub async fn acquire_lock(client: &Client, wait: Duration, out: &Output) -> Resu
         let got: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
             .await
-            .context("cannot take the migration lock")?
+            .map_err(|e| crate::db::db_error(e).context("cannot take the migration lock"))?
             .get(0);
         if got {
             ensure_lock_is_ours(client).await?;

@@ -178,7 +178,7 @@ impl TestPg {
 
 /// A temp dir in /tmp (kept; the watchdog removes it) owned by the server user, and the path
 /// of the data directory to create in it.
-fn new_server_dir(prefix: &str) -> (PathBuf, PathBuf) {
+pub(super) fn new_server_dir(prefix: &str) -> (PathBuf, PathBuf) {
     let dir = tempfile::Builder::new()
         .prefix(prefix)
         .tempdir_in("/tmp")
