@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::support::patroni::{Patroni, PatroniDb};
-use crate::support::{wait_until, Ran, Sandbox, Spawned};
+use crate::support::{wait_until, DedicatedPg, Ran, Sandbox, Spawned};
 
 const TASKS: i64 = 2000;
 
@@ -340,4 +340,68 @@ fn a_switchover_during_two_concurrent_migrate_up_runs_applies_every_migration_on
             1,
             "is a standby (in recovery): migrations run on the primary",
         );
+}
+
+#[test]
+fn a_worker_and_a_waiting_claim_give_up_with_exit_6_once_reconnect_for_has_passed() {
+    let pg = DedicatedPg::start(&[]);
+    let url = pg.conninfo("postgres");
+    let sb = Sandbox::new();
+    sb.taskdb(&["migrate", "up", "--no-backup"]).url(&url).ok();
+    sb.taskdb(&["task", "create", "before the outage"])
+        .url(&url)
+        .ok();
+    let log = File::create(sb.path().join("worker.log")).unwrap();
+    let worker = sb
+        .taskdb(&[
+            "worker",
+            "--lease",
+            "10s",
+            "--reconnect-for",
+            "2s",
+            "--",
+            "true",
+        ])
+        .url(&url)
+        .env("TMPDIR", sb.path())
+        .spawn_with(Stdio::from(log.try_clone().unwrap()), Stdio::from(log));
+    let waiting = sb
+        .taskdb(&["task", "next", "--claim", "--tag", "never", "--wait", "5m"])
+        .args(["--reconnect-for", "2s"])
+        .url(&url)
+        .spawn();
+    // Both connected and waiting: the task completed, two listening sessions.
+    wait_until(60, "the task completed and both waiting", || {
+        let mut c = pg.client("postgres");
+        let done: i64 = c
+            .query_one("SELECT count(*) FROM tasks WHERE status = 'completed'", &[])
+            .unwrap()
+            .get(0);
+        let listening: i64 = c
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'taskdb listen'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        done == 1 && listening == 2
+    });
+    pg.stop();
+    let ran = waiting.wait(60);
+    retryable(&ran, "gave up after 2s of trying to reach the database");
+    let ran = worker.wait(60);
+    let log = std::fs::read_to_string(sb.path().join("worker.log")).unwrap();
+    assert_eq!(ran.code, 6, "{log}");
+    let errors: Vec<&str> = log.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{log}");
+    assert!(
+        errors[0].starts_with(
+            "error: gave up after 2s of trying to reach the database ([tasks] reconnect_for): "
+        ),
+        "{log}"
+    );
+    assert!(
+        log.contains("warning: claim failed (trying again for up to 2s"),
+        "{log}"
+    );
 }

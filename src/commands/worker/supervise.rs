@@ -325,7 +325,7 @@ impl<'a> Runner<'a> {
                 );
                 Beat::Lost("lease taken over".into())
             }
-            Err(Failure::Unreachable(why)) => {
+            Err(Failure::Unreachable(why, _)) => {
                 if Instant::now() >= self.lease_end {
                     Beat::Lost("database unreachable until the lease ended".into())
                 } else {
@@ -370,11 +370,11 @@ impl<'a> Runner<'a> {
                     return Ok(value);
                 }
                 Err(Failure::Refused(why)) => return Err(Failure::Refused(why)),
-                Err(Failure::Unreachable(why)) => {
+                Err(Failure::Unreachable(why, code)) => {
                     self.unanswered = true;
                     let now = Instant::now();
                     if now >= self.lease_end || *self.stop.borrow() == Stop::Kill {
-                        return Err(Failure::Unreachable(why));
+                        return Err(Failure::Unreachable(why, code));
                     }
                     self.warn_failing(what, &why);
                     let wait = self.backoff.failed(now).unwrap_or(NEVER);
@@ -488,7 +488,7 @@ impl<'a> Runner<'a> {
                 let reason = Some("lease taken over".to_string());
                 self.report(Outcome::Lost, ended, duration, reason, None)
             }
-            Err(Failure::Unreachable(why)) => {
+            Err(Failure::Unreachable(why, _)) => {
                 self.ctx
                     .out
                     .debug(1, format!("{}: {why}", self.task.label()));
