@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::pg::{as_server_user, bindir, free_port, is_root, new_server_dir};
+use super::pg::{as_server_user, bindir, free_port, is_root, new_server_dir, spawn_detached};
 
 /// The cluster's superuser password (md5 over TCP; trust over the Unix socket).
 pub const PASSWORD: &str = "postgres";
@@ -415,7 +415,6 @@ postgresql:
     }
 
     /// Stop everything once this test process has exited, however it exits.
-    #[allow(clippy::zombie_processes)]
     fn spawn_watchdog(&self) {
         let d = self.dir.display();
         let pg_ctl = self.bindir.join("pg_ctl");
@@ -438,13 +437,7 @@ postgresql:
             pid = std::process::id(),
             pg_ctl = pg_ctl.display(),
         );
-        Command::new("sh")
-            .args(["-c", &script])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the patroni watchdog");
+        spawn_detached(&script);
     }
 }
 
