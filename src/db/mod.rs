@@ -171,9 +171,9 @@ impl ToolConn {
         })
     }
 
-    /// How a libpq tool reaches the server `db` is connected to: the host that accepted (with
-    /// several hosts and `target_session_attrs=read-write`, the primary), not the first one
-    /// listed, which after a failover may be a standby or down.
+    /// How a libpq tool reaches the server `db` is connected to, and only that one: the host
+    /// that accepted (with several hosts and `target_session_attrs=read-write`, the primary),
+    /// not the first one listed, which after a failover may be a standby or down.
     pub fn reached(spec: &ConnSpec, db: &Db) -> Result<ToolConn> {
         let reached = spec
             .endpoints
@@ -182,7 +182,12 @@ impl ToolConn {
         match reached {
             Some(endpoint) => Ok(ToolConn {
                 env: spec.libpq_env(endpoint),
-                config: spec.tokio_config()?,
+                // One host: the tool gets it alone (PGHOST), never the whole list.
+                config: spec.endpoint_config(
+                    endpoint,
+                    None,
+                    tokio_postgres::config::SslMode::Prefer,
+                ),
             }),
             None => ToolConn::from_spec(spec),
         }

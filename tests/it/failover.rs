@@ -262,23 +262,26 @@ fn a_switchover_during_two_concurrent_migrate_up_runs_applies_every_migration_on
     let db = cluster.fresh_db();
     let url = db.url();
     let sb = Sandbox::new();
-    // A second between migrations, so that the switchover lands mid-run.
-    let up = || {
-        sb.taskdb(&["migrate", "up"])
-            .url(&url)
-            .env("TASKDB_TEST_MIGRATION_DELAY_MS", "1000")
-    };
-    let runs = [up().spawn(), up().spawn()];
-    wait_until(120, "two migrations applied", || {
+    let up = || sb.taskdb(&["migrate", "up"]).url(&url);
+    // Five seconds between migrations (over a minute in all, far longer than a switchover
+    // takes even on a loaded machine), so that the switchover lands mid-run.
+    let slow = || up().env("TASKDB_TEST_MIGRATION_DELAY_MS", "5000");
+    let runs = [slow().spawn(), slow().spawn()];
+    wait_until(120, "the first migration applied", || {
         try_count(
             &db,
             "SELECT CASE WHEN to_regclass('refinery_schema_history') IS NULL THEN 0 \
              ELSE (SELECT count(*) FROM refinery_schema_history) END",
         )
-        .is_some_and(|n| n >= 2)
+        .is_some_and(|n| n >= 1)
     });
     let old = cluster.leader().unwrap();
+    // In synchronous mode Patroni switches over to the synchronous standby. (patronictl exits 0
+    // even when Patroni refuses, so the test looks for the new leader itself.)
     cluster.patronictl(&["switchover", "--force"]);
+    wait_until(60, "a new leader", || {
+        cluster.leader().is_some_and(|l| l != old)
+    });
     let mut interrupted = 0;
     for run in runs {
         let ran = run.wait(240);
@@ -292,9 +295,10 @@ fn a_switchover_during_two_concurrent_migrate_up_runs_applies_every_migration_on
             );
         }
     }
-    assert!(
-        interrupted >= 1,
-        "the run on the old leader was not interrupted"
+    // Both sessions were on the old leader, which the switchover restarts as a replica.
+    assert_eq!(
+        interrupted, 2,
+        "a run on the old leader was not interrupted"
     );
     // As a deploy script would: run again while the answer is "try again" (exit 6).
     let mut reruns = 0;
@@ -329,13 +333,28 @@ fn a_switchover_during_two_concurrent_migrate_up_runs_applies_every_migration_on
         });
     }
 
+    // pg_dump and pg_restore go to the host the command reached, the leader, even when the
+    // first host listed is a replica (a restore there would fail: read-only).
+    let replica_first = cluster.url_starting_with(old, &db.name);
+    let created = sb
+        .taskdb(&["backup", "create", "--reason", "after the switchover"])
+        .url(&replica_first)
+        .ok_json();
+    let copy = format!("{}_copy", db.name);
+    sb.taskdb(&["backup", "restore", created["path"].as_str().unwrap()])
+        .args(["--into", &copy])
+        .url(&replica_first)
+        .ok();
+    assert_eq!(history(&cluster.url(&copy)), expected);
+    cluster
+        .client("postgres")
+        .batch_execute(&format!("DROP DATABASE {copy} WITH (FORCE)"))
+        .unwrap();
+
     // Through one replica alone (no target_session_attrs): the lock would be granted there,
     // but the run refuses before changing anything.
-    let replica = (0..cluster.nodes.len())
-        .find(|i| Some(*i) != cluster.leader())
-        .unwrap();
     sb.taskdb(&["migrate", "up"])
-        .url(cluster.node_url(replica, &db.name))
+        .url(cluster.node_url(old, &db.name))
         .refused(
             1,
             "is a standby (in recovery): migrations run on the primary",

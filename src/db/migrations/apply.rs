@@ -72,9 +72,15 @@ fn step_failed(
 ) -> anyhow::Error {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
-        if e.downcast_ref::<tokio_postgres::Error>()
-            .is_some_and(lost_connection)
+        if let Some(pg) = e
+            .downcast_ref::<tokio_postgres::Error>()
+            .filter(|pg| lost_connection(pg))
         {
+            // The server's words when it ended the session, else what the driver saw.
+            let why = match pg.as_db_error() {
+                Some(_) => why.to_string(),
+                None => format!("lost the connection to the server ({pg})"),
+            };
             return unavailable(format!(
                 "{script} was interrupted: {why}; it committed whole or not at all (`taskdb migrate status` shows which): run the command again"
             ));

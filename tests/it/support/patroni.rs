@@ -378,7 +378,13 @@ postgresql:
 
     /// A connection string over all three nodes that finds the leader.
     pub fn url(&self, dbname: &str) -> String {
-        let ports: Vec<String> = self.nodes.iter().map(|n| n.pg_port.to_string()).collect();
+        self.url_starting_with(0, dbname)
+    }
+
+    /// [`Patroni::url`] with node `first` listed first, the others after it in order.
+    pub fn url_starting_with(&self, first: usize, dbname: &str) -> String {
+        let order = std::iter::once(first).chain((0..self.nodes.len()).filter(|i| *i != first));
+        let ports: Vec<String> = order.map(|i| self.nodes[i].pg_port.to_string()).collect();
         format!(
             "host=127.0.0.1,127.0.0.1,127.0.0.1 port={} user=postgres password={PASSWORD} \
              dbname={dbname} target_session_attrs=read-write sslmode=disable connect_timeout=3",
