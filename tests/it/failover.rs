@@ -6,9 +6,7 @@ use std::fs::File;
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
-
-use crate::support::patroni::{Patroni, PatroniDb};
+use crate::support::patroni::{probe_result as patroni_probe, Patroni, PatroniDb};
 use crate::support::{wait_until, DedicatedPg, Ran, Sandbox, Spawned};
 
 const TASKS: i64 = 2000;
@@ -38,15 +36,6 @@ fn retryable(ran: &Ran, needle: &str) {
     if errors.len() != 1 || !errors[0].contains(needle) {
         ran.fail(&format!("expected one error line containing {needle:?}"));
     }
-}
-
-/// The `patroni` probe's result in a `health --format json` run.
-fn patroni_probe(ran: &Ran) -> Value {
-    let doc = ran.json();
-    doc["probes"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["name"] == "patroni").cloned())
-        .unwrap_or_else(|| ran.fail("no patroni probe in the report"))
 }
 
 fn spawn_worker(sb: &Sandbox, url: &str, i: usize) -> Spawned {

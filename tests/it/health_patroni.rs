@@ -2,20 +2,9 @@
 //! stopped, synchronous mode off), and without one (not configured, nothing answering, a bad
 //! URL).
 
-use serde_json::Value;
-
-use crate::support::patroni::Patroni;
+use crate::support::patroni::{probe_result as patroni, Patroni};
 use crate::support::pg::free_port;
 use crate::support::{Ran, Sandbox, TestPg};
-
-/// The `patroni` probe's result in a `health --format json` run.
-fn patroni(ran: &Ran) -> Value {
-    let doc = ran.json();
-    doc["probes"]
-        .as_array()
-        .and_then(|ps| ps.iter().find(|p| p["name"] == "patroni").cloned())
-        .unwrap_or_else(|| ran.fail("no patroni probe in the report"))
-}
 
 #[track_caller]
 fn warns(ran: &Ran, reason: &str, hint: &str) {

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::pg::{as_server_user, bindir, free_port, is_root, new_server_dir, spawn_detached};
+use super::Ran;
 
 /// The cluster's superuser password (md5 over TCP; trust over the Unix socket).
 pub const PASSWORD: &str = "postgres";
@@ -445,6 +446,15 @@ postgresql:
         );
         spawn_detached(&script);
     }
+}
+
+/// The `patroni` probe's result in a `health --format json` run.
+pub fn probe_result(ran: &Ran) -> Value {
+    let doc = ran.json();
+    doc["probes"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "patroni").cloned())
+        .unwrap_or_else(|| ran.fail("no patroni probe in the report"))
 }
 
 /// One test's database on the Patroni cluster.
