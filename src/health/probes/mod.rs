@@ -77,6 +77,10 @@ pub const PROBES: &[(&str, &str)] = &[
         "tunnel",
         "Cloudflare Tunnel status (only when Cloudflare is configured)",
     ),
+    (
+        "patroni",
+        "Patroni: leader, replicas streaming, lag, paused, synchronous mode, timeline changes (only with a Patroni URL)",
+    ),
 ];
 
 /// Facts about the session every probe may use, read once after connecting.
@@ -142,7 +146,7 @@ pub async fn run_selected(
 ) -> Vec<ProbeResult> {
     let futures = selected
         .iter()
-        .filter(|n| !matches!(**n, "connect" | "server" | "tunnel"))
+        .filter(|n| !matches!(**n, "connect" | "server" | "tunnel" | "patroni"))
         .map(|name| timed(name, deadline, run_one(p, name)));
     futures_util::future::join_all(futures).await
 }
@@ -177,7 +181,7 @@ pub fn unit_of(name: &str) -> Unit {
         | "metrics_freshness"
         | "replication" => Unit::Seconds,
         "connections" | "hit_ratio" | "dead_tuples" => Unit::Ratio,
-        "database_size" => Unit::Bytes,
+        "database_size" | "patroni" => Unit::Bytes,
         _ => Unit::Count,
     }
 }

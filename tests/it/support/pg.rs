@@ -178,7 +178,7 @@ impl TestPg {
 
 /// A temp dir in /tmp (kept; the watchdog removes it) owned by the server user, and the path
 /// of the data directory to create in it.
-fn new_server_dir(prefix: &str) -> (PathBuf, PathBuf) {
+pub(super) fn new_server_dir(prefix: &str) -> (PathBuf, PathBuf) {
     let dir = tempfile::Builder::new()
         .prefix(prefix)
         .tempdir_in("/tmp")
@@ -245,8 +245,14 @@ fn spawn_watchdog(bindir: &Path, dir: &Path, data: &Path) {
         pid = std::process::id(),
         dir = dir.display()
     );
+    spawn_detached(&script);
+}
+
+/// Run a shell script in the background, never waited for (a watchdog that outlives us).
+#[allow(clippy::zombie_processes)]
+pub(super) fn spawn_detached(script: &str) {
     Command::new("sh")
-        .args(["-c", &script])
+        .args(["-c", script])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
