@@ -1497,7 +1497,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__health)
-            opts="-q -v -y -h -V --check --skip --warn --crit --timeout --textfile --record --alert-webhook --tunnel --alert-cooldown --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --check --skip --warn --crit --timeout --textfile --record --alert-webhook --patroni-url --tunnel --alert-cooldown --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1528,6 +1528,10 @@ _taskdb() {
                     return 0
                     ;;
                 --alert-webhook)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --patroni-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4865,7 +4869,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__next)
-            opts="-t -q -v -y -h -V --tag --claim --assign --lease --limit --max-attempts --wait --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-t -q -v -y -h -V --tag --claim --assign --lease --limit --max-attempts --wait --reconnect-for --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4896,6 +4900,10 @@ _taskdb() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reconnect-for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -5767,7 +5775,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__worker)
-            opts="-t -q -v -y -h -V --tag --type --concurrency --lease --max-attempts --once --max-tasks --idle-exit --grace --assign --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-t -q -v -y -h -V --tag --type --concurrency --lease --max-attempts --once --max-tasks --idle-exit --grace --assign --reconnect-for --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5810,6 +5818,10 @@ _taskdb() {
                     return 0
                     ;;
                 --assign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reconnect-for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -652,6 +652,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l limit -d 'Claim up to N tasks in one statement (1-1000); prints one id per line (json: an array)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l max-attempts -d 'Attempts before a task whose lease expired is given up [default: [tasks] max_attempts, else 3]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l wait -d 'Nothing claimable: wait up to this long for a task to become claimable (LISTEN/NOTIFY; exit 4 if none does)' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l reconnect-for -d 'With --wait: while the database cannot be reached (a failover), keep reconnecting this long, then exit 6 [default: [tasks] reconnect_for, else 60s]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -1085,6 +1086,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l max-tasks -d 'C
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l idle-exit -d 'Exit 0 after this long with nothing running and nothing to claim [default: never]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l grace -d 'On SIGINT/SIGTERM, how long running commands may still finish before they are stopped' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l assign -d 'The holder of the claims [default: the actor]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l reconnect-for -d 'While the database cannot be reached (a failover), keep trying this long, then exit 6 [default: [tasks] reconnect_for, else 60s]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l config -d 'Config file to read instead of the default search [env: TASKDB_CONFIG]' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l format -d 'Output format on stdout' -r -f -a "table\t'Tables for people (the default)'
@@ -1446,6 +1448,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l crit -d 'Critic
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l timeout -d 'Bound on the whole run, connecting included [default: 10s; config health.timeout]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l textfile -d 'Also write the Prometheus output to FILE, atomically (a new temp file beside it, renamed over it)' -r -F
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l alert-webhook -d 'POST a JSON alert to URL when the overall state changes [env: TASKDB_HEALTH_ALERT_WEBHOOK]' -r
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l patroni-url -d 'Patroni REST API the `patroni` probe asks, e.g. http://db1:8008 (several: comma-separated, tried in order) [config: health.patroni_url]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l tunnel -d 'Cloudflare Tunnel the `tunnel` probe looks at (and whose deployment `security` considers)' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l alert-cooldown -d 'At most one alert per state within this time [default: 15m; config health.alert_cooldown]' -r
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r

@@ -8,6 +8,7 @@
 //! | 3    | health: UNKNOWN (a probe could not run, or a health usage error) |
 //! | 4    | nothing to claim: `task next --claim --wait` / `worker --once` found no task |
 //! | 5    | not permitted by the database's privileges (SQLSTATE 42501: the connected role lacks a grant, or `role` commands without CREATEROLE) |
+//! | 6    | the database server is unreachable or the connection was lost (a failover, a restart): retryable |
 //! | 130  | interrupted by SIGINT (Ctrl-C); statements in flight were cancelled |
 //! | 143  | terminated by SIGTERM; statements in flight were cancelled     |
 
@@ -34,6 +35,9 @@ impl Exit {
     /// The database refused for lack of a privilege (SQLSTATE 42501), or a `role` command's
     /// connected role cannot manage roles.
     pub const NOT_PERMITTED: Exit = Exit(5);
+    /// No server could be reached, or the connection broke (a failover, a restart): nothing
+    /// was half-applied, and trying again later may succeed.
+    pub const UNAVAILABLE: Exit = Exit(6);
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -54,6 +58,9 @@ pub enum Error {
     /// The operation could not be done (database, API, I/O). Exit 1.
     #[error("{0}")]
     Failed(String),
+    /// The database server could not be reached or the connection was lost. Exit 6.
+    #[error("{0}")]
+    Unavailable(String),
     /// A command that decided its own exit code after printing what it had to say
     /// (e.g. `health`, `migrate status --check`). Nothing more is printed.
     #[error("exit {0:?}")]
@@ -110,16 +117,48 @@ pub fn not_permitted(msg: impl Into<String>) -> anyhow::Error {
 }
 
 /// `text` instead of `err`'s message: a refusal of the server's privileges stays one (exit 5),
-/// anything else is an operation failure (exit 1).
+/// a server that went away stays retryable (exit 6), anything else is an operation failure
+/// (exit 1).
 pub fn failed_as(err: &anyhow::Error, text: String) -> anyhow::Error {
     let denied = err
         .chain()
         .any(|c| matches!(c.downcast_ref::<Error>(), Some(Error::Denied(_))));
     if denied {
         Error::Denied(text).into()
+    } else if code_for(err) == Exit::UNAVAILABLE {
+        unavailable(text)
     } else {
         failed(text)
     }
+}
+
+/// `Err(unavailable("…"))?` — no server reachable, or the connection lost; retryable, exit 6.
+pub fn unavailable(msg: impl Into<String>) -> anyhow::Error {
+    Error::Unavailable(msg.into()).into()
+}
+
+/// Whether a database error means the server went away or cannot serve yet, rather than that
+/// the statement was wrong: the connection closed or broke (an I/O error), or the server ended
+/// the session or refused it for now (SQLSTATE class 08; class 57P: `57P01` admin shutdown —
+/// also a switchover or a postmaster that died —, `57P02` crash shutdown, `57P03` cannot
+/// connect now; any other FATAL error, which ends the session). The statement's transaction
+/// then either committed whole or not at all.
+pub fn lost_connection(e: &tokio_postgres::Error) -> bool {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code().code();
+        return code.starts_with("08") || code.starts_with("57P") || db.severity() == "FATAL";
+    }
+    if e.is_closed() {
+        return true;
+    }
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if c.is::<std::io::Error>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// The exit code for an error that reached `main`, found by walking the chain.
@@ -130,6 +169,7 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
                 Error::Usage(_) => Exit::USAGE,
                 Error::Failed(_) => Exit::FAILURE,
                 Error::Denied(_) => Exit::NOT_PERMITTED,
+                Error::Unavailable(_) => Exit::UNAVAILABLE,
                 Error::Silent(code) | Error::WithCode(code, _) => *code,
             };
         }
@@ -142,16 +182,30 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
                 return Exit::USAGE;
             }
         }
+        // A database error passed up with context only (not through `db::db_error`).
+        if let Some(pg) = cause.downcast_ref::<tokio_postgres::Error>() {
+            if lost_connection(pg) {
+                return Exit::UNAVAILABLE;
+            }
+        }
     }
     Exit::FAILURE
 }
 
-/// True when the error is a closed stdout (`taskdb … | head`): exit quietly.
+/// True when the error is a closed stdout (`taskdb … | head`): exit quietly. A broken pipe
+/// under a database error is the server's socket (a server that died), not stdout.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
+    for c in err.chain() {
+        if c.is::<tokio_postgres::Error>() {
+            return false;
+        }
+        if c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+        {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]

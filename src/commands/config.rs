@@ -35,7 +35,8 @@ TLS (sslmode, sslrootcert, sslcert/sslkey), the password from the string, PGPASS
 ~/.pgpass, every host in turn with target_session_attrs, and connect_timeout. Prints the server \
 version, the host and port reached, database, user, TLS (protocol and cipher), whether the \
 server is in recovery (a standby) and how long connecting took.\n\n\
-Exit 0 when connected; 1 with one line and a hint when not (refused, timeout, authentication, \
+Exit 0 when connected; 6 with one line and a hint when no host could be reached (refused, \
+timeout, starting, read-only: retryable); 1 when not for another reason (authentication, \
 missing database, TLS); 2 when the settings do not parse.",
         after_help = "Examples:\n  \
 taskdb config check\n  \

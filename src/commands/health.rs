@@ -59,6 +59,10 @@ pub struct HealthArgs {
     #[arg(long, value_name = "URL")]
     alert_webhook: Option<String>,
 
+    /// Patroni REST API the `patroni` probe asks, e.g. http://db1:8008 (several: comma-separated, tried in order) [config: health.patroni_url]
+    #[arg(long, value_name = "URL")]
+    patroni_url: Option<String>,
+
     /// Cloudflare Tunnel the `tunnel` probe looks at (and whose deployment `security` considers)
     #[arg(long = "tunnel", value_name = "NAME", default_value = crate::cloudflare::tunnel_state::DEFAULT_TUNNEL_NAME)]
     tunnel_name: String,
@@ -110,6 +114,8 @@ struct Plan {
     textfile: Option<PathBuf>,
     webhook: Option<String>,
     cooldown: Duration,
+    /// The `patroni` probe's REST API URLs, when configured.
+    patroni: Option<Vec<String>>,
 }
 
 fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
@@ -123,9 +129,16 @@ fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
             format.name()
         )));
     }
-    let selected = check::select_probes(&args.check, &args.skip, tunnel::configured(&ctx.settings))
-        .map_err(usage3)?;
     let h = &ctx.settings.file.health;
+    let patroni = match args.patroni_url.as_deref().or(h.patroni_url.as_deref()) {
+        Some(text) => Some(crate::settings::parse_patroni_urls(text).map_err(usage3)?),
+        None => None,
+    };
+    let configured = check::Configured {
+        cloudflare: tunnel::configured(&ctx.settings),
+        patroni: patroni.is_some(),
+    };
+    let selected = check::select_probes(&args.check, &args.skip, configured).map_err(usage3)?;
     let thresholds = Thresholds::build(&h.thresholds, &args.warn, &args.crit).map_err(usage3)?;
     let (timeout, cooldown) = durations(args, h)?;
     let webhook = args.alert_webhook.clone().or_else(|| {
@@ -150,6 +163,7 @@ fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
         textfile: args.textfile.clone(),
         webhook,
         cooldown,
+        patroni,
     })
 }
 
@@ -237,6 +251,7 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
         thresholds: &plan.thresholds,
         timeout: plan.timeout,
         tunnel_name: &args.tunnel_name,
+        patroni_urls: plan.patroni.as_deref(),
     };
     let (mut report, db) = check::run(&checks, probe_deadline, ctx.db(), &ctx.settings, &ctx.out)
         .await

@@ -11,7 +11,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use super::cancel;
 use super::spec::{ConnSpec, Endpoint};
 use super::tls::{self, SslMode};
-use crate::exit::failed;
+use crate::exit::{failed, unavailable};
 
 impl ConnSpec {
     /// The same server and settings, another database (e.g. a scratch database).
@@ -65,7 +65,13 @@ impl ConnSpec {
                 }
             }
         }
-        Err(failed(summarize(&failures)))
+        // Every host down, starting, full or read-only (a failover in progress): exit 6, try
+        // again; anything else (a password, a certificate, a missing database) is exit 1.
+        if failures.iter().all(|f| f.retryable) {
+            Err(unavailable(summarize(&failures)))
+        } else {
+            Err(failed(summarize(&failures)))
+        }
     }
 
     async fn open_one(
@@ -188,10 +194,16 @@ impl ConnSpec {
                 return failure;
             }
         }
-        Failure::new(
+        let failure = Failure::new(
             format!("cannot connect to {at}: {text}"),
             "check the connection settings (`taskdb config show`)",
-        )
+        );
+        // The connection broke while it was being set up (a server going down).
+        if e.is_closed() || find_io_error(&e).is_some() {
+            failure.retryable()
+        } else {
+            failure
+        }
     }
 
     fn timeout_failure(&self, at: &str) -> Failure {
@@ -200,6 +212,7 @@ impl ConnSpec {
             format!("timed out after {secs} s connecting to {at}"),
             "the server did not answer: check the host, port and firewalls, or raise connect_timeout",
         )
+        .retryable()
     }
 
     /// The server answered and refused: authentication, a missing database, not accepting
@@ -247,6 +260,7 @@ impl ConnSpec {
                 ),
                 "it is starting up, shutting down or recovering; try again shortly",
             )
+            .retryable()
         } else if *code == SqlState::TOO_MANY_CONNECTIONS {
             Failure::new(
                 format!(
@@ -255,15 +269,22 @@ impl ConnSpec {
                 ),
                 "close idle sessions, raise max_connections or use a pooler",
             )
+            .retryable()
         } else {
-            Failure::new(
+            let failure = Failure::new(
                 format!(
                     "the server at {at} refused the connection: {} (SQLSTATE {})",
                     db.message(),
                     code.code()
                 ),
                 "see the server log for details",
-            )
+            );
+            // Shutting down, crashed, or the connection failed: gone for now, not refused.
+            if code.code().starts_with("57P") || code.code().starts_with("08") {
+                failure.retryable()
+            } else {
+                failure
+            }
         }
     }
 
@@ -282,20 +303,20 @@ impl ConnSpec {
                 Some(Failure::new(
                     format!("connection refused by {at}"),
                     "is PostgreSQL running and listening there (listen_addresses, port)?",
-                ))
+                ).retryable())
             }
             ErrorKind::NotFound if !endpoint.is_tcp() => {
                 Some(Failure::new(
                     format!("no PostgreSQL socket at {at}"),
                     "is the server running? check host (the socket directory) and port",
-                ))
+                ).retryable())
             }
             ErrorKind::TimedOut => Some(self.timeout_failure(at)),
             ErrorKind::PermissionDenied if io.to_string().contains("does not allow writes") => {
                 Some(Failure::new(
                     format!("the server at {at} is read-only (a standby, or default_transaction_read_only=on)"),
-                    "target_session_attrs=read-write needs a writable primary among the hosts",
-                ))
+                    "target_session_attrs=read-write needs a writable primary among the hosts (during a failover: try again once a replica is promoted)",
+                ).retryable())
             }
             _ if endpoint.is_tcp()
                 && endpoint.hostaddr.is_none()
@@ -361,6 +382,9 @@ async fn drive<S, T>(
 struct Failure {
     message: String,
     hint: String,
+    /// The host may well work a moment later: it is down, starting, full or read-only (what a
+    /// failover looks like), rather than refusing these settings.
+    retryable: bool,
 }
 
 impl Failure {
@@ -368,6 +392,14 @@ impl Failure {
         Failure {
             message: message.into(),
             hint: hint.into(),
+            retryable: false,
+        }
+    }
+
+    fn retryable(self) -> Failure {
+        Failure {
+            retryable: true,
+            ..self
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Database errors as taskdb reports them: SQLSTATE → exit code (refused input is 2, a missing
-//! privilege 5, everything else 1) and one line, and the missing-schema case said the one way
-//! that helps.
+//! privilege 5, a server gone away 6, everything else 1) and one line, and the missing-schema
+//! case said the one way that helps.
 
-use crate::exit::{failed, not_permitted, usage};
+use crate::exit::{failed, lost_connection, not_permitted, unavailable, usage};
 
 /// When an error means the database lacks taskdb's schema (a table, function or schema of
 /// it does not exist: never migrated, or migrated by an older taskdb), the one line to show
@@ -46,8 +46,8 @@ pub fn error_line(err: &anyhow::Error) -> String {
 /// invalid parameters) are refused input: exit 2 with the server's message. Everything else
 /// is an operation failure (exit 1).
 pub fn db_error(e: tokio_postgres::Error) -> anyhow::Error {
-    if is_lost(&e) {
-        return LostConnection(format!("database error: {e}")).into();
+    if lost_connection(&e) {
+        return unavailable(lost_text(&e));
     }
     let Some(db) = e.as_db_error() else {
         return failed(format!("database error: {e}"));
@@ -126,33 +126,37 @@ pub fn explain_refusal(err: anyhow::Error, role: Option<&str>) -> anyhow::Error 
     not_permitted(format!("{} ({who})", parts.join(": ")))
 }
 
-/// A statement failed because its connection is gone: closed or broken, or ended by the server
-/// (an administrator's termination, a shutdown, a crash: SQLSTATE class 57P, or any FATAL
-/// error). An operation failure (exit 1) like any other; [`connection_lost`] finds it, so a
-/// long-lived session knows to open a new connection rather than wait until the driver notices.
-#[derive(Debug)]
-pub struct LostConnection(String);
-
-impl std::fmt::Display for LostConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for LostConnection {}
-
-fn is_lost(e: &tokio_postgres::Error) -> bool {
-    match e.as_db_error() {
-        Some(db) => db.code().code().starts_with("57P") || db.severity() == "FATAL",
-        None => {
-            e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
-        }
-    }
-}
-
-/// Whether `err` (mapped by [`db_error`]) says the connection it happened on is gone.
+/// Whether `err` says the connection it happened on is gone (a statement that found it closed,
+/// broken or ended by the server: exit 6, see [`db_error`]), or that no server could be reached:
+/// either way a long-lived session opens a new connection rather than reuse this one.
 pub fn connection_lost(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| c.is::<LostConnection>())
+    err.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<crate::exit::Error>(),
+            Some(crate::exit::Error::Unavailable(_))
+        ) || c
+            .downcast_ref::<tokio_postgres::Error>()
+            .is_some_and(lost_connection)
+    })
+}
+
+/// The one line for a connection that broke or a session the server ended (exit 6): what
+/// happened, and that the transaction in flight is all-or-nothing.
+pub fn lost_text(e: &tokio_postgres::Error) -> String {
+    let what = match e.as_db_error() {
+        Some(db) => format!(
+            "the server ended the session: {} (SQLSTATE {})",
+            db.message(),
+            db.code().code()
+        ),
+        None => format!(
+            "lost the connection to the server ({})",
+            super::connect::full_text(e)
+        ),
+    };
+    format!(
+        "{what}; the transaction in flight committed whole or not at all; try again once the server is back"
+    )
 }
 
 /// `SQLSTATE` of a database error, if it is one.

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod migrations;
 pub mod pgpass;
 pub mod pgtools;
+pub mod reconnect;
 pub mod roles;
 pub mod session;
 mod spec;
@@ -168,5 +169,27 @@ impl ToolConn {
             env: spec.libpq_env(first),
             config: spec.tokio_config()?,
         })
+    }
+
+    /// How a libpq tool reaches the server `db` is connected to, and only that one: the host
+    /// that accepted (with several hosts and `target_session_attrs=read-write`, the primary),
+    /// not the first one listed, which after a failover may be a standby or down.
+    pub fn reached(spec: &ConnSpec, db: &Db) -> Result<ToolConn> {
+        let reached = spec
+            .endpoints
+            .iter()
+            .find(|e| e.port == db.port && e.host_text() == db.host);
+        match reached {
+            Some(endpoint) => Ok(ToolConn {
+                env: spec.libpq_env(endpoint),
+                // One host: the tool gets it alone (PGHOST), never the whole list.
+                config: spec.endpoint_config(
+                    endpoint,
+                    None,
+                    tokio_postgres::config::SslMode::Prefer,
+                ),
+            }),
+            None => ToolConn::from_spec(spec),
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! One run of the probes, as `taskdb health` and the MCP server's `health_summary` make it:
-//! which probes run (`--check`/`--skip`, the tunnel only when Cloudflare is configured), the
-//! run's timeout, then connect, read the session and run the database probes concurrently
-//! with the tunnel probe, each bounded by the deadline. What is done with the report
-//! (printing, `--record`, alerts, the textfile) is the caller's.
+//! which probes run (`--check`/`--skip`, the tunnel only when Cloudflare is configured, the
+//! Patroni probe only with a Patroni URL), the run's timeout, then connect, read the session
+//! and run the database probes concurrently with the tunnel and Patroni probes, each bounded by
+//! the deadline. What is done with the report (printing, `--record`, alerts, the textfile) is
+//! the caller's.
 
 use std::future::Future;
 use std::time::{Duration, Instant as StdInstant};
@@ -10,21 +11,31 @@ use std::time::{Duration, Instant as StdInstant};
 use anyhow::Result;
 use tokio::time::Instant;
 
+use super::probes::recorded;
 use super::probes::{self, BackupDir, Deployment, ProbeCtx, Session, CHECK_ONLY, PROBES};
 use super::render::Report;
-use super::{overall, tunnel, ProbeResult, State};
+use super::{overall, patroni, tunnel, ProbeResult, State};
 use crate::db::Db;
 use crate::exit::{self, Exit};
 use crate::output::Output;
 use crate::settings::thresholds::Thresholds;
 use crate::settings::{parse_health_timeout, DatabaseTarget, FileHealth, Settings};
 
+/// The probes that need something configured, and whether it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Configured {
+    /// Cloudflare (an API token): the `tunnel` probe.
+    pub cloudflare: bool,
+    /// A Patroni REST API URL: the `patroni` probe.
+    pub patroni: bool,
+}
+
 /// The probes to run, in the documented order: `check` (else all but [`CHECK_ONLY`]; `tunnel`
-/// only when Cloudflare is configured) minus `skip`. Err: the one line to show.
+/// and `patroni` only when configured) minus `skip`. Err: the one line to show.
 pub fn select_probes(
     check: &[String],
     skip: &[String],
-    cloudflare: bool,
+    configured: Configured,
 ) -> Result<Vec<&'static str>, String> {
     let known: Vec<&str> = PROBES.iter().map(|(n, _)| *n).collect();
     let find = |flag: &str, name: &str| -> Result<&'static str, String> {
@@ -41,13 +52,14 @@ pub fn select_probes(
     };
     let mut selected: Vec<&'static str> = Vec::new();
     if check.is_empty() {
-        // The tunnel probe belongs to a default run only when Cloudflare is configured; the
+        // The tunnel and patroni probes belong to a default run only when configured; the
         // expensive or extension-bound ones only to a run that names them.
         selected.extend(
             PROBES
                 .iter()
                 .map(|(n, _)| *n)
-                .filter(|n| *n != "tunnel" || cloudflare)
+                .filter(|n| *n != "tunnel" || configured.cloudflare)
+                .filter(|n| *n != "patroni" || configured.patroni)
                 .filter(|n| !CHECK_ONLY.contains(n)),
         );
     } else {
@@ -89,6 +101,8 @@ pub struct Checks<'a> {
     pub timeout: Duration,
     /// The Cloudflare Tunnel the `tunnel` and `security` probes look at.
     pub tunnel_name: &'a str,
+    /// The Patroni REST API URLs the `patroni` probe asks, when configured.
+    pub patroni_urls: Option<&'a [String]>,
 }
 
 /// Run the checks: `connect` opens the session the database probes share; the tunnel probe
@@ -103,12 +117,19 @@ pub async fn run(
 ) -> Result<(Report, Option<Db>)> {
     let started = StdInstant::now();
     let checked_at = chrono::Utc::now();
-    let (collected, tunnel_result) = tokio::join!(
+    let (collected, tunnel_result, patroni_facts) = tokio::join!(
         collect(c, deadline, connect, settings),
-        tunnel_probe(c, deadline, settings, out)
+        tunnel_probe(c, deadline, settings, out),
+        patroni_fetch(c, deadline)
     );
     let (mut report, db) = collected?;
     report.results.extend(tunnel_result);
+    if let Some(fetched) = patroni_facts {
+        let until = deadline.max(Instant::now() + Duration::from_millis(500));
+        report
+            .results
+            .push(patroni_probe(c, fetched, db.as_ref(), until).await);
+    }
     report.checked_at = checked_at;
     report.state = overall(&report.results);
     if report.connected() {
@@ -139,6 +160,63 @@ async fn tunnel_probe(
             ),
         },
     )
+}
+
+/// What the Patroni REST API says, when the `patroni` probe is selected (and how long asking
+/// took); `Err` is why it could not be asked.
+async fn patroni_fetch(
+    c: &Checks<'_>,
+    deadline: Instant,
+) -> Option<(Result<patroni::Facts, String>, f64)> {
+    if !c.selected.contains(&"patroni") {
+        return None;
+    }
+    let started = StdInstant::now();
+    let fetched = match c.patroni_urls {
+        Some(urls) => patroni::fetch_until(urls, deadline).await,
+        None => Err(String::new()),
+    };
+    Some((fetched, started.elapsed().as_secs_f64()))
+}
+
+/// The `patroni` probe's result: judged from the facts, with the leader's timeline compared
+/// to the one the last `--record` run stored in this database (read by `until`).
+async fn patroni_probe(
+    c: &Checks<'_>,
+    (fetched, secs): (Result<patroni::Facts, String>, f64),
+    db: Option<&Db>,
+    until: Instant,
+) -> ProbeResult {
+    let mut r = match fetched {
+        Ok(facts) => {
+            let scope = facts.scope.clone().unwrap_or_default();
+            let previous = match db {
+                Some(db) => tokio::time::timeout_at(
+                    until,
+                    recorded::last_recorded(db, "patroni_timeline", "scope", &scope),
+                )
+                .await
+                .ok()
+                .flatten(),
+                None => None,
+            };
+            let previous = previous.map(|(secs_ago, timeline)| patroni::Previous {
+                timeline,
+                secs_ago,
+            });
+            patroni::judge(&facts, c.thresholds, previous)
+        }
+        Err(_) if c.patroni_urls.is_none() => patroni::unknown(
+            "no Patroni REST API is configured".into(),
+            Some("give --patroni-url http://HOST:8008 or set [health] patroni_url, or leave out --check patroni".into()),
+        ),
+        Err(why) => patroni::unknown(
+            format!("could not ask Patroni: {why}"),
+            Some("is Patroni running there and its REST API reachable? (patronictl list)".into()),
+        ),
+    };
+    r.duration_seconds = secs;
+    r
 }
 
 /// Connect, read the session, run the probes. Only a configuration error is an `Err`.
@@ -207,7 +285,7 @@ fn deployment(c: &Checks<'_>, settings: &Settings) -> Deployment {
 fn not_run(c: &Checks<'_>, reason: &str) -> Vec<ProbeResult> {
     c.selected
         .iter()
-        .filter(|n| !matches!(**n, "connect" | "tunnel"))
+        .filter(|n| !matches!(**n, "connect" | "tunnel" | "patroni"))
         .map(|n| ProbeResult::unknown(n, probes::unit_of(n), format!("not run: {reason}"), None))
         .collect()
 }

@@ -4,6 +4,7 @@
 
 pub mod alert;
 pub mod check;
+pub mod patroni;
 pub mod probes;
 pub mod render;
 pub mod tunnel;

@@ -121,6 +121,9 @@ pub struct FileHealth {
     pub timeout: Option<String>,
     /// URL to POST alerts to when the overall state changes.
     pub alert_webhook: Option<String>,
+    /// Patroni REST API base URL(s) of the `patroni` probe, e.g. "http://db1:8008"; several
+    /// separated by commas are tried in order.
+    pub patroni_url: Option<String>,
     /// Minimum time between two alerts for the same state, e.g. "15m".
     pub alert_cooldown: Option<String>,
     /// `[health.thresholds.NAME] warn = … crit = …`
@@ -165,6 +168,9 @@ pub struct FileTasks {
     pub lease: Option<String>,
     /// Attempts before a task whose leases expire or whose runs fail is given up (failed).
     pub max_attempts: Option<u32>,
+    /// How long a worker or a waiting claim keeps reconnecting when the database cannot be
+    /// reached (a failover), e.g. "60s"; "0s": give up at once.
+    pub reconnect_for: Option<String>,
 }
 
 /// The config file to read: `--config`, `TASKDB_CONFIG`, `./taskdb.toml`, XDG. Explicit paths are

@@ -45,9 +45,10 @@ pub use file::{
 };
 pub use show::SettingEntry;
 pub use tasks::{
-    check_max_attempts, parse_lease, parse_wait, DEFAULT_MAX_ATTEMPTS, DEFAULT_TASK_LEASE,
-    MAX_LEASE, MAX_MAX_ATTEMPTS,
+    check_max_attempts, parse_lease, parse_wait, DEFAULT_MAX_ATTEMPTS, DEFAULT_RECONNECT_FOR,
+    DEFAULT_TASK_LEASE, MAX_LEASE, MAX_MAX_ATTEMPTS,
 };
+pub use validate::parse_patroni_urls;
 pub use wait::{
     parse_poll_interval, show_interval, ListenTarget, DEFAULT_POLL_INTERVAL, MAX_POLL_INTERVAL,
     MIN_POLL_INTERVAL,

@@ -7,7 +7,7 @@ use super::{
     redact, DatabaseTarget, Settings, Source, Sourced, ThresholdValue,
     DEFAULT_API_LOGS_RETENTION_DAYS, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_HEALTH_ALERT_COOLDOWN,
     DEFAULT_HEALTH_TIMEOUT, DEFAULT_MAINTAIN_MONTHS_AHEAD, DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_METRICS_RETENTION_DAYS, DEFAULT_TASK_LEASE,
+    DEFAULT_METRICS_RETENTION_DAYS, DEFAULT_RECONNECT_FOR, DEFAULT_TASK_LEASE,
 };
 
 /// One row of `taskdb config show`.
@@ -168,6 +168,10 @@ impl Settings {
             DEFAULT_HEALTH_ALERT_COOLDOWN.into(),
             &file_src,
         );
+        if let Some(urls) = &h.patroni_url {
+            let shown: Vec<String> = urls.split(',').map(|u| redact::url(u.trim())).collect();
+            rows.push("health.patroni_url", shown.join(","), &file_src);
+        }
         for (name, t) in &h.thresholds {
             let show = |v: &Option<ThresholdValue>| match v {
                 Some(ThresholdValue::Number(n)) => n.to_string(),
@@ -191,6 +195,12 @@ impl Settings {
             "tasks.max_attempts",
             t.max_attempts.map(|n| n.to_string()),
             DEFAULT_MAX_ATTEMPTS.to_string(),
+            &file_src,
+        );
+        rows.file_value(
+            "tasks.reconnect_for",
+            t.reconnect_for.clone(),
+            DEFAULT_RECONNECT_FOR.into(),
             &file_src,
         );
         let m = &self.file.maintain;

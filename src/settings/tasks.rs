@@ -12,6 +12,9 @@ use super::Settings;
 pub const DEFAULT_TASK_LEASE: &str = "15m";
 /// `[tasks] max_attempts` / `--max-attempts` when neither is given.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// `[tasks] reconnect_for` / `--reconnect-for` when neither is given: how long a worker or a
+/// waiting claim keeps trying to reach the database (a Patroni failover takes about its `ttl`).
+pub const DEFAULT_RECONNECT_FOR: &str = "60s";
 /// The most attempts a task may be given (the schema's bound).
 pub const MAX_MAX_ATTEMPTS: u32 = 1000;
 /// The longest lease accepted (a year): a longer one is a mistake, and `off` says "forever".
@@ -85,6 +88,18 @@ impl Settings {
                 )
             }),
         }
+    }
+
+    /// How long to keep reconnecting unless `--reconnect-for` says otherwise.
+    pub fn reconnect_for(&self) -> Result<Duration> {
+        let text = self
+            .file
+            .tasks
+            .reconnect_for
+            .as_deref()
+            .unwrap_or(DEFAULT_RECONNECT_FOR);
+        parse_wait(text)
+            .map_err(|why| crate::exit::usage(format!("config [tasks] reconnect_for: {why}")))
     }
 
     /// Attempts before a task is given up unless `--max-attempts` or the task says otherwise.

@@ -32,6 +32,7 @@ struct Backup {
 struct Tasks {
     lease: Option<Spanned<toml::Value>>,
     max_attempts: Option<Spanned<toml::Value>>,
+    reconnect_for: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -44,6 +45,7 @@ struct Health {
     timeout: Option<Spanned<toml::Value>>,
     alert_cooldown: Option<Spanned<toml::Value>>,
     alert_webhook: Option<Spanned<toml::Value>>,
+    patroni_url: Option<Spanned<toml::Value>>,
     #[serde(default)]
     thresholds: BTreeMap<String, Spanned<Threshold>>,
 }
@@ -54,24 +56,62 @@ struct Threshold {
     crit: Option<Spanned<toml::Value>>,
 }
 
-/// Check a parsed file; the error reads `:LINE: key `KEY`: why` like a TOML error.
-pub fn check(text: &str, file: &FileConfig) -> Result<(), String> {
-    // The text already parsed into `file`, so it parses here too; the fallback is harmless.
-    let doc: Doc = toml::from_str(text).unwrap_or_default();
-    let at = |span: std::ops::Range<usize>, key: &str, why: String| {
-        let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-        Err(format!(":{line}: key `{key}`: {why}"))
-    };
+/// `Err(":LINE: key `KEY`: why")` for the value at `span`.
+fn located(text: &str, span: std::ops::Range<usize>, key: &str, why: String) -> Result<(), String> {
+    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+    Err(format!(":{line}: key `{key}`: {why}"))
+}
+
+/// `[tasks]`: lease, max_attempts, reconnect_for.
+fn check_tasks(text: &str, file: &FileConfig, doc: &Doc) -> Result<(), String> {
     if let (Some(t), Some(s)) = (&file.tasks.lease, &doc.tasks.lease) {
         if let Err(e) = super::parse_lease(t) {
-            return at(s.span(), "tasks.lease", e);
+            return located(text, s.span(), "tasks.lease", e);
         }
     }
     if let (Some(n), Some(s)) = (file.tasks.max_attempts, &doc.tasks.max_attempts) {
         if let Err(e) = super::check_max_attempts(n) {
-            return at(s.span(), "tasks.max_attempts", e);
+            return located(text, s.span(), "tasks.max_attempts", e);
         }
     }
+    if let (Some(t), Some(s)) = (&file.tasks.reconnect_for, &doc.tasks.reconnect_for) {
+        if let Err(e) = super::parse_wait(t) {
+            return located(text, s.span(), "tasks.reconnect_for", e);
+        }
+    }
+    Ok(())
+}
+
+/// The `patroni` probe's REST API base URLs (`--patroni-url`, `[health] patroni_url`): a
+/// comma-separated list, tried in order, each `http://` or `https://`, a trailing `/` removed.
+/// The error is one line without credentials.
+pub fn parse_patroni_urls(text: &str) -> Result<Vec<String>, String> {
+    let urls: Vec<String> = text
+        .split(',')
+        .map(|u| u.trim().trim_end_matches('/').to_string())
+        .filter(|u| !u.is_empty())
+        .collect();
+    if urls.is_empty() {
+        return Err("the Patroni URL is empty (e.g. http://db1:8008)".into());
+    }
+    for u in &urls {
+        let scheme = u.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("http" | "https")) {
+            return Err(format!(
+                "the Patroni URL {} must start with http:// or https:// (e.g. http://db1:8008)",
+                super::redact::url(u)
+            ));
+        }
+    }
+    Ok(urls)
+}
+
+/// Check a parsed file; the error reads `:LINE: key `KEY`: why` like a TOML error.
+pub fn check(text: &str, file: &FileConfig) -> Result<(), String> {
+    // The text already parsed into `file`, so it parses here too; the fallback is harmless.
+    let doc: Doc = toml::from_str(text).unwrap_or_default();
+    let at = |span: std::ops::Range<usize>, key: &str, why: String| located(text, span, key, why);
+    check_tasks(text, file, &doc)?;
     if let (Some(t), Some(s)) = (&file.database.poll_interval, &doc.database.poll_interval) {
         if let Err(e) = super::parse_poll_interval(t) {
             return at(s.span(), "database.poll_interval", e);
@@ -98,6 +138,11 @@ pub fn check(text: &str, file: &FileConfig) -> Result<(), String> {
     if let (Some(t), Some(s)) = (&h.alert_cooldown, &doc.health.alert_cooldown) {
         if let Err(e) = crate::units::parse_duration(t) {
             return at(s.span(), "health.alert_cooldown", e);
+        }
+    }
+    if let (Some(urls), Some(s)) = (&h.patroni_url, &doc.health.patroni_url) {
+        if let Err(e) = parse_patroni_urls(urls) {
+            return at(s.span(), "health.patroni_url", e);
         }
     }
     if let (Some(url), Some(s)) = (&h.alert_webhook, &doc.health.alert_webhook) {
@@ -160,6 +205,7 @@ fn reason(why: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::parse_config;
+    use super::parse_patroni_urls;
 
     #[test]
     fn health_values_are_checked_with_line_and_key() {
@@ -225,5 +271,18 @@ mod tests {
         // Values that are only valid together are accepted.
         parse_config("[health.thresholds.connections]\nwarn = \"97%\"\ncrit = \"99%\"\n").unwrap();
         parse_config("[health]\ntimeout = \"20s\"\nalert_cooldown = \"15m\"\n").unwrap();
+    }
+
+    #[test]
+    fn urls_are_a_checked_list() {
+        assert_eq!(
+            parse_patroni_urls(" http://a:8008/ , https://b:8008").unwrap(),
+            vec!["http://a:8008", "https://b:8008"]
+        );
+        assert!(parse_patroni_urls(" , ").unwrap_err().contains("empty"));
+        let e = parse_patroni_urls("db1:8008").unwrap_err();
+        assert!(e.contains("http://"), "{e}");
+        let e = parse_patroni_urls("ftp://u:secret@db1:8008").unwrap_err();
+        assert!(!e.contains("secret"), "{e}");
     }
 }

@@ -347,7 +347,7 @@ fn failover_picks_the_writable_host() {
             "postgres://postgres@127.0.0.1:{closed},127.0.0.1:{}/postgres?target_session_attrs=read-write",
             ro.port
         ),
-    ).refused(1, "could not connect to any of the 2 hosts").stderr_contains(&format!("connection refused by 127.0.0.1:{closed}"))
+    ).refused(6, "could not connect to any of the 2 hosts").stderr_contains(&format!("connection refused by 127.0.0.1:{closed}"))
     .stderr_contains(&format!("127.0.0.1:{} is read-only", ro.port));
 }
 
@@ -478,7 +478,7 @@ fn missing_database_refused_port_and_timeout_are_one_line_each() {
 
     let closed = free_port();
     check(&sb, &format!("postgres://u@127.0.0.1:{closed}/db"))
-        .refused(1, &format!("connection refused by 127.0.0.1:{closed}"));
+        .refused(6, &format!("connection refused by 127.0.0.1:{closed}"));
 
     // A socket that accepts TCP connections but never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -488,7 +488,7 @@ fn missing_database_refused_port_and_timeout_are_one_line_each() {
         &format!("postgres://u@127.0.0.1:{port}/db?connect_timeout=1"),
     )
     .refused(
-        1,
+        6,
         &format!("timed out after 1 s connecting to 127.0.0.1:{port}"),
     )
     .stderr_contains("connect_timeout");
@@ -620,7 +620,7 @@ fn pg_and_seed_variables_say_where_to_connect() {
         .env("PGHOST", "127.0.0.1")
         .env("PGPORT", &silent_port)
         .env("PGCONNECT_TIMEOUT", "1")
-        .refused(1, "timed out after 1 s");
+        .refused(6, "timed out after 1 s");
     drop(silent);
 }
 

@@ -338,7 +338,8 @@ fn hostile_connection_strings_never_show_their_password() {
                 outputs.push(ran);
             }
         }
-        // Connecting: 127.0.0.1 port 1 refuses at once; a string that does not parse is exit 2.
+        // Connecting: 127.0.0.1 port 1 refuses at once (exit 6: the server is unreachable); a
+        // string that does not parse is exit 2.
         if let Some(code) = case.code("check-exit") {
             let check = sb.taskdb(&["config", "check"]).url(&conninfo);
             let ran = run(check, true, &what);
@@ -351,7 +352,7 @@ fn hostile_connection_strings_never_show_their_password() {
             // health: CRITICAL (2) when it cannot connect, UNKNOWN (3) for a bad string.
             let health = sb.taskdb(&["--format", "json", "health"]).url(&conninfo);
             let ran = run(health, false, &what);
-            ran.expect_exit(if code == 1 { 2 } else { 3 });
+            ran.expect_exit(if code == 6 { 2 } else { 3 });
             outputs.push(ran);
         }
         for ran in &outputs {

@@ -208,7 +208,8 @@ async fn create(args: CreateArgs, ctx: &Context) -> Result<Exit> {
         },
     };
     let db = ctx.db().await?;
-    let config = ctx.tool_conn().await?;
+    // The server `db` reached (with several hosts, the primary), not the first one listed.
+    let config = crate::db::ToolConn::reached(ctx.spec().await?, &db)?;
     let created =
         backup::create(&db, &config, &target, &args.reason, ctx.actor(), &ctx.out).await?;
     #[derive(Serialize)]

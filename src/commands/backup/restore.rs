@@ -68,7 +68,8 @@ pub(super) async fn restore(args: RestoreArgs, ctx: &Context) -> Result<Exit> {
         .await
         .map_err(|why| usage(format!("refusing to restore: {why}; nothing was changed")))?;
     let db = ctx.db().await?;
-    let config = ctx.tool_conn().await?;
+    // The server `db` reached (with several hosts, the primary), not the first one listed.
+    let config = crate::db::ToolConn::reached(ctx.spec().await?, &db)?;
     let info = backup::server_info(&db).await?;
     let tools = find_tools(Some(info.major))?;
     let from = verified

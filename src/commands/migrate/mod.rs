@@ -40,8 +40,10 @@ enum MigrateCmd {
 
 Each migration and its history row commit in one transaction (refinery's runner), so an
 interrupted run never leaves a half-applied migration. The whole run holds a database advisory
-lock: a second `migrate up` waits (--lock-wait) and then finds nothing to do. DDL waits at most
---lock-timeout for a table lock; a migration that times out is rolled back and retried.
+lock: a second `migrate up` waits (--lock-wait) and then finds nothing to do. The lock must be
+held on a writable primary: a run that reached a standby refuses. DDL waits at most
+--lock-timeout for a table lock; a migration that times out is rolled back and retried. A run
+whose connection is lost (a failover, a switchover) exits 6: run it again to go on.
 
 When the database already holds data (a user table has rows, or a migration was applied), a
 verified backup is taken first (see `taskdb backup`), unless --no-backup.")]
@@ -165,7 +167,8 @@ async fn take_backup(
     db: &crate::db::Db,
     reason: &str,
 ) -> Result<std::path::PathBuf> {
-    let config = ctx.tool_conn().await?;
+    // From the server the migration runs on (the primary), whichever host that is.
+    let config = crate::db::ToolConn::reached(ctx.spec().await?, db)?;
     ctx.out.note(format!(
         "taking a backup first ({}; --no-backup to skip)",
         ctx.settings.backup_dir.value.display()

@@ -108,7 +108,7 @@ pub(super) async fn validate(args: ValidateArgs, ctx: &Context) -> Result<Exit> 
 
 /// Rehearse every migration on a scratch database of the configured server.
 async fn roundtrip(ctx: &Context, files: &[MigrationFile]) -> Result<()> {
-    let base = ctx.tool_conn().await?;
     let admin = ctx.db().await?;
+    let base = crate::db::ToolConn::reached(ctx.spec().await?, &admin)?;
     mig::roundtrip(&admin, ctx.spec().await?, &base, files, &ctx.out).await
 }

@@ -93,7 +93,9 @@ enum TaskCmd {
         back with `task release`. An expired lease makes the task claimable again (a new \
         attempt); after max attempts ([tasks] max_attempts, default 3, or the task's own) it is \
         failed instead.\nNothing ready: empty stdout (json: null, or [] with --limit), a note on \
-        stderr, exit 0; with --wait, exit 4 when the wait ends empty.\n\n\
+        stderr, exit 0; with --wait, exit 4 when the wait ends empty. A connection lost while \
+        waiting (a failover) is opened again, within --reconnect-for and the wait; otherwise \
+        exit 6.\n\n\
         Examples:\n  id=$(taskdb task next --claim --assign agent-7) && [ -n \"$id\" ] && work-on \"$id\"\n  \
         taskdb task next --claim --lease 30m --limit 5 --tag backend\n  \
         taskdb task next --claim --wait 30s || [ $? -eq 4 ]   # nothing arrived in 30 s"
@@ -385,6 +387,10 @@ struct NextArgs {
     /// exit 4 if none does)
     #[arg(long, value_name = "DURATION", requires = "claim", value_parser = crate::settings::parse_wait)]
     wait: Option<std::time::Duration>,
+    /// With --wait: while the database cannot be reached (a failover), keep reconnecting this
+    /// long, then exit 6 [default: [tasks] reconnect_for, else 60s]
+    #[arg(long, value_name = "DURATION", requires = "wait", value_parser = crate::settings::parse_wait)]
+    reconnect_for: Option<std::time::Duration>,
 }
 
 /// `--lease`: a duration, or `off` (None).

@@ -2,17 +2,23 @@
 //! taken atomically with a lease (the statements are `crate::db::tasks::next`'s, shared with
 //! `worker` and `bench`).
 
+use std::time::Duration;
+
 use anyhow::Result;
 use serde_json::Value;
+use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::lease::holder;
 use super::{LeaseArg, NextArgs};
 use crate::context::Context;
 use crate::db::listen::Waiter;
-use crate::db::tasks::{self as q, ClaimRequest, Task};
+use crate::db::reconnect::Backoff;
+use crate::db::tasks::{self as q, ClaimRequest, ClaimTarget, Task};
+use crate::db::{connection_lost, ConnSpec, Db};
 use crate::exit::Exit;
 use crate::options::Format;
+use crate::output::Output;
 
 pub(super) async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
     if !a.claim {
@@ -43,8 +49,25 @@ pub(super) async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
         Some(wait) => {
             let deadline = Instant::now() + wait;
             // Listening starts before the first claim, so nothing committed after it is missed.
-            let mut waiter = Waiter::open(ctx.spec().await?, &ctx.settings, &ctx.out).await?;
-            match q::claim_waiting(&*db, &req, &mut waiter, deadline, &ctx.out).await? {
+            let spec = ctx.spec().await?;
+            let mut waiter = Waiter::open(spec, &ctx.settings, &ctx.out).await?;
+            // A connection lost meanwhile (a failover) is opened again, for --reconnect-for.
+            let target = Reopening {
+                spec,
+                actor: ctx.actor(),
+                out: &ctx.out,
+                db: Mutex::new(Some(db)),
+            };
+            let mut backoff = Backoff::new(reconnect_for(&a, ctx)?);
+            let claimed = q::claim_waiting_through(
+                &target,
+                &req,
+                &mut waiter,
+                deadline,
+                Some(&mut backoff),
+                &ctx.out,
+            );
+            match claimed.await? {
                 Some(claimed) => claimed,
                 None => {
                     report(&a, ctx, Vec::new())?;
@@ -58,6 +81,55 @@ pub(super) async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
         }
     };
     report(&a, ctx, claimed)
+}
+
+fn reconnect_for(a: &NextArgs, ctx: &Context) -> Result<Duration> {
+    match a.reconnect_for {
+        Some(d) => Ok(d),
+        None => ctx.settings.reconnect_for(),
+    }
+}
+
+/// The command's connection as its waiting claim uses it: opened again (the hosts in order,
+/// so after a failover the new primary) when a statement found it gone.
+struct Reopening<'a> {
+    spec: &'a ConnSpec,
+    actor: &'a str,
+    out: &'a Output,
+    db: Mutex<Option<Db>>,
+}
+
+impl Reopening<'_> {
+    /// The open connection, or a new one when there is none or it closed.
+    async fn take(&self) -> Result<Db> {
+        let open = self.db.lock().await.take().filter(|db| !db.is_closed());
+        match open {
+            Some(db) => Ok(db),
+            None => crate::db::connect(self.spec, self.actor, self.out).await,
+        }
+    }
+
+    /// Keep the connection for the next statement, unless `result` says it is gone.
+    async fn put_back<T>(&self, db: Db, result: &Result<T>) {
+        if !result.as_ref().is_err_and(connection_lost) {
+            *self.db.lock().await = Some(db);
+        }
+    }
+}
+
+impl ClaimTarget for Reopening<'_> {
+    async fn claim(&self, req: &ClaimRequest<'_>) -> Result<Vec<Task>> {
+        let db = self.take().await?;
+        let result = q::claim(&*db, req).await;
+        self.put_back(db, &result).await;
+        result
+    }
+    async fn until_next_expiry(&self) -> Result<Option<Duration>> {
+        let db = self.take().await?;
+        let result = q::until_next_expiry(&*db).await;
+        self.put_back(db, &result).await;
+        result
+    }
 }
 
 /// Print what `next` found or claimed: short ids on stdout (json: the task, or null; an array

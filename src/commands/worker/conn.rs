@@ -11,7 +11,7 @@ use crate::context::Context;
 use crate::db::listen::Waiter;
 use crate::db::tasks::{self as q, ClaimRequest, Task};
 use crate::db::Db;
-use crate::exit::{failed, Exit};
+use crate::exit::{failed, unavailable, Exit};
 
 pub(super) struct Conn<'a> {
     ctx: &'a Context,
@@ -56,7 +56,8 @@ impl<'a> Conn<'a> {
         };
         let result = match tokio::time::timeout(limit, attempt).await {
             Ok(result) => result,
-            Err(_) => Err(failed(format!(
+            // A server that does not answer (a machine gone without a reset) is unreachable.
+            Err(_) => Err(unavailable(format!(
                 "no answer from the database within {}",
                 crate::units::format_duration(limit.as_secs_f64())
             ))),
@@ -68,7 +69,10 @@ impl<'a> Conn<'a> {
             }
             Err(e) => {
                 self.reset().await;
-                Err(Failure::Unreachable(format!("{e:#}")))
+                Err(Failure::Unreachable(
+                    format!("{e:#}"),
+                    crate::exit::code_for(&e),
+                ))
             }
         }
     }
@@ -87,15 +91,17 @@ pub(super) enum Failure {
     /// The schema refused it: the task is not (or no longer) held by this worker in this
     /// attempt, or is gone.
     Refused(String),
-    /// The database could not be reached or did not answer in time.
-    Unreachable(String),
+    /// The database could not be reached or did not answer in time (exit 6), or the
+    /// statement failed otherwise (the error's exit code): tried again while the lease lasts.
+    Unreachable(String, Exit),
 }
 
 impl Failure {
     pub fn into_error(self) -> anyhow::Error {
         match self {
             Failure::Refused(m) => crate::exit::usage(m),
-            Failure::Unreachable(m) => failed(m),
+            Failure::Unreachable(m, Exit::UNAVAILABLE) => unavailable(m),
+            Failure::Unreachable(m, _) => failed(m),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! `taskdb worker [flags] -- CMD [ARGS…]`: claim tasks and run a command for each, for as long
 //! as there is work (or until told to stop).
 //!
-//! Here: the flags, their checks (all before anything connects), and the loop that claims while
-//! slots are free and collects what the runs report. The parts: `supervise` runs one task's
+//! Here: the flags and the loop that claims while slots are free (with backoff while the
+//! database cannot be reached) and collects what the runs report. The parts: `plan` checks the
+//! flags (all before anything connects), `supervise` runs one task's
 //! command (heartbeats, loss, stop, the attempt's end), `pump` passes its output through,
 //! `conn` holds the connection the runs share and the idle wait, `report` prints the outcome
 //! of each task. The rules (who holds a task, attempts, give-up) are the schema's
@@ -10,6 +11,7 @@
 //! heartbeat and the attempt's end are one statement each.
 
 mod conn;
+mod plan;
 mod pump;
 mod report;
 mod supervise;
@@ -23,14 +25,14 @@ use clap::Args;
 use futures_util::stream::{FuturesUnordered, StreamExt as _};
 use tokio::sync::watch;
 
-use crate::commands::task::holder;
 use crate::context::Context;
+use crate::db::reconnect::{self, Backoff};
 use crate::db::tasks::{ClaimRequest, Task};
-use crate::exit::{usage, Exit};
-use crate::options::Format;
+use crate::exit::Exit;
 use crate::platform::PrivateDir;
 use crate::signals::{self, Signal};
 use conn::{Conn, IdleWait};
+use plan::{plan, Plan};
 use report::{Report, Tally};
 
 #[derive(Debug, Args)]
@@ -48,9 +50,14 @@ use report::{Report, Tally};
     SIGINT/SIGTERM: stop claiming, let running commands finish for --grace, then stop them \
     (SIGTERM to the group, SIGKILL 5 s later) and release their tasks; a second signal stops \
     them at once. Exit 130/143 then.\n\
+    A failover: while the database cannot be reached, claims are tried again (waits doubling \
+    from 250 ms to 2 s) for --reconnect-for, and a running task's heartbeats and end until its \
+    lease ends; running commands go on. A claim whose answer was lost is not held for long: \
+    its lease expires and the task is claimed again.\n\
     Exit codes: 0 (--idle-exit or --max-tasks reached; --once: the task completed), 1 (--once: \
     it failed or was lost; or a database error before anything was claimed), 2 bad input, 4 \
-    (--once: nothing to claim, within --idle-exit), 130/143 signals.\n\n\
+    (--once: nothing to claim, within --idle-exit), 6 (the database could not be reached at \
+    start, or for all of --reconnect-for), 130/143 signals.\n\n\
     Examples:\n  \
     taskdb worker --tag backend -- ./run-task.sh\n  \
     taskdb worker --concurrency 4 --idle-exit 10m -- sh -c 'agent \"$TASKDB_TASK_FILE\"'\n  \
@@ -97,6 +104,9 @@ pub struct WorkerArgs {
     /// The holder of the claims [default: the actor]
     #[arg(long, value_name = "WHO")]
     assign: Option<String>,
+    /// While the database cannot be reached (a failover), keep trying this long, then exit 6 [default: [tasks] reconnect_for, else 60s]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    reconnect_for: Option<String>,
     /// The command to run for each task, and its arguments (after --)
     #[arg(last = true, value_name = "CMD")]
     command: Vec<OsString>,
@@ -104,37 +114,6 @@ pub struct WorkerArgs {
 
 /// How long after SIGTERM a command that is being stopped gets SIGKILL.
 pub(super) const KILL_AFTER: Duration = Duration::from_secs(5);
-
-/// What the worker was asked to do, checked.
-#[derive(Debug)]
-pub(super) struct Plan {
-    pub holder: String,
-    pub lease: Duration,
-    pub tag: Option<String>,
-    pub task_type: Option<String>,
-    pub concurrency: u32,
-    pub max_attempts: u32,
-    /// Tasks to claim in all (--once: 1); None: no limit.
-    pub max_tasks: Option<u64>,
-    pub once: bool,
-    pub idle_exit: Option<Duration>,
-    pub grace: Duration,
-    pub program: OsString,
-    pub args: Vec<OsString>,
-    pub json: bool,
-}
-
-impl Plan {
-    /// Heartbeats: every third of the lease.
-    pub fn beat_every(&self) -> Duration {
-        self.lease / 3
-    }
-
-    /// Whether CMD's output lines are prefixed with the task (several run at once).
-    pub fn prefix_output(&self) -> bool {
-        self.concurrency > 1
-    }
-}
 
 /// What the runs are told: keep going, or stop (SIGTERM, or SIGKILL at once).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,86 +123,6 @@ pub(super) enum Stop {
     Terminate,
     /// A second signal: SIGKILL now, release.
     Kill,
-}
-
-fn count(flag: &str, text: &str, max: u64) -> Result<u64> {
-    let n: u64 = text.trim().parse().map_err(|_| {
-        usage(format!(
-            "{flag} {text:?}: not a whole number from 1 to {max}"
-        ))
-    })?;
-    if !(1..=max).contains(&n) {
-        return Err(usage(format!("{flag} {text:?}: must be 1 to {max}")));
-    }
-    Ok(n)
-}
-
-fn wait_arg(flag: &str, text: &str) -> Result<Duration> {
-    crate::settings::parse_wait(text).map_err(|e| usage(format!("{flag}: {e}")))
-}
-
-fn lease_arg(a: &WorkerArgs, ctx: &Context) -> Result<Duration> {
-    let lease = match &a.lease {
-        Some(text) => {
-            crate::settings::parse_lease(text).map_err(|e| usage(format!("--lease: {e}")))?
-        }
-        None => ctx.settings.task_lease()?,
-    };
-    lease.ok_or_else(|| {
-        usage(
-            "a worker needs a lease (it heartbeats, and a dead worker's tasks must come back): \
-             --lease off / [tasks] lease = off is refused here; give --lease DURATION",
-        )
-    })
-}
-
-/// Check every flag (nothing connects before this has passed).
-fn plan(a: WorkerArgs, ctx: &Context) -> Result<Plan> {
-    let format = ctx.out.require_format(&[Format::Table, Format::Json])?;
-    let mut command = a.command.clone().into_iter();
-    let program = command.next().ok_or_else(|| {
-        usage("say what to run for each task: taskdb worker [flags] -- CMD [ARGS…]")
-    })?;
-    if program.is_empty() {
-        return Err(usage("the command (after --) is empty"));
-    }
-    if a.once && a.max_tasks.is_some() {
-        return Err(usage(
-            "--once runs one task; it cannot be combined with --max-tasks",
-        ));
-    }
-    let max_attempts = match &a.max_attempts {
-        Some(text) => u32::try_from(count("--max-attempts", text, 1000)?).unwrap_or(1000),
-        None => ctx.settings.max_attempts()?,
-    };
-    let max_tasks = match &a.max_tasks {
-        Some(text) => Some(count("--max-tasks", text, u64::from(u32::MAX))?),
-        None => a.once.then_some(1),
-    };
-    for (flag, value) in [("--tag", &a.tag), ("--type", &a.task_type)] {
-        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
-            return Err(usage(format!("{flag} needs a value")));
-        }
-    }
-    Ok(Plan {
-        holder: holder(a.assign.as_deref(), ctx)?,
-        lease: lease_arg(&a, ctx)?,
-        concurrency: u32::try_from(count("--concurrency", &a.concurrency, 1000)?).unwrap_or(1000),
-        max_attempts,
-        max_tasks,
-        once: a.once,
-        idle_exit: a
-            .idle_exit
-            .as_deref()
-            .map(|t| wait_arg("--idle-exit", t))
-            .transpose()?,
-        grace: wait_arg("--grace", &a.grace)?,
-        tag: a.tag,
-        task_type: a.task_type,
-        program,
-        args: command.collect(),
-        json: format == Format::Json,
-    })
 }
 
 pub async fn run(a: WorkerArgs, ctx: &Context) -> Result<Exit> {
@@ -279,12 +178,18 @@ struct Loop<'a> {
     /// Claim as soon as a slot is free (false after a claim found less than it asked for, until
     /// the idle wait ends).
     claim_now: bool,
-    /// A claim has succeeded (until then a failing claim is fatal: a misconfiguration).
+    /// A claim has succeeded (until then a claim that fails for another reason than an
+    /// unreachable database is fatal: a misconfiguration).
     claimed_once: bool,
     /// The last claim succeeded and found less than it asked for.
     queue_empty: bool,
-    /// Claims have been failing (warned once).
-    claim_failing: bool,
+    /// The waits between failing claims, within `--reconnect-for`.
+    backoff: Backoff,
+    /// When to claim again after a failed claim.
+    retry_at: Option<Instant>,
+    /// Claims failed for all of `--reconnect-for`: no more claims; the error to exit with
+    /// once the running tasks are done.
+    gave_up: Option<anyhow::Error>,
     /// The first signal, once one arrived.
     signal: Option<Signal>,
     grace_ends: Option<Instant>,
@@ -314,7 +219,9 @@ impl<'a> Loop<'a> {
             claim_now: true,
             claimed_once: false,
             queue_empty: false,
-            claim_failing: false,
+            backoff: Backoff::new(plan.reconnect_for),
+            retry_at: None,
+            gave_up: None,
             signal: None,
             grace_ends: None,
             idle_since: Instant::now(),
@@ -324,7 +231,7 @@ impl<'a> Loop<'a> {
 
     /// Tasks the worker may still claim now: free slots, within --max-tasks.
     fn wanted(&self) -> u32 {
-        if self.signal.is_some() {
+        if self.signal.is_some() || self.gave_up.is_some() {
             return 0;
         }
         let free = u64::from(self.plan.concurrency).saturating_sub(self.running.len() as u64);
@@ -354,15 +261,19 @@ impl<'a> Loop<'a> {
         }));
     }
 
-    /// A claim ended: start a run per task; a failure is fatal before the first success (a
-    /// misconfiguration), a warning after it (the next claim is after the idle wait).
+    /// A claim ended: start a run per task. A failure is fatal before the first success unless
+    /// the database was unreachable (a misconfiguration); otherwise claims are tried again
+    /// with backoff for `--reconnect-for`, while running tasks go on.
     fn claimed(&mut self, asked: u32, result: Result<Vec<Task>>) -> Result<()> {
         match result {
             Ok(tasks) => {
-                if self.claim_failing {
-                    self.claim_failing = false;
-                    self.ctx.out.note("claims work again");
+                if let Some(since) = self.backoff.failing_since() {
+                    self.ctx.out.note(format!(
+                        "claims work again after {}",
+                        crate::units::format_duration(since.elapsed().as_secs_f64())
+                    ));
                 }
+                self.backoff.succeeded();
                 self.claimed_once = true;
                 self.queue_empty = (tasks.len() as u64) < u64::from(asked);
                 self.claim_now = !self.queue_empty;
@@ -383,14 +294,29 @@ impl<'a> Loop<'a> {
                 }
                 Ok(())
             }
-            Err(e) if !self.claimed_once => Err(e),
+            Err(e) if !self.claimed_once && !reconnect::is_retryable(&e) => Err(e),
             Err(e) => {
                 self.queue_empty = false;
-                if !self.claim_failing {
-                    self.claim_failing = true;
-                    self.ctx.out.warn(format!(
-                        "claim failed (trying again every second, running tasks go on): {e:#}"
-                    ));
+                let first = self.backoff.failing_since().is_none();
+                match self.backoff.failed(Instant::now()) {
+                    Some(wait) => {
+                        if first {
+                            self.ctx.out.warn(format!(
+                                "claim failed (trying again for up to {}, running tasks go on): {e:#}",
+                                crate::units::format_duration(self.plan.reconnect_for.as_secs_f64())
+                            ));
+                        }
+                        self.retry_at = Some(Instant::now() + wait);
+                    }
+                    None => {
+                        if !self.running.is_empty() {
+                            self.ctx.out.note(format!(
+                                "giving up on claims; waiting for {} running task(s)",
+                                self.running.len()
+                            ));
+                        }
+                        self.gave_up = Some(reconnect::gave_up(e, self.plan.reconnect_for));
+                    }
                 }
                 Ok(())
             }
@@ -398,12 +324,15 @@ impl<'a> Loop<'a> {
     }
 
     /// The exit code, once the worker is done.
-    fn finished(&self) -> Option<Result<Exit>> {
+    fn finished(&mut self) -> Option<Result<Exit>> {
         if self.claiming.is_some() || !self.running.is_empty() {
             return None;
         }
         if let Some(signal) = self.signal {
             return Some(Err(signals::interrupted(signal, 0)));
+        }
+        if let Some(e) = self.gave_up.take() {
+            return Some(Err(e));
         }
         let all_claimed = self
             .plan
@@ -437,9 +366,10 @@ impl<'a> Loop<'a> {
             if let Some(done) = self.finished() {
                 return done;
             }
-            let idle_wait = self.claiming.is_none() && !self.claim_now && wanted > 0;
+            let idle_wait =
+                self.claiming.is_none() && !self.claim_now && self.retry_at.is_none() && wanted > 0;
             let until = self.idle_deadline();
-            let grace_ends = self.grace_ends;
+            let (grace_ends, retry_at) = (self.grace_ends, self.retry_at);
             tokio::select! {
                 Some(report) = self.running.next(), if !self.running.is_empty() => {
                     self.ended(&report);
@@ -454,6 +384,10 @@ impl<'a> Loop<'a> {
                     self.claimed(self.claim_asked, result)?;
                 }
                 signal = signals.recv() => self.signalled(signal),
+                () = sleep_until_some(retry_at) => {
+                    self.retry_at = None;
+                    self.claim_now = true;
+                }
                 () = sleep_until_some(grace_ends) => {
                     self.grace_ends = None;
                     self.ctx.out.debug(1, "the grace is over: stopping the running commands");
@@ -503,28 +437,5 @@ async fn sleep_until_some(when: Option<Instant>) {
     match when {
         Some(t) => tokio::time::sleep_until(t.into()).await,
         None => std::future::pending().await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_are_whole_numbers_in_range() {
-        assert_eq!(count("--concurrency", "4", 1000).unwrap(), 4);
-        for bad in ["0", "-1", "1001", "x", "", "1.5"] {
-            let e = count("--concurrency", bad, 1000).unwrap_err();
-            assert_eq!(crate::exit::code_for(&e), Exit::USAGE, "{bad}");
-            assert!(format!("{e}").starts_with("--concurrency"), "{e}");
-        }
-    }
-
-    #[test]
-    fn waits_are_durations_up_to_a_year() {
-        assert_eq!(wait_arg("--grace", "0").unwrap(), Duration::ZERO);
-        assert_eq!(wait_arg("--grace", "2m").unwrap(), Duration::from_secs(120));
-        assert!(wait_arg("--grace", "-1s").is_err());
-        assert!(wait_arg("--grace", "400d").is_err());
     }
 }

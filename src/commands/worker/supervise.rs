@@ -17,13 +17,12 @@ use super::pump::{Pump, Tail};
 use super::report::{Brief, Outcome, Report};
 use super::{Plan, Stop, KILL_AFTER};
 use crate::context::Context;
+use crate::db::reconnect::Backoff;
 use crate::db::tasks::{self as q, AttemptEnd, Task};
 use crate::db::Db;
 use crate::platform::child::{own_group_dying_with_parent, signal_group, Ended};
 use crate::platform::PrivateDir;
 
-/// Between two tries of a statement the database did not answer.
-const RETRY: Duration = Duration::from_secs(1);
 /// How long CMD's output is still read after it exited (a process it left behind may hold the
 /// pipes open).
 const DRAIN: Duration = Duration::from_secs(1);
@@ -72,6 +71,12 @@ struct Runner<'a> {
     stop: watch::Receiver<Stop>,
     /// A statement has failed and not yet succeeded since (warned once).
     failing: bool,
+    /// The waits between tries of a statement the database did not answer (the lease, not
+    /// the backoff, bounds how long).
+    backoff: Backoff,
+    /// A statement of the attempt's end went unanswered: it may have committed just before
+    /// the connection was lost.
+    unanswered: bool,
 }
 
 /// Run CMD for a claimed task and end the attempt; never fails (what went wrong is the report).
@@ -162,6 +167,8 @@ impl<'a> Runner<'a> {
             lease_end: now + plan.lease,
             stop,
             failing: false,
+            backoff: Backoff::new(NEVER),
+            unanswered: false,
         }
     }
 
@@ -250,7 +257,7 @@ impl<'a> Runner<'a> {
                 () = tokio::time::sleep_until(next_beat.into()) => {
                     next_beat = match self.beat().await {
                         Beat::Held => Instant::now() + beat_every,
-                        Beat::Retry => Instant::now() + RETRY.min(beat_every),
+                        Beat::Retry(wait) => Instant::now() + wait.min(beat_every),
                         Beat::Lost(why) => {
                             self.ctx.out.debug(1, format!("{}: {why}; stopping the command", self.task.label()));
                             stopping = Some(Stopping::Lost(why));
@@ -308,6 +315,7 @@ impl<'a> Runner<'a> {
             Ok(_) => {
                 self.lease_end = sent + lease;
                 self.recovered();
+                self.backoff.succeeded();
                 Beat::Held
             }
             Err(Failure::Refused(why)) => {
@@ -317,12 +325,12 @@ impl<'a> Runner<'a> {
                 );
                 Beat::Lost("lease taken over".into())
             }
-            Err(Failure::Unreachable(why)) => {
+            Err(Failure::Unreachable(why, _)) => {
                 if Instant::now() >= self.lease_end {
                     Beat::Lost("database unreachable until the lease ended".into())
                 } else {
                     self.warn_failing("heartbeat", &why);
-                    Beat::Retry
+                    Beat::Retry(self.backoff.failed(Instant::now()).unwrap_or(NEVER))
                 }
             }
         }
@@ -358,16 +366,19 @@ impl<'a> Runner<'a> {
             match self.conn.call(self.statement_limit(), &mut op).await {
                 Ok(value) => {
                     self.recovered();
+                    self.backoff.succeeded();
                     return Ok(value);
                 }
                 Err(Failure::Refused(why)) => return Err(Failure::Refused(why)),
-                Err(Failure::Unreachable(why)) => {
+                Err(Failure::Unreachable(why, code)) => {
+                    self.unanswered = true;
                     let now = Instant::now();
                     if now >= self.lease_end || *self.stop.borrow() == Stop::Kill {
-                        return Err(Failure::Unreachable(why));
+                        return Err(Failure::Unreachable(why, code));
                     }
                     self.warn_failing(what, &why);
-                    tokio::time::sleep(RETRY.min(self.lease_end - now)).await;
+                    let wait = self.backoff.failed(now).unwrap_or(NEVER);
+                    tokio::time::sleep(wait.min(self.lease_end - now)).await;
                 }
             }
         }
@@ -402,6 +413,32 @@ impl<'a> Runner<'a> {
                 q::finish_attempt(&db.client, id, end).await
             })
             .await;
+        let (holder, attempt) = (self.plan.holder.as_str(), self.task.attempt);
+        if let (Err(Failure::Refused(_)), true) = (&result, self.unanswered) {
+            // Refused after a try that went unanswered: that try may have committed before the
+            // connection was lost (a failover). If so, the end is this worker's after all.
+            let recorded = self
+                .conn
+                .call(self.statement_limit(), |db: Rc<Db>| async move {
+                    q::recorded_attempt_end(&db.client, id, holder, attempt).await
+                })
+                .await;
+            if let Ok(Some((done, after))) = recorded {
+                self.ctx.out.debug(
+                    1,
+                    format!(
+                        "{}: the attempt's end had committed before the connection was lost",
+                        self.task.label()
+                    ),
+                );
+                let (outcome, reason) = if done {
+                    (Outcome::Completed, None)
+                } else {
+                    (Outcome::Failed, Some(note))
+                };
+                return self.report(outcome, ended, duration, reason, Some(after.status));
+            }
+        }
         let outcome = if succeeded {
             Outcome::Completed
         } else {
@@ -451,7 +488,7 @@ impl<'a> Runner<'a> {
                 let reason = Some("lease taken over".to_string());
                 self.report(Outcome::Lost, ended, duration, reason, None)
             }
-            Err(Failure::Unreachable(why)) => {
+            Err(Failure::Unreachable(why, _)) => {
                 self.ctx
                     .out
                     .debug(1, format!("{}: {why}", self.task.label()));
@@ -483,8 +520,8 @@ impl<'a> Runner<'a> {
 /// What a heartbeat found.
 enum Beat {
     Held,
-    /// The database did not answer; the lease has not ended yet.
-    Retry,
+    /// The database did not answer; the lease has not ended yet: try again after this.
+    Retry(Duration),
     Lost(String),
 }
 

@@ -9,7 +9,7 @@ use tokio_postgres::error::{DbError, SqlState};
 use tokio_postgres::Client;
 
 use super::{embedded, Applied, MigrationFile, HISTORY_TABLE};
-use crate::exit::failed;
+use crate::exit::{failed, lost_connection, unavailable};
 use crate::output::Output;
 
 /// How often a lock_timeout failure of one migration is retried, and the first backoff.
@@ -59,6 +59,38 @@ fn describe_db_error(db: &DbError, sql: &str) -> String {
         text.push_str(&format!(" ({})", extra.join("; ")));
     }
     text
+}
+
+/// The failure of one step (`script`: its file name): a lost connection (a failover, a
+/// restart) is exit 6 — the step committed whole or not at all, and the next run goes on from
+/// what the history table says —; anything else was rolled back ([`script_failed`]).
+fn step_failed(
+    script: &str,
+    err: &(dyn std::error::Error + 'static),
+    why: &str,
+    lock_note: &str,
+) -> anyhow::Error {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(pg) = e
+            .downcast_ref::<tokio_postgres::Error>()
+            .filter(|pg| lost_connection(pg))
+        {
+            // The server's words when it ended the session, else what the driver saw.
+            let why = match pg.as_db_error() {
+                Some(_) => why.to_string(),
+                None => format!("lost the connection to the server ({pg})"),
+            };
+            return unavailable(format!(
+                "{script} was interrupted: {why}; it committed whole or not at all (`taskdb migrate status` shows which): run the command again"
+            ));
+        }
+        cur = e.source();
+    }
+    script_failed(
+        format!("{script} failed{lock_note}: {why}; it was rolled back"),
+        err,
+    )
 }
 
 fn is_lock_timeout(err: &(dyn std::error::Error + 'static)) -> bool {
@@ -152,13 +184,7 @@ pub async fn apply_up(
                 } else {
                     String::new()
                 };
-                return Err(script_failed(
-                    format!(
-                        "{} failed{lock_note}: {why}; it was rolled back",
-                        file.file_name()
-                    ),
-                    &err,
-                ));
+                return Err(step_failed(&file.file_name(), &err, &why, &lock_note));
             }
         }
     }
@@ -222,13 +248,7 @@ pub async fn apply_down(
                     Some(db) => describe_db_error(db, down_sql),
                     None => err.to_string(),
                 };
-                return Err(script_failed(
-                    format!(
-                        "{} failed: {why}; it was rolled back",
-                        file.down_file_name()
-                    ),
-                    &err,
-                ));
+                return Err(step_failed(&file.down_file_name(), &err, &why, ""));
             }
         }
     }

@@ -29,7 +29,7 @@ async fn lock_holder(client: &Client) -> Result<Option<String>> {
             &[&i64::from(classid), &i64::from(objid)],
         )
         .await
-        .context("cannot look up the migration lock holder")?;
+        .map_err(|e| crate::db::db_error(e).context("cannot look up the migration lock holder"))?;
     Ok(row.map(|r| {
         let pid: i32 = r.get(0);
         let app: String = r.get(1);
@@ -47,10 +47,11 @@ pub async fn acquire_lock(client: &Client, wait: Duration, out: &Output) -> Resu
         let got: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
             .await
-            .context("cannot take the migration lock")?
+            .map_err(|e| crate::db::db_error(e).context("cannot take the migration lock"))?
             .get(0);
         if got {
             ensure_lock_is_ours(client).await?;
+            ensure_writable(client).await?;
             if told {
                 out.note(format!(
                     "got the migration lock after {:.1}s",
@@ -104,6 +105,29 @@ async fn ensure_lock_is_ours(client: &Client) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A standby grants advisory locks too (they are local to each server), where the lock would
+/// protect nothing and no migration can run: the locking session must be on a writable primary
+/// (with Patroni, the leader; `target_session_attrs=read-write` over every node finds it).
+async fn ensure_writable(client: &Client) -> Result<()> {
+    let row = client
+        .query_one(
+            "SELECT pg_is_in_recovery(), current_setting('transaction_read_only') = 'on'",
+            &[],
+        )
+        .await
+        .context("cannot check that the server is a primary")?;
+    let (standby, read_only): (bool, bool) = (row.get(0), row.get(1));
+    if !standby && !read_only {
+        return Ok(());
+    }
+    let _ = release_lock(client).await;
+    Err(failed(if standby {
+        "the server this run reached is a standby (in recovery): migrations run on the primary; list every node with target_session_attrs=read-write (host=db1,db2,db3 …) so the primary is found; nothing was changed"
+    } else {
+        "the server's sessions are read-only (default_transaction_read_only=on): migrations need a writable primary (target_session_attrs=read-write skips read-only hosts); nothing was changed"
+    }))
 }
 
 pub async fn release_lock(client: &Client) -> Result<()> {

@@ -133,3 +133,32 @@ pub async fn until_next_expiry<C: GenericClient>(db: &C) -> Result<Option<Durati
     let secs: Option<f64> = row.try_get(0)?;
     Ok(secs.map(|s| Duration::from_secs_f64(s.clamp(0.0, 366.0 * 86_400.0))))
 }
+
+/// Whether `holder` already ended attempt `attempt` of task `id` (a finish whose answer was
+/// lost with the connection: it may have committed before the server went away), and how:
+/// `Some((succeeded, task))`. Read from the run context the end recorded.
+pub async fn recorded_attempt_end<C: GenericClient>(
+    db: &C,
+    id: Uuid,
+    holder: &str,
+    attempt: i32,
+) -> Result<Option<(bool, Task)>> {
+    let sql = format!(
+        "SELECT {TASK_COLUMNS}, (x.context_data ->> 'succeeded')::bool \
+           FROM task_contexts x JOIN tasks t ON t.id = x.task_id \
+          WHERE x.task_id = $1 AND x.context_type IN ('completion', 'error') \
+            AND x.context_data ->> 'holder' = $2 AND x.context_data ->> 'attempt' = $3 \
+          ORDER BY x.created_at DESC LIMIT 1"
+    );
+    let row = db
+        .query_opt(&sql, &[&id, &holder, &attempt.to_string()])
+        .await
+        .map_err(db_error)?;
+    match row {
+        Some(row) => {
+            let succeeded: Option<bool> = row.try_get(row.len() - 1)?;
+            Ok(Some((succeeded.unwrap_or(false), Task::from_row(&row)?)))
+        }
+        None => Ok(None),
+    }
+}

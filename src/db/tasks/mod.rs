@@ -34,8 +34,8 @@ pub use deps::{
 pub use history::{history, HistoryRow};
 pub use input::{check_title, parse_priority, parse_status, refuse_line_breaks};
 pub use lease::{
-    expire, finish_attempt, heartbeat, release, until_next_expiry, AttemptEnd, FINISH_FROM,
-    HEARTBEAT_FROM,
+    expire, finish_attempt, heartbeat, recorded_attempt_end, release, until_next_expiry,
+    AttemptEnd, FINISH_FROM, HEARTBEAT_FROM,
 };
 pub use list::{list, Assignee, CheckedList, ListFilter, ListRequest, Page, TaskOrder};
 pub use next::{
@@ -43,7 +43,7 @@ pub use next::{
     CLAIM_FROM, CLAIM_SQL, NEXT_ORDER,
 };
 pub use read::{details, task_doc, tree, ChildBrief, Details, TaskDoc, TreeNode};
-pub use wait::{claim_waiting, ClaimTarget};
+pub use wait::{claim_waiting, claim_waiting_through, ClaimTarget};
 pub use write::{
     create, delete, dependents_and_children, set_status, update, NewTask, TaskChanges,
 };

@@ -117,6 +117,10 @@ pub const PROBES: &[(&str, &str)] = &[
         "tunnel",
         "Cloudflare Tunnel status (only when Cloudflare is configured)",
     ),
+    (
+        "patroni",
+        "Patroni: leader, replicas streaming, lag, paused, synchronous mode, timeline changes (only with a Patroni URL)",
+    ),
 ];
 
 /// Probes a default run leaves out (they read whole relations, or need an extension most
@@ -188,7 +192,7 @@ pub async fn run_selected(
 ) -> Vec<ProbeResult> {
     let futures = selected
         .iter()
-        .filter(|n| !matches!(**n, "connect" | "server" | "tunnel"))
+        .filter(|n| !matches!(**n, "connect" | "server" | "tunnel" | "patroni"))
         .map(|name| timed(name, deadline, run_one(p, name)));
     futures_util::future::join_all(futures).await
 }
@@ -227,7 +231,7 @@ pub fn unit_of(name: &str) -> Unit {
         "connections" | "hit_ratio" | "dead_tuples" | "bloat" | "sequences" | "checkpoints" => {
             Unit::Ratio
         }
-        "database_size" => Unit::Bytes,
+        "database_size" | "patroni" => Unit::Bytes,
         _ => Unit::Count,
     }
 }

@@ -43,6 +43,29 @@ pub(super) async fn oldest_recorded(p: &ProbeCtx<'_>, name: &str) -> Option<(f64
     rows.first().map(|r| (r.get(0), r.get(1)))
 }
 
+/// (seconds ago, value) of the newest `health --record` sample `name` whose label `key` is
+/// `value` (within 30 days), if any; any failure (no schema, no such rows) is None. The
+/// `patroni` probe reads its last timeline so.
+pub async fn last_recorded(
+    client: &Client,
+    name: &str,
+    key: &str,
+    value: &str,
+) -> Option<(f64, f64)> {
+    let rows = client
+        .query(
+            "SELECT extract(epoch FROM now() - recorded_at)::float8, metric_value
+             FROM system_metrics
+             WHERE component = 'health' AND metric_name = $1 AND tags->>$2 = $3
+               AND recorded_at > now() - interval '30 days'
+             ORDER BY recorded_at DESC LIMIT 1",
+            &[&name, &key, &value],
+        )
+        .await
+        .ok()?;
+    rows.first().map(|r| (r.get(0), r.get(1)))
+}
+
 /// The block counters the last `health --record` stored for this database (within a day).
 /// Any failure (no schema, no such rows) just means "no window".
 pub(super) async fn previous_block_counters(

@@ -15,6 +15,7 @@ use crate::exit::usage;
 use crate::health::render::Report;
 use crate::health::{check, tunnel, State};
 use crate::mcp::server::Server;
+use crate::settings::parse_patroni_urls;
 use crate::settings::thresholds::Thresholds;
 
 /// One check of a health run.
@@ -59,14 +60,20 @@ impl Server {
         let limit = timeout + std::time::Duration::from_secs(5);
         self.reply("health_summary", limit, async {
             let timeout = check::run_timeout(None, h).map_err(usage)?;
-            let cloudflare = tunnel::configured(&self.settings);
-            let selected = check::select_probes(&[], &[], cloudflare).map_err(usage)?;
+            let patroni = h.patroni_url.as_deref().map(parse_patroni_urls);
+            let patroni = patroni.transpose().map_err(usage)?;
+            let configured = check::Configured {
+                cloudflare: tunnel::configured(&self.settings),
+                patroni: patroni.is_some(),
+            };
+            let selected = check::select_probes(&[], &[], configured).map_err(usage)?;
             let thresholds = Thresholds::build(&h.thresholds, &[], &[]).map_err(usage)?;
             let checks = check::Checks {
                 selected: &selected,
                 thresholds: &thresholds,
                 timeout,
                 tunnel_name: DEFAULT_TUNNEL_NAME,
+                patroni_urls: patroni.as_deref(),
             };
             let deadline = Instant::now() + timeout.mul_f64(0.9);
             let connect = crate::db::connect(self.conn.spec(), self.conn.actor(), &self.out);

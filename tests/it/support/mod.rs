@@ -4,6 +4,7 @@
 
 pub mod cf_fake;
 pub mod metrics;
+pub mod patroni;
 pub mod pg;
 mod proxy;
 mod run;
