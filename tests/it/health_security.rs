@@ -490,8 +490,10 @@ fn the_managed_local_cluster_taskdb_sets_up_is_not_flagged() {
     // No database configured: health starts and uses `taskdb local`'s cluster.
     let sb = Sandbox::new();
     let _stop = LocalCluster(&sb);
+    // The run's bound covers starting the cluster (initdb on first use): generous, for a
+    // loaded machine.
     let doc = sb
-        .taskdb(&["health", "--check", "security"])
+        .taskdb(&["health", "--check", "security", "--timeout", "90s"])
         .format_json()
         .timeout(Duration::from_secs(120))
         .expect_exit(0)
