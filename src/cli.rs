@@ -118,8 +118,8 @@ impl Command {
             Command::Worker(_) => DatabaseUse::Writes("worker"),
             Command::Bench(_) => DatabaseUse::Writes("bench"),
             Command::Maintain(_) => DatabaseUse::Writes("maintain"),
-            // Only its reading tools under --read-only.
-            Command::Mcp(_) => DatabaseUse::WritesUnlessReadOnly("mcp"),
+            // Only its reading tools under --read-only (the name is for "`taskdb …` writes").
+            Command::Mcp(_) => DatabaseUse::WritesUnlessReadOnly("mcp` without `--read-only"),
             // health --record writes where it can (never on a standby) and is refused in
             // read-only mode by `health` itself; the others read, or use no database.
             Command::Health(_)

@@ -63,7 +63,7 @@ pub(crate) fn ok(r: CallToolResult) -> Value {
 
 /// The one line of a call that must have failed as a tool error.
 #[track_caller]
-fn refused(r: CallToolResult) -> String {
+pub(crate) fn refused(r: CallToolResult) -> String {
     assert_eq!(r.is_error, Some(true), "not refused: {r:?}");
     assert!(r.structured_content.is_none());
     let line = text(&r);

@@ -415,14 +415,25 @@ fn bad_values_of_target_session_attrs_and_read_only_are_one_line() {
 }
 
 #[test]
-fn mcp_read_only_reads_on_the_standby() {
+fn mcp_read_only_reads_on_the_standby_and_a_writing_mcp_is_refused_there() {
     let (p, s) = (pair().primary.port, pair().standby.port);
-    let (_db, sb, fleet, _) = with_a_task("For the agent");
+    let (db, sb, fleet, _) = with_a_task("For the agent");
     replayed(p, s);
     block_on(async {
         let client = mcp::connect(&sb, &fleet, "viewer", &["--read-only"]).await;
         let listed = mcp::ok(mcp::call(&client, "list_tasks", json!({})).await);
         assert_eq!(listed["tasks"][0]["title"], "For the agent", "{listed:#}");
+        client.cancel().await.unwrap();
+        // Without --read-only the server writes: on the standby alone its calls are refused.
+        let standby_alone = db.url(&[s], None);
+        let client = mcp::connect(&sb, &standby_alone, "writer", &[]).await;
+        let line = mcp::refused(mcp::call(&client, "list_tasks", json!({})).await);
+        assert!(
+            line.contains(&format!(
+                "the server at 127.0.0.1:{s} is a standby (in recovery): `taskdb mcp` without `--read-only` writes"
+            )),
+            "{line}"
+        );
         client.cancel().await.unwrap();
     });
     let log = std::fs::read_to_string(sb.path().join("mcp-viewer.log")).unwrap();
