@@ -98,10 +98,10 @@ const EXIT_STATUS_SECTION: &str = r#".SH "EXIT STATUS"
 Success (health: OK).
 .TP
 1
-The operation failed: database, Cloudflare API, I/O (health: WARNING).
+The operation failed: database, Cloudflare API, I/O (health: WARNING); also a command that writes whose connection reached a standby.
 .TP
 2
-Invalid usage or input; nothing was changed (health: CRITICAL).
+Invalid usage or input; nothing was changed (health: CRITICAL); also a command that writes in read-only mode (--read-only), or with a target_session_attrs that seeks a standby.
 .TP
 3
 health only: UNKNOWN, a probe could not run, or a health usage error.
