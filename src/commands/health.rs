@@ -129,6 +129,12 @@ fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
             format.name()
         )));
     }
+    if args.record && ctx.read_only() {
+        return Err(usage3(format!(
+            "--record writes the report to the database, but read-only mode is on (from {}): run it without --read-only",
+            ctx.settings.read_only.source
+        )));
+    }
     let h = &ctx.settings.file.health;
     let patroni = match args.patroni_url.as_deref().or(h.patroni_url.as_deref()) {
         Some(text) => Some(crate::settings::parse_patroni_urls(text).map_err(usage3)?),
@@ -274,7 +280,8 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
         pipeline_broken |= !record(ctx, db.as_ref(), &report, end).await;
     }
     if let Some(url) = &plan.webhook {
-        let client = db.as_ref().map(|d| &d.client);
+        // Read-only mode writes nothing to the database: the alert state goes to its file.
+        let client = db.as_ref().filter(|_| !ctx.read_only()).map(|d| &d.client);
         alert::alert_if_needed(&ctx.out, url, plan.cooldown, &report, client, end).await;
     }
 

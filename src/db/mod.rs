@@ -21,6 +21,7 @@ pub mod pgpass;
 pub mod pgtools;
 pub mod reconnect;
 pub mod roles;
+pub mod route;
 pub mod session;
 mod spec;
 pub mod taskmaster;
@@ -92,7 +93,7 @@ pub async fn connect(spec: &ConnSpec, actor: &str, out: &Output) -> Result<Db> {
     out.debug(
         1,
         format!(
-            "connecting to {} as {} (database {}, sslmode={})",
+            "connecting to {} as {} (database {}, sslmode={}{})",
             spec.endpoints
                 .iter()
                 .map(Endpoint::label)
@@ -100,12 +101,16 @@ pub async fn connect(spec: &ConnSpec, actor: &str, out: &Output) -> Result<Db> {
                 .join(", "),
             spec.user,
             spec.dbname,
-            spec.tls.mode.name()
+            spec.tls.mode.name(),
+            route::attrs_note(spec),
         ),
     );
     let started = Instant::now();
-    let (client, endpoint) = spec.open(|m| out.debug(1, m)).await?;
+    let opened = spec.open_routed(|m| out.debug(1, m), None).await?;
     let connect_time = started.elapsed();
+    // A command that writes is refused on a standby; -v says how far behind a standby is.
+    route::settle(spec, &opened, out).await?;
+    let (client, endpoint) = (opened.client, opened.endpoint);
     // One simple-protocol round trip (a parameterised query would need two: prepare, execute).
     // JIT off: taskdb's statements are meant to take milliseconds, and on tables without
     // statistics (right after a bulk load) the planner's guesses cross jit_above_cost, so that
