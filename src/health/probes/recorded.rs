@@ -9,37 +9,33 @@ use crate::health::ProbeResult;
 
 /// (seconds ago, value) of the newest `health --record` sample `name` (within a day), if any.
 pub(super) async fn previous_recorded(p: &ProbeCtx<'_>, name: &str) -> Option<(f64, f64)> {
-    let rows = p
-        .client
-        .query(
-            "SELECT extract(epoch FROM now() - recorded_at)::float8, metric_value
-             FROM system_metrics
-             WHERE component = 'health' AND metric_name = $1
-               AND recorded_at > now() - interval '1 day'
-             ORDER BY recorded_at DESC LIMIT 1",
-            &[&name],
-        )
-        .await
-        .ok()?;
-    rows.first().map(|r| (r.get(0), r.get(1)))
+    recorded_within_a_day(p, name, true).await
 }
 
 /// (seconds ago, value) of the oldest `health --record` sample `name` within the last day: the
 /// start of a window of up to a day, for counters that move too slowly to judge between two
 /// runs a minute apart (checkpoints).
 pub(super) async fn oldest_recorded(p: &ProbeCtx<'_>, name: &str) -> Option<(f64, f64)> {
-    let rows = p
-        .client
-        .query(
-            "SELECT extract(epoch FROM now() - recorded_at)::float8, metric_value
-             FROM system_metrics
-             WHERE component = 'health' AND metric_name = $1
-               AND recorded_at > now() - interval '1 day'
-             ORDER BY recorded_at LIMIT 1",
-            &[&name],
-        )
-        .await
-        .ok()?;
+    recorded_within_a_day(p, name, false).await
+}
+
+/// The newest (or oldest) sample `name` of the last day; any failure (no schema, no such rows)
+/// is None. The two statements differ only in their order.
+async fn recorded_within_a_day(p: &ProbeCtx<'_>, name: &str, newest: bool) -> Option<(f64, f64)> {
+    let sql = if newest {
+        "SELECT extract(epoch FROM now() - recorded_at)::float8, metric_value
+         FROM system_metrics
+         WHERE component = 'health' AND metric_name = $1
+           AND recorded_at > now() - interval '1 day'
+         ORDER BY recorded_at DESC LIMIT 1"
+    } else {
+        "SELECT extract(epoch FROM now() - recorded_at)::float8, metric_value
+         FROM system_metrics
+         WHERE component = 'health' AND metric_name = $1
+           AND recorded_at > now() - interval '1 day'
+         ORDER BY recorded_at LIMIT 1"
+    };
+    let rows = p.client.query(sql, &[&name]).await.ok()?;
     rows.first().map(|r| (r.get(0), r.get(1)))
 }
 
