@@ -206,7 +206,7 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
         .with_application_name("taskdb bench");
 
     let spinner = ctx.out.spinner("preparing the scratch database");
-    let mut setup = spec.client().await?;
+    let mut setup = open(&spec, ctx).await?;
     scratch::apply_schema(&mut setup, &ctx.out).await?;
     if args.workload.uses_tasks() {
         scratch::seed(&setup, args.seed_rows).await?;
@@ -228,8 +228,8 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
     spinner.set_message(format!("opening {} connections", args.clients));
     let mut clients = Vec::new();
     for index in 0..args.clients {
-        let client = spec.client().await?;
-        clients.push(BenchClient::prepare(client, index, args.workload).await?);
+        let client = open(&spec, ctx).await?;
+        clients.push(BenchClient::new(client, index, args.workload));
     }
     spinner.finish_and_clear();
 
@@ -244,6 +244,12 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
         main = Some(measure(args, ctx, &mut clients, args.workload, false).await);
     }
     report(args, ctx, format, server_version, anchor, main)
+}
+
+/// One more connection to the scratch database `spec` (no `-v` line each: there may be
+/// hundreds).
+async fn open(spec: &ConnSpec, ctx: &Context) -> Result<crate::db::Db> {
+    crate::db::open(spec, ctx.actor(), |m| ctx.out.debug(2, m)).await
 }
 
 /// The minimal queue's phase. An attempt whose queue runs dry before the phase ends stops
@@ -276,10 +282,10 @@ async fn measure_anchor(
                 );
                 rows = grown;
                 attempt += 1;
-                scratch::create_anchor(&spec.client().await?, rows).await?;
+                scratch::create_anchor(&open(spec, ctx).await?, rows).await?;
             }
             _ => {
-                scratch::drop_anchor(&spec.client().await?).await?;
+                scratch::drop_anchor(&open(spec, ctx).await?).await?;
                 return Ok(AnchorRun { run, rows });
             }
         }

@@ -254,15 +254,16 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
         tunnel_name: &args.tunnel_name,
         patroni_urls: plan.patroni.as_deref(),
     };
-    let (mut report, db) = check::run(&checks, probe_deadline, ctx.db(), &ctx.settings, &ctx.out)
-        .await
-        .map_err(|e| {
-            if exit::code_for(&e) == Exit::USAGE {
-                usage3(format!("{e:#}"))
-            } else {
-                e
-            }
-        })?;
+    let (mut report, mut db) =
+        check::run(&checks, probe_deadline, ctx.db(), &ctx.settings, &ctx.out)
+            .await
+            .map_err(|e| {
+                if exit::code_for(&e) == Exit::USAGE {
+                    usage3(format!("{e:#}"))
+                } else {
+                    e
+                }
+            })?;
     if let (false, Some(path)) = (report.connected(), &plan.textfile) {
         report.last_success =
             crate::limits::read_to_string(path, crate::limits::SMALL_FILE, "textfiles")
@@ -275,8 +276,7 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
         pipeline_broken |= !record(ctx, db.as_ref(), &report, end).await;
     }
     if let Some(url) = &plan.webhook {
-        let client = db.as_ref().map(|d| &d.client);
-        alert::alert_if_needed(&ctx.out, url, plan.cooldown, &report, client, end).await;
+        alert::alert_if_needed(&ctx.out, url, plan.cooldown, &report, db.as_mut(), end).await;
     }
 
     let text = match plan.format {
