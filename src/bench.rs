@@ -2,8 +2,8 @@
 //!
 //! It runs the seed system's operations against a scratch database it creates (with the real
 //! schema, so the real triggers and functions run) and drops afterwards, over N connections
-//! (each statement sent as taskdb sends every statement: `crate::db::Db`), and measures
-//! throughput and latency per operation. The SQL of each
+//! (each statement sent unnamed, as `pgbench -M extended` sends it, through `crate::db::Db`),
+//! and measures throughput and latency per operation. The SQL of each
 //! operation is in [`Op::sql`], except the claim, which is `task next --claim`'s own
 //! ([`crate::db::tasks::claim_next`]); `benches/compare.sh` runs the very same statements
 //! through pgbench (`pgbench`) so the two can be compared. The `claim` workload is measured
@@ -323,9 +323,9 @@ pub struct BenchClient {
 }
 
 impl BenchClient {
-    /// A client of `workload` on `db`. Its statements are sent as taskdb sends every
-    /// statement (unnamed, one round trip, in a transaction with the connection's settings:
-    /// `crate::db::Db`), so that it runs through a transaction pooler too.
+    /// A client of `workload` on `db`. Its statements go through `crate::db::Db` (unnamed,
+    /// one round trip each, nothing kept on the server session), so that it runs through a
+    /// transaction pooler too.
     pub fn new(db: Db, index: u64, workload: Workload) -> BenchClient {
         let mut statements = BTreeMap::new();
         let mut claims = false;

@@ -247,9 +247,13 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
 }
 
 /// One more connection to the scratch database `spec` (no `-v` line each: there may be
-/// hundreds).
+/// hundreds), without taskdb's per-transaction settings: each statement is sent unnamed and on
+/// its own, as `pgbench -M extended` sends it, and nothing depends on the server session, so a
+/// run works through a transaction pooler too.
 async fn open(spec: &ConnSpec, ctx: &Context) -> Result<crate::db::Db> {
-    crate::db::open(spec, ctx.actor(), |m| ctx.out.debug(2, m)).await
+    let mut db = crate::db::open(spec, ctx.actor(), |m| ctx.out.debug(2, m)).await?;
+    db.clear_settings();
+    Ok(db)
 }
 
 /// The minimal queue's phase. An attempt whose queue runs dry before the phase ends stops

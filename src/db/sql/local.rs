@@ -37,6 +37,22 @@ impl Local {
         local
     }
 
+    /// No settings at all (statements then need nothing around them).
+    pub fn none() -> Local {
+        let mut local = Local {
+            sets: String::new(),
+            begin: String::new(),
+            session: String::new(),
+            settings: Vec::new(),
+        };
+        local.render();
+        local
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.settings.is_empty()
+    }
+
     /// Set (or replace) one setting for every later transaction.
     pub fn set(&mut self, name: &str, value: &str) {
         match self.settings.iter_mut().find(|(n, _)| n == name) {
@@ -54,7 +70,11 @@ impl Local {
             .map(|(name, value)| format!("SET LOCAL {name} = {}", escape_literal(value).trim()))
             .collect::<Vec<_>>()
             .join("; ");
-        self.begin = format!("BEGIN; {}", self.sets);
+        self.begin = if self.sets.is_empty() {
+            "BEGIN".to_string()
+        } else {
+            format!("BEGIN; {}", self.sets)
+        };
         self.session = format!(
             "SELECT {}",
             self.settings
@@ -84,7 +104,11 @@ impl Local {
     /// `script` after the settings, one simple-protocol message: its statements and the
     /// settings share the message's implicit transaction.
     pub fn around_script(&self, script: &str) -> String {
-        format!("{}; {script}", self.sets)
+        if self.sets.is_empty() {
+            script.to_string()
+        } else {
+            format!("{}; {script}", self.sets)
+        }
     }
 
     /// The settings for the whole session (`set_config(…, false)`), for a session held as such.
@@ -116,5 +140,13 @@ mod tests {
             "SELECT set_config('jit', 'off', false), set_config('taskdb.actor', 'bob', false), \
              set_config('statement_timeout', '5000ms', false)"
         );
+    }
+
+    #[test]
+    fn without_settings_statements_go_as_they_are() {
+        let l = Local::none();
+        assert!(l.is_empty());
+        assert_eq!(l.begin(), "BEGIN");
+        assert_eq!(l.around_script("SELECT 1"), "SELECT 1");
     }
 }

@@ -80,6 +80,12 @@ impl Db {
         self.local.set(name, value);
     }
 
+    /// Drop every setting, the actor's included (writes are then audited as the connected
+    /// role): statements are sent as they are, as pgbench sends them (`taskdb bench`).
+    pub fn clear_settings(&mut self) {
+        self.local = Local::none();
+    }
+
     /// Make every later transaction read-only: a write then fails in the server with SQLSTATE
     /// 25006, whatever the client meant (`taskdb mcp --read-only`).
     pub fn set_read_only(&mut self) {
@@ -147,7 +153,9 @@ impl Db {
     /// they are, for work that needs one server session throughout (`migrate`'s advisory
     /// lock). Behind a transaction pooler that work must refuse: it cannot have one.
     pub async fn hold_session(&mut self) -> Result<(), Error> {
-        self.client.batch_execute(self.local.for_session()).await?;
+        if !self.local.is_empty() {
+            self.client.batch_execute(self.local.for_session()).await?;
+        }
         self.held = true;
         Ok(())
     }
@@ -170,7 +178,7 @@ impl Db {
 
     /// In a transaction or a held session: statements need nothing around them.
     fn as_is(&self) -> bool {
-        self.held || self.in_tx.load(Ordering::Relaxed)
+        self.held || self.local.is_empty() || self.in_tx.load(Ordering::Relaxed)
     }
 
     /// Run one statement in its own transaction with the settings: `BEGIN; SET LOCAL …`, the
