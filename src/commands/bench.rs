@@ -25,7 +25,9 @@ use indicatif::ProgressBar;
 The bench creates its own scratch database (taskdb_bench_scratch) on the configured server,
 applies the schema, seeds it, runs the workload and drops it again: real tasks are never touched.
 It needs the CREATEDB privilege. If a scratch database is left from a crashed run, bench refuses
-to run until `taskdb bench --clean` has removed it.
+to run until `taskdb bench --clean` has removed it. Each statement is sent unnamed and on its
+own, as pgbench -M extended sends it (no prepared statements), so a run also works through a
+transaction-pooling PgBouncer.
 
 The claim workload first measures a minimal queue on the same connections (the anchor: a bare
 table bench_queue with one partial index over its pending rows, claimed with one
@@ -35,8 +37,8 @@ rows is reported, since the ratio is then unfair. --workload queue measures the 
 
 The worker workload runs what `taskdb worker` does per task, minus the command: each client
 claims one task (lease 60s), heartbeats it once and completes it (with its completion context),
-each step one prepared statement, its own transaction; a client that finds nothing waits on
-LISTEN taskdb_ready. It reports claim, heartbeat and complete and tasks/s, measured on the
+each step one statement, its own transaction; a client that finds nothing waits on
+LISTEN taskdb_ready (or polls where listening cannot work). It reports claim, heartbeat and complete and tasks/s, measured on the
 seeded tasks (they must last the phase: a warning says when they ran out). Then it measures the
 claim-to-start latency: the rest of the seed is parked, one more connection creates tasks one
 at a time at a quarter of that tasks/s (at most 200/s) while the clients wait, and for each task
