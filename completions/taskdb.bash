@@ -737,7 +737,7 @@ _taskdb() {
 
     case "${cmd}" in
         taskdb)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -771,7 +771,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__backup)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version create list verify restore prune help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version create list verify restore prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -805,7 +805,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__backup__subcmd__create)
-            opts="-q -v -y -h -V --reason --encrypt-to --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --reason --encrypt-to --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -945,7 +945,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__backup__subcmd__list)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -979,7 +979,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__backup__subcmd__prune)
-            opts="-q -v -y -h -V --keep --older-than --dry-run --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --keep --older-than --dry-run --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1021,7 +1021,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__backup__subcmd__restore)
-            opts="-q -v -y -h -V --into --no-backup --identity --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --into --no-backup --identity --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1063,7 +1063,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__backup__subcmd__verify)
-            opts="-q -v -y -h -V --identity --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --identity --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1101,7 +1101,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__bench)
-            opts="-q -v -y -h -V --clients --duration --warmup --workload --seed-rows --keep --clean --prepare-only --pgbench-script --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --clients --duration --warmup --workload --seed-rows --keep --clean --prepare-only --pgbench-script --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1155,7 +1155,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__completions)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version bash elvish fish powershell zsh"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1189,7 +1189,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__config)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version show path init check help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version show path init check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1223,7 +1223,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__config__subcmd__check)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1341,7 +1341,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__config__subcmd__init)
-            opts="-q -v -y -h -V --path --force --backup-dir --local-data-dir --cloudflare-account-id --cloudflare-zone-id --no-input --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --path --force --backup-dir --local-data-dir --cloudflare-account-id --cloudflare-zone-id --no-input --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1395,7 +1395,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__config__subcmd__path)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1429,7 +1429,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__config__subcmd__show)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1463,7 +1463,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__generate__subcmd__man)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1497,7 +1497,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__health)
-            opts="-q -v -y -h -V --check --skip --warn --crit --timeout --textfile --record --alert-webhook --patroni-url --tunnel --alert-cooldown --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --check --skip --warn --crit --timeout --textfile --record --alert-webhook --patroni-url --tunnel --alert-cooldown --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2663,7 +2663,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__local)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version start stop status url destroy help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version start stop status url destroy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2697,7 +2697,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__local__subcmd__destroy)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2829,7 +2829,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__local__subcmd__start)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2863,7 +2863,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__local__subcmd__status)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2897,7 +2897,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__local__subcmd__stop)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2931,7 +2931,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__local__subcmd__url)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2965,7 +2965,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__maintain)
-            opts="-q -v -y -h -V --months-ahead --metrics-days --api-logs-days --audit-days --wait --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --months-ahead --metrics-days --api-logs-days --audit-days --wait --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3015,7 +3015,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__mcp)
-            opts="-q -v -y -h -V --read-only --tools --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --tools --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3053,7 +3053,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__metrics)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version record dump prune help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version record dump prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3087,7 +3087,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__metrics__subcmd__dump)
-            opts="-q -v -y -h -V --name --component --since --until --bucket --agg --limit --offset --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --name --component --since --until --bucket --agg --limit --offset --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3223,7 +3223,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__metrics__subcmd__prune)
-            opts="-q -v -y -h -V --older-than --dry-run --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --older-than --dry-run --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3261,7 +3261,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__metrics__subcmd__record)
-            opts="-q -v -y -h -V --type --unit --component --tag --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --type --unit --component --tag --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3311,7 +3311,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__migrate)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version up down status validate help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version up down status validate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3345,7 +3345,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__migrate__subcmd__down)
-            opts="-q -v -y -h -V --steps --target --dry-run --no-backup --lock-timeout --lock-wait --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --steps --target --dry-run --no-backup --lock-timeout --lock-wait --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3479,7 +3479,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__migrate__subcmd__status)
-            opts="-q -v -y -h -V --check --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --check --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3513,7 +3513,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__migrate__subcmd__up)
-            opts="-q -v -y -h -V --target --dry-run --no-backup --lock-timeout --lock-wait --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --target --dry-run --no-backup --lock-timeout --lock-wait --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3559,7 +3559,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__migrate__subcmd__validate)
-            opts="-q -v -y -h -V --roundtrip --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --roundtrip --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3593,7 +3593,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__role)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version create list show rotate drop help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version create list show rotate drop help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3627,7 +3627,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__role__subcmd__create)
-            opts="-q -v -y -h -V --kind --password-file --generate --secret-file --stdout --valid-until --connection-limit --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --kind --password-file --generate --secret-file --stdout --valid-until --connection-limit --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3681,7 +3681,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__role__subcmd__drop)
-            opts="-q -v -y -h -V --force --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --force --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3813,7 +3813,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__role__subcmd__list)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3847,7 +3847,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__role__subcmd__rotate)
-            opts="-q -v -y -h -V --secret-file --stdout --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --secret-file --stdout --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3885,7 +3885,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__role__subcmd__show)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3919,7 +3919,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version create list search show tree history update status delete deps next heartbeat release import export help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version create list search show tree history update status delete deps next heartbeat release import export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3953,7 +3953,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__create)
-            opts="-d -p -t -q -v -y -h -V --description --details --test-strategy --type --priority --complexity --max-attempts --assign --parent --tag --requirement --criterion --file --estimate --repo --branch --pr --linear --github --meta --meta-json --depends-on --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-d -p -t -q -v -y -h -V --description --details --test-strategy --type --priority --complexity --max-attempts --assign --parent --tag --requirement --criterion --file --estimate --repo --branch --pr --linear --github --meta --meta-json --depends-on --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4087,7 +4087,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__delete)
-            opts="-q -v -y -h -V --cascade --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --cascade --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4121,7 +4121,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__deps)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version add rm list help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version add rm list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4155,7 +4155,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__deps__subcmd__add)
-            opts="-q -v -y -h -V --type --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --type --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4263,7 +4263,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__deps__subcmd__list)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4297,7 +4297,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__deps__subcmd__rm)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4331,7 +4331,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__export)
-            opts="-t -o -q -v -y -h -V --tag --output --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-t -o -q -v -y -h -V --tag --output --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4381,7 +4381,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__heartbeat)
-            opts="-q -v -y -h -V --assign --extend --attempt --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --assign --extend --attempt --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4707,7 +4707,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__history)
-            opts="-q -v -y -h -V --limit --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --limit --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4745,7 +4745,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__import)
-            opts="-t -q -v -y -h -V --tag --dry-run --max-size --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-t -q -v -y -h -V --tag --dry-run --max-size --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4791,7 +4791,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__list)
-            opts="-s -t -q -v -y -h -V --status --assigned --type --tag --parent --ready --stale --search --sort --limit --after --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-s -t -q -v -y -h -V --status --assigned --type --tag --parent --ready --stale --search --sort --limit --after --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4869,7 +4869,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__next)
-            opts="-t -q -v -y -h -V --tag --claim --assign --lease --limit --max-attempts --wait --reconnect-for --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-t -q -v -y -h -V --tag --claim --assign --lease --limit --max-attempts --wait --reconnect-for --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4935,7 +4935,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__release)
-            opts="-q -v -y -h -V --assign --note --attempt --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --assign --note --attempt --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4981,7 +4981,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__search)
-            opts="-q -v -y -h -V --limit --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --limit --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5019,7 +5019,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__show)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5053,7 +5053,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__status)
-            opts="-q -v -y -h -V --note --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --note --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5091,7 +5091,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__tree)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5125,7 +5125,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__task__subcmd__update)
-            opts="-d -p -t -q -v -y -h -V --title --description --details --test-strategy --type --priority --complexity --max-attempts --assign --parent --tag --requirement --criterion --file --estimate --repo --branch --pr --linear --github --meta --meta-json --no-parent --unassign --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-d -p -t -q -v -y -h -V --title --description --details --test-strategy --type --priority --complexity --max-attempts --assign --parent --tag --requirement --criterion --file --estimate --repo --branch --pr --linear --github --meta --meta-json --no-parent --unassign --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5259,7 +5259,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__tunnel)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version deploy status token delete help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version deploy status token delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5293,7 +5293,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__tunnel__subcmd__delete)
-            opts="-q -v -y -h -V --name --hostname --api-token-file --dry-run --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --name --hostname --api-token-file --dry-run --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5339,7 +5339,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__tunnel__subcmd__deploy)
-            opts="-q -v -y -h -V --hostname --name --service --connect-timeout --access-allow-email --access-allow-email-domain --access-service-token --service-token-file --no-access --token-file --force --dry-run --api-token-file --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --hostname --name --service --connect-timeout --access-allow-email --access-allow-email-domain --access-service-token --service-token-file --no-access --token-file --force --dry-run --api-token-file --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5497,7 +5497,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__tunnel__subcmd__status)
-            opts="-q -v -y -h -V --name --hostname --api-token-file --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --name --hostname --api-token-file --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5543,7 +5543,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__tunnel__subcmd__token)
-            opts="-q -v -y -h -V --name --hostname --api-token-file --token-file --stdout --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --name --hostname --api-token-file --token-file --stdout --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5593,7 +5593,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__waf)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version apply status help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version apply status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5627,7 +5627,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__waf__subcmd__apply)
-            opts="-q -v -y -h -V --policy --zone --api-token-file --dry-run --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --policy --zone --api-token-file --dry-run --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5729,7 +5729,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__waf__subcmd__status)
-            opts="-q -v -y -h -V --policy --zone --api-token-file --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --policy --zone --api-token-file --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5775,7 +5775,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__worker)
-            opts="-t -q -v -y -h -V --tag --type --concurrency --lease --max-attempts --once --max-tasks --idle-exit --grace --assign --reconnect-for --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-t -q -v -y -h -V --tag --type --concurrency --lease --max-attempts --once --max-tasks --idle-exit --grace --assign --reconnect-for --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5853,7 +5853,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__workflow)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version create list show step complete fail cancel retry delete help"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version create list show step complete fail cancel retry delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5887,7 +5887,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__workflow__subcmd__cancel)
-            opts="-q -v -y -h -V --reason --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --reason --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5925,7 +5925,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__workflow__subcmd__complete)
-            opts="-q -v -y -h -V --reason --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --reason --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5963,7 +5963,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__workflow__subcmd__create)
-            opts="-q -v -y -h -V --type --steps --max-retries --timeout-minutes --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --type --steps --max-retries --timeout-minutes --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -6013,7 +6013,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__workflow__subcmd__delete)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -6047,7 +6047,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__workflow__subcmd__fail)
-            opts="-q -v -y -h -V --reason --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --reason --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -6239,7 +6239,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__workflow__subcmd__list)
-            opts="-s -q -v -y -h -V --status --task --stuck --limit --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-s -q -v -y -h -V --status --task --stuck --limit --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -6289,7 +6289,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__workflow__subcmd__retry)
-            opts="-q -v -y -h -V --reason --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --reason --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -6327,7 +6327,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__workflow__subcmd__show)
-            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -6361,7 +6361,7 @@ _taskdb() {
             return 0
             ;;
         taskdb__subcmd__workflow__subcmd__step)
-            opts="-q -v -y -h -V --status --result --error --database-url --config --format --quiet --verbose --yes --color --actor --help --version"
+            opts="-q -v -y -h -V --status --result --error --database-url --config --format --quiet --verbose --yes --color --actor --read-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_taskdb_global_optspecs
-    string join \n database-url= config= format= q/quiet v/verbose y/yes color= actor= h/help V/version
+    string join \n database-url= config= format= q/quiet v/verbose y/yes color= actor= read-only h/help V/version
 end
 
 function __fish_taskdb_needs_command
@@ -38,6 +38,7 @@ complete -c taskdb -n "__fish_taskdb_needs_command" -l actor -d 'Who is acting, 
 complete -c taskdb -n "__fish_taskdb_needs_command" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_needs_command" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_needs_command" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_needs_command" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_needs_command" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_needs_command" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'
@@ -72,6 +73,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand local; and not __fish_seen
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and not __fish_seen_subcommand_from start stop status url destroy help" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and not __fish_seen_subcommand_from start stop status url destroy help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and not __fish_seen_subcommand_from start stop status url destroy help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand local; and not __fish_seen_subcommand_from start stop status url destroy help" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and not __fish_seen_subcommand_from start stop status url destroy help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and not __fish_seen_subcommand_from start stop status url destroy help" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and not __fish_seen_subcommand_from start stop status url destroy help" -f -a "start" -d 'Create (first time) and start the local cluster; does nothing if it is running'
@@ -94,6 +96,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_sub
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from start" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from start" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from start" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from stop" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -110,6 +113,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_sub
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from stop" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from stop" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from stop" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from stop" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -126,6 +130,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_sub
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from status" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from url" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -142,6 +147,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_sub
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from url" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from url" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from url" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from url" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from url" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from url" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from destroy" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -158,6 +164,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_sub
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from destroy" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from destroy" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from destroy" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from destroy" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from destroy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from destroy" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "start" -d 'Create (first time) and start the local cluster; does nothing if it is running'
@@ -180,6 +187,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_se
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and not __fish_seen_subcommand_from up down status validate help" -f -a "up" -d 'Apply pending migrations (safe to run from several hosts at once)'
@@ -206,6 +214,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_s
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l steps -d 'How many migrations to revert (default 1)' -r
@@ -228,6 +237,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_s
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from down" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -245,6 +255,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_s
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -262,6 +273,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_s
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand migrate; and __fish_seen_subcommand_from help" -f -a "up" -d 'Apply pending migrations (safe to run from several hosts at once)'
@@ -283,6 +295,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_see
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and not __fish_seen_subcommand_from create list verify restore prune help" -f -a "create" -d 'Back up the database with pg_dump -Fc into the backup directory, verified'
@@ -307,6 +320,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -323,6 +337,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -l identity -d 'age identity file to decrypt an encrypted backup with (AGE-SECRET-KEY-1… lines, as age-keygen writes them; repeatable)' -r -F
@@ -340,6 +355,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l into -d 'Restore into this new database instead of over the current one' -r
@@ -359,6 +375,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -l keep -d 'Keep this many newest backups of each database (at least 1)' -r
@@ -378,6 +395,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "create" -d 'Back up the database with pg_dump -Fc into the backup directory, verified'
@@ -400,6 +418,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and not __fish_seen_subcommand_from create list search show tree history update status delete deps next heartbeat release import export help" -f -a "create" -d 'Create a task; prints its short id (json: the whole task)'
@@ -454,6 +473,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s s -l status -d 'Only these statuses (repeatable)' -r
@@ -484,6 +504,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -l limit -d 'At most N rows' -r
@@ -501,6 +522,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from search" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -517,6 +539,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -533,6 +556,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from tree" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -l limit -d 'Only the N newest entries' -r
@@ -550,6 +574,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l title -d 'New title (one line, at most 500 characters)' -r
@@ -590,6 +615,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -l note -d 'Why (kept with the status change)' -r
@@ -607,6 +633,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -624,6 +651,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -640,6 +668,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from deps" -f -a "add" -d 'ID depends on DEPENDS_ON (a cycle is refused and spelled out)'
@@ -668,6 +697,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from next" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -l assign -d 'The holder [default: the actor]' -r
@@ -687,6 +717,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from heartbeat" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l assign -d 'The holder [default: the actor]' -r
@@ -706,6 +737,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from release" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s t -l tag -d 'Import only these tags (repeatable; default: every tag in the file)' -r
@@ -725,6 +757,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s t -l tag -d 'Export only these tags (repeatable; default: all)' -r
@@ -743,6 +776,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand task; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a task; prints its short id (json: the whole task)'
@@ -775,6 +809,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_s
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and not __fish_seen_subcommand_from create list show step complete fail cancel retry delete help" -f -a "create" -d 'Start tracking a workflow for a task; prints its short id (json: the workflow)'
@@ -805,6 +840,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s s -l status -d 'Only these statuses (repeatable)' -r
@@ -825,6 +861,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -841,6 +878,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -l status -r -f -a "running\t'The step started'
@@ -863,6 +901,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from step" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -l reason -d 'Why (appended to the error log)' -r
@@ -880,6 +919,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from complete" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -l reason -d 'Why (appended to the error log)' -r
@@ -897,6 +937,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from fail" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -l reason -d 'Why (appended to the error log)' -r
@@ -914,6 +955,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -l reason -d 'Why (appended to the error log)' -r
@@ -931,6 +973,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -947,6 +990,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand workflow; and __fish_seen_subcommand_from help" -f -a "create" -d 'Start tracking a workflow for a task; prints its short id (json: the workflow)'
@@ -973,6 +1017,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and not __fish_seen_subcommand_from create list show rotate drop help" -f -a "create" -d 'Create a login role of a kind (idempotent: an existing role of that kind is kept)'
@@ -1002,6 +1047,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -1018,6 +1064,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -1034,6 +1081,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -l secret-file -d 'Write the new password to this file, mode 0600 (replaced if there)' -r -F
@@ -1052,6 +1100,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -1069,6 +1118,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subc
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from drop" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand role; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a login role of a kind (idempotent: an existing role of that kind is kept)'
@@ -1102,6 +1152,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l once -d 'Run on
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand worker" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -1118,6 +1169,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_see
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and not __fish_seen_subcommand_from deploy status token delete help" -f -a "deploy" -d 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'
@@ -1152,6 +1204,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from deploy" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -l name -d 'Tunnel name' -r
@@ -1171,6 +1224,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l name -d 'Tunnel name' -r
@@ -1192,6 +1246,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -l name -d 'Tunnel name' -r
@@ -1212,6 +1267,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "deploy" -d 'Create or update the tunnel, its ingress, DNS record and Access application (idempotent)'
@@ -1233,6 +1289,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_s
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and not __fish_seen_subcommand_from apply status help" -f -a "apply" -d 'Apply the policy: managed rulesets, custom rules, rate limiting, TLS settings'
@@ -1256,6 +1313,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subco
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from apply" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -l policy -d 'TOML policy file (see the README); without it, the secure defaults' -r -F
@@ -1275,6 +1333,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subco
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand waf; and __fish_seen_subcommand_from help" -f -a "apply" -d 'Apply the policy: managed rulesets, custom rules, rate limiting, TLS settings'
@@ -1308,6 +1367,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l pgbench-script -
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand bench" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand mcp" -l tools -d 'Serve only these tools (comma-separated or repeated; see the list below)' -r
@@ -1322,10 +1382,10 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand mcp" -l color -d 'When to 
 always\t''
 never\t''"
 complete -c taskdb -n "__fish_taskdb_using_subcommand mcp" -l actor -d 'Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]' -r
-complete -c taskdb -n "__fish_taskdb_using_subcommand mcp" -l read-only -d 'Serve only the tools that read (show_task, list_tasks, next_task without claim, health_summary) on a read-only session: the server writes nothing'
 complete -c taskdb -n "__fish_taskdb_using_subcommand mcp" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand mcp" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand mcp" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand mcp" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand mcp" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand mcp" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -1342,6 +1402,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_see
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and not __fish_seen_subcommand_from show path init check help" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
@@ -1363,6 +1424,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -1379,6 +1441,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l path -d 'Where to write [default: --config, TASKDB_CONFIG, or $XDG_CONFIG_HOME/taskdb/config.toml]' -r -F
@@ -1402,6 +1465,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -1418,6 +1482,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_su
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print every effective setting and where it came from (secrets redacted)'
@@ -1439,6 +1504,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -l actor -d '
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l check -d 'Run only these probes (comma-separated or repeated); see the list below' -r
@@ -1466,6 +1532,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l record -d 'Stor
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand health" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand health" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -1482,6 +1549,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_se
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and not __fish_seen_subcommand_from record dump prune help" -f -a "record" -d 'Record one sample'
@@ -1509,6 +1577,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_s
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from record" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l name -d 'Only these metric names (repeatable)' -r
@@ -1540,6 +1609,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_s
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from dump" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -l older-than -d 'Remove samples older than this (e.g. 30d, 12h)' -r
@@ -1558,6 +1628,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_s
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from prune" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand metrics; and __fish_seen_subcommand_from help" -f -a "record" -d 'Record one sample'
@@ -1583,6 +1654,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l wait -d 'Wait
 complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand maintain" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -l database-url -d 'PostgreSQL URL or key=value conninfo [env: DATABASE_URL]' -r
@@ -1599,6 +1671,7 @@ complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -l actor -d 
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s q -l quiet -d 'Print only data and errors'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s y -l yes -d 'Answer yes to confirmations (required for destructive commands without a terminal)'
+complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -l read-only -d 'Only read: send reads to a standby when one of the hosts is one (target_session_attrs=prefer-standby) and refuse commands that write [env: TASKDB_READ_ONLY]'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c taskdb -n "__fish_taskdb_using_subcommand generate-man" -s V -l version -d 'Print version'
 complete -c taskdb -n "__fish_taskdb_using_subcommand help; and not __fish_seen_subcommand_from local migrate backup task workflow role worker tunnel waf bench mcp config completions health metrics maintain generate-man help" -f -a "local" -d 'Manage the local PostgreSQL cluster taskdb uses when nothing else is configured'

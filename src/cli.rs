@@ -10,7 +10,7 @@ use anyhow::Result;
 use crate::commands;
 use crate::context::Context;
 use crate::exit::Exit;
-use crate::options::GlobalOpts;
+use crate::options::{DatabaseUse, GlobalOpts};
 
 /// Run the PostgreSQL database of an AI-driven CI/CD system and expose it through Cloudflare.
 ///
@@ -103,6 +103,33 @@ impl Command {
     /// finish and releases their tasks) instead of being cancelled at once.
     pub fn handles_signals(&self) -> bool {
         matches!(self, Command::Worker(_))
+    }
+
+    /// What the command does with the database: read-only mode refuses the commands that
+    /// write, and a command that writes is refused on a standby.
+    pub fn database_use(&self) -> DatabaseUse {
+        match self {
+            Command::Migrate(args) => args.database_use(),
+            Command::Backup(args) => args.database_use(),
+            Command::Task(args) => args.database_use(),
+            Command::Workflow(args) => args.database_use(),
+            Command::Role(args) => args.database_use(),
+            Command::Metrics(args) => args.database_use(),
+            Command::Worker(_) => DatabaseUse::Writes("worker"),
+            Command::Bench(_) => DatabaseUse::Writes("bench"),
+            Command::Maintain(_) => DatabaseUse::Writes("maintain"),
+            // Only its reading tools under --read-only (the name is for "`taskdb …` writes").
+            Command::Mcp(_) => DatabaseUse::WritesUnlessReadOnly("mcp` without `--read-only"),
+            // health --record writes where it can (never on a standby) and is refused in
+            // read-only mode by `health` itself; the others read, or use no database.
+            Command::Health(_)
+            | Command::Config(_)
+            | Command::Local(_)
+            | Command::Tunnel(_)
+            | Command::Waf(_)
+            | Command::Completions(_)
+            | Command::GenerateMan(_) => DatabaseUse::Reads,
+        }
     }
 
     /// Run the command.

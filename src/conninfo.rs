@@ -38,7 +38,7 @@ pub const KNOWN_KEYS: &[(&str, KeyUse)] = &[
     ("keepalives_idle", KeyUse::PassedThrough),
     ("keepalives_interval", KeyUse::PassedThrough),
     ("keepalives_retries", KeyUse::PassedThrough),
-    ("target_session_attrs", KeyUse::PassedThrough),
+    ("target_session_attrs", KeyUse::Resolved),
     ("load_balance_hosts", KeyUse::Resolved),
     ("channel_binding", KeyUse::PassedThrough),
     ("sslmode", KeyUse::Resolved),
@@ -508,7 +508,6 @@ mod tests {
                 "keepalives_idle",
                 "keepalives_interval",
                 "keepalives_retries",
-                "target_session_attrs",
                 "channel_binding",
                 "sslnegotiation",
             ]

@@ -84,7 +84,7 @@ fn is_health_command() -> bool {
 /// the server running them, holding their locks.
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let health = matches!(cli.command, cli::Command::Health(_));
-    let ctx = match context::Context::new(cli.global) {
+    let ctx = match context::Context::new(cli.global, cli.command.database_use()) {
         Ok(ctx) => ctx,
         // A bad config file is a usage error; for `health` that is UNKNOWN (3).
         Err(e) if health && exit::code_for(&e) == Exit::USAGE => {

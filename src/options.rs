@@ -40,6 +40,24 @@ pub struct GlobalOpts {
     /// Who is acting, recorded in the audit log [env: TASKDB_ACTOR] [default: user@host]
     #[arg(long, global = true, value_name = "NAME")]
     pub actor: Option<String>,
+
+    /// Only read: send reads to a standby when one of the hosts is one
+    /// (target_session_attrs=prefer-standby) and refuse commands that write [env:
+    /// TASKDB_READ_ONLY]
+    #[arg(long, global = true)]
+    pub read_only: bool,
+}
+
+/// What a command does with the database: `--read-only` refuses the commands that write
+/// (before connecting), and a command that writes is refused on a standby.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseUse {
+    /// Reads it, or does not use it: may run on a standby.
+    Reads,
+    /// Writes (the command, for messages: "task create"): needs the primary.
+    Writes(&'static str),
+    /// Reads only under `--read-only`, writes otherwise (`taskdb mcp`: its read-only mode).
+    WritesUnlessReadOnly(&'static str),
 }
 
 /// Output formats. Not every command supports every format; those that don't say so.

@@ -256,13 +256,15 @@ fn no_source_file_is_too_long() {
 }
 
 /// Where the driver's client may be named (ARCHITECTURE.md, "no named statements across
-/// transactions"): the pool-safe query layer, opening connections and cancelling their
-/// statements, and the LISTEN session (a session of its own on purpose). Everywhere else
+/// transactions"): the pool-safe query layer, opening connections (and asking a server its role
+/// while connecting, in the simple protocol) and cancelling their statements, and the LISTEN
+/// session (a session of its own on purpose). Everywhere else
 /// statements go through `db::Db` / `db::Tx`, which send them unnamed with the settings in
 /// their transaction, so that they work through a transaction pooler.
 const DRIVER_CLIENT_FILES: &[&str] = &[
     "db/sql/",
     "db/connect.rs",
+    "db/route.rs",
     "db/cancel.rs",
     "db/listen/link.rs",
 ];

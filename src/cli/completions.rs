@@ -98,11 +98,26 @@ const EXIT_STATUS_SECTION: &str = r#".SH "EXIT STATUS"
 Success (health: OK).
 .TP
 1
-The operation failed: database, Cloudflare API, I/O (health: WARNING).
+The operation failed: database, Cloudflare API, I/O (health: WARNING); also a command that writes whose connection reached a standby.
 .TP
 2
-Invalid usage or input; nothing was changed (health: CRITICAL).
+Invalid usage or input; nothing was changed (health: CRITICAL); also a command that writes in read-only mode (--read-only), or with a target_session_attrs that seeks a standby.
 .TP
 3
 health only: UNKNOWN, a probe could not run, or a health usage error.
+.TP
+4
+Nothing to claim: task next --claim --wait waited and nothing arrived; worker --once found nothing.
+.TP
+5
+Not permitted by the database's privileges: the connected role lacks a grant (SQLSTATE 42501), or role create/rotate/drop without CREATEROLE.
+.TP
+6
+The database server could not be reached, or the connection was lost (a failover, a restart): safe to retry; a write whose connection broke during its COMMIT may have committed.
+.TP
+130
+Interrupted by SIGINT.
+.TP
+143
+Terminated by SIGTERM.
 "#;

@@ -253,7 +253,7 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
 /// its own, as `pgbench -M extended` sends it, and nothing depends on the server session, so a
 /// run works through a transaction pooler too.
 async fn open(spec: &ConnSpec, ctx: &Context) -> Result<crate::db::Db> {
-    let mut db = crate::db::open(spec, ctx.actor(), |m| ctx.out.debug(2, m)).await?;
+    let mut db = crate::db::open(spec, ctx.actor(), &ctx.out, 2).await?;
     db.clear_settings();
     Ok(db)
 }

@@ -255,6 +255,11 @@ fn render_config(v: &InitValues) -> String {
         "# listen_url = \"postgresql://taskdb@db1.internal:5432/taskdb?sslmode=verify-full\"\n",
     );
     s.push_str("# poll_interval = \"1s\"\n");
+    s.push_str(
+        "# Only read (as --read-only): reads go to a standby when one of the hosts is one\n",
+    );
+    s.push_str("# (target_session_attrs=prefer-standby); commands that write are refused.\n");
+    s.push_str("# read_only = false\n");
     s.push_str("\n[local]\n# Data directory of the managed local cluster.\n");
     s.push_str(&line(
         "data_dir",

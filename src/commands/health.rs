@@ -129,6 +129,12 @@ fn plan(args: &HealthArgs, ctx: &Context) -> Result<Plan> {
             format.name()
         )));
     }
+    if args.record && ctx.read_only() {
+        return Err(usage3(format!(
+            "--record writes the report to the database, but read-only mode is on (from {}): run it without --read-only",
+            ctx.settings.read_only.source
+        )));
+    }
     let h = &ctx.settings.file.health;
     let patroni = match args.patroni_url.as_deref().or(h.patroni_url.as_deref()) {
         Some(text) => Some(crate::settings::parse_patroni_urls(text).map_err(usage3)?),
@@ -276,7 +282,9 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
         pipeline_broken |= !record(ctx, db.as_ref(), &report, end).await;
     }
     if let Some(url) = &plan.webhook {
-        alert::alert_if_needed(&ctx.out, url, plan.cooldown, &report, db.as_mut(), end).await;
+        // Read-only mode writes nothing to the database: the alert state goes to its file.
+        let db = db.as_mut().filter(|_| !ctx.read_only());
+        alert::alert_if_needed(&ctx.out, url, plan.cooldown, &report, db, end).await;
     }
 
     let text = match plan.format {

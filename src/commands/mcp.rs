@@ -10,10 +10,6 @@ use crate::mcp::{self, Options, TOOLS};
 #[derive(Debug, Args)]
 #[command(after_long_help = long_help())]
 pub struct McpArgs {
-    /// Serve only the tools that read (show_task, list_tasks, next_task without claim,
-    /// health_summary) on a read-only session: the server writes nothing
-    #[arg(long)]
-    read_only: bool,
     /// Serve only these tools (comma-separated or repeated; see the list below)
     #[arg(long, value_delimiter = ',', value_name = "TOOL")]
     tools: Vec<String>,
@@ -29,6 +25,9 @@ fn long_help() -> String {
     s.push_str(
         "\nResources: task://{id} (a task as JSON and Markdown), tasks://ready (the ready \
          tasks).\n\n\
+         --read-only (the global option; TASKDB_READ_ONLY, [database] read_only) serves only the \
+         tools marked * on a read-only session, and its connection prefers a standby \
+         (target_session_attrs=prefer-standby): the server writes nothing.\n\n\
          The server acts as the actor (--actor, TASKDB_ACTOR): it holds the tasks it claims \
          and is named in the audit log. It uses the configured connection, so under a \
          least-privilege role it can do exactly what that role may. One connection for the \
@@ -43,7 +42,7 @@ fn long_help() -> String {
 
 pub async fn run(args: McpArgs, ctx: &Context) -> Result<Exit> {
     let opts = Options {
-        read_only: args.read_only,
+        read_only: ctx.read_only(),
         tools: args.tools,
     };
     mcp::serve(opts, ctx).await

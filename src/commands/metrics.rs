@@ -9,7 +9,7 @@ use crate::db::metrics::{self, Agg, Filter};
 use crate::db::Db;
 use crate::exit::{failed, usage, Exit};
 use crate::health::render::{sanitize_name, Exposition};
-use crate::options::Format;
+use crate::options::{DatabaseUse, Format};
 use crate::units::{format_duration, parse_duration, parse_point_in_time};
 
 #[derive(Debug, Args)]
@@ -117,6 +117,17 @@ struct PruneArgs {
     /// Report what would be removed; change nothing
     #[arg(long)]
     dry_run: bool,
+}
+
+impl MetricsArgs {
+    /// Which subcommands write (refused in read-only mode and on a standby).
+    pub fn database_use(&self) -> DatabaseUse {
+        match &self.cmd {
+            MetricsCmd::Dump(_) => DatabaseUse::Reads,
+            MetricsCmd::Record(_) => DatabaseUse::Writes("metrics record"),
+            MetricsCmd::Prune(_) => DatabaseUse::Writes("metrics prune"),
+        }
+    }
 }
 
 pub async fn run(args: MetricsArgs, ctx: &Context) -> Result<Exit> {

@@ -11,7 +11,7 @@ use crate::context::Context;
 use crate::db::tasks::{self as tq, TaskRef};
 use crate::db::workflows::{self as q, Workflow, STATUSES, TYPES};
 use crate::exit::{usage, Exit};
-use crate::options::Format;
+use crate::options::{DatabaseUse, Format};
 use crate::output::{ts, Row};
 
 #[derive(Debug, Args)]
@@ -118,6 +118,22 @@ struct ReasonArgs {
     /// Why (appended to the error log)
     #[arg(long)]
     reason: Option<String>,
+}
+
+impl WorkflowArgs {
+    /// Which subcommands write (refused in read-only mode and on a standby).
+    pub fn database_use(&self) -> DatabaseUse {
+        DatabaseUse::Writes(match &self.cmd {
+            WorkflowCmd::List { .. } | WorkflowCmd::Show { .. } => return DatabaseUse::Reads,
+            WorkflowCmd::Create { .. } => "workflow create",
+            WorkflowCmd::Step { .. } => "workflow step",
+            WorkflowCmd::Complete(_) => "workflow complete",
+            WorkflowCmd::Fail(_) => "workflow fail",
+            WorkflowCmd::Cancel(_) => "workflow cancel",
+            WorkflowCmd::Retry(_) => "workflow retry",
+            WorkflowCmd::Delete { .. } => "workflow delete",
+        })
+    }
 }
 
 pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {

@@ -9,6 +9,7 @@ use tokio_postgres::{AsyncMessage, Client, Connection, NoTls, Notification};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::cancel;
+use super::route::{judge, Opened, ServerRole, SessionAttrs, Verdict};
 use super::spec::{ConnSpec, Endpoint};
 use super::tls::{self, SslMode};
 use crate::exit::{failed, unavailable};
@@ -32,8 +33,8 @@ impl ConnSpec {
         Ok(self.open(|_| {}).await?.0)
     }
 
-    /// Try the hosts in order; the first that accepts wins. `on_skip` hears about each host
-    /// passed over (shown with `-v`).
+    /// Try the hosts in order; the first that accepts (and suits `target_session_attrs`) wins.
+    /// `on_skip` hears about each host passed over (shown with `-v`).
     pub async fn open(&self, on_skip: impl Fn(String)) -> Result<(Client, Endpoint)> {
         self.open_with_sink(on_skip, None).await
     }
@@ -45,6 +46,16 @@ impl ConnSpec {
         on_skip: impl Fn(String),
         sink: Option<&MessageSink>,
     ) -> Result<(Client, Endpoint)> {
+        let opened = self.open_routed(on_skip, sink).await?;
+        Ok((opened.client, opened.endpoint))
+    }
+
+    /// [`ConnSpec::open_with_sink`], and what the server reached said about itself.
+    pub(super) async fn open_routed(
+        &self,
+        on_skip: impl Fn(String),
+        sink: Option<&MessageSink>,
+    ) -> Result<Opened> {
         let tls =
             if self.tls.mode != SslMode::Disable && self.endpoints.iter().any(Endpoint::is_tcp) {
                 Some(MakeRustlsConnect::new(self.tls.client_config()?))
@@ -56,21 +67,78 @@ impl ConnSpec {
             shuffle(&mut order);
         }
         let mut failures = Vec::new();
+        // prefer-standby: the first host that is no standby, used if no standby answers.
+        let mut fallback: Option<Opened> = None;
         for endpoint in order {
-            match self.open_one(endpoint, tls.as_ref(), sink).await {
-                Ok(client) => return Ok((client, endpoint.clone())),
-                Err(f) => {
-                    on_skip(format!("skipped {}: {}", endpoint.label(), f.message));
-                    failures.push(f);
-                }
-            }
+            let failure = match self.open_one(endpoint, tls.as_ref(), sink).await {
+                Err(f) => f,
+                Ok((client, role)) => match self.suits(client, role, endpoint).await {
+                    Ok((opened, false)) => return Ok(opened),
+                    Ok((opened, true)) => {
+                        on_skip(format!(
+                            "{} is not a standby: used only if no standby answers (target_session_attrs=prefer-standby)",
+                            endpoint.label()
+                        ));
+                        fallback.get_or_insert(opened);
+                        continue;
+                    }
+                    Err(f) => f,
+                },
+            };
+            on_skip(format!("skipped {}: {}", endpoint.label(), failure.message));
+            failures.push(failure);
         }
-        // Every host down, starting, full or read-only (a failover in progress): exit 6, try
-        // again; anything else (a password, a certificate, a missing database) is exit 1.
+        if let Some(opened) = fallback {
+            on_skip(format!(
+                "no standby answered: using {}, which is not one",
+                opened.endpoint.label()
+            ));
+            return Ok(opened);
+        }
+        // Every host down, starting, full or of the wrong role (a failover in progress): exit 6,
+        // try again; anything else (a password, a certificate, a missing database) is exit 1.
         if failures.iter().all(|f| f.retryable) {
             Err(unavailable(summarize(&failures)))
         } else {
             Err(failed(summarize(&failures)))
+        }
+    }
+
+    /// Whether a host that accepted suits `target_session_attrs`: the connection, and whether
+    /// it is only a fallback (prefer-standby on a server that is no standby); else why not.
+    async fn suits(
+        &self,
+        client: Client,
+        reported: Option<ServerRole>,
+        endpoint: &Endpoint,
+    ) -> std::result::Result<(Opened, bool), Failure> {
+        let at = endpoint.label();
+        let role = match (self.session_attrs, reported) {
+            (SessionAttrs::Any, _) | (_, Some(_)) => reported,
+            // A server before PostgreSQL 14 does not say: ask it.
+            (_, None) => Some(ServerRole::ask(&client).await.map_err(|e| {
+                let failure = Failure::new(
+                    format!("cannot ask the server at {at} whether it is a standby: {e:#}"),
+                    "check the server log",
+                );
+                if crate::exit::code_for(&e) == crate::exit::Exit::UNAVAILABLE {
+                    failure.retryable()
+                } else {
+                    failure
+                }
+            })?),
+        };
+        let verdict = role.map_or(Verdict::Use, |r| judge(self.session_attrs, r, &at));
+        let opened = Opened {
+            client,
+            endpoint: endpoint.clone(),
+            role,
+        };
+        match verdict {
+            Verdict::Use => Ok((opened, false)),
+            Verdict::Fallback => Ok((opened, true)),
+            // The host may well suit a moment later: roles change in a failover.
+            Verdict::Skip(message, hint) => Err(Failure::new(message, hint).retryable()),
         }
     }
 
@@ -79,7 +147,7 @@ impl ConnSpec {
         endpoint: &Endpoint,
         tls: Option<&MakeRustlsConnect>,
         sink: Option<&MessageSink>,
-    ) -> std::result::Result<Client, Failure> {
+    ) -> std::result::Result<(Client, Option<ServerRole>), Failure> {
         let password = self.password_for(endpoint);
         let config = |mode| self.endpoint_config(endpoint, password.as_ref().map(|p| p.0), mode);
         let fail = |e: Attempt| self.classify(e, endpoint, password.as_ref().map(|p| p.1.as_str()));
@@ -122,27 +190,30 @@ impl ConnSpec {
     }
 
     /// One connection attempt, bounded by connect_timeout as a whole (TCP, TLS and
-    /// authentication; tokio-postgres alone bounds only the TCP connect).
+    /// authentication; tokio-postgres alone bounds only the TCP connect). Also what the server
+    /// reported about its role on connecting (PostgreSQL 14 and later).
     async fn attempt(
         &self,
         config: tokio_postgres::Config,
         tls: Option<&MakeRustlsConnect>,
         sink: Option<&MessageSink>,
-    ) -> std::result::Result<Client, Attempt> {
+    ) -> std::result::Result<(Client, Option<ServerRole>), Attempt> {
         let connecting = async {
             match tls {
                 // Registered for cancelling on a signal while the driver runs.
                 Some(tls) => {
                     let (client, connection) = config.connect(tls.clone()).await?;
+                    let role = ServerRole::reported_by(&connection);
                     let registration = cancel::register_connection(&client, Some(tls));
                     tokio::spawn(drive(connection, registration, sink.cloned()));
-                    Ok(client)
+                    Ok((client, role))
                 }
                 None => {
                     let (client, connection) = config.connect(NoTls).await?;
+                    let role = ServerRole::reported_by(&connection);
                     let registration = cancel::register_connection(&client, None);
                     tokio::spawn(drive(connection, registration, sink.cloned()));
-                    Ok(client)
+                    Ok((client, role))
                 }
             }
         };
@@ -299,25 +370,21 @@ impl ConnSpec {
     ) -> Option<Failure> {
         use std::io::ErrorKind;
         match io.kind() {
-            ErrorKind::ConnectionRefused => {
-                Some(Failure::new(
+            ErrorKind::ConnectionRefused => Some(
+                Failure::new(
                     format!("connection refused by {at}"),
                     "is PostgreSQL running and listening there (listen_addresses, port)?",
-                ).retryable())
-            }
-            ErrorKind::NotFound if !endpoint.is_tcp() => {
-                Some(Failure::new(
+                )
+                .retryable(),
+            ),
+            ErrorKind::NotFound if !endpoint.is_tcp() => Some(
+                Failure::new(
                     format!("no PostgreSQL socket at {at}"),
                     "is the server running? check host (the socket directory) and port",
-                ).retryable())
-            }
+                )
+                .retryable(),
+            ),
             ErrorKind::TimedOut => Some(self.timeout_failure(at)),
-            ErrorKind::PermissionDenied if io.to_string().contains("does not allow writes") => {
-                Some(Failure::new(
-                    format!("the server at {at} is read-only (a standby, or default_transaction_read_only=on)"),
-                    "target_session_attrs=read-write needs a writable primary among the hosts (during a failover: try again once a replica is promoted)",
-                ).retryable())
-            }
             _ if endpoint.is_tcp()
                 && endpoint.hostaddr.is_none()
                 && ["lookup", "resolve", "not known"]
@@ -382,8 +449,8 @@ async fn drive<S, T>(
 struct Failure {
     message: String,
     hint: String,
-    /// The host may well work a moment later: it is down, starting, full or read-only (what a
-    /// failover looks like), rather than refusing these settings.
+    /// The host may well work a moment later: it is down, starting, full or of the wrong role
+    /// (what a failover looks like), rather than refusing these settings.
     retryable: bool,
 }
 

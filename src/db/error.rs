@@ -31,10 +31,12 @@ pub fn missing_schema_in(err: &anyhow::Error) -> Option<String> {
 
 /// The one line an error is reported as, after `error: ` on the CLI's stderr and as the MCP
 /// server's tool errors: the context chain joined on one line ("outer: inner: cause"), a missing
-/// schema said the one way that tells what to do, no line breaks and no raw control characters
+/// schema and a write refused by a read-only session (a standby) said the one way that tells
+/// what to do, no line breaks and no raw control characters
 /// (messages quote data: titles, server and API texts).
 pub fn error_line(err: &anyhow::Error) -> String {
     let text = missing_schema_in(err)
+        .or_else(|| super::route::read_only_refusal_in(err))
         .unwrap_or_else(|| format!("{err:#}"))
         .replace('\n', " ");
     crate::output::escape_controls(&text).into_owned()
@@ -57,6 +59,10 @@ pub fn db_error(e: tokio_postgres::Error) -> anyhow::Error {
     }
     if let Some(text) = refused_privilege(&e) {
         return crate::exit::Error::Denied(text).into();
+    }
+    // SQLSTATE 25006: a write on a standby (or a read-only session): one line naming the fix.
+    if let Some(text) = super::route::read_only_refusal(&e) {
+        return failed(text);
     }
     let code = db.code().code();
     let msg = db.message().to_string();

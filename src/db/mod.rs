@@ -21,6 +21,7 @@ pub mod pgpass;
 pub mod pgtools;
 pub mod reconnect;
 pub mod roles;
+pub mod route;
 pub mod session;
 mod spec;
 mod sql;
@@ -74,7 +75,7 @@ pub async fn connect(spec: &ConnSpec, actor: &str, out: &Output) -> Result<Db> {
     out.debug(
         1,
         format!(
-            "connecting to {} as {} (database {}, sslmode={})",
+            "connecting to {} as {} (database {}, sslmode={}{})",
             spec.endpoints
                 .iter()
                 .map(Endpoint::label)
@@ -82,18 +83,22 @@ pub async fn connect(spec: &ConnSpec, actor: &str, out: &Output) -> Result<Db> {
                 .join(", "),
             spec.user,
             spec.dbname,
-            spec.tls.mode.name()
+            spec.tls.mode.name(),
+            route::attrs_note(spec),
         ),
     );
-    open(spec, actor, |m| out.debug(1, m)).await
+    open(spec, actor, out, 1).await
 }
 
-/// [`connect`] without its `-v` lines but `on_skip`'s (a host passed over): for the many
-/// connections of `taskdb bench`.
-pub async fn open(spec: &ConnSpec, actor: &str, on_skip: impl Fn(String)) -> Result<Db> {
+/// [`connect`] without its first `-v` line, the hosts passed over said at `-v` level
+/// `level`: for the many connections of `taskdb bench`.
+pub async fn open(spec: &ConnSpec, actor: &str, out: &Output, level: u8) -> Result<Db> {
     let started = Instant::now();
-    let (client, endpoint) = spec.open(on_skip).await?;
+    let opened = spec.open_routed(|m| out.debug(level, m), None).await?;
     let connect_time = started.elapsed();
+    // A command that writes is refused on a standby; -v says how far behind a standby is.
+    route::settle(spec, &opened, out).await?;
+    let (client, endpoint) = (opened.client, opened.endpoint);
     // Nothing is set on the session: the actor and the other settings travel with each
     // transaction (`sql`), so that they hold through a transaction pooler too.
     Ok(Db::new(

@@ -49,6 +49,8 @@ pub struct FileDatabase {
     pub listen_url: Option<String>,
     /// How often waiting commands poll when they cannot listen, e.g. "1s".
     pub poll_interval: Option<String>,
+    /// Only read (as `--read-only`): reads prefer a standby, commands that write are refused.
+    pub read_only: Option<bool>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

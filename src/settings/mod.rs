@@ -12,8 +12,8 @@
 //! Here: the merge of flags, environment and file into [`Settings`], and the defaults. The file's
 //! types and parsing are in `file`, the `config show` rows in `show`, the `[health]` thresholds
 //! in `thresholds`, the checks of file values serde cannot express in `validate`, secret
-//! masking in `redact`, where waiting commands listen (or how often they poll) in `wait`, and
-//! the age recipients backups are encrypted to in `backup`.
+//! masking in `redact`, where waiting commands listen (or how often they poll) in `wait`, the
+//! age recipients backups are encrypted to in `backup`, and read-only mode in `read_only`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,6 +29,7 @@ use crate::platform::{data_home, hostname, is_root, state_home, Env, ProcessEnv}
 
 mod backup;
 mod file;
+mod read_only;
 pub mod redact;
 mod show;
 mod tasks;
@@ -43,6 +44,7 @@ pub use file::{
     FileCloudflare, FileConfig, FileDatabase, FileHealth, FileLocal, FileMaintain, FileMigrate,
     FileTasks, FileThreshold, ThresholdValue,
 };
+pub use read_only::READ_ONLY_VAR;
 pub use show::SettingEntry;
 pub use tasks::{
     check_max_attempts, parse_lease, parse_wait, DEFAULT_MAX_ATTEMPTS, DEFAULT_RECONNECT_FOR,
@@ -112,6 +114,8 @@ pub struct Settings {
     /// `PG*` variables that fill keys a connection string leaves out (key → (value, variable)).
     pub libpq_defaults: BTreeMap<&'static str, (String, String)>,
     pub connect_timeout: Sourced<u64>,
+    /// Read-only mode: reads prefer a standby, commands that write are refused.
+    pub read_only: Sourced<bool>,
     /// Where waiting commands listen for `taskdb_ready` (`listen_url`).
     pub listen: Sourced<ListenTarget>,
     /// How often waiting commands poll when they cannot listen.
@@ -185,6 +189,7 @@ impl Settings {
 
         let database = database_target(global, env, &file, &file_src);
         let connect_timeout = connect_timeout(env, &file, &file_src)?;
+        let read_only = read_only::read_only(global, env, &file, &file_src)?;
         let listen = wait::listen(env, &file, &file_src);
         let poll_interval = wait::poll_interval(env, &file, &file_src)?;
         let local_data_dir = pick_path(
@@ -240,6 +245,7 @@ impl Settings {
             database,
             libpq_defaults: libpq_defaults(env),
             connect_timeout,
+            read_only,
             listen,
             poll_interval,
             local_data_dir,
@@ -461,6 +467,18 @@ pub(crate) fn test_global_opts() -> GlobalOpts {
         yes: false,
         color: crate::options::ColorChoice::Never,
         actor: None,
+        read_only: false,
+    }
+}
+
+/// Environment variables from a map, for unit tests.
+#[cfg(test)]
+pub(crate) struct MapEnv(pub std::collections::HashMap<&'static str, &'static str>);
+
+#[cfg(test)]
+impl Env for MapEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.get(key).map(|s| s.to_string())
     }
 }
 
@@ -468,13 +486,6 @@ pub(crate) fn test_global_opts() -> GlobalOpts {
 mod tests {
     use super::*;
     use std::collections::HashMap;
-
-    struct MapEnv(HashMap<&'static str, &'static str>);
-    impl Env for MapEnv {
-        fn get(&self, key: &str) -> Option<String> {
-            self.0.get(key).map(|s| s.to_string())
-        }
-    }
 
     fn global() -> GlobalOpts {
         test_global_opts()

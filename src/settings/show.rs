@@ -89,6 +89,7 @@ impl Settings {
         );
         self.database_entries(&mut rows);
         rows.sourced("database.connect_timeout", &self.connect_timeout);
+        rows.sourced("database.read_only", &self.read_only);
         rows.sourced("database.listen_url", &self.listen);
         rows.push(
             "database.poll_interval",

@@ -121,15 +121,7 @@ pub(super) fn poll_interval(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::Settings;
-    use std::collections::HashMap;
-
-    struct MapEnv(HashMap<&'static str, &'static str>);
-    impl Env for MapEnv {
-        fn get(&self, key: &str) -> Option<String> {
-            self.0.get(key).map(|s| s.to_string())
-        }
-    }
+    use crate::settings::{MapEnv, Settings};
 
     fn load(vars: &[(&'static str, &'static str)]) -> Result<Settings> {
         Settings::load_with(

@@ -346,7 +346,7 @@ fn a_switchover_during_two_concurrent_migrate_up_runs_applies_every_migration_on
         .url(cluster.node_url(old, &db.name))
         .refused(
             1,
-            "is a standby (in recovery): migrations run on the primary",
+            "is a standby (in recovery): `taskdb migrate up` writes, which needs the primary",
         );
 }
 

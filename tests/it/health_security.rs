@@ -487,11 +487,12 @@ impl Drop for LocalCluster<'_> {
 
 #[test]
 fn the_managed_local_cluster_taskdb_sets_up_is_not_flagged() {
-    // No database configured: health starts and uses `taskdb local`'s cluster.
+    // No database configured: health starts and uses `taskdb local`'s cluster. Creating it
+    // (initdb, start) counts against the run's timeout: give a loaded machine more than 10 s.
     let sb = Sandbox::new();
     let _stop = LocalCluster(&sb);
     let doc = sb
-        .taskdb(&["health", "--check", "security"])
+        .taskdb(&["health", "--check", "security", "--timeout", "100s"])
         .format_json()
         .timeout(Duration::from_secs(120))
         .expect_exit(0)

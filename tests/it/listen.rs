@@ -35,6 +35,7 @@ fn global() -> GlobalOpts {
         yes: false,
         color: ColorChoice::Never,
         actor: None,
+        read_only: false,
     }
 }
 

@@ -32,6 +32,7 @@ mod pooling;
 mod roles;
 mod schema_sql;
 mod signals;
+mod standby;
 mod startup;
 mod taskmaster;
 mod tasks;

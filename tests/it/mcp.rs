@@ -31,14 +31,14 @@ fn server_cmd(sb: &Sandbox, url: &str, actor: &str, args: &[&str]) -> Command {
 }
 
 /// A client session with `taskdb mcp ARGS`.
-async fn connect(sb: &Sandbox, url: &str, actor: &str, args: &[&str]) -> Client {
+pub(crate) async fn connect(sb: &Sandbox, url: &str, actor: &str, args: &[&str]) -> Client {
     let log = std::fs::File::create(sb.path().join(format!("mcp-{actor}.log"))).unwrap();
     let cmd = tokio::process::Command::from(server_cmd(sb, url, actor, args));
     let (transport, _) = TokioChildProcess::builder(cmd).stderr(log).spawn().unwrap();
     ().serve(transport).await.unwrap()
 }
 
-async fn call(client: &Client, tool: &str, args: Value) -> CallToolResult {
+pub(crate) async fn call(client: &Client, tool: &str, args: Value) -> CallToolResult {
     let args = args.as_object().cloned().unwrap_or_default();
     client
         .call_tool(CallToolRequestParams::new(tool.to_string()).with_arguments(args))
@@ -56,14 +56,14 @@ fn text(r: &CallToolResult) -> String {
 
 /// The structured result of a call that must have succeeded.
 #[track_caller]
-fn ok(r: CallToolResult) -> Value {
+pub(crate) fn ok(r: CallToolResult) -> Value {
     assert_ne!(r.is_error, Some(true), "tool error: {}", text(&r));
     r.structured_content.expect("structured content")
 }
 
 /// The one line of a call that must have failed as a tool error.
 #[track_caller]
-fn refused(r: CallToolResult) -> String {
+pub(crate) fn refused(r: CallToolResult) -> String {
     assert_eq!(r.is_error, Some(true), "not refused: {r:?}");
     assert!(r.structured_content.is_none());
     let line = text(&r);

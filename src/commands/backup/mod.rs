@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::db::backup::{self, orphans, Identities, VerifyError};
 use crate::db::pgtools::find_tools;
 use crate::exit::{failed, usage, Exit};
+use crate::options::DatabaseUse;
 use crate::units::format_bytes_iec;
 
 mod restore;
@@ -153,6 +154,17 @@ struct PruneArgs {
     /// Show what would be deleted; delete nothing
     #[arg(long)]
     dry_run: bool,
+}
+
+impl BackupArgs {
+    /// Which subcommands write to the database (refused in read-only mode and on a standby);
+    /// `create` only reads (pg_dump), so it may run on a standby.
+    pub fn database_use(&self) -> DatabaseUse {
+        match &self.cmd {
+            BackupCmd::Restore(_) => DatabaseUse::Writes("backup restore"),
+            _ => DatabaseUse::Reads,
+        }
+    }
 }
 
 pub async fn run(args: BackupArgs, ctx: &Context) -> Result<Exit> {

@@ -13,6 +13,7 @@ use crate::context::Context;
 use crate::db::backup;
 use crate::db::migrations::{self as mig, State};
 use crate::exit::Exit;
+use crate::options::DatabaseUse;
 use crate::units::format_bytes_iec;
 
 mod down;
@@ -127,6 +128,18 @@ struct ValidateArgs {
     /// Rehearse up, down, up of every migration on a scratch database
     #[arg(long)]
     roundtrip: bool,
+}
+
+impl MigrateArgs {
+    /// Which subcommands write (refused in read-only mode and on a standby).
+    pub fn database_use(&self) -> DatabaseUse {
+        DatabaseUse::Writes(match &self.cmd {
+            MigrateCmd::Status(_) => return DatabaseUse::Reads,
+            MigrateCmd::Up(_) => "migrate up",
+            MigrateCmd::Down(_) => "migrate down",
+            MigrateCmd::Validate(_) => "migrate validate",
+        })
+    }
 }
 
 pub async fn run(args: MigrateArgs, ctx: &Context) -> Result<Exit> {

@@ -15,7 +15,7 @@ use clap::{ArgGroup, Args, Subcommand};
 use crate::context::Context;
 use crate::db::roles::{self as q, kinds_text};
 use crate::exit::{usage, Exit};
-use crate::options::Format;
+use crate::options::{DatabaseUse, Format};
 use crate::output::ts;
 
 #[derive(Debug, Args)]
@@ -114,6 +114,18 @@ pub(super) struct DropArgs {
     /// Hand back the tasks it holds (pending again, audited) and drop it
     #[arg(long)]
     force: bool,
+}
+
+impl RoleArgs {
+    /// Which subcommands write (refused in read-only mode and on a standby).
+    pub fn database_use(&self) -> DatabaseUse {
+        DatabaseUse::Writes(match &self.cmd {
+            RoleCmd::List | RoleCmd::Show { .. } => return DatabaseUse::Reads,
+            RoleCmd::Create(_) => "role create",
+            RoleCmd::Rotate(_) => "role rotate",
+            RoleCmd::Drop(_) => "role drop",
+        })
+    }
 }
 
 pub async fn run(args: RoleArgs, ctx: &Context) -> Result<Exit> {

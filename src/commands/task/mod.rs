@@ -25,6 +25,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use crate::context::Context;
 use crate::exit::Exit;
+use crate::options::DatabaseUse;
 use input::parse_max_size;
 
 pub(crate) use lease::holder;
@@ -420,6 +421,34 @@ struct ExportArgs {
     /// Write to FILE instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+}
+
+impl TaskArgs {
+    /// Which subcommands write (refused in read-only mode and on a standby).
+    pub fn database_use(&self) -> DatabaseUse {
+        let writes = match &self.cmd {
+            TaskCmd::List(_)
+            | TaskCmd::Search(_)
+            | TaskCmd::Show(_)
+            | TaskCmd::Tree(_)
+            | TaskCmd::History(_)
+            | TaskCmd::Export(_)
+            | TaskCmd::Deps(DepsArgs {
+                cmd: DepsCmd::List { .. },
+            }) => return DatabaseUse::Reads,
+            TaskCmd::Next(a) if !a.claim => return DatabaseUse::Reads,
+            TaskCmd::Create(_) => "task create",
+            TaskCmd::Update(_) => "task update",
+            TaskCmd::Status(_) => "task status",
+            TaskCmd::Delete(_) => "task delete",
+            TaskCmd::Deps(_) => "task deps",
+            TaskCmd::Next(_) => "task next --claim",
+            TaskCmd::Heartbeat(_) => "task heartbeat",
+            TaskCmd::Release(_) => "task release",
+            TaskCmd::Import(_) => "task import",
+        };
+        DatabaseUse::Writes(writes)
+    }
 }
 
 pub async fn run(args: TaskArgs, ctx: &Context) -> Result<Exit> {

@@ -5,9 +5,10 @@
 use std::path::Path;
 
 use anyhow::Result;
-use tokio_postgres::config::SslMode as PgSslMode;
+use tokio_postgres::config::{SslMode as PgSslMode, TargetSessionAttrs};
 
 use super::{ConnSpec, Endpoint, Host};
+use crate::db::route::SessionAttrs;
 use crate::db::tls::{RootCert, SslMode};
 use crate::exit::usage;
 
@@ -69,6 +70,12 @@ impl ConnSpec {
         };
         let mut config = self.base.clone();
         config.user(&self.user).dbname(&self.dbname).ssl_mode(mode);
+        // The values tokio-postgres knows; the libpq tools get all of them (PGTARGETSESSIONATTRS).
+        match self.session_attrs {
+            SessionAttrs::ReadWrite => config.target_session_attrs(TargetSessionAttrs::ReadWrite),
+            SessionAttrs::ReadOnly => config.target_session_attrs(TargetSessionAttrs::ReadOnly),
+            _ => &mut config,
+        };
         if let Some(p) = &password {
             config.password(p);
         }
@@ -126,6 +133,13 @@ impl ConnSpec {
         if let Some(app) = self.base.get_application_name() {
             env.push(("PGAPPNAME", app.to_string()));
         }
+        // The same choice of server (libpq 14 and later know every value).
+        if self.session_attrs != SessionAttrs::Any {
+            env.push((
+                "PGTARGETSESSIONATTRS",
+                self.session_attrs.name().to_string(),
+            ));
+        }
         env
     }
 }
@@ -160,6 +174,13 @@ mod tests {
         assert_eq!(env["PGCONNECT_TIMEOUT"], "2");
         assert_eq!(env["PGOPTIONS"], "-c x=y");
         assert_eq!(env["PGAPPNAME"], "taskdb");
+        assert!(
+            !env.contains_key("PGTARGETSESSIONATTRS"),
+            "any is libpq's default"
+        );
+        let s = spec("host=a,b user=u target_session_attrs=prefer-standby").unwrap();
+        let with_attrs: BTreeMap<_, _> = s.libpq_env(&s.endpoints[0]).into_iter().collect();
+        assert_eq!(with_attrs["PGTARGETSESSIONATTRS"], "prefer-standby");
         for key in env.keys() {
             assert!(crate::db::LIBPQ_CONNECTION_VARIABLES.contains(key), "{key}");
         }

@@ -15,6 +15,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use super::pgpass;
+use super::route::{Purpose, SessionAttrs};
 use super::tls::{SslMode, TlsSpec};
 use crate::conninfo::{self, Params};
 use crate::exit::usage;
@@ -79,8 +80,15 @@ pub struct ConnSpec {
     pub connect_timeout: Option<Duration>,
     pub tls: TlsSpec,
     pub(super) random_order: bool,
+    /// Which server a connection may use (`target_session_attrs`; `--read-only` makes it
+    /// prefer-standby), and where that came from (for messages).
+    pub session_attrs: SessionAttrs,
+    pub(in crate::db) attrs_from: String,
+    /// What the process's connections are for (`ConnSpec::route`): a command that writes is
+    /// refused on a standby.
+    pub(in crate::db) purpose: Purpose,
     /// Options handed to tokio-postgres as they are (application_name, options, keepalives,
-    /// target_session_attrs, channel_binding, ...). Has no host, user or password.
+    /// channel_binding, ...). Has no host, user or password.
     pub(super) base: tokio_postgres::Config,
     /// Warnings to show before connecting (e.g. an ignored password file).
     pub warnings: Vec<String>,
@@ -181,6 +189,9 @@ impl ConnSpec {
             connect_timeout: timeout_from_secs(settings.connect_timeout.value),
             tls,
             random_order: false,
+            session_attrs: SessionAttrs::Any,
+            attrs_from: "the default".into(),
+            purpose: Purpose::Reads,
             base,
             warnings: Vec::new(),
         }

@@ -13,6 +13,7 @@ use anyhow::Result;
 use super::{timeout_from_secs, ConnSpec, Endpoint, Host, Origins};
 use crate::conninfo::{self, Params};
 use crate::db::pgpass;
+use crate::db::route::{Purpose, SessionAttrs, EXPECTED_ATTRS};
 use crate::db::tls::{RootCert, SslMode, TlsSpec};
 use crate::exit::usage;
 use crate::platform::ProcessEnv;
@@ -44,6 +45,12 @@ impl ConnSpec {
             Some("random") => true,
             Some(_) => return Err(origins.bad("load_balance_hosts", "expected disable or random")),
         };
+        let session_attrs = match params.get("target_session_attrs") {
+            None => SessionAttrs::Any,
+            Some(v) => SessionAttrs::parse(v).ok_or_else(|| {
+                origins.bad("target_session_attrs", &format!("`{v}` ({EXPECTED_ATTRS})"))
+            })?,
+        };
         let base = passed_through(params, origins)?;
         let mut warnings = Vec::new();
         let (password, pass_file) = password(params, origins, &home, &mut warnings);
@@ -56,6 +63,9 @@ impl ConnSpec {
             connect_timeout,
             tls,
             random_order,
+            session_attrs,
+            attrs_from: origins.of("target_session_attrs").to_string(),
+            purpose: Purpose::Reads,
             base,
             warnings,
         })
@@ -339,6 +349,39 @@ mod tests {
         assert!(spec("host=a target_session_attrs=primary-ish user=u").is_err());
         assert!(spec("host=a sslnegotiation=direct user=u").is_err());
         assert!(spec("host=a sslnegotiation=direct sslmode=require user=u").is_ok());
+    }
+
+    #[test]
+    fn routing_for_read_only_mode_and_for_writes() {
+        let from = || Purpose::ReadOnly("flag --read-only".into());
+        // Read-only mode prefers a standby, unless the string already asks for one.
+        for (given, routed) in [
+            ("read-write", SessionAttrs::PreferStandby),
+            ("primary", SessionAttrs::PreferStandby),
+            ("any", SessionAttrs::PreferStandby),
+            ("standby", SessionAttrs::Standby),
+            ("read-only", SessionAttrs::ReadOnly),
+        ] {
+            let mut s = spec(&format!("host=a,b user=u target_session_attrs={given}")).unwrap();
+            s.route(from()).unwrap();
+            assert_eq!(s.session_attrs, routed, "{given}");
+        }
+        // A command that writes is refused where the string seeks a standby, nowhere else.
+        for (given, ok) in [
+            ("read-write", true),
+            ("primary", true),
+            ("any", true),
+            ("prefer-standby", false),
+            ("standby", false),
+            ("read-only", false),
+        ] {
+            let mut s = spec(&format!("host=a,b user=u target_session_attrs={given}")).unwrap();
+            assert_eq!(
+                s.route(Purpose::Writes("task create")).is_ok(),
+                ok,
+                "{given}"
+            );
+        }
     }
 
     #[test]

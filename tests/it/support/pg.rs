@@ -177,10 +177,14 @@ impl TestPg {
 }
 
 /// A temp dir in /tmp (kept; the watchdog removes it) owned by the server user, and the path
-/// of the data directory to create in it.
+/// of the data directory to create in it. `TASKDB_TEST_RUN`, when set, goes into the name
+/// after the prefix, so `.ci/run` can tell its own servers from other test runs' on the machine.
 pub(super) fn new_server_dir(prefix: &str) -> (PathBuf, PathBuf) {
+    let run = std::env::var("TASKDB_TEST_RUN")
+        .map(|r| format!("{r}-"))
+        .unwrap_or_default();
     let dir = tempfile::Builder::new()
-        .prefix(prefix)
+        .prefix(&format!("{prefix}{run}"))
         .tempdir_in("/tmp")
         .expect("temp dir")
         .keep();
