@@ -9,10 +9,11 @@
 //! like the clusters', so `.ci/run` finds one left running.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use super::patroni::found;
 use super::pg::{as_server_user, free_port, new_server_dir, spawn_detached, TestDb, TestPg};
 
 /// The pool's size per database and user in the shared PgBouncer.
@@ -136,14 +137,6 @@ impl Drop for Bouncer {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
-}
-
-fn found(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 fn program() -> PathBuf {
