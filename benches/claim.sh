@@ -47,11 +47,12 @@ if d["empty_claims"] or d["anchor"]["empty_claims"]:
           % (d["empty_claims"], d["anchor"]["empty_claims"]))
 PY
 
-echo "== pgbench -M prepared -c $clients -j 2 -T $duration on the minimal queue ($queue_rows rows, after a 2 s warm-up)"
+# -M extended: unnamed statements, as taskdb sends them (no prepared statements).
+echo "== pgbench -M extended -c $clients -j 2 -T $duration on the minimal queue ($queue_rows rows, after a 2 s warm-up)"
 "$TASKDB" bench --workload queue --pgbench-script > "$work/queue.sql"
 "$TASKDB" -q bench --workload queue --prepare-only --seed-rows "$queue_rows"
-"$PGBENCH" -n -M prepared -c "$clients" -j 2 -T 2 -f "$work/queue.sql" "$scratch_url" >/dev/null 2>&1
-"$PGBENCH" -n -M prepared -c "$clients" -j 2 -T "$duration" -f "$work/queue.sql" "$scratch_url" 2>&1 \
+"$PGBENCH" -n -M extended -c "$clients" -j 2 -T 2 -f "$work/queue.sql" "$scratch_url" >/dev/null 2>&1
+"$PGBENCH" -n -M extended -c "$clients" -j 2 -T "$duration" -f "$work/queue.sql" "$scratch_url" 2>&1 \
   | grep -E '^(number of transactions actually processed|number of failed|latency average|latency stddev|tps)'
 left=$("$PSQL" "$scratch_url" -XAtc "SELECT count(*) FROM bench_queue WHERE status = 'pending'")
 echo "pending rows left: $left"

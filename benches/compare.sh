@@ -59,10 +59,12 @@ for i in $(seq 1 "$rounds"); do
     --duration "${duration}s" --warmup 2s --seed-rows "$seed_rows")
   t_ops=$(python3 -c 'import json,sys; print("%.0f" % json.load(sys.stdin)["total_ops_per_sec"])' <<<"$json")
   t_p95=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.3f" % d["operations"][-1]["p95_ms"])' <<<"$json")
-  # pgbench with the same SQL on a freshly seeded scratch database.
+  # pgbench with the same SQL on a freshly seeded scratch database, sent as taskdb sends it:
+  # unnamed statements (Parse, Bind, Execute each time: no prepared statements, which a
+  # transaction-pooling PgBouncer would break).
   "$taskdb" -q bench --prepare-only --seed-rows "$seed_rows"
-  "$pgbench" -n -M prepared -c "$clients" -j 1 -T 2 -D "seed_rows=$seed_rows" -D "clients=$clients" -f "$script" "$scratch_url" >/dev/null 2>&1  # warm-up, as taskdb's
-  out=$("$pgbench" -n -M prepared -c "$clients" -j 1 -T "$duration" -D "seed_rows=$seed_rows" -D "clients=$clients" -f "$script" "$scratch_url" 2>&1)
+  "$pgbench" -n -M extended -c "$clients" -j 1 -T 2 -D "seed_rows=$seed_rows" -D "clients=$clients" -f "$script" "$scratch_url" >/dev/null 2>&1  # warm-up, as taskdb's
+  out=$("$pgbench" -n -M extended -c "$clients" -j 1 -T "$duration" -D "seed_rows=$seed_rows" -D "clients=$clients" -f "$script" "$scratch_url" 2>&1)
   "$taskdb" -q bench --clean
   p_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | head -1)
   p_lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out")

@@ -2,7 +2,8 @@
 //!
 //! It runs the seed system's operations against a scratch database it creates (with the real
 //! schema, so the real triggers and functions run) and drops afterwards, over N connections
-//! with prepared statements, and measures throughput and latency per operation. The SQL of each
+//! (each statement sent unnamed, as `pgbench -M extended` sends it, through `crate::db::Db`),
+//! and measures throughput and latency per operation. The SQL of each
 //! operation is in [`Op::sql`], except the claim, which is `task next --claim`'s own
 //! ([`crate::db::tasks::claim_next`]); `benches/compare.sh` runs the very same statements
 //! through pgbench (`pgbench`) so the two can be compared. The `claim` workload is measured
@@ -20,12 +21,12 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use serde::Serialize;
-use tokio_postgres::{Client, Statement};
 
 use crate::db::bench::ANCHOR_CLAIM_SQL;
-use crate::db::tasks::{claim_next, ClaimRequest, ClaimStatements};
+use crate::db::tasks::{claim_next, ClaimRequest};
+use crate::db::Db;
 
 pub use pgbench::pgbench_script;
 pub use stats::{merge_all, quantile_ms, row_of, summarize, OpReport, Samples};
@@ -310,56 +311,49 @@ pub struct Phase<'a> {
     pub dry: &'a AtomicBool,
 }
 
-/// One connected client with its prepared statements.
+/// One connected client and the statements of its workload.
 pub struct BenchClient {
-    client: Client,
-    statements: BTreeMap<Op, Statement>,
-    /// The claim's statements, when the workload claims.
-    claim: Option<ClaimStatements>,
+    db: Db,
+    statements: BTreeMap<Op, &'static str>,
+    /// The workload claims ([`claim_next`]).
+    claims: bool,
     index: u64,
     /// Who this client claims as ([`CLAIMANT_PREFIX`] and its index).
     who: String,
 }
 
 impl BenchClient {
-    /// Prepare the statements of every phase of `workload` on `client`.
-    pub async fn prepare(client: Client, index: u64, workload: Workload) -> Result<BenchClient> {
+    /// A client of `workload` on `db`. Its statements go through `crate::db::Db` (unnamed,
+    /// one round trip each, nothing kept on the server session), so that it runs through a
+    /// transaction pooler too.
+    pub fn new(db: Db, index: u64, workload: Workload) -> BenchClient {
         let mut statements = BTreeMap::new();
-        let mut claim = None;
+        let mut claims = false;
         for phase in workload.phases() {
             for (op, _) in phase.weights() {
-                let cannot = || format!("cannot prepare {}", op.name());
                 match op.sql() {
                     Some(sql) => {
-                        let stmt = client.prepare(sql).await.with_context(cannot)?;
-                        statements.insert(*op, stmt);
+                        statements.insert(*op, sql);
                     }
-                    None if *op == Op::ClaimNext => {
-                        claim = Some(
-                            ClaimStatements::prepare(&client)
-                                .await
-                                .with_context(cannot)?,
-                        )
-                    }
-                    None => {}
+                    None => claims |= *op == Op::ClaimNext,
                 }
             }
         }
-        Ok(BenchClient {
-            client,
+        BenchClient {
+            db,
             statements,
-            claim,
+            claims,
             index,
             who: format!("{CLAIMANT_PREFIX}{index}"),
-        })
+        }
     }
 
     /// `task next --claim` without a tag: one statement, its own transaction. Ok(false):
     /// nothing to claim.
     async fn claim(&mut self) -> Result<bool, tokio_postgres::Error> {
-        let Some(statements) = &self.claim else {
+        if !self.claims {
             return Ok(true);
-        };
+        }
         let req = ClaimRequest {
             holder: &self.who,
             lease: Some(std::time::Duration::from_secs(BENCH_LEASE_SECS)),
@@ -368,7 +362,7 @@ impl BenchClient {
             limit: 1,
             max_attempts: crate::settings::DEFAULT_MAX_ATTEMPTS,
         };
-        let claimed = claim_next(&self.client, statements, &req).await?;
+        let claimed = claim_next(&self.db, &req).await?;
         Ok(claimed.is_some())
     }
 
@@ -382,37 +376,37 @@ impl BenchClient {
         if op == Op::ClaimNext {
             return self.claim().await;
         }
-        let Some(stmt) = self.statements.get(&op) else {
+        let Some(&stmt) = self.statements.get(&op) else {
             return Ok(true);
         };
         match op {
             Op::CreateTask => {
                 let n = rng.below(1_000_000_000) as i64 + 1;
                 let priority = rng.below(11) as i32;
-                self.client.query_one(stmt, &[&n, &priority]).await?;
+                self.db.query_one(stmt, &[&n, &priority]).await?;
             }
             Op::GetTask => {
                 let id = layout.any_task(rng);
-                self.client.query_opt(stmt, &[&id]).await?;
+                self.db.query_opt(stmt, &[&id]).await?;
             }
             Op::UpdateStatus => {
                 if let Some(id) = layout.own_update_task(self.index, rng) {
-                    self.client.query_opt(stmt, &[&id]).await?;
+                    self.db.query_opt(stmt, &[&id]).await?;
                 }
             }
             Op::ListReady => {
-                self.client.query(stmt, &[]).await?;
+                self.db.query(stmt, &[]).await?;
             }
             Op::ClaimNext | Op::Claim | Op::Heartbeat | Op::Complete => {}
             // One statement, autocommitted: the row is locked, taken and committed at once.
-            Op::QueueAnchor => return Ok(self.client.execute(stmt, &[&self.who]).await? > 0),
+            Op::QueueAnchor => return Ok(self.db.execute(stmt, &[&self.who]).await? > 0),
             Op::RecordMetric => {
                 let v = rng.below(1000) as i64;
-                self.client.query_one(stmt, &[&v]).await?;
+                self.db.query_one(stmt, &[&v]).await?;
             }
             Op::LogApiCall => {
                 let ms = rng.below(500) as i32;
-                self.client.query_one(stmt, &[&ms]).await?;
+                self.db.query_one(stmt, &[&ms]).await?;
             }
         }
         Ok(true)
@@ -452,7 +446,7 @@ impl BenchClient {
                         samples.first_error =
                             Some(format!("{}: {}", op.name(), describe_pg_error(&err)));
                     }
-                    if err.is_closed() || self.client.is_closed() {
+                    if err.is_closed() || self.db.is_closed() {
                         samples.disconnected = true;
                         break;
                     }

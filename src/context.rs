@@ -67,8 +67,8 @@ impl Context {
             .await
     }
 
-    /// Connect to the configured database. The session has `application_name=taskdb` and
-    /// `taskdb.actor` set.
+    /// Connect to the configured database. The session has `application_name=taskdb`; its
+    /// transactions have `taskdb.actor` set (`db::Db`).
     pub async fn db(&self) -> Result<Db> {
         crate::db::connect(self.spec().await?, self.actor(), &self.out).await
     }

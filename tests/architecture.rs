@@ -254,3 +254,88 @@ fn no_source_file_is_too_long() {
         "files over {MAX_FILE_LINES} lines (split them along their seams): {long:?}"
     );
 }
+
+/// Where the driver's client may be named (ARCHITECTURE.md, "no named statements across
+/// transactions"): the pool-safe query layer, opening connections (and asking a server its role
+/// while connecting, in the simple protocol) and cancelling their statements, and the LISTEN
+/// session (a session of its own on purpose). Everywhere else
+/// statements go through `db::Db` / `db::Tx`, which send them unnamed with the settings in
+/// their transaction, so that they work through a transaction pooler.
+const DRIVER_CLIENT_FILES: &[&str] = &[
+    "db/sql/",
+    "db/connect.rs",
+    "db/route.rs",
+    "db/cancel.rs",
+    "db/listen/link.rs",
+];
+
+/// The driver's names that run statements outside the pool-safe layer.
+const DRIVER_CLIENT_NAMES: &[&str] = &[
+    "Client",
+    "Transaction",
+    "GenericClient",
+    "Statement",
+    "ToStatement",
+];
+
+/// The driver names a piece of code imports or spells out from `tokio_postgres::` (plain and
+/// grouped paths, one level deep: `tokio_postgres::{Client, types::ToSql}` gives `Client`).
+fn driver_names(code: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut rest = code;
+    while let Some(i) = rest.find("tokio_postgres::") {
+        rest = &rest[i + "tokio_postgres::".len()..];
+        let items = match rest.strip_prefix('{') {
+            Some(group) => group.split('}').next().unwrap_or("").to_string(),
+            None => rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect(),
+        };
+        for item in items.split(',') {
+            let name = item.split_whitespace().next().unwrap_or("");
+            if !name.contains("::") && !name.is_empty() {
+                names.insert(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn the_driver_name_parser_sees_grouped_and_plain_paths() {
+    let code = "use tokio_postgres::{Client, types::ToSql, Row as PgRow};\n\
+                fn f(c: &tokio_postgres::Transaction<'_>) {}";
+    let names = driver_names(code);
+    assert!(names.contains("Client") && names.contains("Transaction"));
+    assert!(names.contains("Row") && !names.contains("types::ToSql"));
+}
+
+#[test]
+fn statements_go_through_the_pool_safe_layer() {
+    let src = src_dir();
+    let mut files = Vec::new();
+    source_files(&src, &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        let rel = file.strip_prefix(&src).unwrap().display().to_string();
+        if DRIVER_CLIENT_FILES.iter().any(|f| rel.starts_with(f)) {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(&file).unwrap());
+        for name in driver_names(&code) {
+            if DRIVER_CLIENT_NAMES.contains(&name.as_str()) {
+                found.push(format!("{rel}: tokio_postgres::{name}"));
+            }
+        }
+        for call in [".prepare(", ".prepare_typed("] {
+            if code.contains(call) {
+                found.push(format!("{rel}: {call}…)"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the driver's client used outside src/db/sql (use db::Db / db::Tx; see ARCHITECTURE.md): {found:#?}"
+    );
+}

@@ -3,7 +3,7 @@
 //!
 //! Each client loops: claim one task with a lease ([`WORKER_LEASE`]), heartbeat it once, end
 //! the attempt as succeeded (the task completed, with its completion context). Each step is one
-//! prepared statement, its own transaction, as the worker runs them; the statements are
+//! statement, its own transaction, as the worker runs them; the statements are
 //! `crate::db::bench::WorkerStatements`. A client that finds nothing claimable waits as a worker
 //! does: on its [`Waiter`] (`LISTEN taskdb_ready` on a connection of its own), woken by a
 //! notification or after [`IDLE_RECHECK`] at most.
@@ -20,15 +20,15 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use serde_json::json;
 use tokio::time::MissedTickBehavior;
-use tokio_postgres::{Client, Statement};
 
 use super::{describe_pg_error, Op, Samples, CLAIMANT_PREFIX};
 use crate::db::bench::{produce_sql, StepError, WorkerStatements};
 use crate::db::listen::{WaitMode, Waiter};
 use crate::db::tasks::AttemptEnd;
+use crate::db::Db;
 use crate::settings::DEFAULT_MAX_ATTEMPTS;
 
 /// The lease each claim takes, and the heartbeat extends it by.
@@ -113,7 +113,7 @@ impl WorkerPhase<'_> {
 
 /// One connected client of the worker workload: its statements and its waiter.
 pub struct WorkerClient {
-    client: Client,
+    client: Db,
     statements: WorkerStatements,
     waiter: Waiter,
     /// Who this client claims as (`bench-agent-3`).
@@ -121,18 +121,20 @@ pub struct WorkerClient {
 }
 
 impl WorkerClient {
-    /// Prepare the worker's statements on `client`; `waiter` (opened before the first claim, so
-    /// nothing that becomes claimable after it goes unheard) is its own.
-    pub async fn prepare(client: Client, index: u64, waiter: Waiter) -> Result<WorkerClient> {
-        let statements = WorkerStatements::prepare(&client)
-            .await
-            .context("cannot prepare the worker's statements")?;
-        Ok(WorkerClient {
+    /// A client with the worker's statements on `client`; `waiter` (opened before the first
+    /// claim, so nothing that becomes claimable after it goes unheard) is its own.
+    pub fn new(client: Db, index: u64, waiter: Waiter) -> WorkerClient {
+        WorkerClient {
             client,
-            statements,
+            statements: WorkerStatements::new(),
             waiter,
             who: format!("{CLAIMANT_PREFIX}{index}"),
-        })
+        }
+    }
+
+    /// This client's waiter.
+    pub fn waiter(&self) -> &Waiter {
+        &self.waiter
     }
 
     /// How this client's waiter learns of new work now.
@@ -264,18 +266,17 @@ pub struct ProducerRun {
 
 /// The claim-to-start phase's producer: one connection creating claimable tasks.
 pub struct Producer {
-    client: Client,
-    statement: Statement,
+    client: Db,
+    statement: String,
 }
 
 impl Producer {
-    /// Prepare the producer's statement on `client` (a connection of its own).
-    pub async fn prepare(client: Client) -> Result<Producer> {
-        let statement = client
-            .prepare(&produce_sql())
-            .await
-            .context("cannot prepare the producer's statement")?;
-        Ok(Producer { client, statement })
+    /// The producer on `client` (a connection of its own).
+    pub fn new(client: Db) -> Producer {
+        Producer {
+            client,
+            statement: produce_sql(),
+        }
     }
 
     /// Create tasks at `rate` a second, each its own transaction, from now until `until`;

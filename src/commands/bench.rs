@@ -25,7 +25,9 @@ use indicatif::ProgressBar;
 The bench creates its own scratch database (taskdb_bench_scratch) on the configured server,
 applies the schema, seeds it, runs the workload and drops it again: real tasks are never touched.
 It needs the CREATEDB privilege. If a scratch database is left from a crashed run, bench refuses
-to run until `taskdb bench --clean` has removed it.
+to run until `taskdb bench --clean` has removed it. Each statement is sent unnamed and on its
+own, as pgbench -M extended sends it (no prepared statements), so a run also works through a
+transaction-pooling PgBouncer.
 
 The claim workload first measures a minimal queue on the same connections (the anchor: a bare
 table bench_queue with one partial index over its pending rows, claimed with one
@@ -35,8 +37,8 @@ rows is reported, since the ratio is then unfair. --workload queue measures the 
 
 The worker workload runs what `taskdb worker` does per task, minus the command: each client
 claims one task (lease 60s), heartbeats it once and completes it (with its completion context),
-each step one prepared statement, its own transaction; a client that finds nothing waits on
-LISTEN taskdb_ready. It reports claim, heartbeat and complete and tasks/s, measured on the
+each step one statement, its own transaction; a client that finds nothing waits on
+LISTEN taskdb_ready (or polls where listening cannot work). It reports claim, heartbeat and complete and tasks/s, measured on the
 seeded tasks (they must last the phase: a warning says when they ran out). Then it measures the
 claim-to-start latency: the rest of the seed is parked, one more connection creates tasks one
 at a time at a quarter of that tasks/s (at most 200/s) while the clients wait, and for each task
@@ -206,7 +208,7 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
         .with_application_name("taskdb bench");
 
     let spinner = ctx.out.spinner("preparing the scratch database");
-    let mut setup = spec.client().await?;
+    let mut setup = open(&spec, ctx).await?;
     scratch::apply_schema(&mut setup, &ctx.out).await?;
     if args.workload.uses_tasks() {
         scratch::seed(&setup, args.seed_rows).await?;
@@ -228,8 +230,8 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
     spinner.set_message(format!("opening {} connections", args.clients));
     let mut clients = Vec::new();
     for index in 0..args.clients {
-        let client = spec.client().await?;
-        clients.push(BenchClient::prepare(client, index, args.workload).await?);
+        let client = open(&spec, ctx).await?;
+        clients.push(BenchClient::new(client, index, args.workload));
     }
     spinner.finish_and_clear();
 
@@ -244,6 +246,16 @@ async fn run_in_scratch(args: &BenchArgs, ctx: &Context, format: Format) -> Resu
         main = Some(measure(args, ctx, &mut clients, args.workload, false).await);
     }
     report(args, ctx, format, server_version, anchor, main)
+}
+
+/// One more connection to the scratch database `spec` (no `-v` line each: there may be
+/// hundreds), without taskdb's per-transaction settings: each statement is sent unnamed and on
+/// its own, as `pgbench -M extended` sends it, and nothing depends on the server session, so a
+/// run works through a transaction pooler too.
+async fn open(spec: &ConnSpec, ctx: &Context) -> Result<crate::db::Db> {
+    let mut db = crate::db::open(spec, ctx.actor(), &ctx.out, 2).await?;
+    db.clear_settings();
+    Ok(db)
 }
 
 /// The minimal queue's phase. An attempt whose queue runs dry before the phase ends stops
@@ -276,10 +288,10 @@ async fn measure_anchor(
                 );
                 rows = grown;
                 attempt += 1;
-                scratch::create_anchor(&spec.client().await?, rows).await?;
+                scratch::create_anchor(&open(spec, ctx).await?, rows).await?;
             }
             _ => {
-                scratch::drop_anchor(&spec.client().await?).await?;
+                scratch::drop_anchor(&open(spec, ctx).await?).await?;
                 return Ok(AnchorRun { run, rows });
             }
         }

@@ -259,15 +259,16 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
         tunnel_name: &args.tunnel_name,
         patroni_urls: plan.patroni.as_deref(),
     };
-    let (mut report, db) = check::run(&checks, probe_deadline, ctx.db(), &ctx.settings, &ctx.out)
-        .await
-        .map_err(|e| {
-            if exit::code_for(&e) == Exit::USAGE {
-                usage3(format!("{e:#}"))
-            } else {
-                e
-            }
-        })?;
+    let (mut report, mut db) =
+        check::run(&checks, probe_deadline, ctx.db(), &ctx.settings, &ctx.out)
+            .await
+            .map_err(|e| {
+                if exit::code_for(&e) == Exit::USAGE {
+                    usage3(format!("{e:#}"))
+                } else {
+                    e
+                }
+            })?;
     if let (false, Some(path)) = (report.connected(), &plan.textfile) {
         report.last_success =
             crate::limits::read_to_string(path, crate::limits::SMALL_FILE, "textfiles")
@@ -281,8 +282,8 @@ pub async fn run(args: HealthArgs, ctx: &Context) -> Result<Exit> {
     }
     if let Some(url) = &plan.webhook {
         // Read-only mode writes nothing to the database: the alert state goes to its file.
-        let client = db.as_ref().filter(|_| !ctx.read_only()).map(|d| &d.client);
-        alert::alert_if_needed(&ctx.out, url, plan.cooldown, &report, client, end).await;
+        let db = db.as_mut().filter(|_| !ctx.read_only());
+        alert::alert_if_needed(&ctx.out, url, plan.cooldown, &report, db, end).await;
     }
 
     let text = match plan.format {

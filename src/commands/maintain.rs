@@ -2,8 +2,9 @@
 //! applies retention to metrics, API access logs and the audit log, hands back tasks whose
 //! lease expired (or gives them up after max attempts), recounts any wrong open-blocker count,
 //! ANALYZEs taskdb's tables,
-//! and says what it did. Idempotent; overlapping runs are serialised by an advisory lock (the
-//! second one skips, or waits with --wait), so neither fails.
+//! and says what it did. Idempotent; overlapping runs are serialised by an advisory lock that each
+//! step's transaction takes (the second run skips when it is held as it starts, or waits with
+//! --wait), so neither fails; a transaction lock, so that it holds through a transaction pooler.
 
 use std::time::Instant;
 
@@ -13,6 +14,7 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::db::maintain::{self as db, Retention, RetentionDays};
+use crate::db::Db;
 use crate::exit::{usage, Exit};
 use crate::options::Format;
 use crate::settings::{
@@ -135,16 +137,14 @@ pub async fn run(args: MaintainArgs, ctx: &Context) -> Result<Exit> {
     let (months_ahead, retention) = plan(&args, &ctx.settings.file.maintain)?;
     let max_attempts = ctx.settings.max_attempts()?;
     let started = Instant::now();
-    let db = ctx.db().await?;
+    let mut db = ctx.db().await?;
 
     let mut report = MaintainReport::default();
-    if !db::lock(&db, args.wait).await? {
+    if !db::lock_free(&mut db, args.wait).await? {
         ctx.out.note("another taskdb maintain is running on this database: skipped (use --wait to wait for it)");
         report.skipped = true;
     } else {
-        let result = work(&db, months_ahead, retention, max_attempts, &mut report).await;
-        db::unlock(&db).await;
-        result?;
+        work(&mut db, months_ahead, retention, max_attempts, &mut report).await?;
     }
     report.duration_seconds = started.elapsed().as_secs_f64();
 
@@ -156,9 +156,9 @@ pub async fn run(args: MaintainArgs, ctx: &Context) -> Result<Exit> {
     Ok(Exit::SUCCESS)
 }
 
-/// Every step, in order, under the lock.
+/// Every step, in order, each a transaction under the lock.
 async fn work(
-    client: &tokio_postgres::Client,
+    client: &mut Db,
     months_ahead: u32,
     retention: RetentionDays,
     max_attempts: u32,
@@ -166,7 +166,7 @@ async fn work(
 ) -> Result<()> {
     report.partitions_created = db::ensure_partitions(client, months_ahead).await?;
     report.retention = db::apply_retention(client, retention).await?;
-    report.leases_expired = crate::db::tasks::expire(client, max_attempts)
+    report.leases_expired = db::expire_leases(client, max_attempts)
         .await?
         .into_iter()
         .map(|t| ExpiredLease {

@@ -3,10 +3,10 @@
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
-use tokio_postgres::Client;
 
 use crate::context::Context;
 use crate::db::metrics::{self, Agg, Filter};
+use crate::db::Db;
 use crate::exit::{failed, usage, Exit};
 use crate::health::render::{sanitize_name, Exposition};
 use crate::options::{DatabaseUse, Format};
@@ -289,7 +289,7 @@ fn dump_filter(a: &DumpArgs) -> Result<(Filter, Option<f64>)> {
 /// bucket of each metric.
 async fn dump_buckets(
     ctx: &Context,
-    db: &Client,
+    db: &Db,
     filter: &Filter,
     secs: f64,
     agg: Agg,
@@ -338,7 +338,7 @@ async fn dump_buckets(
 }
 
 /// `--format prometheus` without `--bucket`: the newest sample of each series.
-async fn dump_latest(ctx: &Context, db: &Client, filter: &Filter) -> Result<()> {
+async fn dump_latest(ctx: &Context, db: &Db, filter: &Filter) -> Result<()> {
     let rows = metrics::latest(db, filter)
         .await
         .context("cannot read system_metrics")?;
@@ -387,13 +387,7 @@ async fn dump_latest(ctx: &Context, db: &Client, filter: &Filter) -> Result<()> 
 }
 
 /// Raw samples, one page of `limit` from `offset`.
-async fn dump_raw(
-    ctx: &Context,
-    db: &Client,
-    filter: &Filter,
-    limit: i64,
-    offset: i64,
-) -> Result<()> {
+async fn dump_raw(ctx: &Context, db: &Db, filter: &Filter, limit: i64, offset: i64) -> Result<()> {
     let (rows, more) = metrics::raw(db, filter, limit, offset)
         .await
         .context("cannot read system_metrics")?;
@@ -427,9 +421,9 @@ async fn prune(a: PruneArgs, ctx: &Context) -> Result<Exit> {
     }
     let cutoff = chrono::Utc::now()
         - chrono::Duration::from_std(age).map_err(|_| usage("--older-than: too long"))?;
-    let db = ctx.db().await?;
+    let mut db = ctx.db().await?;
     // A dry run does the real work inside the transaction for exact numbers, then undoes it.
-    let pruned = metrics::prune_samples(&db, cutoff, a.dry_run).await?;
+    let pruned = metrics::prune_samples(&mut db, cutoff, a.dry_run).await?;
     let verb = if a.dry_run { "would remove" } else { "removed" };
     ctx.out.note(format!(
         "{verb} {} sample(s) older than {} ({}), {} whole partition(s)",

@@ -162,9 +162,9 @@ pub async fn run(args: WorkflowArgs, ctx: &Context) -> Result<Exit> {
                 return Err(usage("--timeout-minutes must be between 1 and 1440"));
             }
             let db = ctx.db().await?;
-            let t = tq::find(&*db, r, "task").await?;
+            let t = tq::find(&db, r, "task").await?;
             let w = q::create(
-                &*db,
+                &db,
                 t.id,
                 &workflow_type,
                 steps,
@@ -217,10 +217,10 @@ async fn list(
     let task = task.as_deref().map(TaskRef::parse).transpose()?;
     let db = ctx.db().await?;
     let task_id = match task {
-        Some(r) => Some(tq::find(&*db, r, "task").await?.id),
+        Some(r) => Some(tq::find(&db, r, "task").await?.id),
         None => None,
     };
-    let list = q::list(&*db, &status, task_id, stuck, limit).await?;
+    let list = q::list(&db, &status, task_id, stuck, limit).await?;
     if list.is_empty() && ctx.out.format() == Format::Table {
         ctx.out.note("no workflows match");
         return Ok(Exit::SUCCESS);
@@ -233,7 +233,7 @@ async fn show(id: &str, ctx: &Context) -> Result<Exit> {
     let r = q::parse_ref(id)?;
     ctx.out.require_format(&[Format::Table, Format::Json])?;
     let db = ctx.db().await?;
-    let w = q::find(&*db, r).await?;
+    let w = q::find(&db, r).await?;
     let steps = q::steps(&w);
     if ctx.out.format() == Format::Json {
         let mut v = serde_json::to_value(&w)?;
@@ -341,8 +341,8 @@ async fn record_step(
     }
     .name();
     let db = ctx.db().await?;
-    let w = q::find(&*db, r).await?;
-    let after = q::record_step(&*db, &w, step, status, result.as_ref(), error.as_deref()).await?;
+    let w = q::find(&db, r).await?;
+    let after = q::record_step(&db, &w, step, status, result.as_ref(), error.as_deref()).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&after)?;
     } else {
@@ -359,7 +359,7 @@ async fn record_step(
 async fn delete(id: &str, ctx: &Context) -> Result<Exit> {
     let r = q::parse_ref(id)?;
     let db = ctx.db().await?;
-    let w = q::find(&*db, r).await?;
+    let w = q::find(&db, r).await?;
     ctx.out
         .confirm(&format!(
             "delete {} ({}, {})?",
@@ -368,7 +368,7 @@ async fn delete(id: &str, ctx: &Context) -> Result<Exit> {
             w.status
         ))
         .await?;
-    q::delete(&*db, w.id).await?;
+    q::delete(&db, w.id).await?;
     if ctx.out.format() == Format::Json {
         ctx.out
             .json(&json!({"deleted": 1, "id": w.id, "short_id": w.short_id}))?;
@@ -381,7 +381,7 @@ async fn delete(id: &str, ctx: &Context) -> Result<Exit> {
 async fn set_status(a: ReasonArgs, status: &str, ctx: &Context) -> Result<Exit> {
     let r = q::parse_ref(&a.id)?;
     let mut db = ctx.db().await?;
-    let (before, after) = q::set_status(&mut db.client, r, status, a.reason.as_deref()).await?;
+    let (before, after) = q::set_status(&mut db, r, status, a.reason.as_deref()).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&after)?;
     } else {

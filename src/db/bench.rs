@@ -7,11 +7,11 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use tokio_postgres::{Client, Statement};
 
 use crate::db::tasks::{
     AttemptEnd, Task, CLAIM_FROM, FINISH_FROM, HEARTBEAT_FROM, NEXT_ORDER, TASK_COLUMNS,
 };
+use crate::db::Db;
 
 use crate::exit::failed;
 use crate::output::Output;
@@ -20,7 +20,7 @@ use crate::output::Output;
 pub const SCRATCH_DB: &str = "taskdb_bench_scratch";
 
 /// A scratch database exists on the server `admin` is connected to.
-pub async fn scratch_exists(admin: &Client) -> Result<bool> {
+pub async fn scratch_exists(admin: &Db) -> Result<bool> {
     Ok(admin
         .query_opt(
             "SELECT 1 FROM pg_database WHERE datname = $1",
@@ -31,9 +31,9 @@ pub async fn scratch_exists(admin: &Client) -> Result<bool> {
 }
 
 /// Create the (empty) scratch database; bench needs the CREATEDB privilege for it.
-pub async fn create_scratch(admin: &Client) -> Result<()> {
+pub async fn create_scratch(admin: &Db) -> Result<()> {
     admin
-        .batch_execute(&format!("CREATE DATABASE {SCRATCH_DB}"))
+        .utility(&format!("CREATE DATABASE {SCRATCH_DB}"))
         .await
         .map_err(|e| {
             failed(format!(
@@ -44,9 +44,9 @@ pub async fn create_scratch(admin: &Client) -> Result<()> {
 }
 
 /// Drop the scratch database, ending the sessions still in it.
-pub async fn drop_scratch(admin: &Client) -> Result<()> {
+pub async fn drop_scratch(admin: &Db) -> Result<()> {
     admin
-        .batch_execute(&format!(
+        .utility(&format!(
             "DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)"
         ))
         .await
@@ -54,7 +54,7 @@ pub async fn drop_scratch(admin: &Client) -> Result<()> {
 }
 
 /// Apply the whole schema to the (empty) scratch database, as `migrate up` would.
-pub async fn apply_schema(client: &mut Client, out: &Output) -> Result<()> {
+pub async fn apply_schema(client: &mut Db, out: &Output) -> Result<()> {
     for file in crate::db::migrations::catalog() {
         crate::db::migrations::apply_up(client, &file, out)
             .await
@@ -67,7 +67,7 @@ pub async fn apply_schema(client: &mut Client, out: &Output) -> Result<()> {
 /// (each client toggles its own slice) and all of which can be claimed, one in ten depending
 /// on its predecessor (so "ready" means something), and the integration that `log_api_call`
 /// counts against.
-pub async fn seed(client: &Client, rows: u64) -> Result<()> {
+pub async fn seed(client: &Db, rows: u64) -> Result<()> {
     client
         .batch_execute(&format!(
             "INSERT INTO tasks (title, priority, tags) \
@@ -84,7 +84,7 @@ pub async fn seed(client: &Client, rows: u64) -> Result<()> {
         .context("cannot seed the scratch database")?;
     // A statement of its own: VACUUM cannot run in the implicit transaction of a batch.
     client
-        .batch_execute("VACUUM ANALYZE")
+        .utility("VACUUM ANALYZE")
         .await
         .context("cannot vacuum the scratch database")
 }
@@ -105,7 +105,7 @@ pub const ANCHOR_CLAIM_SQL: &str =
 /// whose priorities are spread as the seeded tasks' are, then VACUUM ANALYZE it as the tasks
 /// are. Autovacuum is off for it: it must not start working on the claimed rows' dead tuples
 /// while the next phase is measured.
-pub async fn create_anchor(client: &Client, rows: u64) -> Result<()> {
+pub async fn create_anchor(client: &Db, rows: u64) -> Result<()> {
     client
         .batch_execute(&format!(
             "DROP TABLE IF EXISTS {ANCHOR_TABLE};
@@ -123,14 +123,14 @@ pub async fn create_anchor(client: &Client, rows: u64) -> Result<()> {
         .await
         .context("cannot create the minimal queue")?;
     client
-        .batch_execute(&format!("VACUUM ANALYZE {ANCHOR_TABLE}"))
+        .utility(&format!("VACUUM ANALYZE {ANCHOR_TABLE}"))
         .await
         .context("cannot vacuum the minimal queue")
 }
 
 /// Drop the minimal queue once its phase is over, so that nothing of it (its dead rows, a
 /// vacuum of them) is left while taskdb's own claim is measured.
-pub async fn drop_anchor(client: &Client) -> Result<()> {
+pub async fn drop_anchor(client: &Db) -> Result<()> {
     client
         .batch_execute(&format!("DROP TABLE IF EXISTS {ANCHOR_TABLE}"))
         .await
@@ -138,7 +138,7 @@ pub async fn drop_anchor(client: &Client) -> Result<()> {
 }
 
 /// The server's version (`SHOW server_version`), for the report.
-pub async fn server_version(client: &Client) -> Result<String> {
+pub async fn server_version(client: &Db) -> Result<String> {
     Ok(client.query_one("SHOW server_version", &[]).await?.get(0))
 }
 
@@ -153,13 +153,13 @@ const SERVER_NOW_US: &str = "(extract(epoch FROM clock_timestamp()) * 1000000)::
 /// The tag of the tasks the producer creates during the worker workload's claim-to-start phase.
 pub const PRODUCED_TAG: &str = "bench-produced";
 
-/// A worker's statements, prepared on its connection: the claim (`taskdb worker`'s, with the
-/// moment it took the row added), the heartbeat and the end of the attempt, each run on its own
-/// (one statement, one transaction), as `taskdb worker` runs them.
+/// A worker's statements: the claim (`taskdb worker`'s, with the moment it took the row
+/// added), the heartbeat and the end of the attempt, each run on its own (one statement, one
+/// transaction), as `taskdb worker` runs them.
 pub struct WorkerStatements {
-    claim: Statement,
-    heartbeat: Statement,
-    finish: Statement,
+    claim: String,
+    heartbeat: String,
+    finish: String,
 }
 
 /// Why one of the worker's steps failed: the database, or a row that does not read as a task.
@@ -183,21 +183,22 @@ fn task_of(row: &tokio_postgres::Row) -> Result<Task, StepError> {
     })
 }
 
+impl Default for WorkerStatements {
+    fn default() -> Self {
+        WorkerStatements::new()
+    }
+}
+
 impl WorkerStatements {
-    pub async fn prepare(db: &Client) -> Result<Self, tokio_postgres::Error> {
-        let claim = format!(
-            "SELECT {TASK_COLUMNS}, {SERVER_NOW_US} AS claimed_us FROM {CLAIM_FROM} \
-             ORDER BY {NEXT_ORDER}"
-        );
-        Ok(WorkerStatements {
-            claim: db.prepare(&claim).await?,
-            heartbeat: db
-                .prepare(&format!("SELECT {TASK_COLUMNS} FROM {HEARTBEAT_FROM} t"))
-                .await?,
-            finish: db
-                .prepare(&format!("SELECT {TASK_COLUMNS} FROM {FINISH_FROM} t"))
-                .await?,
-        })
+    pub fn new() -> Self {
+        WorkerStatements {
+            claim: format!(
+                "SELECT {TASK_COLUMNS}, {SERVER_NOW_US} AS claimed_us FROM {CLAIM_FROM} \
+                 ORDER BY {NEXT_ORDER}"
+            ),
+            heartbeat: format!("SELECT {TASK_COLUMNS} FROM {HEARTBEAT_FROM} t"),
+            finish: format!("SELECT {TASK_COLUMNS} FROM {FINISH_FROM} t"),
+        }
     }
 
     /// Claim one task for `holder` with a lease of `lease` (no tag, no type): the task and
@@ -205,7 +206,7 @@ impl WorkerStatements {
     /// None when nothing is claimable.
     pub async fn claim(
         &self,
-        db: &Client,
+        db: &Db,
         holder: &str,
         lease: Duration,
         max_attempts: u32,
@@ -234,7 +235,7 @@ impl WorkerStatements {
     /// Extend `holder`'s lease on `task` by `extend`, fenced by the claim's attempt.
     pub async fn heartbeat(
         &self,
-        db: &Client,
+        db: &Db,
         task: &Task,
         holder: &str,
         extend: Duration,
@@ -256,7 +257,7 @@ impl WorkerStatements {
     /// End `holder`'s attempt on `task` as `end` says (completed, with its completion context).
     pub async fn finish(
         &self,
-        db: &Client,
+        db: &Db,
         task: &Task,
         end: &AttemptEnd<'_>,
     ) -> Result<Task, StepError> {
@@ -294,13 +295,13 @@ pub fn produce_sql() -> String {
 /// Park what is left of the seed (pending tasks become `deferred`, so none is claimable) and
 /// VACUUM ANALYZE the scratch database: the claim-to-start phase then starts with idle workers
 /// and the first phase's dead rows gone.
-pub async fn park_seed(client: &Client) -> Result<()> {
+pub async fn park_seed(client: &Db) -> Result<()> {
     client
         .batch_execute("UPDATE tasks SET status = 'deferred' WHERE status = 'pending'")
         .await
         .context("cannot park the seeded tasks")?;
     client
-        .batch_execute("VACUUM ANALYZE")
+        .utility("VACUUM ANALYZE")
         .await
         .context("cannot vacuum the scratch database")
 }

@@ -5,45 +5,52 @@
 
 use anyhow::{Context as _, Result};
 use serde::Serialize;
-use tokio_postgres::Client;
 
-/// Session advisory lock key of `taskdb maintain` ("taskdbmt").
+use crate::db::tasks::Task;
+use crate::db::{Db, Tx};
+
+/// Advisory lock key of `taskdb maintain` ("taskdbmt"), taken by each of its transactions.
 const LOCK_KEY: i64 = 0x7461_736b_6462_6d74;
 
 /// The partitioned log tables whose monthly partitions are created ahead.
 const PARTITIONED: [&str; 2] = ["system_metrics", "api_access_logs"];
 
-/// Take the maintain lock: wait for it (`wait`) or try once. True when this session holds it.
-pub async fn lock(client: &Client, wait: bool) -> Result<bool> {
+/// Take the maintain lock in `tx` until it ends (a transaction lock: it holds through a
+/// transaction pooler, where a session lock would stay on a server connection that other
+/// clients get next). `wait`: wait for it, else try once. True when this transaction holds it.
+pub async fn lock(tx: &Tx<'_>, wait: bool) -> Result<bool> {
     if wait {
-        client
-            .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
             .await
             .context("cannot take the maintain lock")?;
         Ok(true)
     } else {
-        Ok(client
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+        Ok(tx
+            .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&LOCK_KEY])
             .await
             .context("cannot take the maintain lock")?
             .get(0))
     }
 }
 
-/// Release the maintain lock (best effort: the session's end releases it too).
-pub async fn unlock(client: &Client) {
-    let _ = client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await;
+/// Whether no other run holds the maintain lock (`wait`: once it is free): a transaction
+/// that only takes it.
+pub async fn lock_free(db: &mut Db, wait: bool) -> Result<bool> {
+    let tx = db.transaction();
+    let free = lock(&tx, wait).await?;
+    tx.commit().await.context("cannot take the maintain lock")?;
+    Ok(free)
 }
 
 /// Make sure the partitioned log tables have their partitions up to `months_ahead` months after
-/// the current one; returns the partitions created.
-pub async fn ensure_partitions(client: &Client, months_ahead: u32) -> Result<Vec<String>> {
+/// the current one, under the maintain lock; returns the partitions created.
+pub async fn ensure_partitions(db: &mut Db, months_ahead: u32) -> Result<Vec<String>> {
     let months_ahead = i32::try_from(months_ahead).unwrap_or(i32::MAX);
+    let tx = db.transaction();
+    lock(&tx, true).await?;
     let mut created = Vec::new();
     for table in PARTITIONED {
-        let rows = client
+        let rows = tx
             .query(
                 "SELECT ensure_monthly_partitions($1::text::regclass, $2)",
                 &[&table, &months_ahead],
@@ -52,6 +59,9 @@ pub async fn ensure_partitions(client: &Client, months_ahead: u32) -> Result<Vec
             .with_context(|| format!("cannot create the partitions of {table}"))?;
         created.extend(rows.iter().map(|r| r.get::<_, String>(0)));
     }
+    tx.commit()
+        .await
+        .context("cannot commit the new partitions")?;
     Ok(created)
 }
 
@@ -72,45 +82,21 @@ pub struct Retention {
     pub partitions_dropped: Vec<String>,
 }
 
-/// Apply retention in one transaction through the schema's `cleanup_old_data()`. The rows are
-/// counted first so that rows in dropped partitions are reported too. Tables kept whole (0
-/// days) are not reported.
-pub async fn apply_retention(client: &Client, days: RetentionDays) -> Result<Vec<Retention>> {
-    in_transaction(
-        client,
-        retention_in_transaction(client, days),
-        "cannot commit the retention",
-        "retention failed (nothing was removed)",
-    )
-    .await
-}
-
-/// BEGIN, then `work`: COMMIT when it succeeds (`commit_failed` is the error if that fails),
-/// ROLLBACK when it does not (with `failed` as the error's context).
-async fn in_transaction<T>(
-    client: &Client,
-    work: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
-    commit_failed: &'static str,
-    failed: &'static str,
-) -> Result<T> {
-    client.batch_execute("BEGIN").await?;
-    match work.await {
-        Ok(done) => {
-            client
-                .batch_execute("COMMIT")
-                .await
-                .context(commit_failed)?;
-            Ok(done)
-        }
-        Err(e) => {
-            let _ = client.batch_execute("ROLLBACK").await;
-            Err(anyhow::Error::new(e).context(failed))
-        }
-    }
+/// Apply retention in one transaction under the maintain lock, through the schema's
+/// `cleanup_old_data()`. The rows are counted first so that rows in dropped partitions are
+/// reported too. Tables kept whole (0 days) are not reported.
+pub async fn apply_retention(db: &mut Db, days: RetentionDays) -> Result<Vec<Retention>> {
+    let tx = db.transaction();
+    lock(&tx, true).await?;
+    let done = retention_in_transaction(&tx, days)
+        .await
+        .context("retention failed (nothing was removed)")?;
+    tx.commit().await.context("cannot commit the retention")?;
+    Ok(done)
 }
 
 async fn retention_in_transaction(
-    client: &Client,
+    client: &Tx<'_>,
     days: RetentionDays,
 ) -> Result<Vec<Retention>, tokio_postgres::Error> {
     let as_param = |d: u32| i32::try_from(d).unwrap_or(i32::MAX);
@@ -159,30 +145,35 @@ async fn retention_in_transaction(
 
 /// The open-blocker counts are derived data kept by triggers; a client writing the column
 /// itself (or triggers disabled for a bulk load) can leave one wrong, and a wrong count hides a
-/// ready task or offers a blocked one. Recount those under the graph lock, in one transaction;
-/// returns the short ids of the tasks whose count was wrong.
-pub async fn recount_open_blockers(client: &Client) -> Result<Vec<i64>> {
+/// ready task or offers a blocked one. Recount those under the graph lock, in one transaction
+/// (under the maintain lock); returns the short ids of the tasks whose count was wrong.
+pub async fn recount_open_blockers(db: &mut Db) -> Result<Vec<i64>> {
+    let tx = db.transaction();
+    lock(&tx, true).await?;
     let recount = async {
-        client
-            .execute("SELECT lock_task_graph('dependencies')", &[])
+        tx.execute("SELECT lock_task_graph('dependencies')", &[])
             .await?;
         // The schema's own recount: it rewrites, and returns, only the wrong ones.
-        let rows = client
-            .query(
-                "SELECT t.short_id FROM refresh_open_blockers(ARRAY(SELECT id FROM tasks)) AS r(id) \
-                   JOIN tasks t ON t.id = r.id ORDER BY 1",
-                &[],
-            )
-            .await?;
-        Ok(rows.iter().map(|r| r.get::<_, i64>(0)).collect())
+        tx.query(
+            "SELECT t.short_id FROM refresh_open_blockers(ARRAY(SELECT id FROM tasks)) AS r(id) \
+               JOIN tasks t ON t.id = r.id ORDER BY 1",
+            &[],
+        )
+        .await
     };
-    in_transaction(
-        client,
-        recount,
-        "cannot commit the recount",
-        "recounting open blockers failed",
-    )
-    .await
+    let rows = recount.await.context("recounting open blockers failed")?;
+    tx.commit().await.context("cannot commit the recount")?;
+    Ok(rows.iter().map(|r| r.get::<_, i64>(0)).collect())
+}
+
+/// Hand back the tasks whose lease expired (or give them up after `max_attempts`), under the
+/// maintain lock.
+pub async fn expire_leases(db: &mut Db, max_attempts: u32) -> Result<Vec<Task>> {
+    let tx = db.transaction();
+    lock(&tx, true).await?;
+    let expired = crate::db::tasks::expire(&tx, max_attempts).await?;
+    tx.commit().await.map_err(crate::db::db_error)?;
+    Ok(expired)
 }
 
 /// What ANALYZE did: the tables analyzed, and those skipped because the connected role does
@@ -193,12 +184,14 @@ pub struct Analyzed {
     pub not_owned: Vec<String>,
 }
 
-/// ANALYZE taskdb's tables: the ordinary and partitioned tables of the schema taskdb lives in
+/// ANALYZE taskdb's tables in one transaction under the maintain lock: the ordinary and partitioned tables of the schema taskdb lives in
 /// (partitions are analyzed through their parent) that the connected role owns, directly or
 /// through a role it belongs to, or as the database's owner; the others are skipped (an
 /// operator role owns nothing: autovacuum analyzes them).
-pub async fn analyze_tables(client: &Client) -> Result<Analyzed> {
-    let rows = client
+pub async fn analyze_tables(db: &mut Db) -> Result<Analyzed> {
+    let tx = db.transaction();
+    lock(&tx, true).await?;
+    let rows = tx
         .query(
             "SELECT c.relname::text, \
                     pg_has_role(current_user, c.relowner, 'USAGE') \
@@ -222,11 +215,11 @@ pub async fn analyze_tables(client: &Client) -> Result<Analyzed> {
             "ANALYZE {}",
             postgres_protocol::escape::escape_identifier(&table)
         );
-        client
-            .batch_execute(&sql)
+        tx.batch_execute(&sql)
             .await
             .with_context(|| format!("cannot ANALYZE {table}"))?;
         done.analyzed.push(table);
     }
+    tx.commit().await.context("cannot commit the ANALYZE")?;
     Ok(done)
 }

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::Client;
+
+use crate::db::Db;
 
 /// One stored sample.
 #[derive(Debug, Clone, Serialize)]
@@ -157,7 +158,7 @@ fn names_param(f: &Filter) -> Option<Vec<String>> {
 
 /// Raw samples, oldest first; `limit + 1` rows are read to tell whether more follow.
 pub async fn raw(
-    client: &Client,
+    client: &Db,
     f: &Filter,
     limit: i64,
     offset: i64,
@@ -182,7 +183,7 @@ pub async fn raw(
 
 /// Aggregates per time bucket (aligned to the Unix epoch, UTC) and metric name.
 pub async fn bucketed(
-    client: &Client,
+    client: &Db,
     f: &Filter,
     bucket_seconds: f64,
     agg: Agg,
@@ -213,7 +214,7 @@ pub async fn bucketed(
 /// Record one sample through the schema's `record_metric()`; returns the new id.
 #[allow(clippy::too_many_arguments)]
 pub async fn record(
-    client: &Client,
+    client: &Db,
     name: &str,
     value: f64,
     component: Option<&str>,
@@ -245,7 +246,7 @@ pub struct Pruned {
 /// the remaining rows. Runs in the caller's transaction (the caller commits or, for a dry run,
 /// rolls back — which gives exact numbers without changing anything).
 pub async fn prune_partitioned(
-    client: &Client,
+    client: &Db,
     table: &'static str,
     time_column: &'static str,
     cutoff: DateTime<Utc>,
@@ -275,26 +276,24 @@ pub async fn prune_partitioned(
 /// `metrics prune`: [`prune_partitioned`] of `system_metrics` in a transaction of its own,
 /// committed — or rolled back for a dry run, which still gives the exact numbers.
 pub async fn prune_samples(
-    client: &Client,
+    db: &mut Db,
     cutoff: DateTime<Utc>,
     dry_run: bool,
 ) -> anyhow::Result<Pruned> {
-    client.batch_execute("BEGIN").await?;
-    let pruned = match prune_partitioned(client, "system_metrics", "recorded_at", cutoff).await {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = client.batch_execute("ROLLBACK").await;
-            return Err(anyhow::Error::new(e).context("cannot prune system_metrics"));
-        }
-    };
-    client
-        .batch_execute(if dry_run { "ROLLBACK" } else { "COMMIT" })
-        .await?;
+    let tx = db.transaction();
+    let pruned = prune_partitioned(&tx, "system_metrics", "recorded_at", cutoff)
+        .await
+        .map_err(|e| anyhow::Error::new(e).context("cannot prune system_metrics"))?;
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
     Ok(pruned)
 }
 
 /// The newest sample of each series (name, component, tags) in the filter's window.
-pub async fn latest(client: &Client, f: &Filter) -> Result<Vec<Sample>, tokio_postgres::Error> {
+pub async fn latest(client: &Db, f: &Filter) -> Result<Vec<Sample>, tokio_postgres::Error> {
     let names = names_param(f);
     let sql = format!(
         "SELECT DISTINCT ON (metric_name, component, tags) {SAMPLE_COLUMNS}

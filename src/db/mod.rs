@@ -24,16 +24,16 @@ pub mod roles;
 pub mod route;
 pub mod session;
 mod spec;
+mod sql;
 pub mod taskmaster;
 pub mod tasks;
 pub mod tls;
 pub mod workflows;
 
 use std::ops::Deref;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use anyhow::{Context as _, Result};
-use tokio_postgres::Client;
+use anyhow::Result;
 
 use crate::exit::usage;
 use crate::output::Output;
@@ -42,18 +42,7 @@ pub use error::{
     sqlstate,
 };
 pub use spec::{resolve, ConnSpec, Endpoint, Host};
-
-/// An open connection. The driver task ends when this is dropped.
-pub struct Db {
-    pub client: Client,
-    /// `user@host:port/db` of the server we reached (never the password), for messages.
-    pub target: String,
-    /// The host (or socket directory) and port we reached, for failover reports.
-    pub host: String,
-    pub port: u16,
-    /// How long connecting took (TCP, TLS, authentication; all hosts tried).
-    pub connect_time: Duration,
-}
+pub use sql::{Db, Tx};
 
 /// libpq variables a child process may inherit that would change where or how it connects;
 /// remove them before applying [`ToolConn::libpq_env`].
@@ -81,14 +70,7 @@ pub const LIBPQ_CONNECTION_VARIABLES: &[&str] = &[
     "PGGSSENCMODE",
 ];
 
-impl Deref for Db {
-    type Target = Client;
-    fn deref(&self) -> &Client {
-        &self.client
-    }
-}
-
-/// Connect and prepare the session (`actor` for the audit trigger).
+/// Connect; the connection's transactions act as `actor` (for the audit trigger).
 pub async fn connect(spec: &ConnSpec, actor: &str, out: &Output) -> Result<Db> {
     out.debug(
         1,
@@ -105,30 +87,28 @@ pub async fn connect(spec: &ConnSpec, actor: &str, out: &Output) -> Result<Db> {
             route::attrs_note(spec),
         ),
     );
+    open(spec, actor, out, 1).await
+}
+
+/// [`connect`] without its first `-v` line, the hosts passed over said at `-v` level
+/// `level`: for the many connections of `taskdb bench`.
+pub async fn open(spec: &ConnSpec, actor: &str, out: &Output, level: u8) -> Result<Db> {
     let started = Instant::now();
-    let opened = spec.open_routed(|m| out.debug(1, m), None).await?;
+    let opened = spec.open_routed(|m| out.debug(level, m), None).await?;
     let connect_time = started.elapsed();
     // A command that writes is refused on a standby; -v says how far behind a standby is.
     route::settle(spec, &opened, out).await?;
     let (client, endpoint) = (opened.client, opened.endpoint);
-    // One simple-protocol round trip (a parameterised query would need two: prepare, execute).
-    // JIT off: taskdb's statements are meant to take milliseconds, and on tables without
-    // statistics (right after a bulk load) the planner's guesses cross jit_above_cost, so that
-    // `task show` spent 40 ms compiling what runs in 0.2 ms.
-    client
-        .batch_execute(&format!(
-            "SELECT set_config('taskdb.actor', {}, false), set_config('jit', 'off', false)",
-            postgres_protocol::escape::escape_literal(actor)
-        ))
-        .await
-        .context("cannot set the session actor")?;
-    Ok(Db {
+    // Nothing is set on the session: the actor and the other settings travel with each
+    // transaction (`sql`), so that they hold through a transaction pooler too.
+    Ok(Db::new(
         client,
-        target: format!("{}@{}/{}", spec.user, endpoint.label(), spec.dbname),
-        host: endpoint.host_text(),
-        port: endpoint.port,
+        actor,
+        format!("{}@{}/{}", spec.user, endpoint.label(), spec.dbname),
+        endpoint.host_text(),
+        endpoint.port,
         connect_time,
-    })
+    ))
 }
 
 /// How a libpq tool (pg_dump, pg_restore, psql) reaches the configured server: the

@@ -1,9 +1,10 @@
 //! What the server says about the current session: its version, database, user, whether it is
 //! a standby, and the session's TLS as the server sees it (`pg_stat_ssl`). `config check`
-//! reports it. Also: making a session read-only (`taskdb mcp --read-only`).
+//! reports it.
 
 use anyhow::{Context as _, Result};
-use tokio_postgres::Client;
+
+use crate::db::Db;
 
 /// The server's view of this session.
 #[derive(Debug, Clone)]
@@ -18,7 +19,7 @@ pub struct SessionInfo {
 }
 
 /// One query for all of [`SessionInfo`].
-pub async fn session_info(client: &Client) -> Result<SessionInfo> {
+pub async fn session_info(client: &Db) -> Result<SessionInfo> {
     // pg_stat_ssl is the server's own view of this session's TLS.
     let row = client
         .query_one(
@@ -39,13 +40,4 @@ pub async fn session_info(client: &Client) -> Result<SessionInfo> {
         tls_version: row.get(5),
         tls_cipher: row.get(6),
     })
-}
-
-/// Make every later transaction of the session read-only (`default_transaction_read_only`):
-/// a write then fails in the server with SQLSTATE 25006, whatever the client meant.
-pub async fn set_read_only(client: &Client) -> Result<()> {
-    client
-        .batch_execute("SET default_transaction_read_only = on")
-        .await
-        .context("cannot make the session read-only")
 }

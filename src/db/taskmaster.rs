@@ -8,10 +8,9 @@ use futures_util::pin_mut;
 use serde::Serialize;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
-use tokio_postgres::Client;
 use uuid::Uuid;
 
-use crate::db::db_error;
+use crate::db::{db_error, Db, Tx};
 use crate::exit::usage;
 use crate::taskmaster::{ExportRow, ImportSet, JsonText};
 
@@ -84,8 +83,8 @@ fn status_path(edges: &HashMap<String, Vec<String>>, from: &str, to: &str) -> Op
 const IMPORT_LOCK_KEY: i64 = 0x7461_736b_6462_696d;
 
 /// Import a parsed file. Either everything is written or nothing (one transaction).
-pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Result<ImportReport> {
-    let tx = client.transaction().await.map_err(db_error)?;
+pub async fn import(client: &mut Db, set: &ImportSet, dry_run: bool) -> Result<ImportReport> {
+    let tx = client.transaction();
     stage_file(&tx, set).await?;
     let mut report = count_changes(&tx, set, dry_run).await?;
     if dry_run {
@@ -118,7 +117,7 @@ pub async fn import(client: &mut Client, set: &ImportSet, dry_run: bool) -> Resu
 
 /// Take the import lock, then copy the file's rows and edges into staging tables (dropped at
 /// commit) that the set-based statements below join against.
-async fn stage_file(tx: &tokio_postgres::Transaction<'_>, set: &ImportSet) -> Result<()> {
+async fn stage_file(tx: &Tx<'_>, set: &ImportSet) -> Result<()> {
     // Imports run one at a time: two imports of one file would otherwise both see a key as new
     // and the second fail on the unique external key. Waiting is right (the second then finds
     // the tasks and updates nothing); a transaction lock also holds through a transaction pooler.
@@ -207,11 +206,7 @@ async fn stage_file(tx: &tokio_postgres::Transaction<'_>, set: &ImportSet) -> Re
 }
 
 /// What the import would change: new keys, existing rows whose imported fields differ.
-async fn count_changes(
-    tx: &tokio_postgres::Transaction<'_>,
-    set: &ImportSet,
-    dry_run: bool,
-) -> Result<ImportReport> {
+async fn count_changes(tx: &Tx<'_>, set: &ImportSet, dry_run: bool) -> Result<ImportReport> {
     let counts = tx
         .query_one(
             "SELECT count(*) FILTER (WHERE t.id IS NULL), \
@@ -246,7 +241,7 @@ async fn count_changes(
 }
 
 /// Insert the tasks whose keys are new.
-async fn insert_new_tasks(tx: &tokio_postgres::Transaction<'_>) -> Result<()> {
+async fn insert_new_tasks(tx: &Tx<'_>) -> Result<()> {
     // New tasks: parents first (file order), then subtasks under their parent's id. Each one
     // arrives with its count of open blockers as the file's edges will make it, so that the
     // dependency triggers' recount below finds nothing to rewrite (a second version of every
@@ -298,11 +293,7 @@ async fn insert_new_tasks(tx: &tokio_postgres::Transaction<'_>) -> Result<()> {
 /// Drop edges between imported tasks that the file no longer has (when some of its tasks
 /// existed), add new ones, and make blocking again an edge the file has that was made
 /// 'related' in taskdb.
-async fn sync_dependencies(
-    tx: &tokio_postgres::Transaction<'_>,
-    report: &mut ImportReport,
-    existing: i64,
-) -> Result<()> {
+async fn sync_dependencies(tx: &Tx<'_>, report: &mut ImportReport, existing: i64) -> Result<()> {
     if existing > 0 {
         report.dependencies_removed = tx
             .execute(
@@ -348,10 +339,7 @@ async fn sync_dependencies(
 const ANALYZE_AFTER_ROWS: i64 = 1_000;
 
 /// Update the tasks of the file that already exist: fields, then statuses step by step.
-async fn update_existing(
-    tx: &tokio_postgres::Transaction<'_>,
-    report: &mut ImportReport,
-) -> Result<()> {
+async fn update_existing(tx: &Tx<'_>, report: &mut ImportReport) -> Result<()> {
     tx.execute(
         "UPDATE tasks t SET title = s.title, description = s.description, details = s.details, \
                 test_strategy = s.test_strategy, priority = s.priority, \
@@ -424,7 +412,7 @@ async fn update_existing(
 }
 
 /// Every task, as export needs it, in short-id order.
-pub async fn export_rows(client: &Client) -> Result<Vec<ExportRow>> {
+pub async fn export_rows(client: &Db) -> Result<Vec<ExportRow>> {
     let rows = client
         .query(
             "SELECT t.id, t.parent_task_id, t.short_id, t.title, t.description, t.details, \

@@ -6,11 +6,11 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use tokio_postgres::{Client, GenericClient, Row as PgRow};
+use tokio_postgres::Row as PgRow;
 use uuid::Uuid;
 
-use crate::db::db_error;
 use crate::db::tasks::{truncate, TaskRef};
+use crate::db::{db_error, Db};
 use crate::exit::usage;
 use crate::output::{ts, Row};
 use crate::units::format_duration_spaced;
@@ -151,7 +151,7 @@ pub fn parse_ref(text: &str) -> Result<WorkflowRef> {
 pub type WorkflowRef = TaskRef;
 
 /// Find a workflow; not found is bad input (exit 2).
-pub async fn find<C: GenericClient>(db: &C, r: WorkflowRef) -> Result<Workflow> {
+pub async fn find(db: &Db, r: WorkflowRef) -> Result<Workflow> {
     let row = match r {
         TaskRef::Short(n) => {
             db.query_opt(
@@ -257,8 +257,8 @@ pub fn steps(w: &Workflow) -> Vec<StepRow> {
 
 /// A new workflow of task `task_id` through the schema's `create_workflow`; returns it as
 /// stored.
-pub async fn create<C: GenericClient>(
-    db: &C,
+pub async fn create(
+    db: &Db,
     task_id: Uuid,
     workflow_type: &str,
     steps: Option<i32>,
@@ -283,8 +283,8 @@ pub async fn create<C: GenericClient>(
 
 /// Workflows, newest first: in `statuses` (empty: any), of `task_id`, only the `stuck` ones,
 /// at most `limit` (0 = all).
-pub async fn list<C: GenericClient>(
-    db: &C,
+pub async fn list(
+    db: &Db,
     statuses: &[String],
     task_id: Option<Uuid>,
     stuck: bool,
@@ -344,8 +344,8 @@ pub fn check_step_name(step: &str) -> Result<()> {
 
 /// Record step `step` of `w` with `status` through the schema's `update_workflow_step`;
 /// returns the workflow as stored afterwards.
-pub async fn record_step<C: GenericClient>(
-    db: &C,
+pub async fn record_step(
+    db: &Db,
     w: &Workflow,
     step: &str,
     status: &str,
@@ -365,12 +365,12 @@ pub async fn record_step<C: GenericClient>(
 /// error log) and return it as stored. A stuck workflow (running past its timeout) is timed
 /// out first, so that it can be retried.
 pub async fn set_status(
-    client: &mut Client,
+    client: &mut Db,
     r: WorkflowRef,
     status: &str,
     reason: Option<&str>,
 ) -> Result<(Workflow, Workflow)> {
-    let tx = client.transaction().await.map_err(db_error)?;
+    let tx = client.transaction();
     let w = find(&tx, r).await?;
     if status == "running" && w.stuck {
         tx.execute(
@@ -398,7 +398,7 @@ pub async fn set_status(
 }
 
 /// Delete workflow `id` (its steps are part of the row).
-pub async fn delete<C: GenericClient>(db: &C, id: Uuid) -> Result<()> {
+pub async fn delete(db: &Db, id: Uuid) -> Result<()> {
     db.execute("DELETE FROM workflows WHERE id = $1", &[&id])
         .await
         .map_err(db_error)?;
@@ -437,7 +437,7 @@ pub struct WorkflowBrief {
 }
 
 /// The workflows of task `task_id`, by short id.
-pub async fn briefs_of_task<C: GenericClient>(db: &C, task_id: Uuid) -> Result<Vec<WorkflowBrief>> {
+pub async fn briefs_of_task(db: &Db, task_id: Uuid) -> Result<Vec<WorkflowBrief>> {
     db.query(
         "SELECT id, short_id, workflow_type, status, current_step, steps_completed, steps_total, \
                 retry_count, created_at FROM workflows WHERE task_id = $1 ORDER BY short_id",

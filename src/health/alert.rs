@@ -15,10 +15,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
-use tokio_postgres::Client;
 
 use super::render::Report;
 use super::State;
+use crate::db::Db;
 use crate::output::Output;
 
 /// What was last announced on one channel.
@@ -169,8 +169,8 @@ pub async fn post(url: &str, body: &serde_json::Value, timeout: Duration) -> Res
 
 // ---- where the state lives -----------------------------------------------------------------------
 
-/// Load the state for `channel` inside an open transaction (BEGIN issued), locking its row.
-pub async fn load_db(tx: &Client, channel: &str) -> Result<AlertState, tokio_postgres::Error> {
+/// Load the state for `channel` inside an open transaction, locking its row.
+pub async fn load_db(tx: &Db, channel: &str) -> Result<AlertState, tokio_postgres::Error> {
     tx.execute(
         "INSERT INTO health_alert_state (channel) VALUES ($1) ON CONFLICT (channel) DO NOTHING",
         &[&channel],
@@ -190,7 +190,7 @@ pub async fn load_db(tx: &Client, channel: &str) -> Result<AlertState, tokio_pos
 }
 
 pub async fn store_db(
-    tx: &Client,
+    tx: &Db,
     channel: &str,
     state: &AlertState,
 ) -> Result<(), tokio_postgres::Error> {
@@ -204,7 +204,7 @@ pub async fn store_db(
 }
 
 /// Whether the database has the alert table (an old schema falls back to the state file).
-pub async fn db_has_table(client: &Client) -> bool {
+pub async fn db_has_table(client: &Db) -> bool {
     client
         .query_one("SELECT to_regclass('health_alert_state') IS NOT NULL", &[])
         .await
@@ -244,7 +244,7 @@ pub async fn alert_if_needed(
     url: &str,
     cooldown: Duration,
     report: &Report,
-    db: Option<&Client>,
+    db: Option<&mut Db>,
     end: Instant,
 ) {
     let channel = channel(url);
@@ -252,13 +252,13 @@ pub async fn alert_if_needed(
         // A standby is read-only: its alert state lives in the state file.
         let writable = report.session.as_ref().is_some_and(|s| !s.in_recovery);
         if let Some(db) = db.filter(|_| writable) {
-            if db_has_table(db).await {
+            if db_has_table(&*db).await {
                 // The row lock serialises overlapping runs: the second waits, then sees the first's send.
-                db.batch_execute("BEGIN").await?;
-                let prev = load_db(db, &channel).await?;
+                let tx = db.transaction();
+                let prev = load_db(&tx, &channel).await?;
                 let next = decide_and_send(out, url, cooldown, report, prev, end).await;
-                store_db(db, &channel, &next).await?;
-                db.batch_execute("COMMIT").await?;
+                store_db(&tx, &channel, &next).await?;
+                tx.commit().await?;
                 return Ok::<_, anyhow::Error>(());
             }
             out.debug(

@@ -303,7 +303,7 @@ async fn open_session(
 ) -> Result<std::result::Result<(Db, Session), Unopened>> {
     let secs = || t0.elapsed().as_secs_f64();
     let timeout_text = crate::units::format_duration(c.timeout.as_secs_f64());
-    let db = match tokio::time::timeout_at(deadline, connect).await {
+    let mut db = match tokio::time::timeout_at(deadline, connect).await {
         Ok(Ok(db)) => db,
         Ok(Err(e)) if exit::code_for(&e) == Exit::USAGE => return Err(e),
         Ok(Err(e)) => {
@@ -326,7 +326,7 @@ async fn open_session(
         .saturating_duration_since(Instant::now())
         .as_millis()
         + 1000;
-    match tokio::time::timeout_at(deadline, Session::read(&db, statement_ms)).await {
+    match tokio::time::timeout_at(deadline, Session::read(&mut db, statement_ms)).await {
         Ok(Ok(session)) => Ok(Ok((db, session))),
         Ok(Err(e)) => {
             let failed = probes::connect_failed(

@@ -61,9 +61,9 @@ impl Conn {
     }
 
     async fn open(&self) -> Result<Db> {
-        let db = crate::db::connect(&self.spec, &self.actor, &self.out).await?;
+        let mut db = crate::db::connect(&self.spec, &self.actor, &self.out).await?;
         if self.read_only {
-            crate::db::session::set_read_only(&db).await?;
+            db.set_read_only();
         }
         self.out
             .debug(1, format!("taskdb mcp: connected to {}", db.target));

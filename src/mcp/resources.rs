@@ -85,8 +85,8 @@ pub async fn read(server: &Server, uri: &str) -> Result<ReadResourceResponse, Er
 
 /// A task as JSON and as Markdown.
 async fn task(server: &Server, uri: &str, r: TaskRef) -> anyhow::Result<Vec<ResourceContents>> {
-    let db = server.conn.hold().await?;
-    let doc = q::task_doc(&db.client, r).await?;
+    let mut db = server.conn.hold().await?;
+    let doc = q::task_doc(&mut db, r).await?;
     drop(db);
     Ok(vec![
         ResourceContents::text(serde_json::to_string_pretty(&doc)?, uri)
@@ -105,7 +105,7 @@ async fn ready(server: &Server) -> anyhow::Result<Vec<ResourceContents>> {
     };
     let checked = req.check()?;
     let db = server.conn.hold().await?;
-    let page = checked.run(&db.client).await?;
+    let page = checked.run(&db).await?;
     drop(db);
     let tasks: Vec<TaskSummary> = page.tasks.iter().map(TaskSummary::from).collect();
     let doc = json!({ "tasks": tasks, "more": page.more });

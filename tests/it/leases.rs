@@ -383,14 +383,15 @@ fn waiting_claim(sb: &Sandbox, db: &TestDb, who: &str) -> crate::support::Spawne
         .env("TASKDB_POLL_INTERVAL", "10m")
         .spawn();
     wait_until(30, "the waiter to LISTEN", || db.listeners() > before);
-    // ... and to have tried to claim, found nothing, and looked up the next lease end: from
-    // here on only a wake-up can make it claim.
+    // ... and to have tried to claim and found nothing (its main connection idle after a
+    // statement: each one ends with its transaction's COMMIT): from here on only a wake-up can
+    // make it claim (a task that becomes claimable before the waiter waits has notified it).
     wait_until(30, "the waiter's empty claim", || {
         db.client()
             .query_one(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-                   AND pid <> pg_backend_pid() AND state = 'idle' \
-                   AND query LIKE '%min(t.lease_expires_at) - clock_timestamp()%'",
+                   AND pid <> pg_backend_pid() AND application_name = 'taskdb' \
+                   AND state = 'idle' AND query = 'COMMIT'",
                 &[],
             )
             .unwrap()

@@ -29,6 +29,7 @@ mod maintain;
 mod mcp;
 mod metrics;
 mod migrate;
+mod pooling;
 mod roles;
 mod schema_sql;
 mod signals;

@@ -156,6 +156,7 @@ async fn restore_over_current(r: &Ready<'_>, database: &str, ctx: &Context) -> R
             args.file.display()
         ))
         .await?;
+    mig::ensure_own_session(ctx.spec().await?, "backup restore", &ctx.out).await?;
     mig::identify_session(db, "backup restore").await?;
     mig::acquire_lock(
         db,

@@ -94,12 +94,16 @@ pub(super) async fn run(
     let spinner = ctx
         .out
         .spinner(format!("opening {} connections", args.clients));
-    let mut clients = Vec::new();
+    let mut clients: Vec<WorkerClient> = Vec::new();
     for index in 0..args.clients {
-        // The waiter first: it listens before the client's first claim.
-        let waiter = Waiter::open(spec, &settings, &ctx.out).await?;
-        let client = spec.client().await?;
-        clients.push(WorkerClient::prepare(client, index, waiter).await?);
+        // The waiter first: it listens before the client's first claim. Where the first one
+        // found that listening cannot work (transaction pooling), the others poll at once.
+        let waiter = match clients.first() {
+            Some(first) => first.waiter().another(spec, &settings).await?,
+            None => Waiter::open(spec, &settings, &ctx.out).await?,
+        };
+        let client = super::open(spec, ctx).await?;
+        clients.push(WorkerClient::new(client, index, waiter));
     }
     spinner.finish_and_clear();
 
@@ -110,8 +114,8 @@ pub(super) async fn run(
     let mut latency = None;
     if !throughput.samples.disconnected && tasks_per_sec > 0.0 {
         let spinner = ctx.out.spinner("parking the seeded tasks");
-        scratch::park_seed(&spec.client().await?).await?;
-        let producer = Producer::prepare(spec.client().await?).await?;
+        scratch::park_seed(&super::open(spec, ctx).await?).await?;
+        let producer = Producer::new(super::open(spec, ctx).await?);
         spinner.finish_and_clear();
         let rate = bench::producer_rate(tasks_per_sec);
         latency = Some(measure(args, ctx, &mut clients, Some((&producer, rate))).await);

@@ -22,8 +22,11 @@ pub(super) async fn down(args: DownArgs, ctx: &Context) -> Result<Exit> {
         print_plan(ctx, "down", &plan)?;
         return Ok(Exit::SUCCESS);
     }
+    mig::ensure_own_session(ctx.spec().await?, "migrate down", &ctx.out).await?;
     mig::identify_session(&db, "migrate down").await?;
     mig::acquire_lock(&db, lock_wait, &ctx.out).await?;
+    // The lock is this session's: from here on the run is one session (settings included).
+    db.hold_session().await.map_err(crate::db::db_error)?;
     let result = down_locked(&args, ctx, &mut db, &files, lock_timeout).await;
     let _ = mig::release_lock(&db).await;
     let summary = result?;
@@ -66,7 +69,7 @@ async fn down_locked(
             mig::test_delay().await;
         }
         bar.set_message(file.label());
-        match mig::apply_down(&mut db.client, file, &ctx.out).await {
+        match mig::apply_down(db, file, &ctx.out).await {
             Ok(step) => {
                 summary.to_version = mig::version_below(&history, file.version);
                 summary.steps.push(step);

@@ -24,8 +24,11 @@ pub(super) async fn up(args: UpArgs, ctx: &Context) -> Result<Exit> {
         return Ok(Exit::SUCCESS);
     }
 
+    mig::ensure_own_session(ctx.spec().await?, "migrate up", &ctx.out).await?;
     mig::identify_session(&db, "migrate up").await?;
     mig::acquire_lock(&db, lock_wait, &ctx.out).await?;
+    // The lock is this session's: from here on the run is one session (settings included).
+    db.hold_session().await.map_err(crate::db::db_error)?;
     let result = up_locked(&args, ctx, &mut db, &files, target, lock_timeout).await;
     // The lock also ends with the session; releasing early lets a waiting run go on at once.
     let _ = mig::release_lock(&db).await;
@@ -61,7 +64,7 @@ async fn up_locked(
             mig::test_delay().await;
         }
         bar.set_message(file.label());
-        let step = mig::apply_up(&mut db.client, file, &ctx.out).await;
+        let step = mig::apply_up(db, file, &ctx.out).await;
         match step {
             Ok(step) => {
                 ctx.out.debug(

@@ -140,7 +140,7 @@ pub async fn run(args: RoleArgs, ctx: &Context) -> Result<Exit> {
 
 async fn list(ctx: &Context) -> Result<Exit> {
     let db = ctx.db().await?;
-    let rows = q::list(&*db).await?;
+    let rows = q::list(&db).await?;
     ctx.out.list(&rows)?;
     Ok(Exit::SUCCESS)
 }
@@ -148,7 +148,7 @@ async fn list(ctx: &Context) -> Result<Exit> {
 async fn show(name: &str, ctx: &Context) -> Result<Exit> {
     let format = ctx.out.require_format(&[Format::Table, Format::Json])?;
     let db = ctx.db().await?;
-    let Some(d) = q::show(&*db, name).await? else {
+    let Some(d) = q::show(&db, name).await? else {
         return Err(usage(format!("no role {name} on this server")));
     };
     if format == Format::Json {

@@ -43,7 +43,7 @@ impl<'a> SecretTo<'a> {
 /// Connect and make sure the connected role may manage roles, and that the group roles exist.
 async fn managing(ctx: &Context, verb: &str) -> Result<Db> {
     let db = ctx.db().await?;
-    let m = q::manager(&*db).await?;
+    let m = q::manager(&db).await?;
     if !m.groups_exist {
         return Err(failed(
             "taskdb's group roles (taskdb_reader, taskdb_agent, taskdb_operator) do not exist on this server: run `taskdb migrate up` (migration V16 creates them)",
@@ -93,7 +93,7 @@ pub(super) async fn create(a: CreateArgs, ctx: &Context) -> Result<Exit> {
     };
     let verifier = password.as_deref().map(q::scram_verifier);
     let mut db = managing(ctx, "create").await?;
-    let existing = q::lookup(&*db, name).await?;
+    let existing = q::lookup(&db, name).await?;
     // A generated password is only for a new role: an existing one keeps its own.
     let generated_for_new = a.generate && existing.is_none();
     let new = NewRole {
@@ -146,12 +146,12 @@ async fn create_and_keep_secret(
         (Some(SecretTo::File(path)), Some(p)) => {
             let path = path.to_path_buf();
             let contents = format!("{p}\n");
-            q::create(&mut db.client, new, move || {
+            q::create(db, new, move || {
                 write_private_file(&path, contents.as_bytes())
             })
             .await
         }
-        _ => q::create(&mut db.client, new, || Ok(())).await,
+        _ => q::create(db, new, || Ok(())).await,
     }
 }
 
@@ -192,7 +192,7 @@ fn say_created(
 
 /// The role `name` must be one of taskdb's login roles (not a group role, not someone else's).
 async fn taskdb_role(db: &Db, name: &str) -> Result<Vec<Kind>> {
-    let Some(existing) = q::lookup(&**db, name).await? else {
+    let Some(existing) = q::lookup(db, name).await? else {
         return Err(usage(format!("no role {name} on this server")));
     };
     if existing.is_group {
@@ -215,7 +215,7 @@ pub(super) async fn rotate(a: RotateArgs, ctx: &Context) -> Result<Exit> {
     let kinds = taskdb_role(&db, &a.name).await?;
     let password = random_hex(GENERATED_BYTES)?;
     let verifier = q::scram_verifier(&password);
-    let tx = db.client.transaction().await.map_err(crate::db::db_error)?;
+    let tx = db.transaction();
     q::set_password(&tx, &a.name, &verifier).await?;
     if let SecretTo::File(path) = &to {
         // Before the commit: a file that cannot be written leaves the old password working.
@@ -242,7 +242,7 @@ pub(super) async fn rotate(a: RotateArgs, ctx: &Context) -> Result<Exit> {
 
 pub(super) async fn drop(a: DropArgs, ctx: &Context) -> Result<Exit> {
     let mut db = managing(ctx, "drop").await?;
-    if q::lookup(&*db, &a.name).await?.is_none() {
+    if q::lookup(&db, &a.name).await?.is_none() {
         ctx.out.note(format!(
             "no role {} on this server: nothing to drop",
             a.name
@@ -251,7 +251,7 @@ pub(super) async fn drop(a: DropArgs, ctx: &Context) -> Result<Exit> {
     }
     let kinds = taskdb_role(&db, &a.name).await?;
     let note = format!("role {} dropped by {}", a.name, ctx.actor());
-    let dropped = match q::drop_role(&mut db.client, &a.name, a.force, &note).await? {
+    let dropped = match q::drop_role(&mut db, &a.name, a.force, &note).await? {
         Ok(d) => d,
         Err(held) => {
             let ids: Vec<String> = held.iter().map(|t| format!("#{}", t.short_id)).collect();

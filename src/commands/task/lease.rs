@@ -62,8 +62,8 @@ pub(super) async fn heartbeat(a: HeartbeatArgs, ctx: &Context) -> Result<Exit> {
         .settings
         .heartbeat_extension(a.extend.map(|LeaseArg(lease)| lease))?;
     let db = ctx.db().await?;
-    let task = q::find(&*db, r, "task").await?;
-    let after = q::heartbeat(&*db, task.id, &who, extend, a.attempt).await?;
+    let task = q::find(&db, r, "task").await?;
+    let after = q::heartbeat(&db, task.id, &who, extend, a.attempt).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&after)?;
     } else if let Some(until) = after.lease_expires_at {
@@ -84,8 +84,8 @@ pub(super) async fn release(a: ReleaseArgs, ctx: &Context) -> Result<Exit> {
         q::refuse_line_breaks("--note", note)?;
     }
     let db = ctx.db().await?;
-    let task = q::find(&*db, r, "task").await?;
-    let after = q::release(&*db, task.id, &who, a.note.as_deref(), a.attempt).await?;
+    let task = q::find(&db, r, "task").await?;
+    let after = q::release(&db, task.id, &who, a.note.as_deref(), a.attempt).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&after)?;
     } else {

@@ -52,7 +52,7 @@ async fn run_list(req: ListRequest, ctx: &Context) -> Result<Exit> {
     let checked = req.check()?;
     let (search, limit) = (checked.request().search.is_some(), checked.request().limit);
     let db = ctx.db().await?;
-    let page = checked.run(&*db).await?;
+    let page = checked.run(&db).await?;
     print_page(ctx, &page, search, limit)
 }
 
@@ -107,8 +107,8 @@ pub(super) async fn history(a: HistoryArgs, ctx: &Context) -> Result<Exit> {
         return Err(usage("--limit must be at least 1"));
     }
     let db = ctx.db().await?;
-    let task = q::find(&*db, r, "task").await?;
-    let rows = q::history(&*db, task.id, a.limit).await?;
+    let task = q::find(&db, r, "task").await?;
+    let rows = q::history(&db, task.id, a.limit).await?;
     ctx.out.list(&rows)?;
     Ok(Exit::SUCCESS)
 }

@@ -23,7 +23,7 @@ use crate::output::Output;
 pub(super) async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
     if !a.claim {
         let db = ctx.db().await?;
-        let task = q::next_task(&*db, a.tag.as_deref()).await?;
+        let task = q::next_task(&db, a.tag.as_deref()).await?;
         return report(&a, ctx, task.into_iter().collect());
     }
     let who = holder(a.assign.as_deref(), ctx)?;
@@ -45,7 +45,7 @@ pub(super) async fn next(a: NextArgs, ctx: &Context) -> Result<Exit> {
     };
     let db = ctx.db().await?;
     let claimed = match a.wait {
-        None => q::claim(&*db, &req).await?,
+        None => q::claim(&db, &req).await?,
         Some(wait) => {
             let deadline = Instant::now() + wait;
             // Listening starts before the first claim, so nothing committed after it is missed.
@@ -120,13 +120,13 @@ impl Reopening<'_> {
 impl ClaimTarget for Reopening<'_> {
     async fn claim(&self, req: &ClaimRequest<'_>) -> Result<Vec<Task>> {
         let db = self.take().await?;
-        let result = q::claim(&*db, req).await;
+        let result = q::claim(&db, req).await;
         self.put_back(db, &result).await;
         result
     }
     async fn until_next_expiry(&self) -> Result<Option<Duration>> {
         let db = self.take().await?;
-        let result = q::until_next_expiry(&*db).await;
+        let result = q::until_next_expiry(&db).await;
         self.put_back(db, &result).await;
         result
     }

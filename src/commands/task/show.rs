@@ -14,8 +14,8 @@ use crate::taskmaster;
 pub(super) async fn show(a: IdArg, ctx: &Context) -> Result<Exit> {
     let r = TaskRef::parse(&a.id)?;
     ctx.out.require_format(&[Format::Table, Format::Json])?;
-    let db = ctx.db().await?;
-    let doc = q::task_doc(&*db, r).await?;
+    let mut db = ctx.db().await?;
+    let doc = q::task_doc(&mut db, r).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&doc)?;
         return Ok(Exit::SUCCESS);
@@ -160,10 +160,10 @@ pub(super) async fn tree(a: TreeArgs, ctx: &Context) -> Result<Exit> {
     ctx.out.require_format(&[Format::Table, Format::Json])?;
     let db = ctx.db().await?;
     let root = match root {
-        Some(r) => Some(q::find(&*db, r, "task").await?.id),
+        Some(r) => Some(q::find(&db, r, "task").await?.id),
         None => None,
     };
-    let nodes = q::tree(&*db, root).await?;
+    let nodes = q::tree(&db, root).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&nodes)?;
         return Ok(Exit::SUCCESS);

@@ -54,7 +54,7 @@ pub(super) async fn import(a: ImportArgs, ctx: &Context) -> Result<Exit> {
     let spinner = ctx
         .out
         .spinner(format!("importing {} tasks", set.rows.len()));
-    let report = crate::db::taskmaster::import(&mut db.client, &set, a.dry_run).await;
+    let report = crate::db::taskmaster::import(&mut db, &set, a.dry_run).await;
     spinner.finish_and_clear();
     let report = report?;
     if ctx.out.format() == Format::Json {
@@ -101,7 +101,7 @@ fn read_task_file(a: &ImportArgs, name: &str) -> Result<Vec<u8>> {
 
 pub(super) async fn export(a: ExportArgs, ctx: &Context) -> Result<Exit> {
     let db = ctx.db().await?;
-    let rows = crate::db::taskmaster::export_rows(&db.client).await?;
+    let rows = crate::db::taskmaster::export_rows(&db).await?;
     let tag_meta: HashMap<String, Value> = crate::taskmaster::tag_metadata(&rows);
     let known: std::collections::BTreeSet<String> = rows.iter().map(|r| r.tag()).collect();
     for t in &a.tags {

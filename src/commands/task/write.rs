@@ -27,7 +27,7 @@ pub(super) async fn create(a: CreateArgs, ctx: &Context) -> Result<Exit> {
     let new = new_task(a.title, a.fields, f, depends_on);
     new.check()?;
     let mut db = ctx.db().await?;
-    let task = q::create(&mut db.client, &new).await?;
+    let task = q::create(&mut db, &new).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&task)?;
     } else {
@@ -97,7 +97,7 @@ pub(super) async fn update(a: UpdateArgs, ctx: &Context) -> Result<Exit> {
     };
     changes.check()?;
     let mut db = ctx.db().await?;
-    let Some(task) = q::update(&mut db.client, r, &changes).await? else {
+    let Some(task) = q::update(&mut db, r, &changes).await? else {
         return Err(usage(
             "nothing to change: give at least one field (see `taskdb task update --help`)",
         ));
@@ -119,7 +119,7 @@ pub(super) async fn status(a: StatusArgs, ctx: &Context) -> Result<Exit> {
     let r = TaskRef::parse(&a.id)?;
     let new = parse_status(&a.status)?;
     let mut db = ctx.db().await?;
-    let (before, after) = q::set_status(&mut db.client, r, new, a.note.as_deref()).await?;
+    let (before, after) = q::set_status(&mut db, r, new, a.note.as_deref()).await?;
     if ctx.out.format() == Format::Json {
         ctx.out.json(&after)?;
     } else {
@@ -136,8 +136,8 @@ pub(super) async fn status(a: StatusArgs, ctx: &Context) -> Result<Exit> {
 pub(super) async fn delete(a: DeleteArgs, ctx: &Context) -> Result<Exit> {
     let r = TaskRef::parse(&a.id)?;
     let mut db = ctx.db().await?;
-    let task = q::find(&*db, r, "task").await?;
-    let (children, dependents) = q::dependents_and_children(&*db, task.id).await?;
+    let task = q::find(&db, r, "task").await?;
+    let (children, dependents) = q::dependents_and_children(&db, task.id).await?;
     if (children > 0 || dependents > 0) && !a.cascade {
         return Err(usage(format!(
             "task {} has {children} child task(s) and {dependents} dependent task(s); \
@@ -156,7 +156,7 @@ pub(super) async fn delete(a: DeleteArgs, ctx: &Context) -> Result<Exit> {
         format!("delete task {} \"{title}\"?", task.label())
     };
     ctx.out.confirm(&prompt).await?;
-    let n = q::delete(&mut db.client, task.id, a.cascade).await?;
+    let n = q::delete(&mut db, task.id, a.cascade).await?;
     if ctx.out.format() == Format::Json {
         ctx.out
             .json(&json!({"deleted": n, "id": task.id, "short_id": task.short_id}))?;
@@ -177,8 +177,8 @@ pub(super) async fn deps(a: DepsArgs, ctx: &Context) -> Result<Exit> {
         DepsCmd::List { id } => {
             let r = TaskRef::parse(&id)?;
             let db = ctx.db().await?;
-            let t = q::find(&*db, r, "task").await?;
-            let rows = q::deps_of(&*db, t.id).await?;
+            let t = q::find(&db, r, "task").await?;
+            let rows = q::deps_of(&db, t.id).await?;
             ctx.out.list(&rows)?;
             Ok(Exit::SUCCESS)
         }
@@ -192,7 +192,7 @@ async fn add_dependency(id: &str, depends_on: &str, kind: DepType, ctx: &Context
         DepType::Related => DependencyType::Related,
     };
     let db = ctx.db().await?;
-    let link = q::link(&*db, r1, r2, kind).await?;
+    let link = q::link(&db, r1, r2, kind).await?;
     let state = if link.changed {
         "now depends"
     } else {
@@ -211,7 +211,7 @@ async fn add_dependency(id: &str, depends_on: &str, kind: DepType, ctx: &Context
 async fn remove_dependency(id: &str, depends_on: &str, ctx: &Context) -> Result<Exit> {
     let (r1, r2) = (TaskRef::parse(id)?, TaskRef::parse(depends_on)?);
     let db = ctx.db().await?;
-    let unlink = q::unlink(&*db, r1, r2).await?;
+    let unlink = q::unlink(&db, r1, r2).await?;
     ctx.out.note(format!(
         "#{} no longer depends on #{}",
         unlink.task_short_id, unlink.depends_on_short_id

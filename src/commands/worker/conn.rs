@@ -79,7 +79,7 @@ impl<'a> Conn<'a> {
 
     /// Claim (one statement) within `limit`.
     pub async fn claim(&self, req: &ClaimRequest<'_>, limit: Duration) -> Result<Vec<Task>> {
-        self.call(limit, |db| async move { q::claim(&db.client, req).await })
+        self.call(limit, |db| async move { q::claim(&db, req).await })
             .await
             .map_err(Failure::into_error)
     }
@@ -137,7 +137,7 @@ impl IdleWait {
         let mut wake = until;
         let expiry = conn
             .call(EXPIRY_LOOKUP, |db| async move {
-                q::until_next_expiry(&db.client).await
+                q::until_next_expiry(&db).await
             })
             .await;
         match expiry {

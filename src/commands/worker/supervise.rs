@@ -308,7 +308,7 @@ impl<'a> Runner<'a> {
         let result = self
             .conn
             .call(self.statement_limit(), |db: Rc<Db>| async move {
-                q::heartbeat(&db.client, id, holder, lease, Some(attempt)).await
+                q::heartbeat(&db, id, holder, lease, Some(attempt)).await
             })
             .await;
         match result {
@@ -410,7 +410,7 @@ impl<'a> Runner<'a> {
         let end = &end;
         let result = self
             .retry("finishing the attempt", |db: Rc<Db>| async move {
-                q::finish_attempt(&db.client, id, end).await
+                q::finish_attempt(&db, id, end).await
             })
             .await;
         let (holder, attempt) = (self.plan.holder.as_str(), self.task.attempt);
@@ -420,7 +420,7 @@ impl<'a> Runner<'a> {
             let recorded = self
                 .conn
                 .call(self.statement_limit(), |db: Rc<Db>| async move {
-                    q::recorded_attempt_end(&db.client, id, holder, attempt).await
+                    q::recorded_attempt_end(&db, id, holder, attempt).await
                 })
                 .await;
             if let Ok(Some((done, after))) = recorded {
@@ -455,14 +455,7 @@ impl<'a> Runner<'a> {
         let (id, holder, attempt) = (self.task.id, self.plan.holder.as_str(), self.task.attempt);
         let result = self
             .retry("releasing the task", |db: Rc<Db>| async move {
-                q::release(
-                    &db.client,
-                    id,
-                    holder,
-                    Some("worker stopped"),
-                    Some(attempt),
-                )
-                .await
+                q::release(&db, id, holder, Some("worker stopped"), Some(attempt)).await
             })
             .await;
         let reason = Some("worker stopped".to_string());

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 use chrono::Utc;
 use serde::Serialize;
-use tokio_postgres::Client;
 
 use super::encryption::{EncryptingWriter, Identities, Recipient};
 use super::{
@@ -23,6 +22,7 @@ use super::{
     Manifest, AGE_DUMP_SUFFIX, DUMP_SUFFIX,
 };
 use crate::db::pgtools::{find_tools, stderr_excerpt, PgTools};
+use crate::db::Db;
 use crate::exit::failed;
 use crate::output::Output;
 use crate::units::format_bytes_iec;
@@ -63,7 +63,7 @@ impl<'a> Target<'a> {
 
 /// Take a verified backup of the database `client` is connected to (configured by `config`).
 pub async fn create(
-    client: &Client,
+    client: &Db,
     config: &crate::db::ToolConn,
     target: &Target<'_>,
     reason: &str,

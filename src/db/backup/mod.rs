@@ -22,9 +22,9 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tokio_postgres::Client;
 
 use crate::db::pgtools::apply_connection_env;
+use crate::db::Db;
 use crate::exit::failed;
 use crate::units::format_bytes_iec;
 
@@ -141,7 +141,7 @@ pub struct ServerInfo {
     pub schema_version: u32,
 }
 
-pub async fn server_info(client: &Client) -> Result<ServerInfo> {
+pub async fn server_info(client: &Db) -> Result<ServerInfo> {
     let row = client
         .query_one(
             "SELECT current_database()::text, current_setting('server_version'), \

@@ -7,16 +7,16 @@ use std::process::Stdio;
 
 use anyhow::{Context as _, Result};
 use postgres_protocol::escape::escape_identifier;
-use tokio_postgres::Client;
 
 use super::archive::Archive;
 use super::connected_tool;
 use crate::db::pgtools::{stderr_excerpt, PgTools};
+use crate::db::Db;
 use crate::exit::failed;
 use crate::output::Output;
 
 /// Whether a database of that name exists on the server.
-pub async fn database_exists(client: &Client, name: &str) -> Result<bool> {
+pub async fn database_exists(client: &Db, name: &str) -> Result<bool> {
     Ok(client
         .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
         .await
@@ -25,17 +25,17 @@ pub async fn database_exists(client: &Client, name: &str) -> Result<bool> {
 }
 
 /// `CREATE DATABASE` (needs CREATEDB).
-pub async fn create_database(client: &Client, name: &str) -> Result<()> {
+pub async fn create_database(client: &Db, name: &str) -> Result<()> {
     client
-        .batch_execute(&format!("CREATE DATABASE {}", escape_identifier(name)))
+        .utility(&format!("CREATE DATABASE {}", escape_identifier(name)))
         .await
         .with_context(|| format!("cannot create database {name} (needs CREATEDB)"))
 }
 
 /// `DROP DATABASE IF EXISTS … WITH (FORCE)`, best effort (undoing a failed restore).
-pub async fn drop_database(client: &Client, name: &str) {
+pub async fn drop_database(client: &Db, name: &str) {
     let _ = client
-        .batch_execute(&format!(
+        .utility(&format!(
             "DROP DATABASE IF EXISTS {} WITH (FORCE)",
             escape_identifier(name)
         ))

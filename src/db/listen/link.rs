@@ -50,15 +50,26 @@ pub(super) struct Link {
 pub(super) struct Refusal {
     pub(super) why: String,
     pub(super) retry: bool,
+    /// The test notification did not arrive: the connection does not keep its server session
+    /// (transaction pooling).
+    pub(super) unheard: bool,
 }
 
 impl Refusal {
     pub(super) fn retry(why: String) -> Refusal {
-        Refusal { why, retry: true }
+        Refusal {
+            why,
+            retry: true,
+            unheard: false,
+        }
     }
 
     pub(super) fn fixed(why: String) -> Refusal {
-        Refusal { why, retry: false }
+        Refusal {
+            why,
+            retry: false,
+            unheard: false,
+        }
     }
 }
 
@@ -67,6 +78,32 @@ impl Link {
     /// notification from another connection arrives, and `LISTEN`. Whoever opens a link claims
     /// right after, so nothing committed before the LISTEN is missed.
     pub(super) async fn open(spec: &ConnSpec, io: Duration, out: &Output) -> Result<Link, Refusal> {
+        let mut link = Link::connect(spec, out).await?;
+        // The test first: through a transaction pool, no LISTEN on the real channel is left
+        // behind on a pooled server session.
+        let took = link.probe(spec, io).await?;
+        statement(&link.client, &format!("LISTEN {CHANNEL}"), io).await?;
+        out.debug(
+            2,
+            format!(
+                "waiting: a test notification reached {} in {:.1} ms",
+                link.target,
+                took.as_secs_f64() * 1000.0
+            ),
+        );
+        Ok(link)
+    }
+
+    /// Only the test of [`Link::open`]: whether a notification from a second connection
+    /// reaches a connection made with `spec` (Err with `unheard` when it does not).
+    pub(super) async fn test(spec: &ConnSpec, io: Duration, out: &Output) -> Result<(), Refusal> {
+        Link::connect(spec, out).await?.probe(spec, io).await?;
+        Ok(())
+    }
+
+    /// Connect (as every taskdb connection: TLS, failover, password lookup), the driver
+    /// passing notifications to the link's queue.
+    async fn connect(spec: &ConnSpec, out: &Output) -> Result<Link, Refusal> {
         // Room for one Notified, one Other and the end: nothing that matters is ever dropped.
         let (events_tx, events) = mpsc::channel(4);
         let queued = Arc::new(AtomicBool::new(false));
@@ -89,26 +126,13 @@ impl Link {
             .open_with_sink(|m| out.debug(1, format!("waiting: {m}")), Some(&sink))
             .await
             .map_err(|e| Refusal::retry(format!("cannot open the listening connection: {e:#}")))?;
-        let mut link = Link {
+        Ok(Link {
             client,
             events,
             queued,
             next_ping: Instant::now() + PING_EVERY,
             target: format!("{}@{}/{}", spec.user, endpoint.label(), spec.dbname),
-        };
-        // The test first: through a transaction pool, no LISTEN on the real channel is left
-        // behind on a pooled server session.
-        let took = link.probe(spec, io).await?;
-        statement(&link.client, &format!("LISTEN {CHANNEL}"), io).await?;
-        out.debug(
-            2,
-            format!(
-                "waiting: a test notification reached {} in {:.1} ms",
-                link.target,
-                took.as_secs_f64() * 1000.0
-            ),
-        );
-        Ok(link)
+        })
     }
 
     /// LISTEN on a channel of this session's own, NOTIFY it from a second connection, and wait
@@ -135,10 +159,13 @@ impl Link {
         drop(sender);
         let wait = PROBE_WAIT.min(io);
         match timeout(wait, self.heard(&channel)).await {
-            Err(_) => Err(Refusal::fixed(format!(
-                "a test notification from another connection did not arrive within {}: this connection cannot LISTEN (a transaction-pooling PgBouncer?); set listen_url to a direct connection to the server, or to off",
-                show_interval(wait)
-            ))),
+            Err(_) => Err(Refusal {
+                unheard: true,
+                ..Refusal::fixed(format!(
+                    "a test notification from another connection did not arrive within {}: this connection cannot LISTEN (a transaction-pooling PgBouncer?); set listen_url to a direct connection to the server, or to off",
+                    show_interval(wait)
+                ))
+            }),
             Ok(Err(why)) => Err(Refusal::retry(format!(
                 "the listening connection was lost while testing it: {why}"
             ))),

@@ -167,6 +167,27 @@ impl Waiter {
         Ok(waiter)
     }
 
+    /// One more waiter with the same settings (`taskdb bench` opens one per client): opened as
+    /// [`Waiter::open`] opens one, except that where this one polls for good (`listen_url`
+    /// off, or a test notification that never arrived: transaction pooling), the new one polls
+    /// for the same reason at once, without testing again.
+    pub async fn another(&self, main: &ConnSpec, settings: &Settings) -> Result<Waiter> {
+        if let (State::Polling { relisten_at: None }, WaitMode::Poll { .. }) =
+            (&self.state, &self.mode)
+        {
+            return Ok(Waiter {
+                spec: self.spec.clone(),
+                out: self.out.clone(),
+                interval: self.interval,
+                io: self.io,
+                mode: self.mode.clone(),
+                state: State::Polling { relisten_at: None },
+                woken: false,
+            });
+        }
+        Waiter::open(main, settings, &self.out).await
+    }
+
     /// How the waiter learns of new work now (it changes when a lost connection cannot be
     /// re-opened, and back when listening works again).
     pub fn mode(&self) -> &WaitMode {
@@ -424,6 +445,24 @@ async fn listen_spec(
 }
 
 /// [`APPLICATION_NAME`] unless the user named the application.
+/// Whether connections made with `spec` lose their server session between transactions (a
+/// transaction-pooling PgBouncer), told as the [`Waiter`] tells it: a notification sent from a
+/// second connection does not reach the first. `Some(why)` when it did not arrive; None when
+/// it did, or when the test could not tell (the server cannot be reached, a standby refuses
+/// LISTEN): the caller's own checks then speak. Opens two connections for a moment.
+pub async fn loses_sessions(spec: &ConnSpec, out: &Output) -> Option<String> {
+    let spec = spec.clone().with_application_name("taskdb session test");
+    let io = spec.connect_timeout.unwrap_or(DEFAULT_IO_TIMEOUT);
+    match Link::test(&spec, io, out).await {
+        Err(refusal) if refusal.unheard => Some(refusal.why),
+        Err(refusal) => {
+            out.debug(1, format!("session test: could not tell: {}", refusal.why));
+            None
+        }
+        Ok(()) => None,
+    }
+}
+
 fn named(spec: ConnSpec) -> ConnSpec {
     if spec.base.get_application_name() == Some("taskdb") {
         spec.with_application_name(APPLICATION_NAME)

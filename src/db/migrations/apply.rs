@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 use serde::Serialize;
 use tokio_postgres::error::{DbError, SqlState};
-use tokio_postgres::Client;
 
 use super::{embedded, Applied, MigrationFile, HISTORY_TABLE};
+use crate::db::Db;
 use crate::exit::{failed, lost_connection, unavailable};
 use crate::output::Output;
 
@@ -134,11 +134,7 @@ impl crate::output::Row for StepReport {
 /// Apply exactly one migration with refinery's async runner: the migration and its history row
 /// in one transaction, aborting on divergent or missing migrations. A lock_timeout failure
 /// (the whole transaction rolled back) is retried with backoff.
-pub async fn apply_up(
-    client: &mut Client,
-    file: &MigrationFile,
-    out: &Output,
-) -> Result<StepReport> {
+pub async fn apply_up(client: &mut Db, file: &MigrationFile, out: &Output) -> Result<StepReport> {
     let started = Instant::now();
     let mut backoff = FIRST_BACKOFF;
     let mut retries = 0;
@@ -148,7 +144,7 @@ pub async fn apply_up(
             .set_abort_divergent(true)
             .set_abort_missing(true)
             .set_target(refinery::Target::Version(file.version))
-            .run_async(client)
+            .run_async(client.runner_client())
             .await;
         match result {
             Ok(report) => {
@@ -192,11 +188,7 @@ pub async fn apply_up(
 
 /// Revert exactly one migration: its down script and the removal of its history row in one
 /// transaction, retried like `apply_up` on lock_timeout.
-pub async fn apply_down(
-    client: &mut Client,
-    file: &MigrationFile,
-    out: &Output,
-) -> Result<StepReport> {
+pub async fn apply_down(client: &mut Db, file: &MigrationFile, out: &Output) -> Result<StepReport> {
     let Some(down_sql) = file.down_sql else {
         return Err(failed(format!(
             "{} has no down script ({}); nothing was changed",
@@ -210,7 +202,7 @@ pub async fn apply_down(
     let version = i32::try_from(file.version).unwrap_or(i32::MAX);
     loop {
         let result: std::result::Result<u64, tokio_postgres::Error> = async {
-            let tx = client.transaction().await?;
+            let tx = client.transaction();
             tx.batch_execute(down_sql).await?;
             let n = tx
                 .execute(
@@ -277,7 +269,7 @@ pub fn history_note(direction: &str, version: u32, name: &str) -> String {
 
 /// True when the database holds anything worth a backup: an applied migration, or a row in
 /// any user table.
-pub async fn holds_data(client: &Client, history: &[Applied]) -> Result<bool> {
+pub async fn holds_data(client: &Db, history: &[Applied]) -> Result<bool> {
     if !history.is_empty() {
         return Ok(true);
     }

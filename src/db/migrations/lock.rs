@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use tokio_postgres::Client;
 
+use crate::db::{ConnSpec, Db};
 use crate::exit::failed;
 use crate::output::Output;
 
@@ -13,7 +13,7 @@ use crate::output::Output;
 pub const LOCK_KEY: i64 = 0x7461_736b_6462_6d67;
 
 /// Who holds the migration lock, for the waiting message.
-async fn lock_holder(client: &Client) -> Result<Option<String>> {
+async fn lock_holder(client: &Db) -> Result<Option<String>> {
     let classid = (LOCK_KEY >> 32) as u32;
     let objid = (LOCK_KEY & 0xffff_ffff) as u32;
     let row = client
@@ -40,7 +40,7 @@ async fn lock_holder(client: &Client) -> Result<Option<String>> {
 }
 
 /// Take the session advisory lock, waiting up to `wait` for another run to finish.
-pub async fn acquire_lock(client: &Client, wait: Duration, out: &Output) -> Result<()> {
+pub async fn acquire_lock(client: &Db, wait: Duration, out: &Output) -> Result<()> {
     let started = Instant::now();
     let mut told = false;
     loop {
@@ -80,10 +80,27 @@ pub async fn acquire_lock(client: &Client, wait: Duration, out: &Output) -> Resu
     }
 }
 
+/// The advisory lock and the migration's statements need one server session throughout:
+/// refuse a connection that does not keep one (a transaction-pooling PgBouncer), told by a
+/// notification from a second connection that never arrives ([`crate::db::listen`]). A quiet
+/// pool usually hands a client the same server session again, so checking the lock from the
+/// next statement ([`acquire_lock`] does that too) cannot be relied on to notice.
+pub async fn ensure_own_session(spec: &ConnSpec, what: &str, out: &Output) -> Result<()> {
+    match crate::db::listen::loses_sessions(spec, out).await {
+        None => Ok(()),
+        Some(why) => {
+            out.debug(1, format!("session test: {why}"));
+            Err(failed(format!(
+                "{what} needs one server session throughout (its advisory lock), but the connection goes through a transaction-pooling proxy (e.g. PgBouncer pool_mode=transaction): a notification from a second connection never reached it; connect directly to the server (e.g. --database-url) or through session pooling; nothing was changed"
+            )))
+        }
+    }
+}
+
 /// A session advisory lock only protects anything if the next statements run in the same
 /// server session. Behind a transaction-pooling proxy (PgBouncer `pool_mode=transaction`) each
 /// statement may land on another backend, and the lock silently protects nothing: refuse.
-async fn ensure_lock_is_ours(client: &Client) -> Result<()> {
+async fn ensure_lock_is_ours(client: &Db) -> Result<()> {
     let classid = (LOCK_KEY >> 32) as u32;
     let objid = (LOCK_KEY & 0xffff_ffff) as u32;
     let held: bool = client
@@ -110,7 +127,7 @@ async fn ensure_lock_is_ours(client: &Client) -> Result<()> {
 /// A standby grants advisory locks too (they are local to each server), where the lock would
 /// protect nothing and no migration can run: the locking session must be on a writable primary
 /// (with Patroni, the leader; `target_session_attrs=read-write` over every node finds it).
-async fn ensure_writable(client: &Client) -> Result<()> {
+async fn ensure_writable(client: &Db) -> Result<()> {
     let row = client
         .query_one(
             "SELECT pg_is_in_recovery(), current_setting('transaction_read_only') = 'on'",
@@ -130,7 +147,7 @@ async fn ensure_writable(client: &Client) -> Result<()> {
     }))
 }
 
-pub async fn release_lock(client: &Client) -> Result<()> {
+pub async fn release_lock(client: &Db) -> Result<()> {
     client
         .query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
         .await
@@ -139,7 +156,7 @@ pub async fn release_lock(client: &Client) -> Result<()> {
 }
 
 /// Name this session so a waiting run can say who holds the lock.
-pub async fn identify_session(client: &Client, what: &str) -> Result<()> {
+pub async fn identify_session(client: &Db, what: &str) -> Result<()> {
     let mut name = format!(
         "taskdb {what} {}:{}",
         crate::platform::hostname(),
@@ -154,7 +171,7 @@ pub async fn identify_session(client: &Client, what: &str) -> Result<()> {
 }
 
 /// DDL waits at most this long for a table lock (then fails and is retried).
-pub async fn set_lock_timeout(client: &Client, timeout: Duration) -> Result<()> {
+pub async fn set_lock_timeout(client: &Db, timeout: Duration) -> Result<()> {
     let value = format!("{}ms", timeout.as_millis());
     client
         .execute("SELECT set_config('lock_timeout', $1, false)", &[&value])

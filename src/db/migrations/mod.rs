@@ -19,7 +19,9 @@ mod rehearse;
 mod status;
 
 pub use apply::{apply_down, apply_up, history_note, holds_data, StepReport};
-pub use lock::{acquire_lock, identify_session, release_lock, set_lock_timeout, LOCK_KEY};
+pub use lock::{
+    acquire_lock, ensure_own_session, identify_session, release_lock, set_lock_timeout, LOCK_KEY,
+};
 pub use plan::{plan_down, plan_up, up_target, validate_down_args, version_below, versions, Plan};
 pub use rehearse::{roundtrip, schema_dump};
 pub use status::{

@@ -4,9 +4,9 @@
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio_postgres::Client;
 
 use super::{MigrationFile, HISTORY_TABLE};
+use crate::db::Db;
 use crate::exit::failed;
 
 /// One row of `refinery_schema_history`, read without trusting its text columns.
@@ -20,7 +20,7 @@ pub struct Applied {
 }
 
 /// Whether the history table exists (on the search_path, where refinery puts it).
-pub async fn history_exists(client: &Client) -> Result<bool> {
+pub async fn history_exists(client: &Db) -> Result<bool> {
     let row = client
         .query_one("SELECT to_regclass($1) IS NOT NULL", &[&HISTORY_TABLE])
         .await
@@ -29,7 +29,7 @@ pub async fn history_exists(client: &Client) -> Result<bool> {
 }
 
 /// The applied migrations, oldest first; empty when the history table does not exist.
-pub async fn read_history(client: &Client) -> Result<Vec<Applied>> {
+pub async fn read_history(client: &Db) -> Result<Vec<Applied>> {
     if !history_exists(client).await? {
         return Ok(Vec::new());
     }

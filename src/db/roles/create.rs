@@ -4,10 +4,9 @@
 use anyhow::Result;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use tokio_postgres::{Client, GenericClient};
 
 use super::{ident, kinds_text, lookup, Kind};
-use crate::db::db_error;
+use crate::db::{db_error, Db};
 use crate::exit::usage;
 
 /// When a role's password stops working.
@@ -92,13 +91,13 @@ pub enum Outcome {
 /// role at once: the one that loses finds the other's role. `before_commit` runs last, before
 /// the commit (writing a secret file): its error rolls everything back.
 pub async fn create(
-    client: &mut Client,
+    client: &mut Db,
     r: &NewRole<'_>,
     before_commit: impl FnOnce() -> Result<()>,
 ) -> Result<Outcome> {
     let mut before_commit = Some(before_commit);
     for _ in 0..2 {
-        let tx = client.transaction().await.map_err(db_error)?;
+        let tx = client.transaction();
         let outcome = match lookup(&tx, r.name).await? {
             Some(existing) => {
                 if existing.is_group {
@@ -170,7 +169,7 @@ fn concurrently_created(e: &tokio_postgres::Error) -> bool {
 }
 
 /// Set the password of `name` to the SCRAM verifier `verifier`, in the caller's transaction.
-pub async fn set_password<C: GenericClient>(db: &C, name: &str, verifier: &str) -> Result<()> {
+pub async fn set_password(db: &Db, name: &str, verifier: &str) -> Result<()> {
     let sql = format!(
         "ALTER ROLE {} PASSWORD {}",
         ident(name),

@@ -3,12 +3,11 @@
 
 use anyhow::Result;
 use serde::Serialize;
-use tokio_postgres::{Client, GenericClient};
 use uuid::Uuid;
 
 use super::ident;
-use crate::db::db_error;
 use crate::db::tasks::release;
+use crate::db::{db_error, Db};
 
 /// A task a role holds: in progress, claimed in one of its sessions.
 #[derive(Debug, Clone, Serialize)]
@@ -23,7 +22,7 @@ pub struct HeldTask {
 
 /// The tasks `name` holds (`tasks.holder_role`), by short id; locked (FOR NO KEY UPDATE) when
 /// `db` is a transaction, so that none is finished or handed back behind our back.
-pub async fn held_tasks<C: GenericClient>(db: &C, name: &str) -> Result<Vec<HeldTask>> {
+pub async fn held_tasks(db: &Db, name: &str) -> Result<Vec<HeldTask>> {
     let rows = db
         .query(
             "SELECT t.id, t.short_id, coalesce(t.assigned_to, ''), t.attempts FROM tasks t \
@@ -58,12 +57,12 @@ pub struct Dropped {
 /// `release_held` is set (with `note` in their last outcome and audit trail); otherwise a role
 /// that holds tasks is left as it is and they are returned (`Ok(Err(held))`).
 pub async fn drop_role(
-    client: &mut Client,
+    client: &mut Db,
     name: &str,
     release_held: bool,
     note: &str,
 ) -> Result<Result<Dropped, Vec<HeldTask>>> {
-    let tx = client.transaction().await.map_err(db_error)?;
+    let tx = client.transaction();
     let held = held_tasks(&tx, name).await?;
     if !held.is_empty() && !release_held {
         return Ok(Err(held));

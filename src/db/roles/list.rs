@@ -3,10 +3,9 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio_postgres::GenericClient;
 
 use super::{groups, kinds_of, kinds_text, Kind};
-use crate::db::db_error;
+use crate::db::{db_error, Db};
 use crate::output::{ts, Row};
 
 /// One role of `role list`.
@@ -66,7 +65,7 @@ impl Row for RoleRow {
 
 /// Every role that is a direct member of a taskdb group role (the group roles themselves
 /// excepted), by name.
-pub async fn list<C: GenericClient>(db: &C) -> Result<Vec<RoleRow>> {
+pub async fn list(db: &Db) -> Result<Vec<RoleRow>> {
     let rows = db
         .query(
             "SELECT r.rolname::text, g.kinds, r.rolcanlogin, \

@@ -19,9 +19,8 @@ pub use show::{show, Grant, RoleDetails};
 
 use anyhow::Result;
 use serde::Serialize;
-use tokio_postgres::GenericClient;
 
-use crate::db::db_error;
+use crate::db::{db_error, Db};
 
 /// What a login role is for: which group role it joins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,7 +81,7 @@ pub struct Existing {
 }
 
 /// The role `name`, if it exists: its kinds and whether it can log in.
-pub async fn lookup<C: GenericClient>(db: &C, name: &str) -> Result<Option<Existing>> {
+pub async fn lookup(db: &Db, name: &str) -> Result<Option<Existing>> {
     let row = db
         .query_opt(
             "SELECT r.rolcanlogin, r.rolname = ANY($2::text[]), \
@@ -123,7 +122,7 @@ pub struct Manager {
 }
 
 /// Who is connected, and what of role management they may do.
-pub async fn manager<C: GenericClient>(db: &C) -> Result<Manager> {
+pub async fn manager(db: &Db) -> Result<Manager> {
     let row = db
         .query_one(
             "SELECT current_user::text, r.rolcreaterole OR r.rolsuper, \

@@ -5,10 +5,9 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio_postgres::GenericClient;
 
 use super::{groups, kinds_of, Kind};
-use crate::db::db_error;
+use crate::db::{db_error, Db};
 use crate::output::Row;
 
 /// One privilege line: an object and what the role may do with it.
@@ -55,7 +54,7 @@ pub struct RoleDetails {
 }
 
 /// The role `name` (None: no such role) and its grants on the schema `tasks` lives in.
-pub async fn show<C: GenericClient>(db: &C, name: &str) -> Result<Option<RoleDetails>> {
+pub async fn show(db: &Db, name: &str) -> Result<Option<RoleDetails>> {
     let Some(row) = db
         .query_opt(
             "SELECT r.rolcanlogin, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb, \
@@ -101,7 +100,7 @@ pub async fn show<C: GenericClient>(db: &C, name: &str) -> Result<Option<RoleDet
 const SCHEMA: &str = "(SELECT c.relnamespace FROM pg_class c WHERE c.oid = 'tasks'::regclass)";
 
 /// The kind of password it has, if the connected role may read pg_authid (superusers).
-async fn password_kind<C: GenericClient>(db: &C, name: &str) -> Result<Option<String>> {
+async fn password_kind(db: &Db, name: &str) -> Result<Option<String>> {
     let visible: bool = db
         .query_one("SELECT has_table_privilege('pg_authid', 'SELECT')", &[])
         .await
@@ -124,7 +123,7 @@ async fn password_kind<C: GenericClient>(db: &C, name: &str) -> Result<Option<St
 }
 
 /// The database and the schema: CONNECT, TEMPORARY, CREATE / USAGE, CREATE.
-async fn place_grants<C: GenericClient>(db: &C, name: &str) -> Result<Vec<Grant>> {
+async fn place_grants(db: &Db, name: &str) -> Result<Vec<Grant>> {
     let sql = format!(
         "SELECT current_database()::text, \
                 array_to_string(ARRAY(SELECT p FROM unnest(ARRAY['CONNECT', 'TEMPORARY', 'CREATE']) p \
@@ -155,7 +154,7 @@ fn grant(object_type: &str, object: String, privileges: String) -> Grant {
 /// Tables (not partitions: they are reached through their parent) and the sequences it may use
 /// of the schema.
 /// A table readable only column by column says which columns it may not read.
-async fn relation_grants<C: GenericClient>(db: &C, name: &str) -> Result<Vec<Grant>> {
+async fn relation_grants(db: &Db, name: &str) -> Result<Vec<Grant>> {
     let sql = format!(
         "SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, c.relname::text, \
                 CASE WHEN c.relkind = 'S' THEN \
@@ -192,7 +191,7 @@ async fn relation_grants<C: GenericClient>(db: &C, name: &str) -> Result<Vec<Gra
 
 /// The schema's own functions (not an extension's) it may execute; SECURITY DEFINER ones run
 /// with the owner's privileges.
-async fn function_grants<C: GenericClient>(db: &C, name: &str) -> Result<Vec<Grant>> {
+async fn function_grants(db: &Db, name: &str) -> Result<Vec<Grant>> {
     let sql = format!(
         "SELECT p.oid::regprocedure::text, p.prosecdef FROM pg_proc p \
           WHERE p.pronamespace = {SCHEMA} AND p.prokind IN ('f', 'p') \
@@ -217,7 +216,7 @@ async fn function_grants<C: GenericClient>(db: &C, name: &str) -> Result<Vec<Gra
 }
 
 /// The row-level security policies of the schema's tables that apply to it.
-async fn policies<C: GenericClient>(db: &C, name: &str) -> Result<Vec<Grant>> {
+async fn policies(db: &Db, name: &str) -> Result<Vec<Grant>> {
     let sql = format!(
         "SELECT format('%s on %s', pol.polname, c.relname), \
                 CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' \

@@ -4,11 +4,10 @@
 use anyhow::Result;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 use super::{find, truncate, TaskRef};
-use crate::db::db_error;
+use crate::db::{db_error, Db};
 use crate::exit::usage;
 use crate::output::Row;
 
@@ -40,7 +39,7 @@ impl Row for DepRow {
 }
 
 /// Dependencies (what `task` waits for) and dependents (what waits for `task`).
-pub async fn deps_of<C: GenericClient>(db: &C, task: Uuid) -> Result<Vec<DepRow>> {
+pub async fn deps_of(db: &Db, task: Uuid) -> Result<Vec<DepRow>> {
     let rows = db
         .query(
             "SELECT o.id, o.short_id, o.title, o.status, d.dependency_type, 'depends_on' \
@@ -71,12 +70,7 @@ pub async fn deps_of<C: GenericClient>(db: &C, task: Uuid) -> Result<Vec<DepRow>
 
 /// `task` depends on `on` with `kind` (`blocks` or `related`); an existing edge takes the new
 /// kind. Returns the rows changed: 0 when the edge was already there with that kind.
-pub async fn add_dependency<C: GenericClient>(
-    db: &C,
-    task: Uuid,
-    on: Uuid,
-    kind: &str,
-) -> Result<u64> {
+pub async fn add_dependency(db: &Db, task: Uuid, on: Uuid, kind: &str) -> Result<u64> {
     db.execute(
         "INSERT INTO task_dependencies (task_id, depends_on_task_id, dependency_type) \
          VALUES ($1, $2, $3) \
@@ -89,7 +83,7 @@ pub async fn add_dependency<C: GenericClient>(
 }
 
 /// Remove the dependency of `task` on `on`; returns the rows removed (0: there was none).
-pub async fn remove_dependency<C: GenericClient>(db: &C, task: Uuid, on: Uuid) -> Result<u64> {
+pub async fn remove_dependency(db: &Db, task: Uuid, on: Uuid) -> Result<u64> {
     db.execute(
         "DELETE FROM task_dependencies WHERE task_id = $1 AND depends_on_task_id = $2",
         &[&task, &on],
@@ -132,12 +126,7 @@ pub struct Link {
 
 /// Task `id` depends on `on` with `kind` (`task deps add`): both must exist (exit 2 otherwise),
 /// a task cannot depend on itself, and a cycle is refused by the schema's trigger.
-pub async fn link<C: GenericClient>(
-    db: &C,
-    id: TaskRef,
-    on: TaskRef,
-    kind: DependencyType,
-) -> Result<Link> {
+pub async fn link(db: &Db, id: TaskRef, on: TaskRef, kind: DependencyType) -> Result<Link> {
     let t = find(db, id, "task").await?;
     let d = find(db, on, "dependency task").await?;
     if t.id == d.id {
@@ -165,7 +154,7 @@ pub struct Unlink {
 }
 
 /// Task `id` no longer depends on `on` (`task deps rm`); refused (exit 2) when it did not.
-pub async fn unlink<C: GenericClient>(db: &C, id: TaskRef, on: TaskRef) -> Result<Unlink> {
+pub async fn unlink(db: &Db, id: TaskRef, on: TaskRef) -> Result<Unlink> {
     let t = find(db, id, "task").await?;
     let d = find(db, on, "dependency task").await?;
     if remove_dependency(db, t.id, d.id).await? == 0 {

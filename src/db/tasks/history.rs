@@ -5,11 +5,10 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 use super::truncate;
-use crate::db::db_error;
+use crate::db::{db_error, Db};
 use crate::output::{ts, Row};
 
 /// One audit entry about a task (its own row or one of its dependency edges).
@@ -86,11 +85,7 @@ impl Row for HistoryRow {
 }
 
 /// The audit trail of a task, newest last (`limit` newest entries when given).
-pub async fn history<C: GenericClient>(
-    db: &C,
-    task: Uuid,
-    limit: Option<i64>,
-) -> Result<Vec<HistoryRow>> {
+pub async fn history(db: &Db, task: Uuid, limit: Option<i64>) -> Result<Vec<HistoryRow>> {
     let rows = db
         .query(
             // OFFSET 0 fences the task's rows (a few, found through the record index) from the

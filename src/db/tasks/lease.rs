@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use anyhow::Result;
 use serde_json::Value;
-use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 use super::{Task, TASK_COLUMNS};
-use crate::db::db_error;
+use crate::db::{db_error, Db};
 
 /// Seconds as PostgreSQL reads them (`$n::float8 * interval '1 second'`).
 fn secs(d: Duration) -> f64 {
@@ -22,8 +21,8 @@ fn int(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-async fn one_task<C: GenericClient>(
-    db: &C,
+async fn one_task(
+    db: &Db,
     from: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
 ) -> Result<Task> {
@@ -43,8 +42,8 @@ pub const FINISH_FROM: &str = "finish_task_attempt($1, $2, $3, $4, $5, $6, $7)";
 
 /// Extend `holder`'s lease on task `id` to now + `extend` (`attempt`: only if the claim is
 /// still that attempt, so a worker whose lease was taken over learns it).
-pub async fn heartbeat<C: GenericClient>(
-    db: &C,
+pub async fn heartbeat(
+    db: &Db,
     id: Uuid,
     holder: &str,
     extend: Duration,
@@ -56,8 +55,8 @@ pub async fn heartbeat<C: GenericClient>(
 /// `holder` hands task `id` back (pending again), with an optional note (`attempt`: only if
 /// the claim is still that attempt, so a worker whose lease was taken over under the same
 /// holder name cannot hand back the newer claim).
-pub async fn release<C: GenericClient>(
-    db: &C,
+pub async fn release(
+    db: &Db,
     id: Uuid,
     holder: &str,
     note: Option<&str>,
@@ -87,11 +86,7 @@ pub struct AttemptEnd<'a> {
 
 /// End `end.holder`'s attempt on task `id`: completed, or failed (pending again for another
 /// attempt, or `failed` once max attempts are used).
-pub async fn finish_attempt<C: GenericClient>(
-    db: &C,
-    id: Uuid,
-    end: &AttemptEnd<'_>,
-) -> Result<Task> {
+pub async fn finish_attempt(db: &Db, id: Uuid, end: &AttemptEnd<'_>) -> Result<Task> {
     one_task(
         db,
         FINISH_FROM,
@@ -110,7 +105,7 @@ pub async fn finish_attempt<C: GenericClient>(
 
 /// Hand back every task whose lease has expired (or give it up once it used `max_attempts`);
 /// the tasks changed, in id order.
-pub async fn expire<C: GenericClient>(db: &C, max_attempts: u32) -> Result<Vec<Task>> {
+pub async fn expire(db: &Db, max_attempts: u32) -> Result<Vec<Task>> {
     let sql = format!("SELECT {TASK_COLUMNS} FROM expire_leases($1, 100000) t ORDER BY t.short_id");
     let rows = db
         .query(&sql, &[&int(max_attempts)])
@@ -121,7 +116,7 @@ pub async fn expire<C: GenericClient>(db: &C, max_attempts: u32) -> Result<Vec<T
 
 /// How long until the earliest lease ends, by the server's clock (zero when one already has):
 /// a waiting claim wakes then, since an expiry sends no notification. None: no lease is held.
-pub async fn until_next_expiry<C: GenericClient>(db: &C) -> Result<Option<Duration>> {
+pub async fn until_next_expiry(db: &Db) -> Result<Option<Duration>> {
     let row = db
         .query_one(
             "SELECT greatest(extract(epoch FROM min(t.lease_expires_at) - clock_timestamp()), 0)::float8 \
@@ -137,8 +132,8 @@ pub async fn until_next_expiry<C: GenericClient>(db: &C) -> Result<Option<Durati
 /// Whether `holder` already ended attempt `attempt` of task `id` (a finish whose answer was
 /// lost with the connection: it may have committed before the server went away), and how:
 /// `Some((succeeded, task))`. Read from the run context the end recorded.
-pub async fn recorded_attempt_end<C: GenericClient>(
-    db: &C,
+pub async fn recorded_attempt_end(
+    db: &Db,
     id: Uuid,
     holder: &str,
     attempt: i32,

@@ -2,11 +2,10 @@
 //! parameter), ordered, with keyset pagination (`--after`) and trigram search.
 
 use anyhow::Result;
-use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 use super::{find, parse_status, Params, Task, TaskRef, TASK_COLUMNS};
-use crate::db::db_error;
+use crate::db::{db_error, Db};
 use crate::exit::usage;
 
 /// SQL condition: every blocking dependency of `t` is completed (the count V9's triggers keep).
@@ -125,7 +124,7 @@ impl CheckedList {
     }
 
     /// Look the parent and the `--after` task up (missing: exit 2) and read the page.
-    pub async fn run<C: GenericClient>(self, db: &C) -> Result<Page> {
+    pub async fn run(self, db: &Db) -> Result<Page> {
         let parent = match self.parent {
             Some(p) => Some(find(db, p, "parent task").await?.id),
             None => None,
@@ -164,7 +163,7 @@ pub struct Page {
 }
 
 /// The tasks `f` selects, in its order, at most `f.limit` of them.
-pub async fn list<C: GenericClient>(db: &C, f: &ListFilter) -> Result<Page> {
+pub async fn list(db: &Db, f: &ListFilter) -> Result<Page> {
     let mut params = Params::default();
     let mut conds = filter_conditions(f, &mut params);
     let mut order = order_by(f.order.unwrap_or(TaskOrder::Id)).to_string();

@@ -21,10 +21,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{GenericClient, Row as PgRow};
+use tokio_postgres::Row as PgRow;
 use uuid::Uuid;
 
-use crate::db::db_error;
+use crate::db::{db_error, Db};
 use crate::exit::usage;
 use crate::output::Row;
 
@@ -39,8 +39,8 @@ pub use lease::{
 };
 pub use list::{list, Assignee, CheckedList, ListFilter, ListRequest, Page, TaskOrder};
 pub use next::{
-    claim, claim_next, next_sql, next_tagged_sql, next_task, ClaimRequest, ClaimStatements,
-    CLAIM_FROM, CLAIM_SQL, NEXT_ORDER,
+    claim, claim_next, next_sql, next_tagged_sql, next_task, ClaimRequest, CLAIM_FROM, CLAIM_SQL,
+    NEXT_ORDER,
 };
 pub use read::{details, task_doc, tree, ChildBrief, Details, TaskDoc, TreeNode};
 pub use wait::{claim_waiting, claim_waiting_through, ClaimTarget};
@@ -296,7 +296,7 @@ impl TaskRef {
 
 /// Look a task up by short id or UUID. Not found is bad input (exit 2): the id came from the
 /// user. `what` names the role in the message ("task", "parent task", …).
-pub async fn find<C: GenericClient>(db: &C, r: TaskRef, what: &str) -> Result<Task> {
+pub async fn find(db: &Db, r: TaskRef, what: &str) -> Result<Task> {
     let sql_short = format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE t.short_id = $1");
     let sql_uuid = format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = $1");
     let row = match r {
@@ -311,7 +311,7 @@ pub async fn find<C: GenericClient>(db: &C, r: TaskRef, what: &str) -> Result<Ta
 }
 
 /// Same as [`find`] but locks the row (`FOR UPDATE`) for the rest of the transaction.
-pub async fn find_for_update<C: GenericClient>(db: &C, r: TaskRef, what: &str) -> Result<Task> {
+pub async fn find_for_update(db: &Db, r: TaskRef, what: &str) -> Result<Task> {
     let (sql, param): (String, Box<dyn tokio_postgres::types::ToSql + Sync + Send>) = match r {
         TaskRef::Short(n) => (
             format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE t.short_id = $1 FOR UPDATE OF t"),

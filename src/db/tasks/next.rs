@@ -10,11 +10,10 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use tokio_postgres::{GenericClient, Statement};
 use uuid::Uuid;
 
 use super::{Task, TASK_COLUMNS};
-use crate::db::db_error;
+use crate::db::{db_error, Db};
 
 /// Task Master's order, as the indexes keep it: subtasks of in-progress tasks first, then
 /// priority, fewer blocking dependencies, the parent's id, the id.
@@ -97,7 +96,7 @@ pub const CLAIM_SQL: &str = "SELECT t.id AS claimed_id, t.short_id AS claimed_sh
      $6::text) t";
 
 /// The next task to work on (`tag`: only tasks carrying it), or None when nothing is ready.
-pub async fn next_task<C: GenericClient>(db: &C, tag: Option<&str>) -> Result<Option<Task>> {
+pub async fn next_task(db: &Db, tag: Option<&str>) -> Result<Option<Task>> {
     let row = match tag {
         None => db.query_opt(&next_sql(), &[]).await,
         Some(tag) => db.query_opt(&next_tagged_sql(), &[&tag]).await,
@@ -137,7 +136,7 @@ impl ClaimRequest<'_> {
 
 /// Claim up to `req.limit` tasks in one statement (its own transaction when `db` is a client);
 /// the claimed tasks in Task Master's order, none when nothing is claimable.
-pub async fn claim<C: GenericClient>(db: &C, req: &ClaimRequest<'_>) -> Result<Vec<Task>> {
+pub async fn claim(db: &Db, req: &ClaimRequest<'_>) -> Result<Vec<Task>> {
     let sql = format!("SELECT {TASK_COLUMNS} FROM {CLAIM_FROM} ORDER BY {NEXT_ORDER}");
     let rows = db
         .query(
@@ -156,29 +155,15 @@ pub async fn claim<C: GenericClient>(db: &C, req: &ClaimRequest<'_>) -> Result<V
     rows.iter().map(Task::from_row).collect()
 }
 
-/// The claim statement, prepared on one connection (the benchmark claims many times).
-pub struct ClaimStatements {
-    claim: Statement,
-}
-
-impl ClaimStatements {
-    pub async fn prepare<C: GenericClient>(db: &C) -> Result<Self, tokio_postgres::Error> {
-        Ok(ClaimStatements {
-            claim: db.prepare(CLAIM_SQL).await?,
-        })
-    }
-}
-
 /// Claim the next task for `req.holder` with [`CLAIM_SQL`] (`req.limit` is 1 here): the claimed
 /// task's id, or None when nothing is claimable. Errors are the driver's, for the caller to map.
-pub async fn claim_next<C: GenericClient>(
-    db: &C,
-    statements: &ClaimStatements,
+pub async fn claim_next(
+    db: &Db,
     req: &ClaimRequest<'_>,
 ) -> Result<Option<Uuid>, tokio_postgres::Error> {
     let row = db
         .query_opt(
-            &statements.claim,
+            CLAIM_SQL,
             &[
                 &req.holder,
                 &req.lease_secs(),

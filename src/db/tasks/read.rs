@@ -4,12 +4,11 @@
 use anyhow::Result;
 use schemars::JsonSchema;
 use serde::Serialize;
-use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 use super::{deps_of, find, history, DepRow, HistoryRow, Task, TaskRef};
-use crate::db::db_error;
 use crate::db::workflows::{briefs_of_task, WorkflowBrief};
+use crate::db::{db_error, Db, Tx};
 
 /// A child task's headline.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -36,16 +35,20 @@ pub struct Details {
     pub recent_history: Vec<HistoryRow>,
 }
 
-/// The details of task `id` (see [`Details`]).
-pub async fn details<C: GenericClient>(db: &C, id: Uuid) -> Result<Details> {
+/// The details of task `id` (see [`Details`]), read in `tx`.
+pub async fn details(tx: &Tx<'_>, id: Uuid) -> Result<Details> {
+    let db: &Db = tx;
     // Point lookups: without statistics the planner expects hundreds of rows and starts
-    // parallel workers (~15 ms) to fetch two.
-    db.batch_execute("SET max_parallel_workers_per_gather = 0")
-        .await
-        .map_err(db_error)?;
-    // The five reads are independent: issued together, they share the connection's round
-    // trips (tokio-postgres pipelines concurrent requests) instead of waiting one by one.
-    let (completion_percent, mut dependencies, children, workflows, recent_history) = tokio::try_join!(
+    // parallel workers (~15 ms) to fetch two. The five reads are independent: issued
+    // together (after the setting, which is sent first), they share one round trip
+    // (tokio-postgres pipelines concurrent requests) instead of waiting one by one.
+    let no_parallel = async {
+        db.batch_execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            .await
+            .map_err(db_error)
+    };
+    let ((), completion_percent, mut dependencies, children, workflows, recent_history) = tokio::try_join!(
+        no_parallel,
         completion(db, id),
         deps_of(db, id),
         children(db, id),
@@ -78,15 +81,18 @@ pub struct TaskDoc {
     pub details: Details,
 }
 
-/// Task `r` with its details; not found is bad input (exit 2).
-pub async fn task_doc<C: GenericClient>(db: &C, r: TaskRef) -> Result<TaskDoc> {
-    let task = find(db, r, "task").await?;
-    let details = details(db, task.id).await?;
+/// Task `r` with its details, read in one transaction; not found is bad input (exit 2).
+pub async fn task_doc(db: &mut Db, r: TaskRef) -> Result<TaskDoc> {
+    let tx = db.transaction();
+    let task = find(&tx, r, "task").await?;
+    let details = details(&tx, task.id).await?;
+    // It only read: rolled back without waiting for the answer.
+    tx.close();
     Ok(TaskDoc { task, details })
 }
 
 /// The schema's `calculate_task_completion`, in percent.
-async fn completion<C: GenericClient>(db: &C, id: Uuid) -> Result<f64> {
+async fn completion(db: &Db, id: Uuid) -> Result<f64> {
     let row = db
         .query_one("SELECT calculate_task_completion($1)::float8", &[&id])
         .await
@@ -95,7 +101,7 @@ async fn completion<C: GenericClient>(db: &C, id: Uuid) -> Result<f64> {
 }
 
 /// The children of a task, by short id.
-async fn children<C: GenericClient>(db: &C, id: Uuid) -> Result<Vec<ChildBrief>> {
+async fn children(db: &Db, id: Uuid) -> Result<Vec<ChildBrief>> {
     db.query(
         "SELECT id, short_id, title, status, priority FROM tasks WHERE parent_task_id = $1 ORDER BY short_id",
         &[&id],
@@ -130,7 +136,7 @@ pub struct TreeNode {
 
 /// The hierarchy below `root` (the schema's `get_task_hierarchy`), or below every top-level
 /// task; depth first, ordered by path.
-pub async fn tree<C: GenericClient>(db: &C, root: Option<Uuid>) -> Result<Vec<TreeNode>> {
+pub async fn tree(db: &Db, root: Option<Uuid>) -> Result<Vec<TreeNode>> {
     let rows = match root {
         Some(id) => {
             db.query(

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use anyhow::Result;
 use tokio::time::Instant;
-use tokio_postgres::GenericClient;
 
 use super::{claim, until_next_expiry, ClaimRequest, Task};
 use crate::db::listen::Waiter;
 use crate::db::reconnect::{gave_up, is_retryable, Backoff};
+use crate::db::Db;
 use crate::output::Output;
 
 /// Where a waiting claim runs its statements: a connection of its own, or a shared one taken
@@ -25,7 +25,7 @@ pub trait ClaimTarget: Sync {
     fn until_next_expiry(&self) -> impl Future<Output = Result<Option<Duration>>> + Send;
 }
 
-impl<C: GenericClient + Sync> ClaimTarget for C {
+impl ClaimTarget for Db {
     async fn claim(&self, req: &ClaimRequest<'_>) -> Result<Vec<Task>> {
         claim(self, req).await
     }

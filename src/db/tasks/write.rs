@@ -4,11 +4,10 @@
 
 use anyhow::Result;
 use serde_json::{Map, Value};
-use tokio_postgres::{Client, GenericClient};
 use uuid::Uuid;
 
 use super::{find, find_for_update, Params, Task, TaskRef};
-use crate::db::db_error;
+use crate::db::{db_error, Db};
 use crate::exit::usage;
 
 /// A new task's fields; None and empty lists take the schema's defaults.
@@ -49,8 +48,8 @@ fn json_list(items: &[String]) -> Value {
 
 /// Create a task through the schema's `create_task`, in a transaction of its own, and return
 /// it as stored. A parent or dependency that does not exist is bad input (exit 2).
-pub async fn create(client: &mut Client, t: &NewTask) -> Result<Task> {
-    let tx = client.transaction().await.map_err(db_error)?;
+pub async fn create(client: &mut Db, t: &NewTask) -> Result<Task> {
+    let tx = client.transaction();
     let parent = match t.parent {
         Some(r) => Some(find(&tx, r, "parent task").await?.id),
         None => None,
@@ -66,12 +65,7 @@ pub async fn create(client: &mut Client, t: &NewTask) -> Result<Task> {
 }
 
 /// The statements of [`create`]: `create_task`, then the link columns it does not take.
-async fn insert<C: GenericClient>(
-    tx: &C,
-    t: &NewTask,
-    parent: Option<Uuid>,
-    depends_on: &[Uuid],
-) -> Result<Uuid> {
+async fn insert(tx: &Db, t: &NewTask, parent: Option<Uuid>, depends_on: &[Uuid]) -> Result<Uuid> {
     let meta = Value::Object(t.metadata.clone());
     let row = tx
         .query_one(
@@ -225,12 +219,8 @@ impl TaskChanges {
 /// Apply `changes` to task `r` in a transaction of its own (the row locked first) and return
 /// it as stored; None, with nothing written, when `changes` change nothing. A task or parent
 /// that does not exist, or a task made its own parent, is bad input (exit 2).
-pub async fn update(
-    client: &mut Client,
-    r: TaskRef,
-    changes: &TaskChanges,
-) -> Result<Option<Task>> {
-    let tx = client.transaction().await.map_err(db_error)?;
+pub async fn update(client: &mut Db, r: TaskRef, changes: &TaskChanges) -> Result<Option<Task>> {
+    let tx = client.transaction();
     let task = find_for_update(&tx, r, "task").await?;
     let parent = match changes.parent {
         Some(pr) => Some(find(&tx, pr, "parent task").await?.id),
@@ -257,12 +247,12 @@ pub async fn update(
 /// change), in a transaction of its own; the task before and after. A transition the schema
 /// refuses is bad input (exit 2).
 pub async fn set_status(
-    client: &mut Client,
+    client: &mut Db,
     r: TaskRef,
     status: &str,
     note: Option<&str>,
 ) -> Result<(Task, Task)> {
-    let tx = client.transaction().await.map_err(db_error)?;
+    let tx = client.transaction();
     let task = find(&tx, r, "task").await?;
     tx.execute(
         "SELECT 1 FROM update_task_status($1, $2, $3)",
@@ -284,7 +274,7 @@ pub async fn set_status(
 }
 
 /// How many tasks are children of `id`, and how many depend on it.
-pub async fn dependents_and_children<C: GenericClient>(db: &C, id: Uuid) -> Result<(i64, i64)> {
+pub async fn dependents_and_children(db: &Db, id: Uuid) -> Result<(i64, i64)> {
     let row = db
         .query_one(
             "SELECT (SELECT count(*) FROM tasks WHERE parent_task_id = $1), \
@@ -299,8 +289,8 @@ pub async fn dependents_and_children<C: GenericClient>(db: &C, id: Uuid) -> Resu
 /// Delete task `id` and, with `cascade`, every descendant (children would otherwise be
 /// orphaned by ON DELETE SET NULL); dependency rows go by ON DELETE CASCADE. Returns the number
 /// of tasks deleted.
-pub async fn delete(client: &mut Client, id: Uuid, cascade: bool) -> Result<u64> {
-    let tx = client.transaction().await.map_err(db_error)?;
+pub async fn delete(client: &mut Db, id: Uuid, cascade: bool) -> Result<u64> {
+    let tx = client.transaction();
     let n = tx
         .execute(
             "WITH RECURSIVE sub AS ( \

@@ -110,7 +110,7 @@ struct Counts {
     reserved: i64,
 }
 
-async fn read_counts(client: &tokio_postgres::Client) -> Result<Counts, tokio_postgres::Error> {
+async fn read_counts(client: &crate::db::Db) -> Result<Counts, tokio_postgres::Error> {
     // Client backends only (not walsenders, autovacuum, …), excluding this probe's own session.
     // Without pg_read_all_stats other roles' rows hide backend_type: count those that belong to
     // a database instead of silently counting them as nothing.

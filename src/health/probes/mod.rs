@@ -18,9 +18,9 @@ use std::time::Instant as StdInstant;
 
 use tokio::time::Instant;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::Client;
 
 use super::{ProbeResult, State, Unit};
+use crate::db::Db;
 use crate::settings::thresholds::Thresholds;
 
 mod activity;
@@ -141,12 +141,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// Read the facts and set the session's lock_timeout (2s) and statement_timeout.
+    /// Read the facts; every later transaction of `client` (the probes') gets a lock_timeout
+    /// of 2s and the statement_timeout given.
     pub async fn read(
-        client: &Client,
+        client: &mut Db,
         statement_timeout_ms: u128,
     ) -> Result<Session, tokio_postgres::Error> {
-        let statement_timeout = format!("{statement_timeout_ms}ms");
+        client.set_local("lock_timeout", "2s");
+        client.set_local("statement_timeout", &format!("{statement_timeout_ms}ms"));
         let row = client
             .query_one(
                 "SELECT current_setting('server_version'),
@@ -155,10 +157,8 @@ impl Session {
                         pg_is_in_recovery(),
                         pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
                         current_user::text,
-                        current_database()::text,
-                        set_config('lock_timeout', '2s', false),
-                        set_config('statement_timeout', $1, false)",
-                &[&statement_timeout],
+                        current_database()::text",
+                &[],
             )
             .await?;
         Ok(Session {
@@ -174,7 +174,7 @@ impl Session {
 }
 
 pub struct ProbeCtx<'a> {
-    pub client: &'a Client,
+    pub client: &'a Db,
     pub t: &'a Thresholds,
     pub session: &'a Session,
     /// What the `security` probe needs to know beyond the server.

@@ -2,9 +2,9 @@
 //! values some probes read back from there to judge a recent window instead of lifetime totals.
 
 use anyhow::Result;
-use tokio_postgres::Client;
 
 use super::ProbeCtx;
+use crate::db::Db;
 use crate::health::ProbeResult;
 
 /// (seconds ago, value) of the newest `health --record` sample `name` (within a day), if any.
@@ -42,12 +42,7 @@ async fn recorded_within_a_day(p: &ProbeCtx<'_>, name: &str, newest: bool) -> Op
 /// (seconds ago, value) of the newest `health --record` sample `name` whose label `key` is
 /// `value` (within 30 days), if any; any failure (no schema, no such rows) is None. The
 /// `patroni` probe reads its last timeline so.
-pub async fn last_recorded(
-    client: &Client,
-    name: &str,
-    key: &str,
-    value: &str,
-) -> Option<(f64, f64)> {
+pub async fn last_recorded(client: &Db, name: &str, key: &str, value: &str) -> Option<(f64, f64)> {
     let rows = client
         .query(
             "SELECT extract(epoch FROM now() - recorded_at)::float8, metric_value
@@ -93,7 +88,7 @@ pub(super) async fn previous_block_counters(
 
 /// Every sample of every probe, and each probe's state, in one INSERT (unnest of parallel
 /// arrays). Returns the number of rows stored.
-pub async fn record(client: &Client, results: &[ProbeResult]) -> Result<u64> {
+pub async fn record(client: &Db, results: &[ProbeResult]) -> Result<u64> {
     let mut names = Vec::new();
     let mut values = Vec::new();
     let mut units = Vec::new();

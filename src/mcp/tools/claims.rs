@@ -126,8 +126,8 @@ impl Server {
             let extend = self.settings.heartbeat_extension(extend)?;
             let who = self.conn.actor();
             let db = self.conn.hold().await?;
-            let task = q::find(&db.client, r, "task").await?;
-            let after = q::heartbeat(&db.client, task.id, who, extend, p.attempt).await?;
+            let task = q::find(&db, r, "task").await?;
+            let after = q::heartbeat(&db, task.id, who, extend, p.attempt).await?;
             let text = format!(
                 "{} held by {who} until {}",
                 after.label(),
@@ -157,8 +157,8 @@ impl Server {
             }
             let who = self.conn.actor();
             let db = self.conn.hold().await?;
-            let task = q::find(&db.client, r, "task").await?;
-            let after = q::release(&db.client, task.id, who, p.note.as_deref(), p.attempt).await?;
+            let task = q::find(&db, r, "task").await?;
+            let after = q::release(&db, task.id, who, p.note.as_deref(), p.attempt).await?;
             let text = format!(
                 "{} released by {who}: {} again (attempt {} used)",
                 after.label(),
@@ -201,7 +201,7 @@ impl Server {
                 return Err(usage("lease and wait_seconds need claim=true"));
             }
             let db = self.conn.hold().await?;
-            let task = q::next_task(&db.client, p.tag.as_deref()).await?;
+            let task = q::next_task(&db, p.tag.as_deref()).await?;
             return Ok(next_reply(task, false));
         }
         if self.read_only {
@@ -273,10 +273,10 @@ fn next_reply(task: Option<Task>, claimed: bool) -> (Next, String) {
 impl ClaimTarget for Conn {
     async fn claim(&self, req: &ClaimRequest<'_>) -> Result<Vec<Task>> {
         let db = self.hold().await?;
-        q::claim(&db.client, req).await
+        q::claim(&db, req).await
     }
     async fn until_next_expiry(&self) -> Result<Option<Duration>> {
         let db = self.hold().await?;
-        q::until_next_expiry(&db.client).await
+        q::until_next_expiry(&db).await
     }
 }

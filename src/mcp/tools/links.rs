@@ -72,7 +72,7 @@ impl Server {
         self.reply("add_dependency", CALL_LIMIT, async {
             let (r1, r2) = (p.id.task()?, p.depends_on.task()?);
             let db = self.conn.hold().await?;
-            let link = q::link(&db.client, r1, r2, p.dependency_type).await?;
+            let link = q::link(&db, r1, r2, p.dependency_type).await?;
             let state = if link.changed {
                 "now depends"
             } else {
@@ -104,7 +104,7 @@ impl Server {
         self.reply("remove_dependency", CALL_LIMIT, async {
             let (r1, r2) = (p.id.task()?, p.depends_on.task()?);
             let db = self.conn.hold().await?;
-            let unlink = q::unlink(&db.client, r1, r2).await?;
+            let unlink = q::unlink(&db, r1, r2).await?;
             let text = format!(
                 "#{} no longer depends on #{}",
                 unlink.task_short_id, unlink.depends_on_short_id
@@ -135,9 +135,9 @@ impl Server {
             w::check_step_name(&p.step)?;
             let status = p.status.name();
             let db = self.conn.hold().await?;
-            let wf = w::find(&db.client, r).await?;
+            let wf = w::find(&db, r).await?;
             let after = w::record_step(
-                &db.client,
+                &db,
                 &wf,
                 &p.step,
                 status,

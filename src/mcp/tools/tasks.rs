@@ -165,8 +165,8 @@ impl Server {
     async fn show_task(&self, Parameters(p): Parameters<ShowTask>) -> CallToolResult {
         self.reply("show_task", CALL_LIMIT, async {
             let r = p.id.task()?;
-            let db = self.conn.hold().await?;
-            let doc = q::task_doc(&db.client, r).await?;
+            let mut db = self.conn.hold().await?;
+            let doc = q::task_doc(&mut db, r).await?;
             let text = render::doc_markdown(&doc);
             Ok((doc, text))
         })
@@ -207,7 +207,7 @@ impl Server {
             let checked = req.check()?;
             let search = checked.request().search.is_some();
             let db = self.conn.hold().await?;
-            let page = checked.run(&db.client).await?;
+            let page = checked.run(&db).await?;
             Ok(page_reply(&page, search))
         })
         .await
@@ -230,7 +230,7 @@ impl Server {
             let new = new_task(p)?;
             new.check()?;
             let mut db = self.conn.hold().await?;
-            let task = q::create(&mut db.client, &new).await?;
+            let task = q::create(&mut db, &new).await?;
             let text = format!("created {}", render::line(&task));
             Ok((task, text))
         })
@@ -254,8 +254,7 @@ impl Server {
             let r = p.id.task()?;
             let status = parse_status(&p.status)?;
             let mut db = self.conn.hold().await?;
-            let (before, after) =
-                q::set_status(&mut db.client, r, status, p.note.as_deref()).await?;
+            let (before, after) = q::set_status(&mut db, r, status, p.note.as_deref()).await?;
             let text = format!("{} {} → {}", after.label(), before.status, after.status);
             Ok((
                 StatusChange {

@@ -6,6 +6,7 @@ pub mod cf_fake;
 pub mod metrics;
 pub mod patroni;
 pub mod pg;
+pub mod pgbouncer;
 mod proxy;
 mod run;
 pub mod schema;
@@ -43,6 +44,15 @@ impl Sandbox {
     pub fn on(db: &TestDb) -> Sandbox {
         Sandbox {
             database_url: Some(db.url()),
+            ..Sandbox::new()
+        }
+    }
+
+    /// A sandbox whose commands use the database at `url` (`DATABASE_URL`).
+    #[allow(dead_code)]
+    pub fn on_url(url: impl Into<String>) -> Sandbox {
+        Sandbox {
+            database_url: Some(url.into()),
             ..Sandbox::new()
         }
     }

@@ -44,7 +44,7 @@ pub struct Node {
 static CLUSTER: OnceLock<Patroni> = OnceLock::new();
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-fn found(program: &str) -> bool {
+pub(super) fn found(program: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {program}")])
         .stdout(Stdio::null())

@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 
 use serde_json::json;
-use tokio_postgres::Client;
 
 use super::ProbeCtx;
+use crate::db::Db;
 use crate::health::tunnel::DeployedTunnel;
 use crate::health::{ProbeResult, State, Unit};
 use crate::settings::thresholds::Thresholds;
@@ -109,7 +109,7 @@ pub fn result(facts: &Facts, d: &Deployment, t: &Thresholds) -> ProbeResult {
 }
 
 async fn read_facts(
-    client: &Client,
+    client: &Db,
     t: &Thresholds,
     d: &Deployment,
 ) -> Result<Facts, tokio_postgres::Error> {
@@ -169,9 +169,7 @@ async fn read_facts(
 }
 
 /// How each login role's password is stored (superuser only: the caller checked).
-async fn read_passwords(
-    client: &Client,
-) -> Result<BTreeMap<String, Password>, tokio_postgres::Error> {
+async fn read_passwords(client: &Db) -> Result<BTreeMap<String, Password>, tokio_postgres::Error> {
     let rows = client
         .query(
             "SELECT rolname::text,
@@ -201,7 +199,7 @@ async fn read_passwords(
 /// accept MD5 hashes. The user column matches as the server matches it: `all`, the name,
 /// `+group` (members, directly or not — a superuser only if made a member), and from
 /// PostgreSQL 16 on `/regex`. Rules with an error are skipped (the server skips them too).
-async fn read_hba(client: &Client, tunnel_deployed: bool) -> Result<Hba, tokio_postgres::Error> {
+async fn read_hba(client: &Db, tunnel_deployed: bool) -> Result<Hba, tokio_postgres::Error> {
     let rows = client
         .query(
             "SELECT h.line_number, h.type, h.database, h.user_name, h.address, h.netmask,
@@ -266,7 +264,7 @@ async fn read_hba(client: &Client, tunnel_deployed: bool) -> Result<Hba, tokio_p
 
 /// Login roles whose `VALID UNTIL` falls within the larger `role_expiry` threshold.
 async fn read_expiring(
-    client: &Client,
+    client: &Db,
     t: &Thresholds,
 ) -> Result<Vec<Expiring>, tokio_postgres::Error> {
     let (warn, crit) = t.get("role_expiry");
